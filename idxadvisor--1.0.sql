@@ -1,0 +1,99 @@
+/* idxadvisor--1.0.sql */
+
+-- complain if script is sourced in psql, rather than via CREATE EXTENSION
+\echo Use "CREATE EXTENSION idxadvisor" to load this file. \quit
+
+--
+-- Capture (idxadvisor_capture.c)
+--
+
+-- Raw statistics of the current database; idxadvisor_scans names them.
+CREATE FUNCTION @extschema@.idxadvisor_scan_stats(
+    OUT relid pg_catalog.oid,
+    OUT attnums pg_catalog.int2[],
+    OUT comparisons pg_catalog.text[],
+    OUT order_attnums pg_catalog.int2[],
+    OUT order_desc pg_catalog.bool[],
+    OUT order_nulls_first pg_catalog.bool[],
+    OUT executions pg_catalog.int8,
+    OUT fk_trigger_executions pg_catalog.int8,
+    OUT rows_scanned pg_catalog.int8,
+    OUT rows_matched pg_catalog.int8,
+    OUT pages_scanned pg_catalog.int8,
+    OUT last_seen pg_catalog.timestamptz,
+    OUT queryid pg_catalog.int8)
+RETURNS SETOF pg_catalog.record
+AS 'MODULE_PATHNAME', 'idxadvisor_scan_stats'
+LANGUAGE C STRICT VOLATILE PARALLEL SAFE;
+
+CREATE VIEW @extschema@.idxadvisor_scans AS
+SELECT s.relid::pg_catalog.regclass AS relid,
+       ARRAY(SELECT a.attname::pg_catalog.text
+               FROM pg_catalog.unnest(s.attnums) WITH ORDINALITY AS u(attnum, i)
+               JOIN pg_catalog.pg_attribute a
+                 ON a.attrelid = s.relid AND a.attnum = u.attnum
+              ORDER BY u.i) AS columns,
+       s.comparisons,
+       fk.conname AS foreign_key,
+       CASE WHEN s.order_attnums IS NOT NULL THEN
+         ARRAY(SELECT pg_catalog.quote_ident(a.attname)
+                      OPERATOR(pg_catalog.||)
+                      CASE WHEN u.d THEN ' DESC' ELSE '' END
+                      OPERATOR(pg_catalog.||)
+                      CASE WHEN u.nf AND NOT u.d THEN ' NULLS FIRST'
+                           WHEN NOT u.nf AND u.d THEN ' NULLS LAST'
+                           ELSE '' END
+                 FROM ROWS FROM (pg_catalog.unnest(s.order_attnums),
+                                pg_catalog.unnest(s.order_desc),
+                                pg_catalog.unnest(s.order_nulls_first))
+                        WITH ORDINALITY AS u(attnum, d, nf, i)
+                 JOIN pg_catalog.pg_attribute a
+                   ON a.attrelid = s.relid AND a.attnum = u.attnum
+                ORDER BY u.i)
+       END AS order_by,
+       s.executions,
+       s.fk_trigger_executions,
+       s.rows_scanned,
+       s.rows_matched,
+       s.pages_scanned,
+       s.last_seen,
+       s.queryid
+  FROM @extschema@.idxadvisor_scan_stats() s
+  -- the foreign key whose columns the filter compares for equality
+  LEFT JOIN LATERAL (
+       SELECT con.conname
+         FROM pg_catalog.pg_constraint con
+        WHERE con.conrelid = s.relid
+          AND con.contype = 'f'
+          AND con.conkey OPERATOR(pg_catalog.<@)
+              ARRAY(SELECT u.attnum
+                      FROM ROWS FROM (pg_catalog.unnest(s.attnums),
+                                     pg_catalog.unnest(s.comparisons))
+                             AS u(attnum, kind)
+                     WHERE u.kind = 'eq')
+        ORDER BY pg_catalog.cardinality(con.conkey) DESC, con.conname
+        LIMIT 1) fk ON true;
+
+GRANT SELECT ON @extschema@.idxadvisor_scans TO PUBLIC;
+
+CREATE FUNCTION @extschema@.idxadvisor_reset()
+RETURNS pg_catalog.void
+AS 'MODULE_PATHNAME', 'idxadvisor_reset'
+LANGUAGE C STRICT VOLATILE PARALLEL SAFE;
+
+REVOKE ALL ON FUNCTION @extschema@.idxadvisor_reset() FROM PUBLIC;
+
+--
+-- Catalog reports (idxadvisor_report.c)
+--
+
+
+--
+-- Suggestions (idxadvisor_suggest.c)
+--
+
+
+--
+-- Builds (idxadvisor_build.c)
+--
+

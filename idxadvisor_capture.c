@@ -1,0 +1,1285 @@
+/*-------------------------------------------------------------------------
+ *
+ * idxadvisor_capture.c
+ *		Recording of filtered sequential scans in shared memory.
+ *
+ * At ExecutorStart (see idxadvisor.c) we walk the statement's plan-state
+ * tree.  Every sequential scan that has a filter gets row-count
+ * instrumentation, unless it has it already: only those nodes, not the whole
+ * statement, so that statements without such a scan pay nothing but the
+ * walk.  At ExecutorEnd we walk the tree again and, for each such scan that
+ * ran, classify its filter: which columns of the scanned table it compares
+ * with a constant, a parameter or an outer reference, and how (equality,
+ * range, IS [NOT] NULL, boolean, other).  Whether a Sort on columns of the
+ * same table sits directly above the scan is part of what we record, for
+ * ORDER BY ... LIMIT suggestions.  Classification costs a few syscache
+ * lookups per scan node, only for scans that ran.
+ *
+ * Statistics live in a shared hash table keyed by database, relation,
+ * filtered columns with their kind of comparison, and ORDER BY columns.  The
+ * table holds at most idxadvisor.max entries; when it is full the least used
+ * 5% are evicted, so recording never fails a query.
+ *
+ * Locking protocol: the hash table is protected by one LWLock.  Recording
+ * takes it shared to find an existing entry and updates the entry's counters
+ * under the entry's spinlock, so that concurrent recorders of the same entry
+ * do not lose updates.  Creating an entry, evicting, resetting and loading
+ * take the LWLock exclusive; an entry is only ever removed under the
+ * exclusive lock, so holding the lock shared keeps entry pointers valid.
+ * Readers copy entries under the shared lock and each entry's spinlock.
+ *
+ * Persistence: the postmaster writes the table to pg_stat/idxadvisor.stat
+ * at a clean shutdown (not after a crash or an immediate shutdown, and not
+ * when idxadvisor.save is off), and reads and removes that file when it
+ * creates the shared memory, so a crash leaves nothing stale behind.  The
+ * file carries a magic number, a format version, the layout sizes and a
+ * CRC; a file that fails any check is ignored with a LOG message.
+ *
+ * Copyright (c) 2026, the idxadvisor developers
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "access/heapam.h"
+#include "access/relscan.h"
+#include "access/tableam.h"
+#include "catalog/catalog.h"
+#include "catalog/pg_authid.h"
+#include "catalog/pg_control.h"
+#include "common/controldata_utils.h"
+#include "executor/instrument.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "nodes/execnodes.h"
+#include "nodes/nodeFuncs.h"
+#include "optimizer/optimizer.h"
+#include "parser/parsetree.h"
+#include "pgstat.h"
+#include "port/pg_crc32c.h"
+#include "storage/fd.h"
+#include "storage/ipc.h"
+#include "storage/lwlock.h"
+#include "storage/shmem.h"
+#include "storage/spin.h"
+#include "utils/acl.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/hsearch.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/syscache.h"
+
+#include "idxadvisor.h"
+
+/*---- Version shims ----*/
+#if PG_VERSION_NUM < 140000
+#define IDXADV_INSTR_ALLOC(opts) InstrAlloc(1, (opts))
+#else
+#define IDXADV_INSTR_ALLOC(opts) InstrAlloc(1, (opts), false)
+#endif
+
+/*---- Macros ----*/
+
+/* Location of the statistics file, relative to the data directory */
+#define IDXADV_DUMP_FILE	PGSTAT_STAT_PERMANENT_DIRECTORY "/idxadvisor.stat"
+
+/* Magic number and version of the file format */
+#define IDXADV_FILE_MAGIC	0x49445841	/* "IDXA" */
+#define IDXADV_FILE_VERSION 1
+
+/* Share of entries evicted when the table is full, and the least evicted */
+#define IDXADV_EVICT_PERCENT	5
+#define IDXADV_EVICT_MIN		10
+
+/* Usage decay applied to every entry at each eviction */
+#define IDXADV_USAGE_DECAY	0.99
+
+/* Number of output columns of idxadvisor_scan_stats() */
+#define IDXADV_SCAN_STATS_COLS	13
+
+/*---- Data structures ----*/
+
+/* One statistics entry in shared memory */
+typedef struct idxadvEntry
+{
+	idxadvHashKey key;			/* hash key of entry - MUST BE FIRST */
+	idxadvCounters counters;	/* protected by mutex */
+	slock_t		mutex;
+} idxadvEntry;
+
+/* Global shared state */
+typedef struct idxadvSharedState
+{
+	LWLock	   *lock;			/* protects the hash table */
+	slock_t		mutex;			/* protects stats_reset */
+	TimestampTz stats_reset;
+} idxadvSharedState;
+
+/* Header of the statistics file */
+typedef struct idxadvFileHeader
+{
+	uint32		magic;
+	uint32		version;
+	uint32		key_size;
+	uint32		counters_size;
+	int32		nentries;
+} idxadvFileHeader;
+
+/* A statement whose scans we instrumented, until its ExecutorEnd */
+typedef struct idxadvTracked
+{
+	QueryDesc  *queryDesc;
+	bool		fk_trigger;
+	struct idxadvTracked *next;
+	MemoryContextCallback callback;
+} idxadvTracked;
+
+/* State of the plan-state walks */
+typedef struct idxadvWalkContext
+{
+	PlanState  *parent;			/* parent of the node visited */
+	QueryDesc  *queryDesc;
+	bool		fk_trigger;
+	int			nscans;			/* qualifying scans found */
+} idxadvWalkContext;
+
+/*---- Local variables ----*/
+
+static idxadvSharedState *idxadv_shared = NULL;
+static HTAB *idxadv_hash = NULL;
+
+/* Statements instrumented and not yet ended, in this backend */
+static idxadvTracked *tracked_queries = NULL;
+
+/*---- Function declarations ----*/
+
+PG_FUNCTION_INFO_V1(idxadvisor_scan_stats);
+PG_FUNCTION_INFO_V1(idxadvisor_reset);
+
+static Size idxadv_capture_memsize(void);
+static void idxadv_capture_shutdown(int code, Datum arg);
+static void idxadv_load_file(void);
+static void idxadv_untrack(void *arg);
+static bool idxadv_start_walker(PlanState *planstate, void *context);
+static bool idxadv_end_walker(PlanState *planstate, void *context);
+static bool idxadv_scan_qualifies(SeqScanState *node);
+static bool idxadv_classify_scan(SeqScanState *node, PlanState *parent,
+								 idxadvHashKey *key);
+static void idxadv_classify_clause(Node *clause, Index scanrelid,
+								   uint8 *kinds);
+static void idxadv_note_vars(Node *node, Index scanrelid, uint8 *kinds);
+static int	idxadv_column_of(Node *node, Index scanrelid);
+static bool idxadv_is_pseudo_constant(Node *node);
+static void idxadv_classify_order(PlanState *parent, SeqScanState *node,
+								  idxadvHashKey *key);
+static void idxadv_store(const idxadvHashKey *key,
+						 const idxadvCounters *delta);
+static idxadvEntry *idxadv_entry_alloc(const idxadvHashKey *key);
+static void idxadv_entry_dealloc(void);
+static int	idxadv_usage_cmp(const void *a, const void *b);
+
+/*
+ * Precedence of comparison kinds when one column appears in several clauses:
+ * the kind an index can use best wins.  Indexed by idxadvCmpKind.
+ */
+static const int cmp_rank[] = {
+	0,							/* unused */
+	7,							/* EQ */
+	4,							/* RANGE */
+	6,							/* NULL */
+	3,							/* NOTNULL */
+	5,							/* TRUE */
+	5,							/* FALSE */
+	1							/* OTHER */
+};
+
+/* ----------------------------------------------------------------
+ * Shared memory
+ * ----------------------------------------------------------------
+ */
+
+static Size
+idxadv_capture_memsize(void)
+{
+	return add_size(MAXALIGN(sizeof(idxadvSharedState)),
+					hash_estimate_size(idxadv_max, sizeof(idxadvEntry)));
+}
+
+/*
+ * Request the capture's shared memory and its LWLock tranche.
+ */
+void
+idxadv_capture_shmem_request(void)
+{
+	RequestAddinShmemSpace(idxadv_capture_memsize());
+	RequestNamedLWLockTranche("idxadvisor", 1);
+}
+
+/*
+ * Create or attach to the capture's shared memory.  The postmaster, which
+ * creates it, also loads the saved statistics and arranges to save them at
+ * shutdown.
+ */
+void
+idxadv_capture_shmem_startup(void)
+{
+	bool		found;
+	HASHCTL		info;
+
+	/* reset in case this is a restart within the postmaster */
+	idxadv_shared = NULL;
+	idxadv_hash = NULL;
+
+	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
+
+	idxadv_shared = ShmemInitStruct("idxadvisor",
+									sizeof(idxadvSharedState),
+									&found);
+	if (!found)
+	{
+		idxadv_shared->lock = &(GetNamedLWLockTranche("idxadvisor"))->lock;
+		SpinLockInit(&idxadv_shared->mutex);
+		idxadv_shared->stats_reset = GetCurrentTimestamp();
+	}
+
+	info.keysize = sizeof(idxadvHashKey);
+	info.entrysize = sizeof(idxadvEntry);
+	idxadv_hash = ShmemInitHash("idxadvisor scan statistics",
+								idxadv_max, idxadv_max,
+								&info,
+								HASH_ELEM | HASH_BLOBS);
+
+	LWLockRelease(AddinShmemInitLock);
+
+	/* Only the postmaster loads and saves the file */
+	if (IsUnderPostmaster)
+		return;
+
+	on_shmem_exit(idxadv_capture_shutdown, (Datum) 0);
+
+	if (!found)
+		idxadv_load_file();
+}
+
+/*
+ * Is the capture's shared memory there?
+ */
+bool
+idxadv_capture_available(void)
+{
+	return idxadv_shared != NULL && idxadv_hash != NULL;
+}
+
+/*
+ * Read the statistics saved by the last clean shutdown, then remove the
+ * file, so that statistics of a server that crashes later are not revived.
+ * Anything wrong with the file is logged and the file ignored: a bad
+ * statistics file must never stop the server from starting.
+ */
+static void
+idxadv_load_file(void)
+{
+	FILE	   *file;
+	idxadvFileHeader header;
+	char	   *buf = NULL;
+	Size		entsize = sizeof(idxadvHashKey) + sizeof(idxadvCounters);
+	Size		datasize;
+	pg_crc32c	crc;
+	pg_crc32c	filecrc;
+	const char *problem = NULL;
+	int			i;
+
+	if (!idxadv_save)
+	{
+		unlink(IDXADV_DUMP_FILE);
+		return;
+	}
+
+	file = AllocateFile(IDXADV_DUMP_FILE, PG_BINARY_R);
+	if (file == NULL)
+	{
+		if (errno != ENOENT)
+			ereport(LOG,
+					(errcode_for_file_access(),
+					 errmsg("could not read idxadvisor file \"%s\": %m",
+							IDXADV_DUMP_FILE)));
+		return;
+	}
+
+	if (fread(&header, sizeof(header), 1, file) != 1)
+		problem = "file is too short";
+	else if (header.magic != IDXADV_FILE_MAGIC)
+		problem = "not an idxadvisor statistics file";
+	else if (header.version != IDXADV_FILE_VERSION ||
+			 header.key_size != sizeof(idxadvHashKey) ||
+			 header.counters_size != sizeof(idxadvCounters))
+		problem = "file was written by an incompatible version";
+	else if (header.nentries < 0 || header.nentries > INT_MAX / 2 / entsize)
+		problem = "invalid number of entries";
+
+	if (problem == NULL)
+	{
+		datasize = (Size) header.nentries * entsize;
+		buf = palloc(datasize + 1);
+		if (fread(buf, 1, datasize, file) != datasize ||
+			fread(&filecrc, sizeof(filecrc), 1, file) != 1)
+			problem = "file is truncated";
+		else if (fread(buf + datasize, 1, 1, file) != 0)
+			problem = "file has trailing data";
+		else
+		{
+			INIT_CRC32C(crc);
+			COMP_CRC32C(crc, &header, sizeof(header));
+			COMP_CRC32C(crc, buf, datasize);
+			FIN_CRC32C(crc);
+			if (!EQ_CRC32C(crc, filecrc))
+				problem = "checksum mismatch";
+		}
+	}
+
+	FreeFile(file);
+
+	if (problem == NULL)
+	{
+		for (i = 0; i < header.nentries; i++)
+		{
+			idxadvHashKey key;
+			idxadvCounters counters;
+			idxadvEntry *entry;
+
+			memcpy(&key, buf + i * entsize, sizeof(key));
+			memcpy(&counters, buf + i * entsize + sizeof(key),
+				   sizeof(counters));
+			if (key.natts > IDXADV_MAX_COLS || key.norder > IDXADV_MAX_ORDER)
+			{
+				problem = "invalid entry";
+				break;
+			}
+			/* the file may hold more entries than idxadvisor.max now allows */
+			if (hash_get_num_entries(idxadv_hash) >= idxadv_max)
+				break;
+			entry = idxadv_entry_alloc(&key);
+			if (entry)
+				entry->counters = counters;
+		}
+		if (problem != NULL)
+		{
+			/* drop what a bad file put in */
+			HASH_SEQ_STATUS hash_seq;
+			idxadvEntry *entry;
+
+			hash_seq_init(&hash_seq, idxadv_hash);
+			while ((entry = hash_seq_search(&hash_seq)) != NULL)
+				hash_search(idxadv_hash, &entry->key, HASH_REMOVE, NULL);
+		}
+	}
+
+	if (problem != NULL)
+		ereport(LOG,
+				(errmsg("ignoring idxadvisor statistics file \"%s\": %s",
+						IDXADV_DUMP_FILE, problem)));
+
+	if (buf)
+		pfree(buf);
+	unlink(IDXADV_DUMP_FILE);
+}
+
+/*
+ * on_shmem_exit callback of the postmaster: save the statistics, but only
+ * after a clean shutdown, which is when pg_control says "shut down".
+ */
+static void
+idxadv_capture_shutdown(int code, Datum arg)
+{
+	FILE	   *file;
+	HASH_SEQ_STATUS hash_seq;
+	idxadvEntry *entry;
+	idxadvFileHeader header;
+	pg_crc32c	crc;
+	ControlFileData *control;
+	bool		crc_ok;
+
+	/* Don't save during a crash, nor with nothing to save */
+	if (code != 0 || !idxadv_capture_available())
+		return;
+
+	if (!idxadv_save)
+	{
+		unlink(IDXADV_DUMP_FILE);
+		return;
+	}
+
+	/*
+	 * An immediate shutdown also ends the postmaster with code 0; it is a
+	 * crash to us, as to the rest of the server.
+	 */
+	control = get_controlfile(DataDir, &crc_ok);
+	if (!crc_ok || control->state != DB_SHUTDOWNED)
+		return;
+
+	file = AllocateFile(IDXADV_DUMP_FILE ".tmp", PG_BINARY_W);
+	if (file == NULL)
+		goto error;
+
+	memset(&header, 0, sizeof(header));
+	header.magic = IDXADV_FILE_MAGIC;
+	header.version = IDXADV_FILE_VERSION;
+	header.key_size = sizeof(idxadvHashKey);
+	header.counters_size = sizeof(idxadvCounters);
+	header.nentries = hash_get_num_entries(idxadv_hash);
+
+	INIT_CRC32C(crc);
+	COMP_CRC32C(crc, &header, sizeof(header));
+	if (fwrite(&header, sizeof(header), 1, file) != 1)
+		goto error;
+
+	/* no other process is left, so no locks are needed */
+	hash_seq_init(&hash_seq, idxadv_hash);
+	while ((entry = hash_seq_search(&hash_seq)) != NULL)
+	{
+		COMP_CRC32C(crc, &entry->key, sizeof(idxadvHashKey));
+		COMP_CRC32C(crc, &entry->counters, sizeof(idxadvCounters));
+		if (fwrite(&entry->key, sizeof(idxadvHashKey), 1, file) != 1 ||
+			fwrite(&entry->counters, sizeof(idxadvCounters), 1, file) != 1)
+		{
+			hash_seq_term(&hash_seq);
+			goto error;
+		}
+	}
+	FIN_CRC32C(crc);
+	if (fwrite(&crc, sizeof(crc), 1, file) != 1)
+		goto error;
+
+	if (FreeFile(file))
+	{
+		file = NULL;
+		goto error;
+	}
+
+	(void) durable_rename(IDXADV_DUMP_FILE ".tmp", IDXADV_DUMP_FILE, LOG);
+	return;
+
+error:
+	ereport(LOG,
+			(errcode_for_file_access(),
+			 errmsg("could not write idxadvisor file \"%s\": %m",
+					IDXADV_DUMP_FILE ".tmp")));
+	if (file)
+		FreeFile(file);
+	unlink(IDXADV_DUMP_FILE ".tmp");
+}
+
+/* ----------------------------------------------------------------
+ * Executor side
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * Called after standard_ExecutorStart for a statement that is to be
+ * recorded: instrument its qualifying scans and remember the statement.
+ */
+void
+idxadv_capture_query_start(QueryDesc *queryDesc, int eflags, bool fk_trigger)
+{
+	idxadvWalkContext ctx;
+	MemoryContext oldcxt;
+	idxadvTracked *tracked;
+
+	if (queryDesc->planstate == NULL || queryDesc->estate == NULL)
+		return;
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.queryDesc = queryDesc;
+
+	/* Instrumentation must live as long as the executor state */
+	oldcxt = MemoryContextSwitchTo(queryDesc->estate->es_query_cxt);
+
+	(void) idxadv_start_walker(queryDesc->planstate, &ctx);
+
+	if (ctx.nscans > 0)
+	{
+		/*
+		 * Remember the statement until its ExecutorEnd.  If it fails instead,
+		 * the executor's memory goes away and the callback forgets it.
+		 */
+		tracked = palloc0(sizeof(idxadvTracked));
+		tracked->queryDesc = queryDesc;
+		tracked->fk_trigger = fk_trigger;
+		tracked->next = tracked_queries;
+		tracked->callback.func = idxadv_untrack;
+		tracked->callback.arg = tracked;
+		MemoryContextRegisterResetCallback(queryDesc->estate->es_query_cxt,
+										   &tracked->callback);
+		tracked_queries = tracked;
+	}
+
+	MemoryContextSwitchTo(oldcxt);
+}
+
+/*
+ * Forget a tracked statement; also the memory context callback.
+ */
+static void
+idxadv_untrack(void *arg)
+{
+	idxadvTracked *tracked = (idxadvTracked *) arg;
+	idxadvTracked **p;
+
+	for (p = &tracked_queries; *p != NULL; p = &(*p)->next)
+	{
+		if (*p == tracked)
+		{
+			*p = tracked->next;
+			break;
+		}
+	}
+}
+
+/*
+ * Called before standard_ExecutorEnd: record the scans of a statement we
+ * instrumented.
+ */
+void
+idxadv_capture_query_end(QueryDesc *queryDesc)
+{
+	idxadvTracked *tracked;
+	idxadvWalkContext ctx;
+
+	for (tracked = tracked_queries; tracked != NULL; tracked = tracked->next)
+	{
+		if (tracked->queryDesc == queryDesc)
+			break;
+	}
+	if (tracked == NULL)
+		return;
+
+	idxadv_untrack(tracked);
+
+	if (!idxadv_capture_available())
+		return;
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.queryDesc = queryDesc;
+	ctx.fk_trigger = tracked->fk_trigger;
+	(void) idxadv_end_walker(queryDesc->planstate, &ctx);
+}
+
+/*
+ * Is this a sequential scan we record: one with a filter, on a table that
+ * is neither a system catalog nor temporary?
+ */
+static bool
+idxadv_scan_qualifies(SeqScanState *node)
+{
+	Relation	rel = node->ss.ss_currentRelation;
+
+	if (node->ss.ps.plan->qual == NIL || rel == NULL)
+		return false;
+	if (rel->rd_rel->relpersistence == RELPERSISTENCE_TEMP)
+		return false;
+	if (IsCatalogRelation(rel))
+		return false;
+	return true;
+}
+
+/*
+ * Plan-state walker of ExecutorStart: give qualifying scans row counts.
+ */
+static bool
+idxadv_start_walker(PlanState *planstate, void *context)
+{
+	idxadvWalkContext *ctx = (idxadvWalkContext *) context;
+
+	if (planstate == NULL)
+		return false;
+
+	if (IsA(planstate, SeqScanState) &&
+		idxadv_scan_qualifies((SeqScanState *) planstate))
+	{
+		if (planstate->instrument == NULL)
+			planstate->instrument = IDXADV_INSTR_ALLOC(INSTRUMENT_ROWS);
+		ctx->nscans++;
+	}
+
+	return planstate_tree_walker(planstate, idxadv_start_walker, context);
+}
+
+/*
+ * Plan-state walker of ExecutorEnd: record each qualifying scan that ran.
+ */
+static bool
+idxadv_end_walker(PlanState *planstate, void *context)
+{
+	idxadvWalkContext *ctx = (idxadvWalkContext *) context;
+	PlanState  *save_parent;
+	bool		result;
+
+	if (planstate == NULL)
+		return false;
+
+	if (IsA(planstate, SeqScanState) && planstate->instrument != NULL &&
+		idxadv_scan_qualifies((SeqScanState *) planstate))
+	{
+		SeqScanState *node = (SeqScanState *) planstate;
+		Instrumentation *instr = planstate->instrument;
+		idxadvHashKey key;
+
+		/* fold the last loop into the totals */
+		InstrEndLoop(instr);
+
+		if (instr->nloops > 0 &&
+			idxadv_classify_scan(node, ctx->parent, &key))
+		{
+			idxadvCounters delta;
+			Relation	rel = node->ss.ss_currentRelation;
+			TableScanDesc scan = node->ss.ss_currentScanDesc;
+			BlockNumber nblocks;
+
+			memset(&delta, 0, sizeof(delta));
+
+			/*
+			 * A parallel scan is one scan however many processes share it:
+			 * the leader's counters already include the workers'.
+			 */
+			delta.executions = planstate->plan->parallel_aware ?
+				1 : (int64) instr->nloops;
+			if (ctx->fk_trigger)
+				delta.fk_trigger_executions = delta.executions;
+			delta.rows_matched = (int64) instr->ntuples;
+			delta.rows_scanned = (int64) (instr->ntuples + instr->nfiltered1);
+
+			/*
+			 * Pages: the heap scan knows the size it started with; other table
+			 * AMs give us the planner's figure.  Either way an estimate: a
+			 * scan stopped early by LIMIT read less.
+			 */
+			if (scan != NULL && rel->rd_tableam == GetHeapamTableAmRoutine())
+				nblocks = ((HeapScanDesc) scan)->rs_nblocks;
+			else
+				nblocks = (BlockNumber) Max(rel->rd_rel->relpages, 0);
+			delta.pages_scanned = (int64) nblocks * delta.executions;
+
+			delta.last_seen = GetCurrentTimestamp();
+			delta.queryid = (int64) ctx->queryDesc->plannedstmt->queryId;
+			delta.usage = (double) delta.executions;
+
+			idxadv_store(&key, &delta);
+		}
+	}
+
+	save_parent = ctx->parent;
+	ctx->parent = planstate;
+	result = planstate_tree_walker(planstate, idxadv_end_walker, context);
+	ctx->parent = save_parent;
+	return result;
+}
+
+/*
+ * Build the statistics key of a scan: the columns its filter compares and
+ * how, and the ORDER BY columns directly above it.  Returns false when the
+ * filter compares no column of the scanned table.
+ */
+static bool
+idxadv_classify_scan(SeqScanState *node, PlanState *parent,
+					 idxadvHashKey *key)
+{
+	Scan	   *scan = (Scan *) node->ss.ps.plan;
+	Relation	rel = node->ss.ss_currentRelation;
+	int			natts = RelationGetNumberOfAttributes(rel);
+	uint8	   *kinds;
+	ListCell   *lc;
+	int			attno;
+	int			n;
+
+	/* kinds[attno - 1]: best comparison seen on that column, 0 if none */
+	kinds = palloc0(natts * sizeof(uint8));
+
+	foreach(lc, scan->plan.qual)
+		idxadv_classify_clause((Node *) lfirst(lc), scan->scanrelid, kinds);
+
+	memset(key, 0, sizeof(idxadvHashKey));
+	key->dbid = MyDatabaseId;
+	key->relid = RelationGetRelid(rel);
+
+	/*
+	 * Keep at most IDXADV_MAX_COLS columns, the best-ranked ones (equality
+	 * first), in attnum order.
+	 */
+	n = 0;
+	for (attno = 1; attno <= natts; attno++)
+		if (kinds[attno - 1] != 0)
+			n++;
+	while (n > IDXADV_MAX_COLS)
+	{
+		int			worst = -1;
+
+		for (attno = natts; attno >= 1; attno--)
+			if (kinds[attno - 1] != 0 &&
+				(worst < 0 || cmp_rank[kinds[attno - 1]] < cmp_rank[kinds[worst - 1]]))
+				worst = attno;
+		kinds[worst - 1] = 0;
+		n--;
+	}
+	for (attno = 1; attno <= natts; attno++)
+	{
+		if (kinds[attno - 1] == 0)
+			continue;
+		key->attnums[key->natts] = (int16) attno;
+		key->kinds[key->natts] = kinds[attno - 1];
+		key->natts++;
+	}
+	pfree(kinds);
+
+	if (key->natts == 0)
+		return false;
+
+	idxadv_classify_order(parent, node, key);
+	return true;
+}
+
+/*
+ * Note what one top-level clause of a scan filter does to the scanned
+ * table's columns.
+ */
+static void
+idxadv_classify_clause(Node *clause, Index scanrelid, uint8 *kinds)
+{
+	int			attno = 0;
+	idxadvCmpKind kind = IDXADV_CMP_OTHER;
+
+	if (IsA(clause, OpExpr) && list_length(((OpExpr *) clause)->args) == 2)
+	{
+		OpExpr	   *op = (OpExpr *) clause;
+		Node	   *left = linitial(op->args);
+		Node	   *right = lsecond(op->args);
+
+		attno = idxadv_column_of(left, scanrelid);
+		if (attno > 0 && idxadv_is_pseudo_constant(right))
+			;
+		else if ((attno = idxadv_column_of(right, scanrelid)) > 0 &&
+				 idxadv_is_pseudo_constant(left))
+			;
+		else
+			attno = 0;
+
+		if (attno > 0)
+		{
+			/*
+			 * The restriction estimator tells equality from ranges the way the
+			 * planner itself does, for every data type.
+			 */
+			switch (get_oprrest(op->opno))
+			{
+				case F_EQSEL:
+					kind = IDXADV_CMP_EQ;
+					break;
+				case F_SCALARLTSEL:
+				case F_SCALARLESEL:
+				case F_SCALARGTSEL:
+				case F_SCALARGESEL:
+					kind = IDXADV_CMP_RANGE;
+					break;
+				default:
+					kind = IDXADV_CMP_OTHER;
+					break;
+			}
+		}
+	}
+	else if (IsA(clause, ScalarArrayOpExpr))
+	{
+		ScalarArrayOpExpr *saop = (ScalarArrayOpExpr *) clause;
+
+		attno = idxadv_column_of(linitial(saop->args), scanrelid);
+		if (attno > 0 && idxadv_is_pseudo_constant(lsecond(saop->args)))
+			kind = (saop->useOr && get_oprrest(saop->opno) == F_EQSEL) ?
+				IDXADV_CMP_EQ : IDXADV_CMP_OTHER;
+		else
+			attno = 0;
+	}
+	else if (IsA(clause, NullTest) && !((NullTest *) clause)->argisrow)
+	{
+		NullTest   *nt = (NullTest *) clause;
+
+		attno = idxadv_column_of((Node *) nt->arg, scanrelid);
+		kind = nt->nulltesttype == IS_NULL ?
+			IDXADV_CMP_NULL : IDXADV_CMP_NOTNULL;
+	}
+	else if (IsA(clause, BooleanTest))
+	{
+		BooleanTest *bt = (BooleanTest *) clause;
+
+		attno = idxadv_column_of((Node *) bt->arg, scanrelid);
+		kind = bt->booltesttype == IS_TRUE ? IDXADV_CMP_TRUE :
+			bt->booltesttype == IS_FALSE ? IDXADV_CMP_FALSE :
+			IDXADV_CMP_OTHER;
+	}
+	else if (IsA(clause, Var))
+	{
+		/* a bare boolean column */
+		attno = idxadv_column_of(clause, scanrelid);
+		kind = IDXADV_CMP_TRUE;
+	}
+	else if (is_notclause(clause))
+	{
+		attno = idxadv_column_of((Node *) get_notclausearg((Expr *) clause),
+								 scanrelid);
+		kind = IDXADV_CMP_FALSE;
+	}
+
+	if (attno > 0)
+	{
+		if (kinds[attno - 1] == 0 || cmp_rank[kind] > cmp_rank[kinds[attno - 1]])
+			kinds[attno - 1] = (uint8) kind;
+	}
+	else
+	{
+		/* not a comparison we understand: its columns count as "other" */
+		idxadv_note_vars(clause, scanrelid, kinds);
+	}
+}
+
+/*
+ * Mark every column of the scanned table that appears in node as "other",
+ * unless a better kind is known.
+ */
+static void
+idxadv_note_vars(Node *node, Index scanrelid, uint8 *kinds)
+{
+	List	   *vars = pull_var_clause(node, PVC_RECURSE_AGGREGATES |
+									   PVC_RECURSE_WINDOWFUNCS |
+									   PVC_RECURSE_PLACEHOLDERS);
+	ListCell   *lc;
+
+	foreach(lc, vars)
+	{
+		Var		   *var = (Var *) lfirst(lc);
+
+		if (IsA(var, Var) && var->varno == scanrelid &&
+			var->varlevelsup == 0 && var->varattno > 0 &&
+			kinds[var->varattno - 1] == 0)
+			kinds[var->varattno - 1] = IDXADV_CMP_OTHER;
+	}
+	list_free(vars);
+}
+
+/*
+ * If node is a plain column of the scanned table, perhaps under a
+ * binary-compatible cast, return its attnum, else 0.
+ */
+static int
+idxadv_column_of(Node *node, Index scanrelid)
+{
+	while (node && IsA(node, RelabelType))
+		node = (Node *) ((RelabelType *) node)->arg;
+
+	if (node && IsA(node, Var))
+	{
+		Var		   *var = (Var *) node;
+
+		if (var->varno == scanrelid && var->varlevelsup == 0 &&
+			var->varattno > 0)
+			return var->varattno;
+	}
+	return 0;
+}
+
+/*
+ * Is node constant for the duration of one scan: a constant, a parameter,
+ * an outer reference, or a stable expression of those?
+ */
+static bool
+idxadv_is_pseudo_constant(Node *node)
+{
+	return !contain_var_clause(node) && !contain_volatile_functions(node);
+}
+
+/*
+ * If a Sort (or Incremental Sort) sits directly above the scan and sorts on
+ * plain columns of the scanned table, record those columns in the key, with
+ * their direction, up to the first key that is not such a column.
+ */
+static void
+idxadv_classify_order(PlanState *parent, SeqScanState *node,
+					  idxadvHashKey *key)
+{
+	Sort	   *sort;
+	Plan	   *scanplan = node->ss.ps.plan;
+	Index		scanrelid = ((Scan *) scanplan)->scanrelid;
+	int			i;
+
+	if (parent == NULL || outerPlanState(parent) != (PlanState *) node)
+		return;
+
+	if (IsA(parent, SortState))
+		sort = (Sort *) parent->plan;
+	else if (IsA(parent, IncrementalSortState))
+		sort = &((IncrementalSort *) parent->plan)->sort;
+	else
+		return;
+
+	for (i = 0; i < sort->numCols && key->norder < IDXADV_MAX_ORDER; i++)
+	{
+		TargetEntry *tle;
+		Node	   *expr;
+		Oid			opfamily;
+		Oid			opcintype;
+		int16		strategy;
+		uint8		flags = 0;
+		int			attno;
+
+		tle = get_tle_by_resno(sort->plan.targetlist, sort->sortColIdx[i]);
+		if (tle == NULL)
+			break;
+		expr = (Node *) tle->expr;
+
+		/* the sort's columns point into the scan's target list */
+		if (IsA(expr, Var) && ((Var *) expr)->varno == OUTER_VAR)
+		{
+			tle = get_tle_by_resno(scanplan->targetlist,
+								   ((Var *) expr)->varattno);
+			if (tle == NULL)
+				break;
+			expr = (Node *) tle->expr;
+		}
+
+		attno = idxadv_column_of(expr, scanrelid);
+		if (attno == 0 ||
+			!get_ordering_op_properties(sort->sortOperators[i],
+										&opfamily, &opcintype, &strategy))
+			break;
+
+		if (strategy == BTGreaterStrategyNumber)
+			flags |= IDXADV_ORDER_DESC;
+		if (sort->nullsFirst[i])
+			flags |= IDXADV_ORDER_NULLS_FIRST;
+
+		key->order_attnums[key->norder] = (int16) attno;
+		key->order_flags[key->norder] = flags;
+		key->norder++;
+	}
+}
+
+/* ----------------------------------------------------------------
+ * The hash table
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * Add delta to the entry of key, creating it if need be.  Never raises an
+ * error for want of room: a full table evicts, and if even that leaves no
+ * room the scan goes unrecorded.
+ */
+static void
+idxadv_store(const idxadvHashKey *key, const idxadvCounters *delta)
+{
+	idxadvEntry *entry;
+
+	LWLockAcquire(idxadv_shared->lock, LW_SHARED);
+
+	entry = (idxadvEntry *) hash_search(idxadv_hash, key, HASH_FIND, NULL);
+	if (entry == NULL)
+	{
+		/* Need exclusive lock to make a new entry */
+		LWLockRelease(idxadv_shared->lock);
+		LWLockAcquire(idxadv_shared->lock, LW_EXCLUSIVE);
+		entry = idxadv_entry_alloc(key);
+	}
+
+	if (entry != NULL)
+	{
+		volatile idxadvEntry *e = (volatile idxadvEntry *) entry;
+
+		SpinLockAcquire(&e->mutex);
+		e->counters.executions += delta->executions;
+		e->counters.fk_trigger_executions += delta->fk_trigger_executions;
+		e->counters.rows_scanned += delta->rows_scanned;
+		e->counters.rows_matched += delta->rows_matched;
+		e->counters.pages_scanned += delta->pages_scanned;
+		e->counters.usage += delta->usage;
+		if (delta->last_seen > e->counters.last_seen)
+			e->counters.last_seen = delta->last_seen;
+		if (delta->queryid != 0)
+			e->counters.queryid = delta->queryid;
+		SpinLockRelease(&e->mutex);
+	}
+
+	LWLockRelease(idxadv_shared->lock);
+}
+
+/*
+ * Find or create the entry of key.  Caller must hold the lock exclusive.
+ * Returns NULL only when the table has no room even after eviction.
+ */
+static idxadvEntry *
+idxadv_entry_alloc(const idxadvHashKey *key)
+{
+	idxadvEntry *entry;
+	bool		found;
+
+	while (hash_get_num_entries(idxadv_hash) >= idxadv_max)
+		idxadv_entry_dealloc();
+
+	entry = (idxadvEntry *) hash_search(idxadv_hash, key, HASH_ENTER_NULL,
+										&found);
+	if (entry != NULL && !found)
+	{
+		memset(&entry->counters, 0, sizeof(idxadvCounters));
+		SpinLockInit(&entry->mutex);
+	}
+	return entry;
+}
+
+/*
+ * Evict the least used entries.  Caller must hold the lock exclusive.
+ */
+static void
+idxadv_entry_dealloc(void)
+{
+	HASH_SEQ_STATUS hash_seq;
+	idxadvEntry **entries;
+	idxadvEntry *entry;
+	int			nentries = 0;
+	int			nvictims;
+	int			i;
+
+	entries = palloc(hash_get_num_entries(idxadv_hash) * sizeof(idxadvEntry *));
+
+	hash_seq_init(&hash_seq, idxadv_hash);
+	while ((entry = hash_seq_search(&hash_seq)) != NULL)
+	{
+		entries[nentries++] = entry;
+		entry->counters.usage *= IDXADV_USAGE_DECAY;
+	}
+
+	qsort(entries, nentries, sizeof(idxadvEntry *), idxadv_usage_cmp);
+
+	nvictims = Max(IDXADV_EVICT_MIN, nentries * IDXADV_EVICT_PERCENT / 100);
+	nvictims = Min(nvictims, nentries);
+
+	for (i = 0; i < nvictims; i++)
+		hash_search(idxadv_hash, &entries[i]->key, HASH_REMOVE, NULL);
+
+	pfree(entries);
+}
+
+/*
+ * qsort comparator: least used first; among equals, least recently seen.
+ */
+static int
+idxadv_usage_cmp(const void *a, const void *b)
+{
+	const idxadvEntry *ea = *(idxadvEntry *const *) a;
+	const idxadvEntry *eb = *(idxadvEntry *const *) b;
+
+	if (ea->counters.usage < eb->counters.usage)
+		return -1;
+	if (ea->counters.usage > eb->counters.usage)
+		return 1;
+	if (ea->counters.last_seen < eb->counters.last_seen)
+		return -1;
+	if (ea->counters.last_seen > eb->counters.last_seen)
+		return 1;
+	return 0;
+}
+
+/*
+ * Copy the entries of one database (all if dbid is InvalidOid) out of
+ * shared memory, in palloc'd memory of the current context.
+ */
+idxadvScanStat *
+idxadv_capture_snapshot(Oid dbid, int *nentries)
+{
+	HASH_SEQ_STATUS hash_seq;
+	idxadvEntry *entry;
+	idxadvScanStat *result;
+	int			n = 0;
+
+	LWLockAcquire(idxadv_shared->lock, LW_SHARED);
+
+	result = palloc(Max(hash_get_num_entries(idxadv_hash), 1) *
+					sizeof(idxadvScanStat));
+
+	hash_seq_init(&hash_seq, idxadv_hash);
+	while ((entry = hash_seq_search(&hash_seq)) != NULL)
+	{
+		volatile idxadvEntry *e = (volatile idxadvEntry *) entry;
+
+		if (OidIsValid(dbid) && entry->key.dbid != dbid)
+			continue;
+		result[n].key = entry->key;
+		SpinLockAcquire(&e->mutex);
+		result[n].counters = e->counters;
+		SpinLockRelease(&e->mutex);
+		n++;
+	}
+
+	LWLockRelease(idxadv_shared->lock);
+
+	*nentries = n;
+	return result;
+}
+
+/*
+ * Name of a comparison kind, as the SQL functions show it.
+ */
+const char *
+idxadv_cmp_kind_name(idxadvCmpKind kind)
+{
+	switch (kind)
+	{
+		case IDXADV_CMP_EQ:
+			return "eq";
+		case IDXADV_CMP_RANGE:
+			return "range";
+		case IDXADV_CMP_NULL:
+			return "null";
+		case IDXADV_CMP_NOTNULL:
+			return "notnull";
+		case IDXADV_CMP_TRUE:
+			return "true";
+		case IDXADV_CMP_FALSE:
+			return "false";
+		case IDXADV_CMP_OTHER:
+			return "other";
+	}
+	return "other";
+}
+
+/* ----------------------------------------------------------------
+ * SQL-callable functions
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * idxadvisor_scan_stats(): the raw statistics of the current database, one
+ * row per entry, for the tables the caller has any privilege on (members of
+ * pg_read_all_stats see all).  The idxadvisor_scans view puts names on it.
+ */
+Datum
+idxadvisor_scan_stats(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	idxadvScanStat *stats;
+	int			nstats;
+	int			i;
+	Oid			userid = GetUserId();
+	bool		see_all;
+
+	idxadv_require_preload("idxadvisor_scan_stats()");
+
+	InitMaterializedSRF(fcinfo, 0);
+	if (rsinfo->setDesc->natts != IDXADV_SCAN_STATS_COLS)
+		elog(ERROR, "incorrect number of output arguments");
+
+	see_all = has_privs_of_role(userid, ROLE_PG_READ_ALL_STATS);
+	stats = idxadv_capture_snapshot(MyDatabaseId, &nstats);
+
+	for (i = 0; i < nstats; i++)
+	{
+		idxadvHashKey *key = &stats[i].key;
+		idxadvCounters *c = &stats[i].counters;
+		Datum		values[IDXADV_SCAN_STATS_COLS];
+		bool		nulls[IDXADV_SCAN_STATS_COLS];
+		Datum		elems[IDXADV_MAX_COLS];
+		Datum		descs[IDXADV_MAX_ORDER];
+		Datum		nullsfirst[IDXADV_MAX_ORDER];
+		int			j;
+		int			col = 0;
+
+		/* dropped tables vanish here; and only what the caller may see */
+		if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(key->relid)))
+			continue;
+		if (!see_all &&
+			pg_class_aclcheck(key->relid, userid,
+							  ACL_SELECT | ACL_INSERT | ACL_UPDATE |
+							  ACL_DELETE | ACL_REFERENCES) != ACLCHECK_OK)
+			continue;
+
+		memset(nulls, 0, sizeof(nulls));
+
+		values[col++] = ObjectIdGetDatum(key->relid);
+
+		for (j = 0; j < key->natts; j++)
+			elems[j] = Int16GetDatum(key->attnums[j]);
+		values[col++] = PointerGetDatum(construct_array(elems, key->natts,
+														INT2OID, 2, true,
+														TYPALIGN_SHORT));
+		for (j = 0; j < key->natts; j++)
+			elems[j] = CStringGetTextDatum(idxadv_cmp_kind_name(key->kinds[j]));
+		values[col++] = PointerGetDatum(construct_array(elems, key->natts,
+														TEXTOID, -1, false,
+														TYPALIGN_INT));
+
+		if (key->norder > 0)
+		{
+			for (j = 0; j < key->norder; j++)
+			{
+				elems[j] = Int16GetDatum(key->order_attnums[j]);
+				descs[j] = BoolGetDatum((key->order_flags[j] & IDXADV_ORDER_DESC) != 0);
+				nullsfirst[j] = BoolGetDatum((key->order_flags[j] & IDXADV_ORDER_NULLS_FIRST) != 0);
+			}
+			values[col++] = PointerGetDatum(construct_array(elems, key->norder,
+															INT2OID, 2, true,
+															TYPALIGN_SHORT));
+			values[col++] = PointerGetDatum(construct_array(descs, key->norder,
+															BOOLOID, 1, true,
+															TYPALIGN_CHAR));
+			values[col++] = PointerGetDatum(construct_array(nullsfirst, key->norder,
+															BOOLOID, 1, true,
+															TYPALIGN_CHAR));
+		}
+		else
+		{
+			nulls[col++] = true;
+			nulls[col++] = true;
+			nulls[col++] = true;
+		}
+
+		values[col++] = Int64GetDatum(c->executions);
+		values[col++] = Int64GetDatum(c->fk_trigger_executions);
+		values[col++] = Int64GetDatum(c->rows_scanned);
+		values[col++] = Int64GetDatum(c->rows_matched);
+		values[col++] = Int64GetDatum(c->pages_scanned);
+		values[col++] = TimestampTzGetDatum(c->last_seen);
+		if (c->queryid != 0)
+			values[col++] = Int64GetDatum(c->queryid);
+		else
+			nulls[col++] = true;
+
+		Assert(col == IDXADV_SCAN_STATS_COLS);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc,
+							 values, nulls);
+	}
+
+	return (Datum) 0;
+}
+
+/*
+ * idxadvisor_reset(): forget every recorded scan, of every database.
+ */
+Datum
+idxadvisor_reset(PG_FUNCTION_ARGS)
+{
+	HASH_SEQ_STATUS hash_seq;
+	idxadvEntry *entry;
+
+	idxadv_require_preload("idxadvisor_reset()");
+
+	LWLockAcquire(idxadv_shared->lock, LW_EXCLUSIVE);
+	hash_seq_init(&hash_seq, idxadv_hash);
+	while ((entry = hash_seq_search(&hash_seq)) != NULL)
+		hash_search(idxadv_hash, &entry->key, HASH_REMOVE, NULL);
+	LWLockRelease(idxadv_shared->lock);
+
+	SpinLockAcquire(&idxadv_shared->mutex);
+	idxadv_shared->stats_reset = GetCurrentTimestamp();
+	SpinLockRelease(&idxadv_shared->mutex);
+
+	PG_RETURN_VOID();
+}

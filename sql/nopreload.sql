@@ -1,0 +1,17 @@
+--
+-- Without shared_preload_libraries: CREATE EXTENSION works, the functions
+-- that need shared memory say what is missing.
+--
+CREATE EXTENSION idxadvisor;
+SHOW shared_preload_libraries;
+\set VERBOSITY default
+SELECT * FROM idxadvisor_scans;
+SELECT idxadvisor_reset();
+\set VERBOSITY sqlstate
+SELECT * FROM idxadvisor_scan_stats();
+\set VERBOSITY default
+-- GUCs are known once the library is loaded
+LOAD 'idxadvisor';
+SHOW idxadvisor.enabled;
+SET idxadvisor.bogus = 1;
+DROP EXTENSION idxadvisor;
