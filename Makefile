@@ -11,7 +11,8 @@ OBJS = \
 	idxadvisor_build.o \
 	idxadvisor_capture.o \
 	idxadvisor_report.o \
-	idxadvisor_suggest.o
+	idxadvisor_suggest.o \
+	idxadvisor_worker.o
 
 EXTENSION = idxadvisor
 DATA = idxadvisor--1.0.sql

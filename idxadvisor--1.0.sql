@@ -97,3 +97,130 @@ REVOKE ALL ON FUNCTION @extschema@.idxadvisor_reset() FROM PUBLIC;
 -- Builds (idxadvisor_build.c)
 --
 
+-- One row per index build or drop requested through the functions below.
+-- Written only by the extension's C code (as the extension owner); not
+-- accessible to PUBLIC.  Roles read their own rows through idxadvisor_builds.
+CREATE TABLE @extschema@.idxadvisor_build_jobs (
+    id pg_catalog.int8 GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    kind pg_catalog.text NOT NULL CHECK (kind IN ('create', 'drop')),
+    relid pg_catalog.oid NOT NULL,          -- the table
+    indexrelid pg_catalog.oid,              -- drops: the index; builds: once built
+    index_schema pg_catalog.oid NOT NULL,
+    index_name pg_catalog.name NOT NULL,
+    command pg_catalog.text NOT NULL,       -- the DDL the worker runs
+    key pg_catalog.text NOT NULL,           -- the DDL without name: same request?
+    state pg_catalog.text NOT NULL
+        CHECK (state IN ('queued', 'running', 'done', 'failed', 'cancelled')),
+    requested_by pg_catalog.oid NOT NULL,   -- current_user of the request
+    session_role pg_catalog.oid NOT NULL,   -- session_user: the worker logs in as it
+    requested_at pg_catalog.timestamptz NOT NULL,
+    started_at pg_catalog.timestamptz,
+    finished_at pg_catalog.timestamptz,
+    error pg_catalog.text,
+    pid pg_catalog.int4,
+    attempts pg_catalog.int4 NOT NULL DEFAULT 0,
+    cancel_requested pg_catalog.bool NOT NULL DEFAULT false
+);
+
+-- at most one unfinished build and one unfinished drop per index name
+CREATE UNIQUE INDEX idxadvisor_build_jobs_pending
+    ON @extschema@.idxadvisor_build_jobs (index_schema, index_name, kind)
+    WHERE state IN ('queued', 'running');
+
+REVOKE ALL ON TABLE @extschema@.idxadvisor_build_jobs FROM PUBLIC;
+
+CREATE VIEW @extschema@.idxadvisor_builds WITH (security_barrier) AS
+SELECT j.id,
+       j.kind,
+       j.relid::pg_catalog.regclass AS relid,
+       j.index_name,
+       j.command,
+       j.state,
+       j.requested_by::pg_catalog.regrole AS requested_by,
+       j.requested_at,
+       j.started_at,
+       j.finished_at,
+       j.error,
+       j.pid,
+       p.phase,
+       p.blocks_done,
+       p.blocks_total,
+       p.tuples_done,
+       p.tuples_total,
+       p.lockers_done,
+       p.lockers_total,
+       p.current_locker_pid,
+       a.wait_event_type,
+       a.wait_event
+  FROM @extschema@.idxadvisor_build_jobs j
+  LEFT JOIN pg_catalog.pg_stat_progress_create_index p
+         ON j.state = 'running' AND p.pid = j.pid
+  LEFT JOIN pg_catalog.pg_stat_activity a
+         ON j.state = 'running' AND a.pid = j.pid
+ WHERE pg_catalog.pg_has_role(j.requested_by, 'USAGE')
+    OR pg_catalog.pg_has_role('pg_monitor', 'USAGE');
+
+GRANT SELECT ON @extschema@.idxadvisor_builds TO PUBLIC;
+
+CREATE FUNCTION @extschema@.idxadvisor_create(
+    relid pg_catalog.regclass,
+    columns pg_catalog.text[],
+    index_name pg_catalog.name DEFAULT NULL,
+    "unique" pg_catalog.bool DEFAULT false,
+    method pg_catalog.name DEFAULT 'btree',
+    include pg_catalog.text[] DEFAULT NULL)
+RETURNS pg_catalog.regclass
+AS 'MODULE_PATHNAME', 'idxadvisor_create'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION @extschema@.idxadvisor_create(definition pg_catalog.text)
+RETURNS pg_catalog.regclass
+AS 'MODULE_PATHNAME', 'idxadvisor_create_definition'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION @extschema@.idxadvisor_create_concurrently(
+    relid pg_catalog.regclass,
+    columns pg_catalog.text[],
+    index_name pg_catalog.name DEFAULT NULL,
+    "unique" pg_catalog.bool DEFAULT false,
+    method pg_catalog.name DEFAULT 'btree',
+    include pg_catalog.text[] DEFAULT NULL)
+RETURNS pg_catalog.int8
+AS 'MODULE_PATHNAME', 'idxadvisor_create_concurrently'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION @extschema@.idxadvisor_create_concurrently(definition pg_catalog.text)
+RETURNS pg_catalog.int8
+AS 'MODULE_PATHNAME', 'idxadvisor_create_concurrently_definition'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION @extschema@.idxadvisor_drop(index pg_catalog.regclass)
+RETURNS pg_catalog.void
+AS 'MODULE_PATHNAME', 'idxadvisor_drop'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION @extschema@.idxadvisor_drop_concurrently(index pg_catalog.regclass)
+RETURNS pg_catalog.int8
+AS 'MODULE_PATHNAME', 'idxadvisor_drop_concurrently'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION @extschema@.idxadvisor_cancel(id pg_catalog.int8)
+RETURNS pg_catalog.bool
+AS 'MODULE_PATHNAME', 'idxadvisor_cancel'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE;
+
+CREATE PROCEDURE @extschema@.idxadvisor_wait(
+    id pg_catalog.int8 DEFAULT NULL,
+    timeout pg_catalog.interval DEFAULT NULL)
+AS 'MODULE_PATHNAME', 'idxadvisor_wait'
+LANGUAGE C;
+
+-- They can only do what the caller could do with plain DDL, but they take
+-- background workers: grant them to the roles that run migrations.
+REVOKE ALL ON FUNCTION @extschema@.idxadvisor_create(pg_catalog.regclass, pg_catalog.text[], pg_catalog.name, pg_catalog.bool, pg_catalog.name, pg_catalog.text[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.idxadvisor_create(pg_catalog.text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.idxadvisor_create_concurrently(pg_catalog.regclass, pg_catalog.text[], pg_catalog.name, pg_catalog.bool, pg_catalog.name, pg_catalog.text[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.idxadvisor_create_concurrently(pg_catalog.text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.idxadvisor_drop(pg_catalog.regclass) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.idxadvisor_drop_concurrently(pg_catalog.regclass) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.idxadvisor_cancel(pg_catalog.int8) FROM PUBLIC;
