@@ -22,7 +22,8 @@ PGFILEDESC = "idxadvisor - index advisor for PostgreSQL"
 # REGRESS runs with the library preloaded; REGRESS_NOPRELOAD without it.
 REGRESS = \
 	capture \
-	capture_errors
+	capture_errors \
+	build
 REGRESS_NOPRELOAD = \
 	nopreload
 

@@ -402,13 +402,16 @@ static void
 idxadv_remember_job(int64 jobid)
 {
 	idxadvPendingJob *pj;
+	MemoryContext old;
 
 	idxadv_register_xact_callback();
-	pj = MemoryContextAlloc(TopMemoryContext, sizeof(idxadvPendingJob));
+	old = MemoryContextSwitchTo(TopMemoryContext);
+	pj = palloc(sizeof(idxadvPendingJob));
 	pj->dbid = MyDatabaseId;
 	pj->jobid = jobid;
 	pj->roleid = GetSessionUserId();
 	pending_jobs = lappend(pending_jobs, pj);
+	MemoryContextSwitchTo(old);
 }
 
 /*
@@ -1663,6 +1666,7 @@ idxadvisor_cancel(PG_FUNCTION_ARGS)
 	else if (strcmp(state, "running") == 0)
 	{
 		int64	   *pc;
+		MemoryContext old;
 
 		idxadv_spi_exec(&ext,
 						psprintf("UPDATE %s SET cancel_requested = true"
@@ -1670,9 +1674,11 @@ idxadvisor_cancel(PG_FUNCTION_ARGS)
 								 ext.jobs_table),
 						1, &argtype, &value, NULL);
 		idxadv_register_xact_callback();
-		pc = MemoryContextAlloc(TopMemoryContext, sizeof(int64));
+		old = MemoryContextSwitchTo(TopMemoryContext);
+		pc = palloc(sizeof(int64));
 		*pc = jobid;
 		pending_cancels = lappend(pending_cancels, pc);
+		MemoryContextSwitchTo(old);
 	}
 	else
 	{

@@ -105,6 +105,7 @@ typedef struct idxadvJob
 	Oid			indexrelid;
 	Oid			nspid;
 	char	   *index_name;
+	char	   *qualified_name;	/* quoted, schema-qualified index name */
 	char	   *command;
 	Oid			requested_by;
 	int			attempts;
@@ -690,6 +691,10 @@ idxadv_job_claim(int64 jobid, idxadvJob *job)
 											  SPI_getvalue(tup, desc, 5));
 		job->command = MemoryContextStrdup(job_cxt,
 										   SPI_getvalue(tup, desc, 6));
+		job->qualified_name =
+			MemoryContextStrdup(job_cxt,
+								quote_qualified_identifier(get_namespace_name(job->nspid),
+														   job->index_name));
 		job->requested_by = DatumGetObjectId(SPI_getbinval(tup, desc, 7, &isnull));
 		job->attempts = DatumGetInt32(SPI_getbinval(tup, desc, 8, &isnull));
 		job->cancel_requested = DatumGetBool(SPI_getbinval(tup, desc, 9, &isnull));
@@ -1013,8 +1018,7 @@ idxadv_job_main(Datum main_arg)
 				/* a failed or interrupted build left it: build it again */
 				if (OidIsValid(existing))
 					idxadv_run_ddl(psprintf("DROP INDEX CONCURRENTLY IF EXISTS %s",
-											quote_qualified_identifier(get_namespace_name(job.nspid),
-																	   job.index_name)),
+											job.qualified_name),
 								   job.relid, true);
 				idxadv_run_ddl(job.command, job.relid, false);
 			}
@@ -1046,8 +1050,7 @@ idxadv_job_main(Datum main_arg)
 
 			if (OidIsValid(existing) && !valid)
 				idxadv_run_ddl(psprintf("DROP INDEX CONCURRENTLY IF EXISTS %s",
-										quote_qualified_identifier(get_namespace_name(job.nspid),
-																   job.index_name)),
+										job.qualified_name),
 							   job.relid, true);
 		}
 		PG_CATCH();
