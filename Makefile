@@ -28,7 +28,9 @@ REGRESS_NOPRELOAD = \
 	nopreload
 
 # isolation specs live in test/isolation/specs
-ISOLATION_SPECS =
+ISOLATION_SPECS = \
+	build_queue \
+	build_writers
 
 # -Wall comes from PGXS; we add -Wextra (and -Werror in CI).
 PG_CPPFLAGS += -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare
