@@ -809,11 +809,12 @@ idxadv_job_existing_index(idxadvJob *job, bool *valid)
 static void
 idxadv_run_ddl(const char *sql, Oid relid, bool is_drop)
 {
-	int			attempt;
+	volatile int attempt;
 
 	for (attempt = 0;; attempt++)
 	{
 		volatile bool lock_phase = false;
+		volatile bool retry = false;
 		char		timeout[32];
 
 		snprintf(timeout, sizeof(timeout), "%d", idxadv_build_lock_timeout);
@@ -853,15 +854,18 @@ idxadv_run_ddl(const char *sql, Oid relid, bool is_drop)
 						 errmsg("%s", msg),
 						 errdetail("Gave up waiting for the table lock after %d attempts.",
 								   attempt + 1)));
-			(void) WaitLatch(MyLatch,
-							 WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-							 IDXADV_LOCK_RETRY_MS, PG_WAIT_EXTENSION);
-			ResetLatch(MyLatch);
-			CHECK_FOR_INTERRUPTS();
-			continue;
+			retry = true;
 		}
 		PG_END_TRY();
-		return;
+
+		/* (no continue or return inside PG_TRY: it is a do-while block) */
+		if (!retry)
+			return;
+		(void) WaitLatch(MyLatch,
+						 WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 IDXADV_LOCK_RETRY_MS, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
 	}
 }
 
@@ -1021,6 +1025,14 @@ idxadv_job_main(Datum main_arg)
 											job.qualified_name),
 								   job.relid, true);
 				idxadv_run_ddl(job.command, job.relid, false);
+
+				/* "done" means a valid index is there */
+				existing = idxadv_job_existing_index(&job, &valid);
+				if (!OidIsValid(existing) || !valid)
+					ereport(ERROR,
+							(errcode(ERRCODE_INTERNAL_ERROR),
+							 errmsg("the build of index \"%s\" ended without a valid index",
+									job.index_name)));
 			}
 		}
 		else if (OidIsValid(existing))
