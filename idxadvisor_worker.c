@@ -212,8 +212,8 @@ idxadv_launcher_main(Datum main_arg)
 }
 
 /*
- * Every database that accepts connections, read from pg_database (the
- * launcher is connected to none).
+ * Every database that accepts connections and is not a template, read from
+ * pg_database (the launcher is connected to none).
  */
 static List *
 idxadv_all_databases(void)
@@ -233,7 +233,11 @@ idxadv_all_databases(void)
 		Form_pg_database db = (Form_pg_database) GETSTRUCT(tup);
 		MemoryContext old;
 
-		if (!db->datallowconn)
+		/*
+		 * Not templates: a scan worker connected to one, even briefly, makes
+		 * CREATE DATABASE fail ("source database is being accessed").
+		 */
+		if (!db->datallowconn || db->datistemplate)
 			continue;
 		old = MemoryContextSwitchTo(resultcxt);
 		dbs = lappend_oid(dbs, db->oid);
