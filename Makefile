@@ -25,7 +25,8 @@ REGRESS = \
 	capture_errors \
 	build
 REGRESS_NOPRELOAD = \
-	nopreload
+	nopreload \
+	build_nopreload
 
 # isolation specs live in test/isolation/specs
 ISOLATION_SPECS = \

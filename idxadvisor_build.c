@@ -440,7 +440,7 @@ idxadv_check_queue_available(const char *funcname)
 				 errmsg("%s requires idxadvisor to be loaded via shared_preload_libraries",
 						funcname),
 				 errdetail("Queued builds are run by background workers, which only a preloaded library can start."),
-				 errhint("Add idxadvisor to the shared_preload_libraries configuration parameter and restart the server, or use idxadvisor_create().")));
+				 errhint("Add idxadvisor to the shared_preload_libraries configuration parameter and restart the server, or use idxadvisor_create() or idxadvisor_drop(), which work in the caller's transaction.")));
 }
 
 /*
@@ -1301,7 +1301,17 @@ idxadv_create_common(IndexStmt *stmt, bool concurrent, Oid *indexoid)
 
 					if (HeapTupleIsValid(tup) &&
 						((Form_pg_index) GETSTRUCT(tup))->indrelid == spec.relid &&
-						((Form_pg_index) GETSTRUCT(tup))->indisvalid)
+						((Form_pg_index) GETSTRUCT(tup))->indisvalid &&
+						concurrent && idxadv_drop_pending(&ext, existing))
+					{
+						/* dropped first, then built again under its name */
+						ReleaseSysCache(tup);
+						idxname = pstrdup(name);
+						tup = NULL;
+					}
+					else if (HeapTupleIsValid(tup) &&
+							 ((Form_pg_index) GETSTRUCT(tup))->indrelid == spec.relid &&
+							 ((Form_pg_index) GETSTRUCT(tup))->indisvalid)
 					{
 						ReleaseSysCache(tup);
 						ereport(NOTICE,
@@ -1316,7 +1326,8 @@ idxadv_create_common(IndexStmt *stmt, bool concurrent, Oid *indexoid)
 				}
 			}
 		}
-		idxname = idxadv_choose_name(&spec, &ext);
+		if (idxname == NULL)
+			idxname = idxadv_choose_name(&spec, &ext);
 		existing = InvalidOid;
 	}
 	else
@@ -1814,6 +1825,8 @@ idxadvisor_wait(PG_FUNCTION_ARGS)
 		first = false;
 		if (!unfinished)
 			break;
+		if (idxadv_build_shared == NULL)
+			idxadv_check_queue_available("idxadvisor_wait()");
 		if (deadline != 0 && GetCurrentTimestamp() >= deadline)
 			ereport(ERROR,
 					(errcode(ERRCODE_QUERY_CANCELED),

@@ -63,7 +63,7 @@ $AS $BIN/pg_ctl -D "$DATA" -l "$WORK/log" -w start >/dev/null
 $PSQL <<SQL
 CREATE EXTENSION idxadvisor;
 CREATE TABLE bench (id bigint PRIMARY KEY, a int, b int, pad text);
-INSERT INTO bench SELECT g, (g * 7919) % 100000, g % 1000, repeat('x', 40)
+INSERT INTO bench SELECT g, (g::bigint * 7919) % 100000, g % 1000, repeat('x', 40)
   FROM generate_series(1, $ROWS) g;
 VACUUM ANALYZE bench;
 SQL
