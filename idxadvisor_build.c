@@ -434,6 +434,17 @@ static void
 idxadv_check_queue_available(const char *funcname)
 {
 	idxadv_check_writable(funcname);
+
+	/*
+	 * A queued job outlives the operation: like PREPARE or temporary tables,
+	 * not allowed while running as a table owner for maintenance (REFRESH
+	 * MATERIALIZED VIEW, index expressions, ANALYZE).
+	 */
+	if (InSecurityRestrictedOperation())
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("cannot call %s within security-restricted operation",
+						funcname)));
 	if (idxadv_build_shared == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),

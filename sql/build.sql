@@ -228,6 +228,12 @@ RESET search_path;
 CALL idxadvisor_wait(:schemajob);
 SELECT index_name, command, state FROM idxadvisor_builds WHERE id = :schemajob;
 
+-- nothing is queued from a security-restricted operation
+CREATE MATERIALIZED VIEW sro AS
+  SELECT idxadvisor_create_concurrently('orders', '{status}') WITH NO DATA;
+REFRESH MATERIALIZED VIEW sro;
+DROP MATERIALIZED VIEW sro;
+
 -- waiting: inside a transaction block it refuses instead of hanging
 BEGIN;
 CALL idxadvisor_wait();
