@@ -127,6 +127,8 @@ static idxadvExtInfo job_ext;
 
 /*---- Function declarations ----*/
 
+static void idxadv_worker_template(BackgroundWorker *worker,
+								   const char *function, const char *type);
 static List *idxadv_all_databases(void);
 static void idxadv_launcher_reap(void);
 static void idxadv_launcher_collect(void);
@@ -149,16 +151,31 @@ idxadv_register_launcher(void)
 {
 	BackgroundWorker worker;
 
-	memset(&worker, 0, sizeof(worker));
-	worker.bgw_flags = BGWORKER_SHMEM_ACCESS |
-		BGWORKER_BACKEND_DATABASE_CONNECTION;
-	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
-	worker.bgw_restart_time = 5;
-	snprintf(worker.bgw_library_name, BGW_MAXLEN, "idxadvisor");
-	snprintf(worker.bgw_function_name, BGW_MAXLEN, "idxadv_launcher_main");
+	idxadv_worker_template(&worker, "idxadv_launcher_main",
+						   "idxadvisor launcher");
 	snprintf(worker.bgw_name, BGW_MAXLEN, "idxadvisor launcher");
-	snprintf(worker.bgw_type, BGW_MAXLEN, "idxadvisor launcher");
+	worker.bgw_restart_time = 5;
+	worker.bgw_notify_pid = 0;
 	RegisterBackgroundWorker(&worker);
+}
+
+/*
+ * Fill in what all our workers share: database connection, started after
+ * recovery, never restarted, reporting to the launcher (the caller).
+ */
+static void
+idxadv_worker_template(BackgroundWorker *worker, const char *function,
+					   const char *type)
+{
+	memset(worker, 0, sizeof(*worker));
+	worker->bgw_flags = BGWORKER_SHMEM_ACCESS |
+		BGWORKER_BACKEND_DATABASE_CONNECTION;
+	worker->bgw_start_time = BgWorkerStart_RecoveryFinished;
+	worker->bgw_restart_time = BGW_NEVER_RESTART;
+	snprintf(worker->bgw_library_name, BGW_MAXLEN, "idxadvisor");
+	snprintf(worker->bgw_function_name, BGW_MAXLEN, "%s", function);
+	snprintf(worker->bgw_type, BGW_MAXLEN, "%s", type);
+	worker->bgw_notify_pid = MyProcPid;
 }
 
 /*
@@ -341,18 +358,10 @@ idxadv_launcher_start_scan(void)
 		return;
 	dbid = linitial_oid(scan_todo);
 
-	memset(&worker, 0, sizeof(worker));
-	worker.bgw_flags = BGWORKER_SHMEM_ACCESS |
-		BGWORKER_BACKEND_DATABASE_CONNECTION;
-	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
-	worker.bgw_restart_time = BGW_NEVER_RESTART;
-	snprintf(worker.bgw_library_name, BGW_MAXLEN, "idxadvisor");
-	snprintf(worker.bgw_function_name, BGW_MAXLEN, "idxadv_scan_main");
+	idxadv_worker_template(&worker, "idxadv_scan_main", "idxadvisor scan");
 	snprintf(worker.bgw_name, BGW_MAXLEN, "idxadvisor scan of database %u",
 			 dbid);
-	snprintf(worker.bgw_type, BGW_MAXLEN, "idxadvisor scan");
 	worker.bgw_main_arg = ObjectIdGetDatum(dbid);
-	worker.bgw_notify_pid = MyProcPid;
 
 	/* no free worker slot: try again at the next round */
 	if (RegisterDynamicBackgroundWorker(&worker, &scan_handle))
@@ -421,18 +430,10 @@ idxadv_launcher_start_jobs(void)
 		sh->slots[best].finished = false;
 		LWLockRelease(sh->lock);
 
-		memset(&worker, 0, sizeof(worker));
-		worker.bgw_flags = BGWORKER_SHMEM_ACCESS |
-			BGWORKER_BACKEND_DATABASE_CONNECTION;
-		worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
-		worker.bgw_restart_time = BGW_NEVER_RESTART;
-		snprintf(worker.bgw_library_name, BGW_MAXLEN, "idxadvisor");
-		snprintf(worker.bgw_function_name, BGW_MAXLEN, "idxadv_job_main");
+		idxadv_worker_template(&worker, "idxadv_job_main", "idxadvisor build");
 		snprintf(worker.bgw_name, BGW_MAXLEN, "idxadvisor build job %lld",
 				 (long long) extra.jobid);
-		snprintf(worker.bgw_type, BGW_MAXLEN, "idxadvisor build");
 		worker.bgw_main_arg = Int32GetDatum(best);
-		worker.bgw_notify_pid = MyProcPid;
 		memcpy(worker.bgw_extra, &extra, sizeof(extra));
 
 		if (!RegisterDynamicBackgroundWorker(&worker, &handle))
