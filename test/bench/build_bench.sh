@@ -6,9 +6,10 @@
 # For each of $PAIRS pairs (order alternating within pairs) it builds the
 # same index both ways while pgbench runs a rate-limited UPDATE/INSERT load,
 # and reports:
-#   - build time: psql measures the statement on the server
-#     (clock_timestamp() before and after); idxadvisor's is the job's
-#     finished_at - started_at;
+#   - build time: for psql, clock_timestamp() on the server before and after
+#     the statement, in the same session; for idxadvisor, the job's
+#     finished_at - started_at (claim, lock, build, checks and the final
+#     update of the job row included);
 #   - writers' p99 latency during each build (pgbench per-transaction log,
 #     transactions that ended inside the build window);
 #   - job start latency: started_at - requested_at (the request row is
@@ -86,9 +87,10 @@ run_build()
 	sleep 3    # steady load first
 	local t0 t1 start
 	if [ "$method" = psql ]; then
-		t0=$($PSQL -c "SELECT extract(epoch FROM clock_timestamp())")
-		$PSQL -c "CREATE INDEX CONCURRENTLY bench_a_idx ON bench (a)"
-		t1=$($PSQL -c "SELECT extract(epoch FROM clock_timestamp())")
+		# one session: no connection set-up inside the measured window
+		read -r t0 t1 <<<"$($PSQL -c "SELECT extract(epoch FROM clock_timestamp())" \
+			-c "CREATE INDEX CONCURRENTLY bench_a_idx ON bench (a)" \
+			-c "SELECT extract(epoch FROM clock_timestamp())" | tr '\n' ' ')"
 		start=0
 	else
 		local id

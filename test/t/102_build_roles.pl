@@ -112,5 +112,24 @@ is($node->safe_psql('postgres',
 	"SELECT indisvalid FROM pg_index WHERE indexrelid = 't_id_idx'::regclass"),
 	't', 'the index is valid');
 
+# --- the table lock never comes: the job fails after the retries, and
+# writers were never blocked meanwhile
+$node->append_conf('postgresql.conf', "idxadvisor.build_lock_retries = 2\n");
+$node->reload;
+$locker = $node->background_psql('postgres');
+$locker->query_safe('BEGIN');
+$locker->query_safe('LOCK TABLE t IN SHARE UPDATE EXCLUSIVE MODE');
+$id = $node->safe_psql('postgres',
+	"SELECT idxadvisor_create_concurrently('t', ARRAY['v', 'w'])",
+	extra_params => [ '-U', 'alice' ]);
+$node->safe_psql('postgres', "SET lock_timeout = '200ms'; INSERT INTO t VALUES (0, 0, 0)");
+wait_job_state($node, 'postgres', $id, 'failed');
+like(job_state($node, 'postgres', $id),
+	qr/lock timeout.*Gave up waiting for the table lock after 3 attempts/,
+	'the job fails once the lock retries are used up');
+$locker->query_safe('COMMIT');
+$locker->quit;
+is(invalid_indexes($node, 'postgres'), '', 'nothing left behind');
+
 $node->stop;
 done_testing();
