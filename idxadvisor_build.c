@@ -1028,9 +1028,9 @@ idxadv_deparse_index(idxadvIndexSpec *spec, const char *idxname,
 }
 
 /*
- * Find a job of this database by index name (and optionally table and key)
- * in the states given by "where" (an SQL condition on "state").  Returns the
- * newest matching job.  SPI must be connected.
+ * Find a build job of this database by index schema, and optionally name,
+ * table and key, in the states given by "where" (an SQL condition on
+ * "state").  Returns the newest matching job.  SPI must be connected.
  */
 static bool
 idxadv_find_job(const idxadvExtInfo *ext, const char *where, Oid nspid,

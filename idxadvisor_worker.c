@@ -9,13 +9,14 @@
  * SQL functions refuse to queue).  It connects to no database and only
  * starts other workers:
  *
- *	- a scan worker per database, one at a time, when the database's job
- *	  table must be read: at start (also after a crash: shared memory then
- *	  says "scan everything"), when a transaction found no free job slot, and
- *	  when a job worker stopped without recording its job's outcome.  The
- *	  scan worker connects as the bootstrap superuser, does nothing when the
- *	  extension is not installed, fails jobs whose role can no longer log in,
- *	  and puts every queued or interrupted job into a job slot;
+ *	- a scan worker per database (templates excepted), one at a time, when
+ *	  the database's job table must be read: at start (also after a crash:
+ *	  shared memory then says "scan everything"), when a transaction found no
+ *	  free job slot, and when a job worker stopped without recording its
+ *	  job's outcome.  The scan worker connects as the bootstrap superuser,
+ *	  does nothing when the extension is not installed, fails jobs whose role
+ *	  can no longer log in, and puts every queued or interrupted job into a
+ *	  job slot;
  *
  *	- a job worker per job, at most one per database at a time (so jobs of a
  *	  database run in id order and never wait for each other's snapshots)
