@@ -9,9 +9,11 @@
 # pg_qualstats.sample_rate = 1) -- loads the same data into each, and runs
 # paired pgbench runs: in every round each cluster runs the workload back to
 # back with the others, in an order that alternates from round to round, so
-# that whatever else the machine does hits both sides of a pair alike.  The
-# ratio of a round is tps(cluster) / tps(baseline) of that round; the result
-# is the median ratio over the rounds.  It also reports the shared memory the
+# that whatever else the machine does hits both sides of a pair alike.  To
+# make the pairs tighter still, each round's DURATION seconds per cluster are
+# run as SLICES short runs interleaved with the other clusters' (again in
+# alternating order).  The ratio of a round is tps(cluster) / tps(baseline)
+# of that round; the result is the median ratio over the rounds.  It also reports the shared memory the
 # capture takes at the default idxadvisor.max, from pg_shmem_allocations.
 #
 # Workloads (WORKLOADS, space-separated):
@@ -22,9 +24,10 @@
 #                    a small table (FK_ROWS rows), simple protocol
 #   fkscan_prepared  the same with -M prepared
 #
-# Usage:  [PG_CONFIG=...] [ROUNDS=7] [DURATION=15] [WORKLOADS="select fkscan"]
-#         [SCALE=10] [CLIENTS=2] [FK_ROWS=500] [PORT=5510] [QUALSTATS=auto|off]
-#         [KEEP=1] bash test/bench/capture_overhead.sh
+# Usage:  [PG_CONFIG=...] [ROUNDS=7] [DURATION=15] [SLICES=5]
+#         [WORKLOADS="select fkscan"] [SCALE=10] [CLIENTS=2] [FK_ROWS=500]
+#         [PORT=5510] [QUALSTATS=auto|off] [KEEP=1]
+#         bash test/bench/capture_overhead.sh
 #
 # Runs as root (the servers and clients then run as user postgres, through
 # runuser) or as a normal user who can run the servers itself.  The
@@ -44,6 +47,7 @@ CLIENTS=${CLIENTS:-2}
 FK_ROWS=${FK_ROWS:-500}
 PORT=${PORT:-5510}
 QUALSTATS=${QUALSTATS:-auto}
+SLICES=${SLICES:-5}
 KEEP=${KEEP:-0}
 RUN_USER=${RUN_USER:-postgres}
 
@@ -65,6 +69,8 @@ die()
 [ -f "$PKGLIBDIR/idxadvisor.so" ] ||
 	die "idxadvisor is not installed in $PKGLIBDIR (run make install)"
 [ "$ROUNDS" -ge 1 ] || die "ROUNDS must be at least 1"
+SLICE_SECS=$((DURATION / SLICES))
+[ "$SLICE_SECS" -ge 1 ] || die "DURATION must be at least SLICES seconds"
 
 CLUSTERS="baseline idxadvisor"
 if [ "$QUALSTATS" != off ]; then
@@ -178,7 +184,8 @@ SELECT id FROM fk_child WHERE parent_id = :p;
 EOF
 chmod 644 "$TMPDIR_BENCH/fkscan.sql"
 
-# Run one workload on one cluster; prints its tps
+# Run one workload on one cluster; prints the number of transactions and
+# the tps (without connection time)
 run_one()
 {
 	local c=$1 w=$2 secs=$3 out
@@ -193,7 +200,8 @@ run_one()
 	out="$TMPDIR_BENCH/out.$w.$c.$4"
 	pg "$c" pgbench "${args[@]}" postgres >"$out" 2>&1 ||
 		die "pgbench failed on $c: $(tail -5 "$out")"
-	sed -n 's/^tps = \([0-9.]*\) (without initial connection time)$/\1/p' "$out"
+	echo "$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' "$out")" \
+		"$(sed -n 's/^tps = \([0-9.]*\) (without initial connection time)$/\1/p' "$out")"
 }
 
 median()
@@ -203,7 +211,7 @@ median()
 		else printf "%.4f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
-echo "== $ROUNDS rounds of $DURATION s per run, $CLIENTS clients, clusters: $CLUSTERS"
+echo "== $ROUNDS rounds of $SLICES x $SLICE_SECS s per cluster, $CLIENTS clients, clusters: $CLUSTERS"
 echo "   ($(nproc) CPUs; $(uptime | sed 's/.*load average/load average/'))"
 
 RESULTS="$TMPDIR_BENCH/results"
@@ -214,15 +222,32 @@ for w in $WORKLOADS; do
 		run_one "$c" "$w" 3 warmup >/dev/null
 	done
 	for round in $(seq 1 "$ROUNDS"); do
-		# baseline first in odd rounds, last in even ones
-		if [ $((round % 2)) = 1 ]; then
-			order="$CLUSTERS"
-		else
-			order=$(echo "$CLUSTERS" | tr ' ' '\n' | tac | tr '\n' ' ')
-		fi
-		declare -A tps=()
-		for c in $order; do
-			tps[$c]=$(run_one "$c" "$w" "$DURATION" "$round")
+		# A round's run of each cluster is SLICES short runs, interleaved
+		# with the other clusters' and in alternating order, so that the
+		# two sides of a pair see the same machine; its tps is total
+		# transactions over total time.
+		declare -A tx=() secs=() tps=()
+		for c in $CLUSTERS; do
+			tx[$c]=0
+			secs[$c]=0
+		done
+		for slice in $(seq 1 "$SLICES"); do
+			# baseline first in odd slices of odd rounds, and so on
+			if [ $(((round + slice) % 2)) = 0 ]; then
+				order="$CLUSTERS"
+			else
+				order=$(echo "$CLUSTERS" | tr ' ' '\n' | tac | tr '\n' ' ')
+			fi
+			for c in $order; do
+				read -r n t < <(run_one "$c" "$w" "$SLICE_SECS" "$round.$slice") || true
+				[ -n "${n:-}" ] && [ -n "${t:-}" ] ||
+					die "pgbench run $w on $c failed (see KEEP=1 outputs)"
+				tx[$c]=$((tx[$c] + n))
+				secs[$c]=$(awk -v s="${secs[$c]}" -v n="$n" -v t="$t" 'BEGIN { printf "%.6f", s + n / t }')
+			done
+		done
+		for c in $CLUSTERS; do
+			tps[$c]=$(awk -v n="${tx[$c]}" -v s="${secs[$c]}" 'BEGIN { printf "%.1f", n / s }')
 		done
 		line=$(printf "%-16s round %2d  baseline %9.1f tps" "$w" "$round" "${tps[baseline]}")
 		for c in $CLUSTERS; do
@@ -231,8 +256,8 @@ for w in $WORKLOADS; do
 			echo "$w $c $round ${tps[baseline]} ${tps[$c]} $ratio" >>"$RESULTS"
 			line="$line  $c $(printf "%9.1f" "${tps[$c]}") ($ratio)"
 		done
-		echo "$line   [order: $order]"
-		unset tps
+		echo "$line"
+		unset tx secs tps
 	done
 done
 
