@@ -13,7 +13,13 @@
 # make the pairs tighter still, each round's DURATION seconds per cluster are
 # run as SLICES short runs interleaved with the other clusters' (again in
 # alternating order).  The ratio of a round is tps(cluster) / tps(baseline)
-# of that round; the result is the median ratio over the rounds.  It also reports the shared memory the
+# of that round; the result is the median ratio over the rounds.
+#
+# On a machine whose CPUs are shared with other work, wall-clock tps swings
+# with that work.  So each run also measures the CPU time its backends used
+# (the cutime + cstime of the postmaster, which reaps them), and the script
+# reports the ratio of transactions per backend CPU second as well: the
+# server-side cost per transaction, which other load hardly changes.  It also reports the shared memory the
 # capture takes at the default idxadvisor.max, from pg_shmem_allocations.
 #
 # Workloads (WORKLOADS, space-separated):
@@ -184,11 +190,34 @@ SELECT id FROM fk_child WHERE parent_id = :p;
 EOF
 chmod 644 "$TMPDIR_BENCH/fkscan.sql"
 
-# Run one workload on one cluster; prints the number of transactions and
-# the tps (without connection time)
+# CPU time (clock ticks) of the backends a cluster's postmaster has reaped:
+# its cutime + cstime.  Backends of a finished pgbench run are counted once
+# the postmaster has waited for them.
+reaped_cpu()
+{
+	local pm
+	pm=$(head -1 "$TMPDIR_BENCH/$1/postmaster.pid")
+	sed 's/^.*) //' "/proc/$pm/stat" | awk '{ print $14 + $15 }'
+}
+
+# Wait until a cluster is back to its idle processes, so that the backends
+# of the last run are reaped
+wait_backends_gone()
+{
+	local pm i
+	pm=$(head -1 "$TMPDIR_BENCH/$1/postmaster.pid")
+	for i in $(seq 1 100); do
+		[ "$(pgrep -c -P "$pm")" -le "${IDLE_CHILDREN[$1]}" ] && return 0
+		sleep 0.05
+	done
+	die "backends of $1 did not exit"
+}
+
+# Run one workload on one cluster; prints the number of transactions, the
+# tps (without connection time) and the backends' CPU ticks
 run_one()
 {
-	local c=$1 w=$2 secs=$3 out
+	local c=$1 w=$2 secs=$3 out cpu0 cpu1
 	local args=(-n -T "$secs" -c "$CLIENTS" -j "$CLIENTS")
 	case $w in
 		select) args+=(-S) ;;
@@ -198,10 +227,15 @@ run_one()
 		*) die "unknown workload $w" ;;
 	esac
 	out="$TMPDIR_BENCH/out.$w.$c.$4"
+	wait_backends_gone "$c"
+	cpu0=$(reaped_cpu "$c")
 	pg "$c" pgbench "${args[@]}" postgres >"$out" 2>&1 ||
 		die "pgbench failed on $c: $(tail -5 "$out")"
+	wait_backends_gone "$c"
+	cpu1=$(reaped_cpu "$c")
 	echo "$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' "$out")" \
-		"$(sed -n 's/^tps = \([0-9.]*\) (without initial connection time)$/\1/p' "$out")"
+		"$(sed -n 's/^tps = \([0-9.]*\) (without initial connection time)$/\1/p' "$out")" \
+		"$((cpu1 - cpu0))"
 }
 
 median()
@@ -211,9 +245,18 @@ median()
 		else printf "%.4f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
+declare -A IDLE_CHILDREN=()
+for c in $CLUSTERS; do
+	sleep 1
+	IDLE_CHILDREN[$c]=$(pgrep -c -P "$(head -1 "$TMPDIR_BENCH/$c/postmaster.pid")")
+done
+
 echo "== $ROUNDS rounds of $SLICES x $SLICE_SECS s per cluster, $CLIENTS clients, clusters: $CLUSTERS"
 echo "   ($(nproc) CPUs; $(uptime | sed 's/.*load average/load average/'))"
+echo "   tps: transactions per second (wall clock); tx/cpu-s: transactions per"
+echo "   CPU second of the backends; (ratio to baseline in the same round)"
 
+# results: workload cluster round tps tps_ratio txcpu txcpu_ratio
 RESULTS="$TMPDIR_BENCH/results"
 : >"$RESULTS"
 for w in $WORKLOADS; do
@@ -226,52 +269,61 @@ for w in $WORKLOADS; do
 		# with the other clusters' and in alternating order, so that the
 		# two sides of a pair see the same machine; its tps is total
 		# transactions over total time.
-		declare -A tx=() secs=() tps=()
+		declare -A tx=() secs=() ticks=() tps=() txcpu=()
 		for c in $CLUSTERS; do
 			tx[$c]=0
 			secs[$c]=0
+			ticks[$c]=0
 		done
 		for slice in $(seq 1 "$SLICES"); do
-			# baseline first in odd slices of odd rounds, and so on
+			# baseline first in even (round + slice), last in odd
 			if [ $(((round + slice) % 2)) = 0 ]; then
 				order="$CLUSTERS"
 			else
 				order=$(echo "$CLUSTERS" | tr ' ' '\n' | tac | tr '\n' ' ')
 			fi
 			for c in $order; do
-				read -r n t < <(run_one "$c" "$w" "$SLICE_SECS" "$round.$slice") || true
-				[ -n "${n:-}" ] && [ -n "${t:-}" ] ||
+				read -r n t k < <(run_one "$c" "$w" "$SLICE_SECS" "$round.$slice") || true
+				[ -n "${n:-}" ] && [ -n "${t:-}" ] && [ -n "${k:-}" ] ||
 					die "pgbench run $w on $c failed (see KEEP=1 outputs)"
 				tx[$c]=$((tx[$c] + n))
+				ticks[$c]=$((ticks[$c] + k))
 				secs[$c]=$(awk -v s="${secs[$c]}" -v n="$n" -v t="$t" 'BEGIN { printf "%.6f", s + n / t }')
 			done
 		done
 		for c in $CLUSTERS; do
 			tps[$c]=$(awk -v n="${tx[$c]}" -v s="${secs[$c]}" 'BEGIN { printf "%.1f", n / s }')
+			txcpu[$c]=$(awk -v n="${tx[$c]}" -v k="${ticks[$c]}" -v hz="$(getconf CLK_TCK)" \
+				'BEGIN { printf "%.1f", (k > 0 ? n / (k / hz) : 0) }')
 		done
-		line=$(printf "%-16s round %2d  baseline %9.1f tps" "$w" "$round" "${tps[baseline]}")
+		line=$(printf "%-16s %2d  baseline %8.1f tps %8.1f tx/cpu-s" "$w" "$round" \
+			"${tps[baseline]}" "${txcpu[baseline]}")
 		for c in $CLUSTERS; do
 			[ "$c" = baseline ] && continue
 			ratio=$(awk -v a="${tps[$c]}" -v b="${tps[baseline]}" 'BEGIN { printf "%.4f", a / b }')
-			echo "$w $c $round ${tps[baseline]} ${tps[$c]} $ratio" >>"$RESULTS"
-			line="$line  $c $(printf "%9.1f" "${tps[$c]}") ($ratio)"
+			cratio=$(awk -v a="${txcpu[$c]}" -v b="${txcpu[baseline]}" 'BEGIN { printf "%.4f", a / b }')
+			echo "$w $c $round ${tps[$c]} $ratio ${txcpu[$c]} $cratio" >>"$RESULTS"
+			line="$line | $c $(printf "%8.1f" "${tps[$c]}") ($ratio) $(printf "%8.1f" "${txcpu[$c]}") ($cratio)"
 		done
 		echo "$line"
-		unset tx secs tps
+		unset tx secs ticks tps txcpu
 	done
 done
 
 echo
-echo "== median ratios (tps with / tps baseline, same round), $ROUNDS rounds of ${DURATION}s"
-printf "%-16s %-13s %8s %8s %8s\n" workload cluster median min max
+echo "== median ratios to baseline (same round), $ROUNDS rounds of $SLICES x ${SLICE_SECS}s per cluster"
+printf "%-16s %-13s %10s %10s %10s %12s %10s %10s\n" workload cluster \
+	"tps median" min max "tx/cpu med" min max
 for w in $WORKLOADS; do
 	for c in $CLUSTERS; do
 		[ "$c" = baseline ] && continue
-		ratios=$(awk -v w="$w" -v c="$c" '$1 == w && $2 == c { print $6 }' "$RESULTS")
-		printf "%-16s %-13s %8s %8s %8s\n" "$w" "$c" \
-			"$(echo "$ratios" | median)" \
-			"$(echo "$ratios" | sort -g | head -1)" \
-			"$(echo "$ratios" | sort -g | tail -1)"
+		r=$(awk -v w="$w" -v c="$c" '$1 == w && $2 == c { print $5 }' "$RESULTS")
+		q=$(awk -v w="$w" -v c="$c" '$1 == w && $2 == c { print $7 }' "$RESULTS")
+		printf "%-16s %-13s %10s %10s %10s %12s %10s %10s\n" "$w" "$c" \
+			"$(echo "$r" | median)" "$(echo "$r" | sort -g | head -1)" \
+			"$(echo "$r" | sort -g | tail -1)" \
+			"$(echo "$q" | median)" "$(echo "$q" | sort -g | head -1)" \
+			"$(echo "$q" | sort -g | tail -1)"
 	done
 done
 

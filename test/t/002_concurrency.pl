@@ -10,10 +10,11 @@
 use strict;
 use warnings;
 
-use IPC::Run;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+
+use IdxadvConcurrent;
 
 my $node = PostgreSQL::Test::Cluster->new('concurrency');
 $node->init;
@@ -64,35 +65,6 @@ CREATE SEQUENCE p3_victims START 101;
 ANALYZE;
 });
 
-# Start a pgbench run in the background; returns a handle for finish_bench
-sub start_bench
-{
-	my ($name, $opts, $script) = @_;
-	my $file = $node->basedir . "/$name.sql";
-	open(my $fh, '>', $file) or die "could not write $file: $!";
-	print $fh $script;
-	close($fh);
-
-	my %run = (name => $name, out => '', err => '');
-	my @cmd = (
-		'pgbench', '-n', '-h', $node->host, '-p', $node->port,
-		split(/\s+/, $opts), '-f', $file, 'postgres');
-	$run{handle} =
-	  IPC::Run::start(\@cmd, '>', \$run{out}, '2>', \$run{err});
-	return \%run;
-}
-
-# Wait for a pgbench run; it must have succeeded with no failed transaction
-sub finish_bench
-{
-	my ($run) = @_;
-	$run->{handle}->finish;
-	is($run->{handle}->result(0), 0, "$run->{name}: pgbench succeeded")
-	  or diag("stdout:\n$run->{out}\nstderr:\n$run->{err}");
-	unlike($run->{err}, qr/ERROR|FATAL|aborted/, "$run->{name}: no errors");
-	return $run->{out};
-}
-
 sub entry
 {
 	my ($rel, $cols) = @_;
@@ -102,28 +74,19 @@ SELECT executions, fk_trigger_executions, rows_scanned, rows_matched
  WHERE relid = '$rel'::regclass AND columns::text = '$cols'});
 }
 
-sub server_healthy
-{
-	my ($name) = @_;
-	is($node->safe_psql('postgres', 'SELECT 1'), '1', "$name: server up");
-	unlike(slurp_file($node->logfile),
-		qr/terminated by signal|was terminated by exception|TRAP:|PANIC:/,
-		"$name: no crash in the log");
-}
-
 # --- exact counts under concurrency ------------------------------------------
 
 $node->safe_psql('postgres', 'SELECT idxadvisor_reset()');
 
 my @runs = (
 	# same entry: 4 clients, simple protocol, and 2 clients, prepared
-	start_bench('same_simple', "-c 4 -j 2 -t $ntx -M simple",
+	start_pgbench($node, 'same_simple', "-c 4 -j 2 -t $ntx -M simple",
 		"SELECT count(*) FROM child WHERE parent_id = 7;\n"),
-	start_bench('same_prepared', "-c 2 -t $ntx -M prepared",
+	start_pgbench($node, 'same_prepared', "-c 2 -t $ntx -M prepared",
 		"\\set p 7\nSELECT count(*) FROM child WHERE parent_id = :p;\n"),
 
 	# distinct entries, each from the same 2 clients
-	start_bench('distinct', "-c 2 -t $ntx -M extended", join('',
+	start_pgbench($node, 'distinct', "-c 2 -t $ntx -M extended", join('',
 		"SELECT count(*) FROM w WHERE a1 = 3;\n",
 		"SELECT count(*) FROM w WHERE a2 < 3;\n",
 		"SELECT count(*) FROM w WHERE a3 IS NULL;\n",
@@ -134,20 +97,20 @@ my @runs = (
 		"SELECT count(*) FROM w WHERE a1 = 3 AND a2 = 3;\n")),
 
 	# FK-trigger scans: cascaded deletes, rolled back
-	start_bench('cascade_rollback', "-c 3 -t $ntx -M simple", join('',
+	start_pgbench($node, 'cascade_rollback', "-c 3 -t $ntx -M simple", join('',
 		"\\set victim :client_id + 1\n",
 		"BEGIN;\n",
 		"DELETE FROM p2 WHERE id = :victim;\n",
 		"ROLLBACK;\n")),
 
 	# FK-trigger scans: NO ACTION checks, committed
-	start_bench('noaction_commit', "-c 3 -t $ntx -M prepared", join('',
+	start_pgbench($node, 'noaction_commit', "-c 3 -t $ntx -M prepared", join('',
 		"BEGIN;\n",
 		"SELECT nextval('p3_victims') AS victim \\gset\n",
 		"DELETE FROM p3 WHERE id = :victim;\n",
 		"COMMIT;\n")),
 );
-finish_bench($_) for @runs;
+finish_pgbench($_) for @runs;
 
 my $n;
 
@@ -181,16 +144,16 @@ is(entry('c3', '{p3_id}'), join('|', $n, $n, 300 * $n, 0),
 is($node->safe_psql('postgres', 'SELECT count(*) FROM p3'), 5000 - $n,
 	'the committed deletes did happen');
 
-server_healthy('exact counts');
+server_healthy($node, 'exact counts');
 
 # --- idxadvisor_reset() in a loop against recorders --------------------------
 
 @runs = (
-	start_bench('reset_loop', "-c 2 -t 2000 -M simple",
+	start_pgbench($node, 'reset_loop', "-c 2 -t 2000 -M simple",
 		"SELECT idxadvisor_reset();\n"),
-	start_bench('reset_same', "-c 3 -t 1500 -M prepared",
+	start_pgbench($node, 'reset_same', "-c 3 -t 1500 -M prepared",
 		"SELECT count(*) FROM child WHERE parent_id = 7;\n"),
-	start_bench('reset_distinct', "-c 2 -t 300 -M simple", join('',
+	start_pgbench($node, 'reset_distinct', "-c 2 -t 300 -M simple", join('',
 		"SELECT count(*) FROM w WHERE a1 = 3;\n",
 		"SELECT count(*) FROM w WHERE a2 < 3;\n",
 		"SELECT count(*) FROM w WHERE a5 = 3 AND a6 >= 5;\n",
@@ -198,9 +161,9 @@ server_healthy('exact counts');
 		"DELETE FROM p2 WHERE id = :client_id + 1;\n",
 		"ROLLBACK;\n")),
 );
-finish_bench($_) for @runs;
+finish_pgbench($_) for @runs;
 
-server_healthy('reset loop');
+server_healthy($node, 'reset loop');
 
 # counting is right again once the resets stop
 $node->safe_psql('postgres', 'SELECT idxadvisor_reset()');

@@ -9,10 +9,11 @@
 use strict;
 use warnings;
 
-use IPC::Run;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+
+use IdxadvConcurrent;
 
 my $node = PostgreSQL::Test::Cluster->new('eviction');
 $node->init;
@@ -35,46 +36,20 @@ for my $t (1 .. 20)
 }
 $node->safe_psql('postgres', $setup . "ANALYZE;\n");
 
-sub start_bench
-{
-	my ($name, $opts, $script) = @_;
-	my $file = $node->basedir . "/$name.sql";
-	open(my $fh, '>', $file) or die "could not write $file: $!";
-	print $fh $script;
-	close($fh);
-
-	my %run = (name => $name, out => '', err => '');
-	my @cmd = (
-		'pgbench', '-n', '-h', $node->host, '-p', $node->port,
-		split(/\s+/, $opts), '-f', $file, 'postgres');
-	$run{handle} =
-	  IPC::Run::start(\@cmd, '>', \$run{out}, '2>', \$run{err});
-	return \%run;
-}
-
-sub finish_bench
-{
-	my ($run) = @_;
-	$run->{handle}->finish;
-	is($run->{handle}->result(0), 0, "$run->{name}: pgbench succeeded")
-	  or diag("stdout:\n$run->{out}\nstderr:\n$run->{err}");
-	unlike($run->{err}, qr/ERROR|FATAL|aborted/, "$run->{name}: no errors");
-}
-
-# The simple protocol substitutes variables as text, so they can pick the
-# table and the columns: each transaction hits one of 2000 filters.
+# Each transaction hits one of 2000 filters, the variables picking the table
+# and the columns.
 my @runs = (
-	start_bench('create', '-c 8 -j 2 -t 1500 -M simple', join('',
+	start_pgbench($node, 'create', '-c 8 -j 2 -t 1500 -M simple', join('',
 		"\\set t random(1, 20)\n",
 		"\\set a random(1, 10)\n",
 		"\\set b random(1, 10)\n",
 		"SELECT count(*) FROM e_:t WHERE c:a = 1 AND c:b < 5;\n",
 		# one hot entry, used all along, that must survive the evictions
 		"SELECT count(*) FROM e_1 WHERE c1 = 7 AND c2 = 7 AND c3 = 7;\n")),
-	start_bench('read', '-c 2 -t 300 -M simple',
+	start_pgbench($node, 'read', '-c 2 -t 300 -M simple',
 		"SELECT count(*) FROM idxadvisor_scans;\n"),
 );
-finish_bench($_) for @runs;
+finish_pgbench($_) for @runs;
 
 my $n = $node->safe_psql('postgres', 'SELECT count(*) FROM idxadvisor_scans');
 cmp_ok($n, '<=', 100, 'at most idxadvisor.max entries');
@@ -84,10 +59,7 @@ SELECT count(*) FROM idxadvisor_scans
  WHERE relid = 'e_1'::regclass AND columns = '{c1,c2,c3}'}),
 	1, 'the most used entry survived the evictions');
 
-is($node->safe_psql('postgres', 'SELECT 1'), '1', 'server up');
-unlike(slurp_file($node->logfile),
-	qr/terminated by signal|was terminated by exception|TRAP:|PANIC:|out of shared memory/,
-	'no crash and no shared memory error in the log');
+server_healthy($node, 'eviction');
 
 $node->stop('fast');
 done_testing();
