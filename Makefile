@@ -10,6 +10,7 @@ OBJS = \
 	idxadvisor.o \
 	idxadvisor_build.o \
 	idxadvisor_capture.o \
+	idxadvisor_catalog.o \
 	idxadvisor_report.o \
 	idxadvisor_suggest.o
 
