@@ -17,21 +17,26 @@
  * key columns, expressions per key position (equal()), operator classes,
  * collations, indoption, INCLUDE columns, predicates (predicate_implied_by,
  * both ways for duplicates), uniqueness.  Which member of a pair stays
- * follows DESIGN.md section 5; the comments at idxadv_rank() and
+ * follows DESIGN.md section 5; the comments at idxadv_rank_cmp() and
  * idxadv_covers() say how.
  *
- * Neither report takes a lock on the tables they read about, except that
- * sizes are read with pg_table_size(), which takes AccessShareLock on each
- * reported relation for a moment.  Every role may call them: they show what
- * the catalogs already show to everyone.  System catalogs, TOAST tables,
- * other sessions' temporary tables and the extension's own objects are left
- * out.
+ * Neither report opens or locks the tables and indexes it reads about: sizes
+ * come from stat() of the relation files (idxadv_relation_bytes), catalog
+ * data from scans of pg_constraint and pg_index and the system caches.  So a
+ * report never waits behind a migration's ACCESS EXCLUSIVE lock, and a
+ * relation dropped meanwhile just drops out.  Every role may call them: they
+ * show what the catalogs already show to everyone.  System catalogs, TOAST
+ * tables, other sessions' temporary tables and the extension's own objects
+ * are left out.
  *
  * Copyright (c) 2026, the idxadvisor developers
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "access/genam.h"
 #include "access/htup_details.h"
@@ -47,6 +52,8 @@
 #include "catalog/pg_extension.h"
 #include "catalog/pg_index.h"
 #include "catalog/pg_inherits.h"
+#include "catalog/pg_tablespace.h"
+#include "common/relpath.h"
 #include "commands/defrem.h"
 #include "commands/extension.h"
 #include "commands/progress.h"
@@ -56,6 +63,7 @@
 #include "miscadmin.h"
 #include "nodes/pg_list.h"
 #include "optimizer/optimizer.h"
+#include "storage/backendid.h"
 #include "utils/array.h"
 #include "utils/backend_status.h"
 #include "utils/builtins.h"
@@ -143,7 +151,10 @@ static bool idxadv_filter_skip(idxadvReportFilter *filter, Oid relid,
 							   Form_pg_class classform);
 static char *idxadv_qualified_name(Oid relid);
 static int64 idxadv_call_int8(PGFunction fn, Oid relid);
+static int64 idxadv_relation_bytes(Oid relid, bool with_toast);
 static int64 idxadv_sum_leaves(PGFunction fn, Oid relid, char relkind);
+static int64 idxadv_sum_leaves_bytes(Oid relid, char relkind,
+									 bool with_toast);
 static const char *idxadv_fk_action_name(char action);
 static bool idxadv_fk_leaves_served(Oid relid, int ncols,
 									const AttrNumber *attnums,
@@ -271,7 +282,7 @@ idxadv_qualified_name(Oid relid)
 /*
  * idxadv_call_int8
  *		Call a SQL-callable function of one OID argument returning bigint
- *		(pg_table_size, pg_stat_get_numscans ...); NULL counts as 0, so that a
+ *		(pg_stat_get_numscans, pg_stat_get_tuples_deleted ...); NULL counts as 0, so that a
  *		relation dropped meanwhile does not fail the report.
  */
 static int64
@@ -287,6 +298,120 @@ idxadv_call_int8(PGFunction fn, Oid relid)
 	if (fcinfo->isnull)
 		return 0;
 	return DatumGetInt64(result);
+}
+
+/*
+ * idxadv_relation_bytes
+ *		On-disk size of a relation, all forks, found by stat() of its files
+ *		the way pg_relation_size() does, but from the pg_class row alone: the
+ *		relation is neither opened nor locked, which on a catalog of 10,000
+ *		tables is the difference between building 10,000 relcache entries and
+ *		not.  with_toast adds the TOAST table and its index, which makes it
+ *		pg_table_size().  A relation dropped meanwhile counts 0.
+ */
+static int64
+idxadv_relation_bytes(Oid relid, bool with_toast)
+{
+	HeapTuple	tup;
+	Form_pg_class classform;
+	RelFileNode rnode;
+	BackendId	backend;
+	Oid			toastrelid;
+	int64		total = 0;
+	ForkNumber	fork;
+
+	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (!HeapTupleIsValid(tup))
+		return 0;
+	classform = (Form_pg_class) GETSTRUCT(tup);
+	if (!RELKIND_HAS_STORAGE(classform->relkind) ||
+		!OidIsValid(classform->relfilenode) ||
+		(classform->relpersistence == RELPERSISTENCE_TEMP &&
+		 !isTempOrTempToastNamespace(classform->relnamespace)))
+	{
+		/* no storage, a mapped catalog, or another session's temp table */
+		ReleaseSysCache(tup);
+		return 0;
+	}
+	rnode.spcNode = OidIsValid(classform->reltablespace) ?
+		classform->reltablespace : MyDatabaseTableSpace;
+	rnode.dbNode = rnode.spcNode == GLOBALTABLESPACE_OID ?
+		InvalidOid : MyDatabaseId;
+	rnode.relNode = classform->relfilenode;
+	backend = classform->relpersistence == RELPERSISTENCE_TEMP ?
+		BackendIdForTempRelations() : InvalidBackendId;
+	toastrelid = classform->reltoastrelid;
+	ReleaseSysCache(tup);
+
+	for (fork = 0; fork <= MAX_FORKNUM; fork++)
+	{
+		char	   *path = relpathbackend(rnode, backend, fork);
+		unsigned int segno;
+
+		for (segno = 0;; segno++)
+		{
+			char		pathname[MAXPGPATH + 16];
+			struct stat fst;
+
+			if (segno == 0)
+				snprintf(pathname, sizeof(pathname), "%s", path);
+			else
+				snprintf(pathname, sizeof(pathname), "%s.%u", path, segno);
+			if (stat(pathname, &fst) < 0)
+			{
+				if (errno == ENOENT)
+					break;
+				ereport(ERROR,
+						(errcode_for_file_access(),
+						 errmsg("could not stat file \"%s\": %m", pathname)));
+			}
+			total += fst.st_size;
+		}
+		pfree(path);
+	}
+
+	if (with_toast && OidIsValid(toastrelid))
+	{
+		Relation	pg_index;
+		SysScanDesc scan;
+		ScanKeyData key;
+		HeapTuple	indtup;
+
+		total += idxadv_relation_bytes(toastrelid, false);
+		pg_index = table_open(IndexRelationId, AccessShareLock);
+		ScanKeyInit(&key, Anum_pg_index_indrelid, BTEqualStrategyNumber,
+					F_OIDEQ, ObjectIdGetDatum(toastrelid));
+		scan = systable_beginscan(pg_index, IndexIndrelidIndexId, true,
+								  NULL, 1, &key);
+		while (HeapTupleIsValid(indtup = systable_getnext(scan)))
+			total += idxadv_relation_bytes(((Form_pg_index) GETSTRUCT(indtup))->indexrelid,
+										   false);
+		systable_endscan(scan);
+		table_close(pg_index, AccessShareLock);
+	}
+	return total;
+}
+
+/*
+ * idxadv_sum_leaves_bytes
+ *		idxadv_relation_bytes() of a relation, or summed over the leaf
+ *		partitions of a partitioned table or index.
+ */
+static int64
+idxadv_sum_leaves_bytes(Oid relid, char relkind, bool with_toast)
+{
+	List	   *rels;
+	ListCell   *lc;
+	int64		sum = 0;
+
+	if (relkind != RELKIND_PARTITIONED_TABLE &&
+		relkind != RELKIND_PARTITIONED_INDEX)
+		return idxadv_relation_bytes(relid, with_toast);
+
+	rels = find_all_inheritors(relid, NoLock, NULL);
+	foreach(lc, rels)
+		sum += idxadv_relation_bytes(lfirst_oid(lc), with_toast);
+	return sum;
 }
 
 /*
@@ -673,8 +798,8 @@ idxadvisor_unindexed_foreign_keys(PG_FUNCTION_ARGS)
 		values[4] = CStringGetTextDatum(partly ? "partial" : "none");
 		values[5] = CStringGetTextDatum(idxadv_fk_action_name(con->confdeltype));
 		values[6] = CStringGetTextDatum(idxadv_fk_action_name(con->confupdtype));
-		values[7] = Int64GetDatum(idxadv_sum_leaves(pg_table_size,
-													con->conrelid, relkind));
+		values[7] = Int64GetDatum(idxadv_sum_leaves_bytes(con->conrelid,
+														  relkind, true));
 		values[8] = Int64GetDatum(idxadv_sum_leaves(pg_stat_get_tuples_deleted,
 													con->confrelid,
 													get_rel_relkind(con->confrelid)));
@@ -1052,8 +1177,8 @@ idxadv_put_dup_row(Tuplestorestate *tupstore, TupleDesc tupdesc, Oid relid,
 		nulls[3] = true;
 	values[4] = CStringGetTextDatum(reason);
 	values[5] = CStringGetTextDatum(ddl);
-	values[6] = Int64GetDatum(idxadv_sum_leaves(pg_table_size, x->indexrelid,
-												x->relkind));
+	values[6] = Int64GetDatum(idxadv_sum_leaves_bytes(x->indexrelid,
+													  x->relkind, false));
 	values[7] = Int64GetDatum(idxadv_sum_leaves(pg_stat_get_numscans,
 												x->indexrelid, x->relkind));
 	tuplestore_putvalues(tupstore, tupdesc, values, nulls);
