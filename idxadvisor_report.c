@@ -133,6 +133,16 @@ typedef struct idxadvIndex
 	bool		removed;
 } idxadvIndex;
 
+/* What the partitioned-table index script needs at every level */
+typedef struct idxadvIndexScript
+{
+	int			ncols;
+	char	   *names[INDEX_MAX_KEYS];	/* column names, unquoted */
+	const char *collist;		/* quoted, comma-separated */
+	const char *colnames;		/* for index names: a_b */
+	List	   *used;			/* index names the script already uses */
+} idxadvIndexScript;
+
 /* A pg_index tuple copied out of the scan, for sorting by table */
 typedef struct idxadvIndexTuple
 {
@@ -152,9 +162,8 @@ static bool idxadv_filter_skip(idxadvReportFilter *filter, Oid relid,
 static char *idxadv_qualified_name(Oid relid);
 static int64 idxadv_call_int8(PGFunction fn, Oid relid);
 static int64 idxadv_relation_bytes(Oid relid, bool with_toast);
-static int64 idxadv_sum_leaves(PGFunction fn, Oid relid, char relkind);
-static int64 idxadv_sum_leaves_bytes(Oid relid, char relkind,
-									 bool with_toast);
+static int64 idxadv_sum_leaves(PGFunction fn, Oid relid, char relkind,
+							   bool with_toast);
 static const char *idxadv_fk_action_name(char action);
 static bool idxadv_fk_leaves_served(Oid relid, int ncols,
 									const AttrNumber *attnums,
@@ -163,11 +172,10 @@ static bool idxadv_fk_partly_covered(Oid relid, int ncols,
 									 const AttrNumber *attnums);
 static char *idxadv_fk_suggested_ddl(Oid relid, char relkind, int ncols,
 									 const AttrNumber *attnums);
+static Oid	idxadv_attachable_index(Oid leaf, idxadvIndexScript *script);
 static void idxadv_partitioned_index_script(StringInfo buf, Oid relid,
 											const char *parentindex,
-											const char *collist,
-											const char *colnames,
-											List **used);
+											idxadvIndexScript *script);
 static char *idxadv_choose_index_name(Oid relid, const char *colnames,
 									  List **used);
 static HTAB *idxadv_index_constraints(void);
@@ -282,8 +290,8 @@ idxadv_qualified_name(Oid relid)
 /*
  * idxadv_call_int8
  *		Call a SQL-callable function of one OID argument returning bigint
- *		(pg_stat_get_numscans, pg_stat_get_tuples_deleted ...); NULL counts as 0, so that a
- *		relation dropped meanwhile does not fail the report.
+ *		(pg_stat_get_numscans, pg_stat_get_tuples_deleted ...); NULL counts
+ *		as 0, so that a relation dropped meanwhile does not fail the report.
  */
 static int64
 idxadv_call_int8(PGFunction fn, Oid relid)
@@ -393,54 +401,34 @@ idxadv_relation_bytes(Oid relid, bool with_toast)
 }
 
 /*
- * idxadv_sum_leaves_bytes
- *		idxadv_relation_bytes() of a relation, or summed over the leaf
- *		partitions of a partitioned table or index.
- */
-static int64
-idxadv_sum_leaves_bytes(Oid relid, char relkind, bool with_toast)
-{
-	List	   *rels;
-	ListCell   *lc;
-	int64		sum = 0;
-
-	if (relkind != RELKIND_PARTITIONED_TABLE &&
-		relkind != RELKIND_PARTITIONED_INDEX)
-		return idxadv_relation_bytes(relid, with_toast);
-
-	rels = find_all_inheritors(relid, NoLock, NULL);
-	foreach(lc, rels)
-		sum += idxadv_relation_bytes(lfirst_oid(lc), with_toast);
-	return sum;
-}
-
-/*
  * idxadv_sum_leaves
- *		fn of the relation, summed over its leaf partitions when it is a
+ *		A number of the relation, summed over its leaf partitions when it is a
  *		partitioned table or index (which have no storage or statistics of
- *		their own).
+ *		their own): fn's result, or, when fn is NULL, its size
+ *		(idxadv_relation_bytes, with_toast passed on).
  */
 static int64
-idxadv_sum_leaves(PGFunction fn, Oid relid, char relkind)
+idxadv_sum_leaves(PGFunction fn, Oid relid, char relkind, bool with_toast)
 {
 	List	   *rels;
 	ListCell   *lc;
 	int64		sum = 0;
 
-	if (relkind != RELKIND_PARTITIONED_TABLE &&
-		relkind != RELKIND_PARTITIONED_INDEX)
-		return idxadv_call_int8(fn, relid);
-
-	rels = find_all_inheritors(relid, NoLock, NULL);
+	if (relkind == RELKIND_PARTITIONED_TABLE ||
+		relkind == RELKIND_PARTITIONED_INDEX)
+		rels = find_all_inheritors(relid, NoLock, NULL);
+	else
+		rels = list_make1_oid(relid);
 	foreach(lc, rels)
 	{
-		Oid			child = lfirst_oid(lc);
-		char		kind = get_rel_relkind(child);
+		Oid			rel = lfirst_oid(lc);
+		char		kind = get_rel_relkind(rel);
 
 		if (kind == RELKIND_PARTITIONED_TABLE ||
 			kind == RELKIND_PARTITIONED_INDEX || kind == '\0')
 			continue;
-		sum += idxadv_call_int8(fn, child);
+		sum += fn ? idxadv_call_int8(fn, rel) :
+			idxadv_relation_bytes(rel, with_toast);
 	}
 	return sum;
 }
@@ -585,18 +573,110 @@ idxadv_choose_index_name(Oid relid, const char *colnames, List **used)
 }
 
 /*
+ * idxadv_attachable_index
+ *		An existing index of the leaf partition that ATTACH PARTITION accepts
+ *		for the parent's new index "ON ONLY parent (cols)": valid, plain btree
+ *		on exactly these columns in this order, default operator classes, the
+ *		columns' collations, no expression, predicate, INCLUDE column or
+ *		ordering option, not unique, not already attached.  Attaching it
+ *		saves building a second index that would duplicate it.
+ */
+static Oid
+idxadv_attachable_index(Oid leaf, idxadvIndexScript *script)
+{
+	AttrNumber	atts[INDEX_MAX_KEYS];
+	Oid			colls[INDEX_MAX_KEYS];
+	Oid			families[INDEX_MAX_KEYS];
+	Relation	pg_index;
+	SysScanDesc scan;
+	ScanKeyData key;
+	HeapTuple	tup;
+	Oid			result = InvalidOid;
+	int			i;
+
+	for (i = 0; i < script->ncols; i++)
+	{
+		Oid			typid;
+		int32		typmod;
+		Oid			opclass;
+
+		atts[i] = get_attnum(leaf, script->names[i]);
+		if (atts[i] == InvalidAttrNumber)
+			return InvalidOid;
+		get_atttypetypmodcoll(leaf, atts[i], &typid, &typmod, &colls[i]);
+		opclass = GetDefaultOpClass(typid, BTREE_AM_OID);
+		if (!OidIsValid(opclass))
+			return InvalidOid;
+		families[i] = get_opclass_family(opclass);
+	}
+
+	pg_index = table_open(IndexRelationId, AccessShareLock);
+	ScanKeyInit(&key, Anum_pg_index_indrelid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(leaf));
+	scan = systable_beginscan(pg_index, IndexIndrelidIndexId, true,
+							  NULL, 1, &key);
+	while (!OidIsValid(result) &&
+		   HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Form_pg_index idx = (Form_pg_index) GETSTRUCT(tup);
+		TupleDesc	desc = RelationGetDescr(pg_index);
+		HeapTuple	classtup;
+		Form_pg_class classform;
+		bool		plain;
+		bool		isnull;
+		oidvector  *indclass;
+		oidvector  *indcoll;
+		int2vector *indoption;
+
+		if (!idx->indisvalid || !idx->indisready || !idx->indislive ||
+			idx->indisunique || idx->indisexclusion ||
+			idx->indnatts != script->ncols ||
+			idx->indnkeyatts != script->ncols ||
+			!heap_attisnull(tup, Anum_pg_index_indexprs, desc) ||
+			!heap_attisnull(tup, Anum_pg_index_indpred, desc))
+			continue;
+		classtup = SearchSysCache1(RELOID, ObjectIdGetDatum(idx->indexrelid));
+		if (!HeapTupleIsValid(classtup))
+			continue;
+		classform = (Form_pg_class) GETSTRUCT(classtup);
+		plain = classform->relam == BTREE_AM_OID && !classform->relispartition;
+		ReleaseSysCache(classtup);
+		if (!plain)
+			continue;
+		indclass = (oidvector *) DatumGetPointer(heap_getattr(tup, Anum_pg_index_indclass,
+															  desc, &isnull));
+		indcoll = (oidvector *) DatumGetPointer(heap_getattr(tup, Anum_pg_index_indcollation,
+															 desc, &isnull));
+		indoption = (int2vector *) DatumGetPointer(heap_getattr(tup, Anum_pg_index_indoption,
+																desc, &isnull));
+		for (i = 0; i < script->ncols; i++)
+			if (idx->indkey.values[i] != atts[i] ||
+				indcoll->values[i] != colls[i] ||
+				indoption->values[i] != 0 ||
+				get_opclass_family(indclass->values[i]) != families[i])
+				break;
+		if (i == script->ncols)
+			result = idx->indexrelid;
+	}
+	systable_endscan(scan);
+	table_close(pg_index, AccessShareLock);
+	return result;
+}
+
+/*
  * idxadv_partitioned_index_script
- *		Append, for every partition of relid, what builds its index without
- *		blocking writes and attaches it to parentindex: a leaf gets CREATE
- *		INDEX CONCURRENTLY + ALTER INDEX ... ATTACH PARTITION; a
- *		sub-partitioned partition gets its own CREATE INDEX ON ONLY, attached,
- *		then the same for its partitions.  Foreign-table partitions cannot
- *		have indexes and are skipped.
+ *		Append, for every partition of relid, what gives it an index without
+ *		blocking writes and attaches that to parentindex: a leaf that already
+ *		has a fitting index (idxadv_attachable_index) just gets ALTER INDEX
+ *		... ATTACH PARTITION; any other leaf CREATE INDEX CONCURRENTLY first;
+ *		a sub-partitioned partition gets its own CREATE INDEX ON ONLY,
+ *		attached, then the same for its partitions.  Foreign-table partitions
+ *		cannot have indexes and are skipped.
  */
 static void
 idxadv_partitioned_index_script(StringInfo buf, Oid relid,
-								const char *parentindex, const char *collist,
-								const char *colnames, List **used)
+								const char *parentindex,
+								idxadvIndexScript *script)
 {
 	List	   *children = find_inheritance_children(relid, NoLock);
 	ListCell   *lc;
@@ -605,27 +685,32 @@ idxadv_partitioned_index_script(StringInfo buf, Oid relid,
 	{
 		Oid			child = lfirst_oid(lc);
 		char		kind = get_rel_relkind(child);
+		Oid			existing;
 		char	   *name;
 		char	   *qname;
 
 		if (kind != RELKIND_RELATION && kind != RELKIND_PARTITIONED_TABLE)
 			continue;
-		name = idxadv_choose_index_name(child, colnames, used);
+		if (kind == RELKIND_RELATION &&
+			OidIsValid(existing = idxadv_attachable_index(child, script)))
+		{
+			appendStringInfo(buf, "ALTER INDEX %s ATTACH PARTITION %s;\n",
+							 parentindex, idxadv_qualified_name(existing));
+			continue;
+		}
+		name = idxadv_choose_index_name(child, script->colnames,
+										&script->used);
 		qname = quote_qualified_identifier(get_namespace_name(get_rel_namespace(child)),
 										   name);
-		if (kind == RELKIND_RELATION)
-			appendStringInfo(buf, "CREATE INDEX CONCURRENTLY %s ON %s (%s);\n",
-							 quote_identifier(name),
-							 idxadv_qualified_name(child), collist);
-		else
-			appendStringInfo(buf, "CREATE INDEX %s ON ONLY %s (%s);\n",
-							 quote_identifier(name),
-							 idxadv_qualified_name(child), collist);
+		appendStringInfo(buf, "CREATE INDEX %s%s ON %s%s (%s);\n",
+						 kind == RELKIND_RELATION ? "CONCURRENTLY " : "",
+						 quote_identifier(name),
+						 kind == RELKIND_RELATION ? "" : "ONLY ",
+						 idxadv_qualified_name(child), script->collist);
 		appendStringInfo(buf, "ALTER INDEX %s ATTACH PARTITION %s;\n",
 						 parentindex, qname);
 		if (kind == RELKIND_PARTITIONED_TABLE)
-			idxadv_partitioned_index_script(buf, child, qname, collist,
-											colnames, used);
+			idxadv_partitioned_index_script(buf, child, qname, script);
 	}
 }
 
@@ -648,6 +733,7 @@ idxadv_fk_suggested_ddl(Oid relid, char relkind, int ncols,
 	StringInfoData buf;
 	StringInfoData collist;
 	StringInfoData colnames;
+	idxadvIndexScript script;
 	int			i;
 
 	initStringInfo(&collist);
@@ -656,6 +742,7 @@ idxadv_fk_suggested_ddl(Oid relid, char relkind, int ncols,
 	{
 		char	   *attname = get_attname(relid, attnums[i], false);
 
+		script.names[i] = attname;
 		appendStringInfo(&collist, "%s%s", i > 0 ? ", " : "",
 						 quote_identifier(attname));
 		appendStringInfo(&colnames, "%s%s", i > 0 ? "_" : "", attname);
@@ -667,17 +754,20 @@ idxadv_fk_suggested_ddl(Oid relid, char relkind, int ncols,
 						 idxadv_qualified_name(relid), collist.data);
 	else
 	{
-		List	   *used = NIL;
-		char	   *name = idxadv_choose_index_name(relid, colnames.data, &used);
+		char	   *name;
 		char	   *qname;
 
+		script.ncols = ncols;
+		script.collist = collist.data;
+		script.colnames = colnames.data;
+		script.used = NIL;
+		name = idxadv_choose_index_name(relid, colnames.data, &script.used);
 		qname = quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
 										   name);
 		appendStringInfo(&buf, "CREATE INDEX %s ON ONLY %s (%s);\n",
 						 quote_identifier(name), idxadv_qualified_name(relid),
 						 collist.data);
-		idxadv_partitioned_index_script(&buf, relid, qname, collist.data,
-										colnames.data, &used);
+		idxadv_partitioned_index_script(&buf, relid, qname, &script);
 		/* no trailing newline */
 		if (buf.len > 0 && buf.data[buf.len - 1] == '\n')
 			buf.data[--buf.len] = '\0';
@@ -798,14 +888,16 @@ idxadvisor_unindexed_foreign_keys(PG_FUNCTION_ARGS)
 		values[4] = CStringGetTextDatum(partly ? "partial" : "none");
 		values[5] = CStringGetTextDatum(idxadv_fk_action_name(con->confdeltype));
 		values[6] = CStringGetTextDatum(idxadv_fk_action_name(con->confupdtype));
-		values[7] = Int64GetDatum(idxadv_sum_leaves_bytes(con->conrelid,
-														  relkind, true));
+		values[7] = Int64GetDatum(idxadv_sum_leaves(NULL, con->conrelid,
+													relkind, true));
 		values[8] = Int64GetDatum(idxadv_sum_leaves(pg_stat_get_tuples_deleted,
 													con->confrelid,
-													get_rel_relkind(con->confrelid)));
+													get_rel_relkind(con->confrelid),
+													false));
 		values[9] = Int64GetDatum(idxadv_sum_leaves(pg_stat_get_tuples_updated,
 													con->confrelid,
-													get_rel_relkind(con->confrelid)));
+													get_rel_relkind(con->confrelid),
+													false));
 		values[10] = CStringGetTextDatum(idxadv_fk_suggested_ddl(con->conrelid,
 																 relkind, ncols,
 																 attnums));
@@ -1177,10 +1269,11 @@ idxadv_put_dup_row(Tuplestorestate *tupstore, TupleDesc tupdesc, Oid relid,
 		nulls[3] = true;
 	values[4] = CStringGetTextDatum(reason);
 	values[5] = CStringGetTextDatum(ddl);
-	values[6] = Int64GetDatum(idxadv_sum_leaves_bytes(x->indexrelid,
-													  x->relkind, false));
+	values[6] = Int64GetDatum(idxadv_sum_leaves(NULL, x->indexrelid,
+												x->relkind, false));
 	values[7] = Int64GetDatum(idxadv_sum_leaves(pg_stat_get_numscans,
-												x->indexrelid, x->relkind));
+												x->indexrelid, x->relkind,
+												false));
 	tuplestore_putvalues(tupstore, tupdesc, values, nulls);
 }
 
