@@ -121,6 +121,7 @@ typedef struct idxadvIndex
 	List	   *pred;			/* implicitly-ANDed predicate; NIL if none */
 	bool		unique;
 	bool		nulls_not_distinct;
+	bool		immediate;		/* uniqueness checked at once, not deferred */
 	bool		primary;
 	bool		exclusion;
 	bool		valid;			/* indisvalid && indisready && indislive */
@@ -1057,6 +1058,7 @@ idxadv_load_index(idxadvIndex *ix, HeapTuple tup, TupleDesc desc, HTAB *cons)
 	ix->natts = idx->indnatts;
 	ix->unique = idx->indisunique;
 	ix->nulls_not_distinct = idx->indnullsnotdistinct;
+	ix->immediate = idx->indimmediate;
 	ix->primary = idx->indisprimary;
 	ix->exclusion = idx->indisexclusion;
 	ix->live = idx->indislive;
@@ -1105,9 +1107,11 @@ idxadv_load_index(idxadvIndex *ix, HeapTuple tup, TupleDesc desc, HTAB *cons)
  * among y's columns.  Redundant: the same, but x's keys a proper prefix of
  * y's (btree only: only a btree serves a lookup on leading columns) and x's
  * predicate implies y's.  x's uniqueness must survive: a unique x is only
- * covered by a unique y on the same keys and predicate, and a NULLS NOT
- * DISTINCT one only by another; an exclusion constraint's index is covered
- * by nothing (dropping it would drop the constraint).
+ * covered by a unique y on the same keys and predicate, a NULLS NOT
+ * DISTINCT one only by another, and one checked immediately not by a
+ * DEFERRABLE one (ON CONFLICT and foreign keys need immediate checks); an
+ * exclusion constraint's index is covered by nothing (dropping it would drop
+ * the constraint).
  */
 static int
 idxadv_covers(const idxadvIndex *x, const idxadvIndex *y)
@@ -1128,7 +1132,9 @@ idxadv_covers(const idxadvIndex *x, const idxadvIndex *y)
 	if (x->exclusion)
 		return 0;
 	if (x->unique &&
-		(!dup || !y->unique || (x->nulls_not_distinct && !y->nulls_not_distinct)))
+		(!dup || !y->unique ||
+		 (x->nulls_not_distinct && !y->nulls_not_distinct) ||
+		 (x->immediate && !y->immediate)))
 		return 0;
 
 	for (i = 0; i < x->nkeys; i++)
