@@ -90,6 +90,19 @@ ROLLBACK;
 RESET idxadvisor.track;
 SELECT * FROM scans;
 
+-- a deferred foreign key is checked at COMMIT, outside any statement
+CREATE TABLE deferred_child (
+    id int PRIMARY KEY,
+    parent_id int REFERENCES parent DEFERRABLE INITIALLY DEFERRED);
+INSERT INTO deferred_child SELECT g, g % 50 + 1 FROM generate_series(1, 300) g;
+SELECT idxadvisor_reset();
+BEGIN;
+DELETE FROM parent WHERE id = 96;
+SELECT count(*) FROM scans WHERE relid = 'deferred_child'::regclass;
+COMMIT;
+SELECT * FROM scans WHERE relid = 'deferred_child'::regclass;
+DROP TABLE deferred_child;
+
 -- prepared statements: custom and generic plans count every execution
 SELECT idxadvisor_reset();
 PREPARE q(int) AS SELECT count(*) FROM child WHERE parent_id = $1;
