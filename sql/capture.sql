@@ -185,6 +185,17 @@ SELECT count(*) FROM scans;
 DROP TABLE doomed;
 SELECT count(*) FROM scans;
 
+-- an entry naming a dropped column vanishes from the view
+CREATE TABLE shrinking AS SELECT g AS a, g AS b FROM generate_series(1, 100) g;
+SELECT count(*) FROM shrinking WHERE a = 1;
+SELECT count(*) FROM shrinking WHERE b = 1 ORDER BY 1;
+SELECT count(*) FROM shrinking WHERE a = 1 ORDER BY 1;
+SELECT a FROM shrinking WHERE a < 3 ORDER BY b;
+SELECT relid, columns, order_by FROM scans WHERE relid = 'shrinking'::regclass;
+ALTER TABLE shrinking DROP COLUMN b;
+SELECT relid, columns, order_by FROM scans WHERE relid = 'shrinking'::regclass;
+DROP TABLE shrinking;
+
 -- reset
 SELECT count(*) FROM child WHERE parent_id = 7;
 SELECT count(*) > 0 AS recorded FROM scans;
