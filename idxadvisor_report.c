@@ -180,7 +180,7 @@ static void idxadv_partitioned_index_script(StringInfo buf, Oid relid,
 static char *idxadv_choose_index_name(Oid relid, const char *colnames,
 									  List **used);
 static HTAB *idxadv_index_constraints(void);
-static void idxadv_busy_tables(HTAB **busy);
+static HTAB *idxadv_busy_tables(void);
 static int	idxadv_index_tuple_cmp(const void *a, const void *b);
 static void idxadv_load_index(idxadvIndex *ix, HeapTuple tup, TupleDesc desc,
 							  HTAB *cons);
@@ -980,18 +980,19 @@ idxadv_index_constraints(void)
  *		the backends' progress reports: their not-yet-valid indexes are being
  *		built, not left over, so they are not reported.
  */
-static void
-idxadv_busy_tables(HTAB **busy)
+static HTAB *
+idxadv_busy_tables(void)
 {
 	HASHCTL		ctl;
+	HTAB	   *busy;
 	int			n = pgstat_fetch_stat_numbackends();
 	int			i;
 
 	ctl.keysize = sizeof(Oid);
 	ctl.entrysize = sizeof(Oid);
 	ctl.hcxt = CurrentMemoryContext;
-	*busy = hash_create("idxadvisor busy tables", 16, &ctl,
-						HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	busy = hash_create("idxadvisor busy tables", 16, &ctl,
+					   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 
 	for (i = 1; i <= n; i++)
 	{
@@ -1004,9 +1005,10 @@ idxadv_busy_tables(HTAB **busy)
 		if (be->st_databaseid != MyDatabaseId ||
 			be->st_progress_command != PROGRESS_COMMAND_CREATE_INDEX)
 			continue;
-		(void) hash_search(*busy, &be->st_progress_command_target,
+		(void) hash_search(busy, &be->st_progress_command_target,
 						   HASH_ENTER, NULL);
 	}
+	return busy;
 }
 
 /* qsort comparator: by table, then by index OID */
@@ -1530,7 +1532,7 @@ idxadvisor_duplicates(PG_FUNCTION_ARGS)
 
 	idxadv_filter_init(&filter);
 	cons = idxadv_index_constraints();
-	idxadv_busy_tables(&busy);
+	busy = idxadv_busy_tables();
 
 	/* Every pg_index row, sorted by table */
 	tuples = palloc(sizeof(idxadvIndexTuple) * maxtuples);
