@@ -157,6 +157,7 @@ typedef struct idxadvIndexTuple
 PG_FUNCTION_INFO_V1(idxadvisor_unindexed_foreign_keys);
 PG_FUNCTION_INFO_V1(idxadvisor_duplicates);
 
+static HTAB *idxadv_oid_hash(const char *name, Size entrysize, long nelem);
 static void idxadv_filter_init(idxadvReportFilter *filter);
 static bool idxadv_filter_skip(idxadvReportFilter *filter, Oid relid,
 							   Form_pg_class classform);
@@ -202,22 +203,34 @@ static void idxadv_put_dup_row(Tuplestorestate *tupstore, TupleDesc tupdesc,
 							   const char *ddl);
 
 /*
+ * idxadv_oid_hash
+ *		A hash table keyed by an OID (the first member of the entry), in the
+ *		current memory context, so it goes with the report's query.
+ */
+static HTAB *
+idxadv_oid_hash(const char *name, Size entrysize, long nelem)
+{
+	HASHCTL		ctl;
+
+	ctl.keysize = sizeof(Oid);
+	ctl.entrysize = entrysize;
+	ctl.hcxt = CurrentMemoryContext;
+	return hash_create(name, nelem, &ctl,
+					   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+}
+
+/*
  * idxadv_filter_init
  *		Prepare the test of which relations the reports leave out.
  */
 static void
 idxadv_filter_init(idxadvReportFilter *filter)
 {
-	HASHCTL		ctl;
 	Oid			extoid;
 
 	filter->infoschema = get_namespace_oid("information_schema", true);
-
-	ctl.keysize = sizeof(Oid);
-	ctl.entrysize = sizeof(Oid);
-	ctl.hcxt = CurrentMemoryContext;
-	filter->extmembers = hash_create("idxadvisor extension members", 64, &ctl,
-									 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	filter->extmembers = idxadv_oid_hash("idxadvisor extension members",
+										 sizeof(Oid), 64);
 
 	/* The relations that are members of this extension */
 	extoid = get_extension_oid("idxadvisor", true);
@@ -923,17 +936,13 @@ idxadvisor_unindexed_foreign_keys(PG_FUNCTION_ARGS)
 static HTAB *
 idxadv_index_constraints(void)
 {
-	HASHCTL		ctl;
 	HTAB	   *cons;
 	Relation	conrel;
 	SysScanDesc scan;
 	HeapTuple	tup;
 
-	ctl.keysize = sizeof(Oid);
-	ctl.entrysize = sizeof(idxadvIndexCon);
-	ctl.hcxt = CurrentMemoryContext;
-	cons = hash_create("idxadvisor index constraints", 1024, &ctl,
-					   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	cons = idxadv_oid_hash("idxadvisor index constraints",
+						   sizeof(idxadvIndexCon), 1024);
 
 	conrel = table_open(ConstraintRelationId, AccessShareLock);
 	scan = systable_beginscan(conrel, InvalidOid, false, NULL, 0, NULL);
@@ -983,16 +992,11 @@ idxadv_index_constraints(void)
 static HTAB *
 idxadv_busy_tables(void)
 {
-	HASHCTL		ctl;
 	HTAB	   *busy;
 	int			n = pgstat_fetch_stat_numbackends();
 	int			i;
 
-	ctl.keysize = sizeof(Oid);
-	ctl.entrysize = sizeof(Oid);
-	ctl.hcxt = CurrentMemoryContext;
-	busy = hash_create("idxadvisor busy tables", 16, &ctl,
-					   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	busy = idxadv_oid_hash("idxadvisor busy tables", sizeof(Oid), 16);
 
 	for (i = 1; i <= n; i++)
 	{
