@@ -10,6 +10,7 @@ OBJS = \
 	idxadvisor.o \
 	idxadvisor_build.o \
 	idxadvisor_capture.o \
+	idxadvisor_catalog.o \
 	idxadvisor_report.o \
 	idxadvisor_suggest.o
 
@@ -21,12 +22,16 @@ PGFILEDESC = "idxadvisor - index advisor for PostgreSQL"
 # REGRESS runs with the library preloaded; REGRESS_NOPRELOAD without it.
 REGRESS = \
 	capture \
-	capture_errors
+	capture_errors \
+	report_duplicates \
+	report_fk
 REGRESS_NOPRELOAD = \
-	nopreload
+	nopreload \
+	report_nopreload
 
 # isolation specs live in test/isolation/specs
-ISOLATION_SPECS =
+ISOLATION_SPECS = \
+	report_busy
 
 # -Wall comes from PGXS; we add -Wextra (and -Werror in CI).
 PG_CPPFLAGS += -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare
