@@ -164,6 +164,15 @@ EOF
 		-w start >/dev/null
 done
 
+# The capture's hash table entries come from anonymous shared memory: take
+# its size on the freshly started clusters, before any work grows other
+# shared hash tables (the lock tables do) differently in each.
+shmem_sql="SELECT coalesce(sum(allocated_size) FILTER (WHERE name LIKE 'idxadvisor%'), 0),
+                  coalesce(sum(allocated_size) FILTER (WHERE name = '<anonymous>'), 0)
+             FROM pg_shmem_allocations"
+read -r named anon < <(pg idxadvisor psql -X -At -F ' ' -d postgres -c "$shmem_sql")
+read -r _ anon_base < <(pg baseline psql -X -At -F ' ' -d postgres -c "$shmem_sql")
+
 echo "== loading data (pgbench scale $SCALE, fk_child $FK_ROWS rows)"
 for c in $CLUSTERS; do
 	pg "$c" pgbench -q -i -s "$SCALE" postgres >/dev/null 2>&1
@@ -336,13 +345,8 @@ pg idxadvisor psql -X -d postgres -c "SELECT relid, columns, comparisons, foreig
 
 echo "== shared memory at idxadvisor.max = $(pg idxadvisor psql -X -At -d postgres -c 'SHOW idxadvisor.max')"
 # Named allocations are the shared state and the hash table's header and
-# directory; the hash table's entries come from anonymous allocations, so
-# those are measured as the difference to the baseline cluster.
-shmem_sql="SELECT coalesce(sum(allocated_size) FILTER (WHERE name LIKE 'idxadvisor%'), 0),
-                  coalesce(sum(allocated_size) FILTER (WHERE name = '<anonymous>'), 0)
-             FROM pg_shmem_allocations"
-read -r named anon < <(pg idxadvisor psql -X -At -F ' ' -d postgres -c "$shmem_sql")
-read -r _ anon_base < <(pg baseline psql -X -At -F ' ' -d postgres -c "$shmem_sql")
+# directory; the hash table's entries and buckets are the difference in
+# anonymous allocations to the baseline cluster, taken at start (above).
 max=$(pg idxadvisor psql -X -At -d postgres -c 'SHOW idxadvisor.max')
 pg idxadvisor psql -X -d postgres -c "SELECT name, size, allocated_size
   FROM pg_shmem_allocations WHERE name LIKE 'idxadvisor%' ORDER BY name"
