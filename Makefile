@@ -10,6 +10,7 @@ OBJS = \
 	idxadvisor.o \
 	idxadvisor_build.o \
 	idxadvisor_capture.o \
+	idxadvisor_catalog.o \
 	idxadvisor_report.o \
 	idxadvisor_suggest.o \
 	idxadvisor_worker.o
@@ -23,13 +24,17 @@ PGFILEDESC = "idxadvisor - index advisor for PostgreSQL"
 REGRESS = \
 	capture \
 	capture_errors \
+	report_duplicates \
+	report_fk \
 	build
 REGRESS_NOPRELOAD = \
 	nopreload \
+	report_nopreload \
 	build_nopreload
 
 # isolation specs live in test/isolation/specs
 ISOLATION_SPECS = \
+	report_busy \
 	build_queue \
 	build_writers
 

@@ -218,6 +218,18 @@ extern Oid	idxadv_find_serving_index(Oid relid, int ncols,
 									  const AttrNumber *attnums,
 									  const Oid *eqops);
 
+/* ---- report part (idxadvisor_catalog.c): pg_index tuple helpers ---- */
+
+/*
+ * An index's predicate (implicitly ANDed list, NIL for a full index) and its
+ * expression columns (one per zero in indkey), read from a pg_index tuple and
+ * prepared the way the relcache prepares them, without opening the index.
+ */
+extern List *idxadv_index_predicate(HeapTuple indtup, TupleDesc inddesc);
+extern List *idxadv_index_expressions(HeapTuple indtup, TupleDesc inddesc);
+
+/* ---- end of report part ---- */
+
 /* ----------
  * Shared helpers
  * ----------

@@ -1,0 +1,314 @@
+/*-------------------------------------------------------------------------
+ *
+ * idxadvisor_catalog.c
+ *		Catalog helpers shared by the reports and the suggestions: does an
+ *		existing index serve an equality lookup, such as the one a foreign-key
+ *		trigger runs on the referencing table?
+ *
+ * Everything here reads the catalogs through pg_index scans and the system
+ * caches; no index relation is opened and no lock is taken on the tables, so
+ * that the callers can afford one call per foreign key of a database with
+ * tens of thousands of tables.  A relation dropped concurrently simply stops
+ * matching.
+ *
+ * Copyright (c) 2026, the idxadvisor developers
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "catalog/pg_am.h"
+#include "catalog/pg_attribute.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_index.h"
+#include "catalog/pg_type.h"
+#include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
+#include "optimizer/optimizer.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/syscache.h"
+#include "utils/typcache.h"
+
+#include "idxadvisor.h"
+
+static bool idxadv_index_serves(HeapTuple indtup, TupleDesc inddesc,
+								int ncols, const AttrNumber *attnums,
+								const Oid *eqops, const Oid *collations,
+								List **clauses, const Oid *atttypes,
+								const int32 *atttypmods);
+static Node *idxadv_index_node(HeapTuple indtup, TupleDesc inddesc,
+							   AttrNumber attnum);
+static List *idxadv_equality_clauses(int ncols, const AttrNumber *attnums,
+									 const Oid *eqops, const Oid *atttypes,
+									 const int32 *atttypmods,
+									 const Oid *collations);
+
+/*
+ * idxadv_index_node
+ *		A node-tree column of a pg_index tuple (indexprs or indpred) with its
+ *		constants folded, as the relcache prepares it; NULL when null.
+ */
+static Node *
+idxadv_index_node(HeapTuple indtup, TupleDesc inddesc, AttrNumber attnum)
+{
+	Datum		d;
+	bool		isnull;
+
+	d = heap_getattr(indtup, attnum, inddesc, &isnull);
+	if (isnull)
+		return NULL;
+	return eval_const_expressions(NULL,
+								  (Node *) stringToNode(TextDatumGetCString(d)));
+}
+
+/*
+ * idxadv_index_predicate
+ *		The predicate of an index as an implicitly-ANDed list, prepared the way
+ *		the relcache prepares it for the planner (constants folded, qual
+ *		canonicalised, Vars with varno 1), or NIL for a full index.
+ *
+ * Works on a pg_index tuple, so the index relation is not opened.
+ */
+List *
+idxadv_index_predicate(HeapTuple indtup, TupleDesc inddesc)
+{
+	Node	   *pred;
+	List	   *result;
+
+	pred = idxadv_index_node(indtup, inddesc, Anum_pg_index_indpred);
+	if (pred == NULL)
+		return NIL;
+	pred = (Node *) canonicalize_qual((Expr *) pred, false);
+	result = make_ands_implicit((Expr *) pred);
+	fix_opfuncids((Node *) result);
+	return result;
+}
+
+/*
+ * idxadv_index_expressions
+ *		The expression key (and INCLUDE) columns of an index, one per zero in
+ *		indkey, in order, prepared as the relcache does; NIL when none.
+ */
+List *
+idxadv_index_expressions(HeapTuple indtup, TupleDesc inddesc)
+{
+	Node	   *exprs;
+
+	exprs = idxadv_index_node(indtup, inddesc, Anum_pg_index_indexprs);
+	if (exprs == NULL)
+		return NIL;
+	fix_opfuncids(exprs);
+	return (List *) exprs;
+}
+
+/*
+ * idxadv_find_serving_index
+ *		Find a valid, ready index of relid that serves an equality lookup on
+ *		the given columns (see idxadvisor.h and DESIGN.md section 3).
+ *
+ * One index scan of pg_index on indrelid, then per candidate index only
+ * system-cache lookups; a predicate is deparsed and proved only for an index
+ * whose columns, operator families and collations already match.
+ */
+Oid
+idxadv_find_serving_index(Oid relid, int ncols, const AttrNumber *attnums,
+						  const Oid *eqops)
+{
+	Oid			ops[INDEX_MAX_KEYS];
+	Oid			collations[INDEX_MAX_KEYS];
+	Oid			atttypes[INDEX_MAX_KEYS];
+	int32		atttypmods[INDEX_MAX_KEYS];
+	List	   *clauses = NIL;
+	Relation	pg_index;
+	SysScanDesc scan;
+	ScanKeyData key;
+	HeapTuple	tup;
+	Oid			result = InvalidOid;
+	int			i;
+
+	if (ncols <= 0 || ncols > INDEX_MAX_KEYS || attnums == NULL)
+		return InvalidOid;
+
+	/* The columns' types and collations, and the equality operators */
+	for (i = 0; i < ncols; i++)
+	{
+		HeapTuple	atttup;
+		Form_pg_attribute att;
+
+		atttup = SearchSysCache2(ATTNUM, ObjectIdGetDatum(relid),
+								 Int16GetDatum(attnums[i]));
+		if (!HeapTupleIsValid(atttup))
+			return InvalidOid;
+		att = (Form_pg_attribute) GETSTRUCT(atttup);
+		if (att->attisdropped)
+		{
+			ReleaseSysCache(atttup);
+			return InvalidOid;
+		}
+		atttypes[i] = att->atttypid;
+		atttypmods[i] = att->atttypmod;
+		collations[i] = att->attcollation;
+		ReleaseSysCache(atttup);
+
+		if (eqops != NULL)
+			ops[i] = eqops[i];
+		else
+		{
+			TypeCacheEntry *tce = lookup_type_cache(atttypes[i],
+													TYPECACHE_EQ_OPR);
+
+			ops[i] = tce->eq_opr;
+		}
+		if (!OidIsValid(ops[i]))
+			return InvalidOid;
+	}
+
+	pg_index = table_open(IndexRelationId, AccessShareLock);
+	ScanKeyInit(&key, Anum_pg_index_indrelid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(relid));
+	scan = systable_beginscan(pg_index, IndexIndrelidIndexId, true,
+							  NULL, 1, &key);
+	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		if (idxadv_index_serves(tup, RelationGetDescr(pg_index), ncols,
+								attnums, ops, collations, &clauses,
+								atttypes, atttypmods))
+		{
+			result = ((Form_pg_index) GETSTRUCT(tup))->indexrelid;
+			break;
+		}
+	}
+	systable_endscan(scan);
+	table_close(pg_index, AccessShareLock);
+
+	return result;
+}
+
+/*
+ * idxadv_index_serves
+ *		Does the index of this pg_index tuple serve the equality lookup?
+ *
+ * *clauses is built on first need (the first partial index whose columns
+ * match) and reused for the next ones.
+ */
+static bool
+idxadv_index_serves(HeapTuple indtup, TupleDesc inddesc, int ncols,
+					const AttrNumber *attnums, const Oid *eqops,
+					const Oid *collations, List **clauses,
+					const Oid *atttypes, const int32 *atttypmods)
+{
+	Form_pg_index idx = (Form_pg_index) GETSTRUCT(indtup);
+	int			perm[INDEX_MAX_KEYS];
+	bool		used[INDEX_MAX_KEYS];
+	HeapTuple	classtup;
+	Oid			amoid;
+	Datum		d;
+	bool		isnull;
+	oidvector  *indclass;
+	oidvector  *indcoll;
+	List	   *pred;
+	int			i,
+				j;
+
+	if (!idx->indisvalid || !idx->indisready || !idx->indislive)
+		return false;
+	if (idx->indnkeyatts < ncols)
+		return false;
+
+	/* The first ncols key columns are exactly these columns, any order */
+	memset(used, 0, sizeof(used));
+	for (j = 0; j < ncols; j++)
+	{
+		AttrNumber	k = idx->indkey.values[j];
+
+		if (k == 0)
+			return false;		/* an expression never matches */
+		for (i = 0; i < ncols; i++)
+			if (!used[i] && attnums[i] == k)
+				break;
+		if (i == ncols)
+			return false;
+		used[i] = true;
+		perm[j] = i;
+	}
+
+	/* btree, or hash for a single column */
+	classtup = SearchSysCache1(RELOID, ObjectIdGetDatum(idx->indexrelid));
+	if (!HeapTupleIsValid(classtup))
+		return false;
+	amoid = ((Form_pg_class) GETSTRUCT(classtup))->relam;
+	ReleaseSysCache(classtup);
+	if (!(amoid == BTREE_AM_OID || (amoid == HASH_AM_OID && ncols == 1)))
+		return false;
+
+	/* operator families contain the equality operators; collations match */
+	d = heap_getattr(indtup, Anum_pg_index_indclass, inddesc, &isnull);
+	Assert(!isnull);
+	indclass = (oidvector *) DatumGetPointer(d);
+	d = heap_getattr(indtup, Anum_pg_index_indcollation, inddesc, &isnull);
+	Assert(!isnull);
+	indcoll = (oidvector *) DatumGetPointer(d);
+	for (j = 0; j < ncols; j++)
+	{
+		i = perm[j];
+		if (indcoll->values[j] != collations[i])
+			return false;
+		if (!op_in_opfamily(eqops[i], get_opclass_family(indclass->values[j])))
+			return false;
+	}
+
+	/* a partial index serves only if the equalities imply its predicate */
+	if (heap_attisnull(indtup, Anum_pg_index_indpred, inddesc))
+		return true;
+	pred = idxadv_index_predicate(indtup, inddesc);
+	if (*clauses == NIL)
+		*clauses = idxadv_equality_clauses(ncols, attnums, eqops, atttypes,
+										   atttypmods, collations);
+	return predicate_implied_by(pred, *clauses, false);
+}
+
+/*
+ * idxadv_equality_clauses
+ *		"$i = col" for each column, as the foreign-key trigger writes its
+ *		lookup: a parameter of the operator's left input type compared with a
+ *		Var of relation 1, the varno index predicates use.
+ */
+static List *
+idxadv_equality_clauses(int ncols, const AttrNumber *attnums,
+						const Oid *eqops, const Oid *atttypes,
+						const int32 *atttypmods, const Oid *collations)
+{
+	List	   *result = NIL;
+	int			i;
+
+	for (i = 0; i < ncols; i++)
+	{
+		Oid			lefttype;
+		Oid			righttype;
+		Param	   *param;
+		Var		   *var;
+		Expr	   *clause;
+
+		op_input_types(eqops[i], &lefttype, &righttype);
+		param = makeNode(Param);
+		param->paramkind = PARAM_EXTERN;
+		param->paramid = i + 1;
+		param->paramtype = lefttype;
+		param->paramtypmod = -1;
+		param->paramcollid = get_typcollation(lefttype);
+		param->location = -1;
+		var = makeVar(1, attnums[i], atttypes[i], atttypmods[i],
+					  collations[i], 0);
+		clause = make_opclause(eqops[i], BOOLOID, false, (Expr *) param,
+							   (Expr *) var, InvalidOid, collations[i]);
+		result = lappend(result, clause);
+	}
+	fix_opfuncids((Node *) result);
+	return result;
+}
