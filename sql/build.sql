@@ -189,6 +189,13 @@ SELECT idxadvisor_cancel(:job);
 -- another role sees none of the owner's jobs
 SELECT count(*) FROM idxadvisor_builds;
 SELECT count(*) FROM idxadvisor_build_jobs;
+-- pg_monitor members see every job
+RESET ROLE;
+GRANT pg_monitor TO regress_idxadv_other;
+SET ROLE regress_idxadv_other;
+SELECT count(*) > 0 AS sees_all FROM idxadvisor_builds;
+RESET ROLE;
+REVOKE pg_monitor FROM regress_idxadv_other;
 SET ROLE regress_idxadv_owner;
 
 -- the definition parser's refusals
