@@ -4,10 +4,1960 @@
  *		idxadvisor_suggest(): ranked index suggestions from the captured scans,
  *		the catalogs and the planner's statistics.
  *
+ * The suggestions are made in five steps.
+ *
+ * 1. Patterns.  Every captured statistics entry of the current database that
+ *	  the caller may see becomes a pattern: the table, its equality-like
+ *	  columns (=, IN, IS NULL, boolean), its range columns, the ORDER BY
+ *	  columns seen above the scan, and the counters.  Entries of partitions
+ *	  of one partitioned table that show the same pattern are lifted to the
+ *	  partitioned table when every leaf partition shows it (DESIGN.md leaves
+ *	  partitions open; this is our rule, see the README).  Unindexed foreign
+ *	  keys from the catalog report are added as patterns with no captured
+ *	  scans.
+ *
+ * 2. Filtering.  A pattern is rejected when its table is smaller than
+ *	  idxadvisor.min_table_pages, when no column of its filter is one a btree
+ *	  index can serve, or when an existing valid index already serves it.
+ *	  A boolean, IS NULL or IS NOT NULL condition that keeps at most
+ *	  IDXADV_PARTIAL_FRACTION of the rows (the planner's estimate) becomes the
+ *	  pattern's partial-index predicate instead of a key column.
+ *
+ * 3. Merging.  Patterns of one table are merged into the fewest candidate
+ *	  indexes: widest patterns first, a narrower pattern joins a candidate
+ *	  whose leading columns can serve it.  The equality columns of a candidate
+ *	  are kept as a chain of blocks whose internal order is still free, so
+ *	  that a pattern on {a} and one on {a, b} share one index (a, b).
+ *
+ * 4. Costing.  Each candidate's columns are ordered (within each block the
+ *	  most selective column first, by pg_statistic's n_distinct), named, and
+ *	  costed by planning a representative query built from catalog data
+ *	  twice: once as the catalogs are, once with a hypothetical IndexOptInfo
+ *	  for the candidate added through get_relation_info_hook, which is set
+ *	  only for the duration of that planner() call.  The index is never
+ *	  built.  A candidate the planner would not use is rejected.
+ *
+ * 5. Ranking.  score = scans that the index would serve (for an unindexed
+ *	  foreign key known only from the catalog: its parent's deletes and
+ *	  updates) times the estimated cost saved per scan.
+ *
  * Copyright (c) 2026, the idxadvisor developers
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
+#include <math.h>
+
+#include "access/amapi.h"
+#include "access/htup_details.h"
+#include "access/itup.h"
+#include "access/nbtree.h"
+#include "access/relation.h"
+#include "access/table.h"
+#include "catalog/catalog.h"
+#include "catalog/namespace.h"
+#include "catalog/partition.h"
+#include "catalog/pg_am.h"
+#include "catalog/pg_authid.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_inherits.h"
+#include "catalog/pg_statistic.h"
+#include "catalog/pg_type.h"
+#include "commands/defrem.h"
+#include "funcapi.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
+#include "nodes/params.h"
+#include "nodes/plannodes.h"
+#include "optimizer/optimizer.h"
+#include "optimizer/plancat.h"
+#include "optimizer/planner.h"
+#include "parser/parse_coerce.h"
+#include "storage/bufmgr.h"
+#include "storage/bufpage.h"
+#include "tcop/tcopprot.h"
+#include "utils/acl.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/datum.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/syscache.h"
+
 #include "idxadvisor.h"
+
+/*---- Macros ----*/
+
+/* Number of output columns of idxadvisor_suggest() */
+#define IDXADV_SUGGEST_COLS		15
+
+/*
+ * A boolean / IS [NOT] NULL condition keeping at most this fraction of the
+ * rows becomes a partial-index predicate: the index is then at least five
+ * times smaller than a full one.
+ */
+#define IDXADV_PARTIAL_FRACTION 0.2
+
+/*
+ * OID given to the hypothetical index.  The planner only compares it with
+ * the OIDs in its own paths; no catalog lookup is ever made with it
+ * (IndexOptInfo.hypothetical keeps get_actual_variable_range away).  No
+ * relation has OID 1.
+ */
+#define IDXADV_HYPO_INDEXOID	((Oid) 1)
+
+/* Rows assumed for an ORDER BY seen above a scan: the capture has no LIMIT */
+#define IDXADV_ORDER_LIMIT		10
+
+/* btree leaf fillfactor of a new index, and internal pages' fill */
+#define IDXADV_LEAF_FILL		(BTREE_DEFAULT_FILLFACTOR / 100.0)
+#define IDXADV_INTERNAL_FILL	0.7
+
+/*---- Data structures ----*/
+
+/* What one column of a pattern or candidate does */
+typedef struct idxadvCol
+{
+	AttrNumber	attnum;
+	uint8		kind;			/* idxadvCmpKind; EQ, TRUE, FALSE, NULL are
+								 * equality-like */
+	uint8		flags;			/* ORDER BY columns: IDXADV_ORDER_* */
+} idxadvCol;
+
+/* One pattern: a captured scan shape (or an unindexed FK) on its table */
+typedef struct idxadvPattern
+{
+	Oid			relid;			/* table the index would go on */
+	int			neq;
+	idxadvCol	eq[IDXADV_MAX_COLS + INDEX_MAX_KEYS];
+	int			nrange;
+	idxadvCol	range[IDXADV_MAX_COLS];
+	int			norder;
+	idxadvCol	order[IDXADV_MAX_ORDER];
+	int			nflag;			/* boolean / IS [NOT] NULL, undecided */
+	idxadvCol	flag[IDXADV_MAX_COLS];
+	idxadvCol	pred;			/* partial predicate, attnum 0 if none */
+	double		pred_fraction;
+
+	/* counters */
+	int64		executions;
+	int64		fk_executions;
+	int64		rows_scanned;
+	int64		rows_matched;
+	int			npartitions;	/* lifted: partitions that showed it */
+
+	/* an unindexed foreign key known from the catalog */
+	Oid			fk_conoid;
+	char	   *fk_name;
+	double		fk_parent_writes;	/* deletes + updates on the parent */
+
+	bool		lifted;			/* merged into a partitioned parent */
+	const char *rejected;		/* reason, or NULL */
+} idxadvPattern;
+
+/* One candidate index */
+typedef struct idxadvCandidate
+{
+	Oid			relid;
+	int			neq;			/* equality-like prefix */
+	idxadvCol	eq[INDEX_MAX_KEYS];
+	int			nblocks;		/* the prefix as a chain of blocks */
+	int			block_end[INDEX_MAX_KEYS];
+	int			ntail;			/* range column, then ORDER BY columns */
+	idxadvCol	tail[IDXADV_MAX_ORDER + 1];
+	idxadvCol	pred;
+	double		pred_fraction;
+
+	List	   *patterns;		/* idxadvPattern * served */
+	idxadvPattern *dominant;	/* the one with most scans */
+
+	/* results */
+	char	   *fk_name;
+	char	   *ddl;
+	int64		index_bytes;
+	double		cost_before;
+	double		cost_after;
+	double		score;
+	const char *rejected;
+} idxadvCandidate;
+
+/* What the hypothetical index looks like, by column name */
+typedef struct idxadvHypoIndex
+{
+	int			ncols;
+	char	   *colnames[INDEX_MAX_KEYS];
+	uint8		colflags[INDEX_MAX_KEYS];
+	char	   *predname;		/* NULL: not partial */
+	uint8		predkind;
+	double		pred_fraction;
+	int32		datawidth;
+} idxadvHypoIndex;
+
+/* State of one planning call, seen by the get_relation_info hook */
+typedef struct idxadvPlanState
+{
+	List	   *leaves;			/* OIDs of the tables planned on */
+	idxadvHypoIndex *hypo;		/* to inject, or NULL */
+	double		tuples;			/* summed over leaves */
+	double		pages;
+} idxadvPlanState;
+
+/* Per-table facts */
+typedef struct idxadvTable
+{
+	Oid			relid;
+	char		relkind;
+	Oid			nspid;
+	char	   *relname;
+	List	   *leaves;			/* leaf partitions, or just relid */
+	double		pages;
+	double		tuples;
+} idxadvTable;
+
+/*---- Local variables ----*/
+
+static get_relation_info_hook_type prev_get_relation_info_hook = NULL;
+static idxadvPlanState *plan_state = NULL;
+
+/*---- GUC variables ----*/
+
+int			idxadv_min_table_pages = 128;
+
+/*---- Function declarations ----*/
+
+PG_FUNCTION_INFO_V1(idxadvisor_suggest);
+
+static List *idxadv_collect_patterns(void);
+static void idxadv_pattern_from_key(idxadvPattern *p, const idxadvScanStat *s);
+static List *idxadv_lift_partitions(List *patterns);
+static bool idxadv_patterns_same_shape(const idxadvPattern *a,
+									   const idxadvPattern *b);
+static bool idxadv_map_to_root(idxadvPattern *p, Oid root);
+static List *idxadv_fk_patterns(List *patterns);
+static idxadvTable *idxadv_table_info(List **tables, Oid relid);
+static void idxadv_decide_pattern(idxadvPattern *p, idxadvTable *t);
+static double idxadv_clause_fraction(idxadvTable *t, AttrNumber attnum,
+									 uint8 kind);
+static const char *idxadv_served_by(idxadvPattern *p);
+static bool idxadv_index_matches(Relation index, idxadvPattern *p);
+static List *idxadv_merge(List *patterns);
+static bool idxadv_absorb(idxadvCandidate *c, idxadvPattern *p);
+static void idxadv_order_columns(idxadvCandidate *c, idxadvTable *t);
+static double idxadv_ndistinct(idxadvTable *t, AttrNumber attnum);
+static void idxadv_cost_candidate(idxadvCandidate *c, idxadvTable *t,
+								  List **names);
+static char *idxadv_rep_query(idxadvCandidate *c, idxadvTable *t,
+							  idxadvPattern *p, int *nparams, Oid **types,
+							  ParamListInfo *params);
+static void idxadv_plan(idxadvTable *t, const char *sql, int nparams,
+						Oid *types, ParamListInfo params,
+						idxadvHypoIndex *hypo, double *cost, double *rows,
+						bool *used);
+static bool idxadv_plan_uses_hypo(Plan *plan);
+static void idxadv_get_relation_info(PlannerInfo *root, Oid relid,
+									 bool inhparent, RelOptInfo *rel);
+static IndexOptInfo *idxadv_make_hypo_index(RelOptInfo *rel, Oid relid,
+											idxadvHypoIndex *hypo);
+static Expr *idxadv_flag_clause(Var *var, uint8 kind);
+static void idxadv_index_size(double tuples, int32 datawidth,
+							  BlockNumber *pages, int *height);
+static Oid	idxadv_attcollation(Oid relid, AttrNumber attnum);
+static int32 idxadv_column_width(Oid relid, AttrNumber attnum, int32 *offset);
+static char *idxadv_flag_sql(const char *colname, uint8 kind);
+static char *idxadv_col_sql(Oid relid, const idxadvCol *col, bool order);
+static void idxadv_emit(ReturnSetInfo *rsinfo, idxadvCandidate *c);
+static void idxadv_emit_rejected(ReturnSetInfo *rsinfo, idxadvPattern *p);
+static int	idxadv_pattern_cmp(const ListCell *a, const ListCell *b);
+static int	idxadv_candidate_cmp(const ListCell *a, const ListCell *b);
+static int	idxadv_col_cmp(const void *a, const void *b);
+
+/* Is a comparison kind one that a btree key column serves like equality? */
+#define IDXADV_EQ_LIKE(k) \
+	((k) == IDXADV_CMP_EQ || (k) == IDXADV_CMP_TRUE || \
+	 (k) == IDXADV_CMP_FALSE || (k) == IDXADV_CMP_NULL)
+
+/* ----------------------------------------------------------------
+ * Step 1: patterns
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * Turn the captured entries of the current database that the caller may see
+ * into patterns, and lift partitions' patterns to their partitioned table
+ * where every leaf shows them.
+ */
+static List *
+idxadv_collect_patterns(void)
+{
+	idxadvScanStat *stats;
+	int			nstats;
+	int			i;
+	List	   *patterns = NIL;
+	Oid			userid = GetUserId();
+	bool		see_all = has_privs_of_role(userid, ROLE_PG_READ_ALL_STATS);
+
+	stats = idxadv_capture_snapshot(MyDatabaseId, &nstats);
+
+	for (i = 0; i < nstats; i++)
+	{
+		idxadvPattern *p;
+
+		/* same visibility rule as idxadvisor_scans */
+		if (!SearchSysCacheExists1(RELOID,
+								   ObjectIdGetDatum(stats[i].key.relid)))
+			continue;
+		if (!see_all &&
+			pg_class_aclcheck(stats[i].key.relid, userid,
+							  ACL_SELECT | ACL_INSERT | ACL_UPDATE |
+							  ACL_DELETE | ACL_REFERENCES) != ACLCHECK_OK)
+			continue;
+		if (stats[i].counters.executions <= 0)
+			continue;
+
+		p = palloc0(sizeof(idxadvPattern));
+		idxadv_pattern_from_key(p, &stats[i]);
+		patterns = lappend(patterns, p);
+	}
+	pfree(stats);
+
+	return idxadv_lift_partitions(patterns);
+}
+
+/*
+ * Fill a pattern from a statistics entry.  ORDER BY columns that the filter
+ * fixes by equality are left out: they do not order anything.
+ */
+static void
+idxadv_pattern_from_key(idxadvPattern *p, const idxadvScanStat *s)
+{
+	const idxadvHashKey *key = &s->key;
+	int			i;
+
+	p->relid = key->relid;
+	for (i = 0; i < key->natts; i++)
+	{
+		idxadvCol	col = {key->attnums[i], key->kinds[i], 0};
+
+		switch (key->kinds[i])
+		{
+			case IDXADV_CMP_EQ:
+				p->eq[p->neq++] = col;
+				break;
+			case IDXADV_CMP_RANGE:
+				p->range[p->nrange++] = col;
+				break;
+			case IDXADV_CMP_TRUE:
+			case IDXADV_CMP_FALSE:
+			case IDXADV_CMP_NULL:
+			case IDXADV_CMP_NOTNULL:
+				p->flag[p->nflag++] = col;
+				break;
+			default:
+				/* LIKE, <>, expressions: no btree serves them */
+				break;
+		}
+	}
+	for (i = 0; i < key->norder; i++)
+	{
+		int			j;
+		bool		fixed = false;
+
+		for (j = 0; j < key->natts; j++)
+			if (key->attnums[j] == key->order_attnums[i] &&
+				IDXADV_EQ_LIKE(key->kinds[j]))
+				fixed = true;
+		if (!fixed)
+		{
+			idxadvCol	col = {key->order_attnums[i], 0, key->order_flags[i]};
+
+			p->order[p->norder++] = col;
+		}
+	}
+
+	p->executions = s->counters.executions;
+	p->fk_executions = s->counters.fk_trigger_executions;
+	p->rows_scanned = s->counters.rows_scanned;
+	p->rows_matched = s->counters.rows_matched;
+	p->npartitions = 1;
+}
+
+/*
+ * Partitions' scans are recorded per partition.  Where every leaf partition
+ * of a partitioned table shows the same pattern, replace them with one
+ * pattern on the top-most partitioned table: one index there serves all of
+ * them, and future partitions get it too.  Otherwise the partitions keep
+ * their own patterns.
+ */
+static List *
+idxadv_lift_partitions(List *patterns)
+{
+	List	   *result = NIL;
+	List	   *lifted = NIL;
+	ListCell   *lc;
+
+	foreach(lc, patterns)
+	{
+		idxadvPattern *p = (idxadvPattern *) lfirst(lc);
+		idxadvPattern *copy;
+		List	   *ancestors;
+		Oid			root;
+		ListCell   *lc2;
+		bool		found = false;
+
+		if (!get_rel_relispartition(p->relid))
+			continue;
+		ancestors = get_partition_ancestors(p->relid);
+		if (ancestors == NIL)
+			continue;
+		root = llast_oid(ancestors);
+
+		copy = palloc(sizeof(idxadvPattern));
+		memcpy(copy, p, sizeof(idxadvPattern));
+		if (!idxadv_map_to_root(copy, root))
+			continue;
+
+		foreach(lc2, lifted)
+		{
+			idxadvPattern *l = (idxadvPattern *) lfirst(lc2);
+
+			if (idxadv_patterns_same_shape(l, copy))
+			{
+				l->executions += copy->executions;
+				l->fk_executions += copy->fk_executions;
+				l->rows_scanned += copy->rows_scanned;
+				l->rows_matched += copy->rows_matched;
+				l->npartitions++;
+				found = true;
+				break;
+			}
+		}
+		if (!found)
+			lifted = lappend(lifted, copy);
+	}
+
+	/* a lifted pattern that every leaf showed replaces the leaves' ones */
+	foreach(lc, lifted)
+	{
+		idxadvPattern *l = (idxadvPattern *) lfirst(lc);
+		List	   *leaves;
+		ListCell   *lc2;
+		int			nleaves = 0;
+
+		leaves = find_all_inheritors(l->relid, NoLock, NULL);
+		foreach(lc2, leaves)
+			if (get_rel_relkind(lfirst_oid(lc2)) == RELKIND_RELATION)
+				nleaves++;
+		if (l->npartitions < nleaves)
+			continue;
+
+		foreach(lc2, patterns)
+		{
+			idxadvPattern *p = (idxadvPattern *) lfirst(lc2);
+			idxadvPattern tmp;
+
+			if (p->lifted || !list_member_oid(leaves, p->relid))
+				continue;
+			memcpy(&tmp, p, sizeof(idxadvPattern));
+			if (idxadv_map_to_root(&tmp, l->relid) &&
+				idxadv_patterns_same_shape(l, &tmp))
+				p->lifted = true;
+		}
+		result = lappend(result, l);
+	}
+
+	foreach(lc, patterns)
+	{
+		idxadvPattern *p = (idxadvPattern *) lfirst(lc);
+
+		if (!p->lifted)
+			result = lappend(result, p);
+	}
+	return result;
+}
+
+/*
+ * Map a partition's pattern onto the columns of its root, by name (a
+ * partition may number its columns differently).  Columns end up sorted by
+ * the root's attnums, so that equal shapes compare equal.
+ */
+static bool
+idxadv_map_to_root(idxadvPattern *p, Oid root)
+{
+	idxadvCol  *arrays[4] = {p->eq, p->range, p->order, p->flag};
+	int			counts[4] = {p->neq, p->nrange, p->norder, p->nflag};
+	int			a;
+	int			i;
+
+	for (a = 0; a < 4; a++)
+	{
+		for (i = 0; i < counts[a]; i++)
+		{
+			char	   *name = get_attname(p->relid, arrays[a][i].attnum, true);
+			AttrNumber	rootatt;
+
+			if (name == NULL)
+				return false;
+			rootatt = get_attnum(root, name);
+			if (rootatt == InvalidAttrNumber)
+				return false;
+			arrays[a][i].attnum = rootatt;
+		}
+		/* ORDER BY columns keep their order */
+		if (a != 2)
+			qsort(arrays[a], counts[a], sizeof(idxadvCol), idxadv_col_cmp);
+	}
+	p->relid = root;
+	return true;
+}
+
+/*
+ * Do two patterns of one table have the same columns, kinds and order?
+ */
+static bool
+idxadv_patterns_same_shape(const idxadvPattern *a, const idxadvPattern *b)
+{
+	return a->relid == b->relid &&
+		a->neq == b->neq && a->nrange == b->nrange &&
+		a->norder == b->norder && a->nflag == b->nflag &&
+		memcmp(a->eq, b->eq, a->neq * sizeof(idxadvCol)) == 0 &&
+		memcmp(a->range, b->range, a->nrange * sizeof(idxadvCol)) == 0 &&
+		memcmp(a->order, b->order, a->norder * sizeof(idxadvCol)) == 0 &&
+		memcmp(a->flag, b->flag, a->nflag * sizeof(idxadvCol)) == 0;
+}
+
+/*
+ * Unindexed foreign keys from the catalog report, as patterns with no
+ * captured scans.  A foreign key whose lookup a captured pattern already
+ * asks for needs no pattern of its own: merging finds it.
+ */
+static List *
+idxadv_fk_patterns(List *patterns)
+{
+	/* plugged in when the catalog report is merged */
+	return patterns;
+}
+
+/* ----------------------------------------------------------------
+ * Step 2: filtering
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * Facts about a table, looked up once per call.
+ */
+static idxadvTable *
+idxadv_table_info(List **tables, Oid relid)
+{
+	ListCell   *lc;
+	idxadvTable *t;
+	ListCell   *lc2;
+
+	foreach(lc, *tables)
+	{
+		t = (idxadvTable *) lfirst(lc);
+		if (t->relid == relid)
+			return t;
+	}
+
+	t = palloc0(sizeof(idxadvTable));
+	t->relid = relid;
+	t->relkind = get_rel_relkind(relid);
+	t->nspid = get_rel_namespace(relid);
+	t->relname = get_rel_name(relid);
+	if (t->relkind == RELKIND_PARTITIONED_TABLE)
+	{
+		foreach(lc2, find_all_inheritors(relid, AccessShareLock, NULL))
+			if (get_rel_relkind(lfirst_oid(lc2)) == RELKIND_RELATION)
+				t->leaves = lappend_oid(t->leaves, lfirst_oid(lc2));
+	}
+	else
+		t->leaves = list_make1_oid(relid);
+
+	/* the planner's own idea of the size, as the costing will see it */
+	foreach(lc2, t->leaves)
+	{
+		Relation	rel = try_relation_open(lfirst_oid(lc2), AccessShareLock);
+		BlockNumber pages;
+		double		tuples;
+		double		allvisfrac;
+
+		if (rel == NULL)
+			continue;
+		if (rel->rd_rel->relkind == RELKIND_RELATION ||
+			rel->rd_rel->relkind == RELKIND_MATVIEW)
+		{
+			estimate_rel_size(rel, NULL, &pages, &tuples, &allvisfrac);
+			t->pages += pages;
+			t->tuples += tuples;
+		}
+		relation_close(rel, AccessShareLock);
+	}
+
+	*tables = lappend(*tables, t);
+	return t;
+}
+
+/*
+ * Decide what an index can do for a pattern on table t, or why not.
+ */
+static void
+idxadv_decide_pattern(idxadvPattern *p, idxadvTable *t)
+{
+	int			i;
+	int			n;
+	idxadvCol	best = {0, 0, 0};
+	double		best_fraction = 2.0;
+
+	if (t->relkind != RELKIND_RELATION &&
+		t->relkind != RELKIND_PARTITIONED_TABLE &&
+		t->relkind != RELKIND_MATVIEW)
+	{
+		p->rejected = "not a table or materialized view";
+		return;
+	}
+	if (IsCatalogRelationOid(p->relid))
+	{
+		p->rejected = "system catalog";
+		return;
+	}
+	if (t->pages < idxadv_min_table_pages)
+	{
+		p->rejected = psprintf("table has %.0f pages, fewer than idxadvisor.min_table_pages (%d): a sequential scan of it is cheap",
+							   t->pages, idxadv_min_table_pages);
+		return;
+	}
+
+	/* a column whose type has no default btree opclass cannot be a key */
+#define IDXADV_KEEP_BTREE(arr, cnt) \
+	do { \
+		n = 0; \
+		for (i = 0; i < (cnt); i++) \
+			if (OidIsValid(GetDefaultOpClass(get_atttype(p->relid, (arr)[i].attnum), \
+											 BTREE_AM_OID))) \
+				(arr)[n++] = (arr)[i]; \
+		(cnt) = n; \
+	} while (0)
+
+	IDXADV_KEEP_BTREE(p->eq, p->neq);
+	IDXADV_KEEP_BTREE(p->range, p->nrange);
+	IDXADV_KEEP_BTREE(p->order, p->norder);
+#undef IDXADV_KEEP_BTREE
+
+	/*
+	 * Boolean and NULL tests: the rarest one that keeps a small share of the
+	 * rows becomes the partial predicate; the others equality-like key
+	 * columns (IS NOT NULL is useless as a key: dropped).
+	 */
+	for (i = 0; i < p->nflag; i++)
+	{
+		double		f = idxadv_clause_fraction(t, p->flag[i].attnum,
+											   p->flag[i].kind);
+
+		if (f <= IDXADV_PARTIAL_FRACTION && f < best_fraction)
+		{
+			best = p->flag[i];
+			best_fraction = f;
+		}
+	}
+	for (i = 0; i < p->nflag; i++)
+	{
+		if (p->flag[i].attnum == best.attnum)
+			continue;
+		if (p->flag[i].kind != IDXADV_CMP_NOTNULL &&
+			OidIsValid(GetDefaultOpClass(get_atttype(p->relid, p->flag[i].attnum),
+										 BTREE_AM_OID)))
+			p->eq[p->neq++] = p->flag[i];
+	}
+	p->nflag = 0;
+	if (best.attnum != 0)
+	{
+		p->pred = best;
+		p->pred_fraction = best_fraction;
+	}
+
+	/* at most one range column: the one ORDER BY also wants, else the first */
+	if (p->nrange > 1)
+	{
+		int			keep = 0;
+
+		for (i = 0; i < p->nrange; i++)
+			if (p->norder > 0 && p->range[i].attnum == p->order[0].attnum)
+				keep = i;
+		p->range[0] = p->range[keep];
+		p->nrange = 1;
+	}
+	/* a range column that ORDER BY leads with is the ORDER BY column */
+	if (p->nrange == 1 && p->norder > 0 &&
+		p->range[0].attnum == p->order[0].attnum)
+		p->nrange = 0;
+
+	if (p->neq == 0 && p->nrange == 0 && p->norder == 0 && p->pred.attnum == 0)
+	{
+		p->rejected = "no condition of the filter is one a btree index can use (only <>, LIKE, expressions or IS NOT NULL on a common value)";
+		return;
+	}
+
+	p->rejected = idxadv_served_by(p);
+}
+
+/*
+ * Share of the rows of t that a boolean or NULL test on attnum keeps, as the
+ * planner estimates it.
+ */
+static double
+idxadv_clause_fraction(idxadvTable *t, AttrNumber attnum, uint8 kind)
+{
+	StringInfoData sql;
+	double		cost;
+	double		rows;
+	bool		used;
+
+	if (t->tuples <= 0)
+		return 1.0;
+
+	initStringInfo(&sql);
+	appendStringInfo(&sql, "SELECT 1 FROM %s%s WHERE %s",
+					 t->relkind == RELKIND_PARTITIONED_TABLE ? "" : "ONLY ",
+					 quote_qualified_identifier(get_namespace_name(t->nspid),
+												t->relname),
+					 idxadv_flag_sql(get_attname(t->relid, attnum, false),
+									 kind));
+	idxadv_plan(t, sql.data, 0, NULL, NULL, NULL, &cost, &rows, &used);
+	return Min(rows / t->tuples, 1.0);
+}
+
+/*
+ * If an existing valid index already serves the pattern, say which.
+ *
+ * The equality part follows DESIGN.md section 3, through the catalog
+ * helper (operator family, collation, predicate implied by the
+ * equalities).  Range and ORDER BY columns, and partial predicates, are
+ * checked here, on plain btree indexes.
+ */
+static const char *
+idxadv_served_by(idxadvPattern *p)
+{
+	Relation	rel;
+	List	   *indexes;
+	ListCell   *lc;
+	const char *result = NULL;
+
+	if (p->neq > 0 && p->nrange == 0 && p->norder == 0 && p->pred.attnum == 0)
+	{
+		AttrNumber	attnums[INDEX_MAX_KEYS];
+		Oid			indexoid;
+		int			i;
+
+		for (i = 0; i < p->neq && i < INDEX_MAX_KEYS; i++)
+			attnums[i] = p->eq[i].attnum;
+		indexoid = idxadv_find_serving_index(p->relid, Min(p->neq, INDEX_MAX_KEYS),
+											 attnums, NULL);
+		if (OidIsValid(indexoid))
+			return psprintf("already served by index %s",
+							quote_identifier(get_rel_name(indexoid)));
+	}
+
+	rel = table_open(p->relid, AccessShareLock);
+	indexes = RelationGetIndexList(rel);
+	foreach(lc, indexes)
+	{
+		Relation	index = index_open(lfirst_oid(lc), AccessShareLock);
+
+		if (idxadv_index_matches(index, p))
+			result = psprintf("already served by index %s",
+							  quote_identifier(RelationGetRelationName(index)));
+		index_close(index, AccessShareLock);
+		if (result)
+			break;
+	}
+	list_free(indexes);
+	table_close(rel, AccessShareLock);
+	return result;
+}
+
+/*
+ * Does a btree index serve the pattern: its first key columns the equality
+ * columns in any order, then the range column, then the ORDER BY columns
+ * (all in the pattern's direction, or all reversed), with the column type's
+ * default operator family and collation, and no predicate other than the
+ * pattern's own?
+ */
+static bool
+idxadv_index_matches(Relation index, idxadvPattern *p)
+{
+	Form_pg_index form = index->rd_index;
+	int			nkeys = form->indnkeyatts;
+	int			pos;
+	int			i;
+	int			dir = 0;		/* 1 same, -1 reversed, 0 undecided */
+	List	   *pred;
+
+	if (!form->indisvalid || !form->indisready || !form->indislive ||
+		index->rd_rel->relam != BTREE_AM_OID ||
+		nkeys < p->neq + p->nrange + p->norder)
+		return false;
+
+	for (i = 0; i < p->neq + p->nrange + p->norder; i++)
+	{
+		AttrNumber	att = form->indkey.values[i];
+		Oid			type;
+		Oid			opclass;
+
+		if (att == 0)
+			return false;
+		type = get_atttype(p->relid, att);
+		opclass = GetDefaultOpClass(type, BTREE_AM_OID);
+		if (!OidIsValid(opclass) ||
+			index->rd_opfamily[i] != get_opclass_family(opclass) ||
+			index->rd_indcollation[i] != idxadv_attcollation(p->relid, att))
+			return false;
+	}
+
+	/* equality columns: the first neq keys, in any order */
+	for (i = 0; i < p->neq; i++)
+	{
+		bool		found = false;
+
+		for (pos = 0; pos < p->neq; pos++)
+			if (form->indkey.values[pos] == p->eq[i].attnum)
+				found = true;
+		if (!found)
+			return false;
+	}
+	pos = p->neq;
+	if (p->nrange == 1 && form->indkey.values[pos++] != p->range[0].attnum)
+		return false;
+	for (i = 0; i < p->norder; i++, pos++)
+	{
+		int16		opt = index->rd_indoption[pos];
+		uint8		have = ((opt & INDOPTION_DESC) ? IDXADV_ORDER_DESC : 0) |
+			((opt & INDOPTION_NULLS_FIRST) ? IDXADV_ORDER_NULLS_FIRST : 0);
+		int			d;
+
+		if (form->indkey.values[pos] != p->order[i].attnum)
+			return false;
+		if (have == p->order[i].flags)
+			d = 1;
+		else if ((have ^ p->order[i].flags) ==
+				 (IDXADV_ORDER_DESC | IDXADV_ORDER_NULLS_FIRST))
+			d = -1;
+		else
+			return false;
+		if (dir != 0 && d != dir)
+			return false;
+		dir = d;
+	}
+
+	/* the predicate: none, or exactly the pattern's */
+	pred = RelationGetIndexPredicate(index);
+	if (pred != NIL)
+	{
+		Var		   *var;
+		Expr	   *want;
+
+		if (p->pred.attnum == 0 || list_length(pred) != 1)
+			return false;
+		var = makeVar(1, p->pred.attnum,
+					  get_atttype(p->relid, p->pred.attnum), -1,
+					  idxadv_attcollation(p->relid, p->pred.attnum), 0);
+		want = idxadv_flag_clause(var, p->pred.kind);
+		if (!equal(linitial(pred), want))
+			return false;
+	}
+	return true;
+}
+
+/* ----------------------------------------------------------------
+ * Step 3: merging
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * Merge the live patterns into candidates: widest first, each pattern into
+ * the first candidate of its table that can serve it, else a new one.
+ */
+static List *
+idxadv_merge(List *patterns)
+{
+	List	   *sorted = list_copy(patterns);
+	List	   *candidates = NIL;
+	ListCell   *lc;
+
+	list_sort(sorted, idxadv_pattern_cmp);
+
+	foreach(lc, sorted)
+	{
+		idxadvPattern *p = (idxadvPattern *) lfirst(lc);
+		idxadvCandidate *c = NULL;
+		ListCell   *lc2;
+		int			i;
+
+		if (p->rejected)
+			continue;
+
+		foreach(lc2, candidates)
+		{
+			c = (idxadvCandidate *) lfirst(lc2);
+			if (idxadv_absorb(c, p))
+				break;
+			c = NULL;
+		}
+		if (c != NULL)
+			continue;
+
+		c = palloc0(sizeof(idxadvCandidate));
+		c->relid = p->relid;
+		c->neq = Min(p->neq, INDEX_MAX_KEYS - p->nrange - p->norder);
+		memcpy(c->eq, p->eq, c->neq * sizeof(idxadvCol));
+		if (c->neq > 0)
+			c->block_end[c->nblocks++] = c->neq;
+		for (i = 0; i < p->nrange; i++)
+			c->tail[c->ntail++] = p->range[i];
+		for (i = 0; i < p->norder; i++)
+			c->tail[c->ntail++] = p->order[i];
+		c->pred = p->pred;
+		c->pred_fraction = p->pred_fraction;
+		c->patterns = list_make1(p);
+		c->dominant = p;
+		c->fk_name = p->fk_name;
+		candidates = lappend(candidates, c);
+	}
+	return candidates;
+}
+
+/*
+ * Can candidate c serve pattern p?  If so, make it so (splitting an
+ * equality block if need be) and add p to it.
+ *
+ * p's equality columns must be the candidate's first equality blocks plus a
+ * part of the next block; then, if they are all of the candidate's
+ * equality columns, p's range and ORDER BY columns must be the start of the
+ * candidate's tail, in the same or the opposite direction; if they are
+ * fewer, p must have neither.  Predicates must be the same.
+ */
+static bool
+idxadv_absorb(idxadvCandidate *c, idxadvPattern *p)
+{
+	int			i;
+	int			j;
+	int			b;
+	int			start;
+	int			covered;
+	int			ptail = p->nrange + p->norder;
+	idxadvCol	tail[IDXADV_MAX_ORDER + 1];
+	int			dir = 0;
+
+	if (c->relid != p->relid ||
+		c->pred.attnum != p->pred.attnum || c->pred.kind != p->pred.kind)
+		return false;
+
+	/* every equality column of p must be one of c's */
+	for (i = 0; i < p->neq; i++)
+	{
+		bool		found = false;
+
+		for (j = 0; j < c->neq; j++)
+			if (c->eq[j].attnum == p->eq[i].attnum)
+				found = true;
+		if (!found)
+			return false;
+	}
+
+	if (p->neq < c->neq && ptail > 0)
+		return false;
+
+	if (p->neq == c->neq)
+	{
+		if (ptail > c->ntail)
+			return false;
+		for (i = 0; i < p->nrange; i++)
+			tail[i] = p->range[i];
+		for (i = 0; i < p->norder; i++)
+			tail[p->nrange + i] = p->order[i];
+		for (i = 0; i < ptail; i++)
+		{
+			int			d;
+
+			if (tail[i].attnum != c->tail[i].attnum)
+				return false;
+			if (i < p->nrange)
+				continue;		/* a range column goes either way */
+			if (tail[i].flags == c->tail[i].flags)
+				d = 1;
+			else if ((tail[i].flags ^ c->tail[i].flags) ==
+					 (IDXADV_ORDER_DESC | IDXADV_ORDER_NULLS_FIRST))
+				d = -1;
+			else
+				return false;
+			if (dir != 0 && d != dir)
+				return false;
+			dir = d;
+		}
+	}
+	else
+	{
+		/* find the block in which p's equality columns end */
+		start = 0;
+		for (b = 0; b < c->nblocks; b++)
+		{
+			int			in = 0;
+			int			size = c->block_end[b] - start;
+
+			for (j = start; j < c->block_end[b]; j++)
+				for (i = 0; i < p->neq; i++)
+					if (c->eq[j].attnum == p->eq[i].attnum)
+						in++;
+			covered = in;
+			if (in == size)
+			{
+				start = c->block_end[b];
+				continue;
+			}
+			/* the rest of p's columns must all be in this block */
+			for (i = 0; i < p->neq; i++)
+			{
+				bool		found = false;
+
+				for (j = 0; j < c->block_end[b]; j++)
+					if (c->eq[j].attnum == p->eq[i].attnum)
+						found = true;
+				if (!found)
+					return false;
+			}
+			if (covered > 0)
+			{
+				/* split the block: p's columns first */
+				idxadvCol	tmp[INDEX_MAX_KEYS];
+				int			n = 0;
+				int			k;
+
+				for (k = 0; k < 2; k++)
+					for (j = start; j < c->block_end[b]; j++)
+					{
+						bool		mine = false;
+
+						for (i = 0; i < p->neq; i++)
+							if (c->eq[j].attnum == p->eq[i].attnum)
+								mine = true;
+						if (mine == (k == 0))
+							tmp[n++] = c->eq[j];
+					}
+				memcpy(&c->eq[start], tmp, n * sizeof(idxadvCol));
+				for (k = c->nblocks; k > b; k--)
+					c->block_end[k] = c->block_end[k - 1];
+				c->block_end[b] = start + covered;
+				c->nblocks++;
+			}
+			break;
+		}
+	}
+
+	c->patterns = lappend(c->patterns, p);
+	if (p->executions > c->dominant->executions)
+		c->dominant = p;
+	if (c->fk_name == NULL && p->fk_name != NULL)
+		c->fk_name = p->fk_name;
+	return true;
+}
+
+/* ----------------------------------------------------------------
+ * Step 4: column order, DDL and costs
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * Order each equality block most selective column first (highest
+ * n_distinct; ties by attnum, for stable output).
+ */
+static void
+idxadv_order_columns(idxadvCandidate *c, idxadvTable *t)
+{
+	int			b;
+	int			start = 0;
+
+	for (b = 0; b < c->nblocks; b++)
+	{
+		int			i;
+		int			j;
+
+		for (i = start + 1; i < c->block_end[b]; i++)
+		{
+			idxadvCol	col = c->eq[i];
+			double		nd = idxadv_ndistinct(t, col.attnum);
+
+			for (j = i - 1; j >= start; j--)
+			{
+				double		ndj = idxadv_ndistinct(t, c->eq[j].attnum);
+
+				if (ndj > nd || (ndj == nd && c->eq[j].attnum < col.attnum))
+					break;
+				c->eq[j + 1] = c->eq[j];
+			}
+			c->eq[j + 1] = col;
+		}
+		start = c->block_end[b];
+	}
+}
+
+/*
+ * Number of distinct values of a column, from pg_statistic (inherited
+ * statistics for a partitioned table).  Without statistics: booleans have
+ * two, anything else counts as 200, the planner's own default.
+ */
+static double
+idxadv_ndistinct(idxadvTable *t, AttrNumber attnum)
+{
+	HeapTuple	tup;
+	double		nd = 0;
+
+	tup = SearchSysCache3(STATRELATTINH, ObjectIdGetDatum(t->relid),
+						  Int16GetDatum(attnum),
+						  BoolGetDatum(t->relkind == RELKIND_PARTITIONED_TABLE));
+	if (HeapTupleIsValid(tup))
+	{
+		float4		d = ((Form_pg_statistic) GETSTRUCT(tup))->stadistinct;
+
+		nd = d >= 0 ? d : -d * Max(t->tuples, 1);
+		ReleaseSysCache(tup);
+	}
+	if (nd <= 0)
+		nd = get_atttype(t->relid, attnum) == BOOLOID ? 2 : 200;
+	return nd;
+}
+
+/*
+ * Name, DDL, size and costs of a candidate; reject it if the planner would
+ * not use it.  names collects the index names given out in this call.
+ */
+static void
+idxadv_cost_candidate(idxadvCandidate *c, idxadvTable *t, List **names)
+{
+	idxadvHypoIndex hypo;
+	StringInfoData buf;
+	StringInfoData colnames;
+	char	   *name;
+	char	   *sql;
+	int			nparams;
+	Oid		   *types;
+	ParamListInfo params;
+	double		rows;
+	bool		used;
+	BlockNumber pages;
+	int			height;
+	int32		offset = 0;
+	int			i;
+	int			n = 0;
+	ListCell   *lc;
+	int64		scans = 0;
+	double		writes = 0;
+
+	memset(&hypo, 0, sizeof(hypo));
+	for (i = 0; i < c->neq; i++)
+	{
+		hypo.colnames[n] = get_attname(c->relid, c->eq[i].attnum, false);
+		hypo.colflags[n++] = 0;
+		hypo.datawidth = idxadv_column_width(c->relid, c->eq[i].attnum, &offset);
+	}
+	for (i = 0; i < c->ntail; i++)
+	{
+		hypo.colnames[n] = get_attname(c->relid, c->tail[i].attnum, false);
+		hypo.colflags[n++] = c->tail[i].flags;
+		hypo.datawidth = idxadv_column_width(c->relid, c->tail[i].attnum, &offset);
+	}
+	hypo.ncols = n;
+	if (c->pred.attnum != 0)
+	{
+		hypo.predname = get_attname(c->relid, c->pred.attnum, false);
+		hypo.predkind = c->pred.kind;
+		hypo.pred_fraction = c->pred_fraction;
+	}
+
+	/* the name PostgreSQL itself would choose, unique within this call too */
+	initStringInfo(&colnames);
+	for (i = 0; i < n; i++)
+		appendStringInfo(&colnames, "%s%s", i > 0 ? "_" : "", hypo.colnames[i]);
+	name = ChooseRelationName(t->relname, colnames.data, "idx", t->nspid, false);
+	for (i = 1; list_member(*names, makeString(name)); i++)
+	{
+		char		suffix[16];
+
+		snprintf(suffix, sizeof(suffix), "idx%d", i);
+		name = ChooseRelationName(t->relname, colnames.data, suffix, t->nspid,
+								  false);
+	}
+	*names = lappend(*names, makeString(name));
+
+	/*
+	 * CREATE INDEX CONCURRENTLY does not work on a partitioned table in
+	 * PostgreSQL 15: a plain CREATE INDEX there.
+	 */
+	initStringInfo(&buf);
+	appendStringInfo(&buf, "CREATE INDEX %s%s ON %s USING btree (",
+					 t->relkind == RELKIND_PARTITIONED_TABLE ? "" : "CONCURRENTLY ",
+					 quote_identifier(name),
+					 quote_qualified_identifier(get_namespace_name(t->nspid),
+												t->relname));
+	for (i = 0; i < c->neq; i++)
+		appendStringInfo(&buf, "%s%s", i > 0 ? ", " : "",
+						 idxadv_col_sql(c->relid, &c->eq[i], false));
+	for (i = 0; i < c->ntail; i++)
+		appendStringInfo(&buf, "%s%s", c->neq + i > 0 ? ", " : "",
+						 idxadv_col_sql(c->relid, &c->tail[i], true));
+	appendStringInfoChar(&buf, ')');
+	if (hypo.predname)
+		appendStringInfo(&buf, " WHERE %s",
+						 idxadv_flag_sql(hypo.predname, hypo.predkind));
+	c->ddl = buf.data;
+
+	/* size */
+	idxadv_index_size(t->tuples * (hypo.predname ? hypo.pred_fraction : 1.0),
+					  hypo.datawidth, &pages, &height);
+	c->index_bytes = (int64) pages * BLCKSZ;
+
+	/* cost of the dominant pattern's query, without and with the index */
+	sql = idxadv_rep_query(c, t, c->dominant, &nparams, &types, &params);
+	idxadv_plan(t, sql, nparams, types, params, NULL, &c->cost_before, &rows,
+				&used);
+	idxadv_plan(t, sql, nparams, types, params, &hypo, &c->cost_after, &rows,
+				&used);
+	if (!used || c->cost_after >= c->cost_before)
+	{
+		c->rejected = psprintf("the planner would not use this index (estimated cost %.2f without it, %.2f with it): the filter keeps too many rows",
+							   c->cost_before, Min(c->cost_after, c->cost_before));
+		c->cost_after = Min(c->cost_after, c->cost_before);
+		return;
+	}
+
+	foreach(lc, c->patterns)
+	{
+		idxadvPattern *p = (idxadvPattern *) lfirst(lc);
+
+		scans += p->executions;
+		writes += p->fk_parent_writes;
+	}
+	c->score = (scans > 0 ? (double) scans : writes) *
+		(c->cost_before - c->cost_after);
+}
+
+/*
+ * Build the representative query of pattern p on candidate c's table: the
+ * equality columns compared with typed parameters of unknown value (the
+ * planner then estimates an average value's selectivity), the range column
+ * with a pg_statistic histogram bound chosen to keep the observed share of
+ * rows, boolean and NULL tests as they were, and the ORDER BY with a LIMIT.
+ */
+static char *
+idxadv_rep_query(idxadvCandidate *c, idxadvTable *t, idxadvPattern *p,
+				 int *nparams, Oid **types, ParamListInfo *params)
+{
+	StringInfoData sql;
+	const char *sep = " WHERE ";
+	int			i;
+	int			np = 0;
+	Oid		   *ptypes = palloc(sizeof(Oid) * (p->neq + p->nrange + 1));
+	ParamListInfo plist = makeParamList(p->neq + p->nrange + 1);
+
+	initStringInfo(&sql);
+	appendStringInfo(&sql, "SELECT * FROM %s%s",
+					 t->relkind == RELKIND_PARTITIONED_TABLE ? "" : "ONLY ",
+					 quote_qualified_identifier(get_namespace_name(t->nspid),
+												t->relname));
+	for (i = 0; i < p->neq; i++)
+	{
+		char	   *col = get_attname(p->relid, p->eq[i].attnum, false);
+
+		if (p->eq[i].kind == IDXADV_CMP_EQ)
+		{
+			ptypes[np] = get_atttype(p->relid, p->eq[i].attnum);
+			plist->params[np].ptype = ptypes[np];
+			plist->params[np].isnull = true;
+			plist->params[np].pflags = 0;	/* unknown value: generic plan */
+			np++;
+			appendStringInfo(&sql, "%s%s = $%d", sep, quote_identifier(col), np);
+		}
+		else
+			appendStringInfo(&sql, "%s%s", sep,
+							 idxadv_flag_sql(col, p->eq[i].kind));
+		sep = " AND ";
+	}
+	for (i = 0; i < p->nrange; i++)
+	{
+		AttrNumber	att = p->range[i].attnum;
+		char	   *col = get_attname(p->relid, att, false);
+		HeapTuple	tup;
+		AttStatsSlot sslot;
+		bool		have = false;
+		double		want;
+
+		/* share of rows the range keeps: observed, less the equalities' */
+		want = p->rows_scanned > 0 ?
+			(double) p->rows_matched / p->rows_scanned : 1.0 / 3;
+		{
+			int			k;
+
+			for (k = 0; k < p->neq; k++)
+				want *= idxadv_ndistinct(t, p->eq[k].attnum);
+		}
+		want = Max(Min(want, 1.0), 0.0001);
+
+		ptypes[np] = get_atttype(p->relid, att);
+		plist->params[np].ptype = ptypes[np];
+		plist->params[np].isnull = true;
+		plist->params[np].pflags = 0;
+
+		tup = SearchSysCache3(STATRELATTINH, ObjectIdGetDatum(t->relid),
+							  Int16GetDatum(att),
+							  BoolGetDatum(t->relkind == RELKIND_PARTITIONED_TABLE));
+		if (HeapTupleIsValid(tup))
+		{
+			if (get_attstatsslot(&sslot, tup, STATISTIC_KIND_HISTOGRAM,
+								 InvalidOid, ATTSTATSSLOT_VALUES))
+			{
+				if (sslot.nvalues >= 2 && sslot.valuetype == ptypes[np])
+				{
+					int			k = (int) rint((1.0 - want) * (sslot.nvalues - 1));
+					int16		typlen;
+					bool		typbyval;
+
+					get_typlenbyval(sslot.valuetype, &typlen, &typbyval);
+					plist->params[np].value =
+						datumCopy(sslot.values[k], typbyval, typlen);
+					plist->params[np].isnull = false;
+					plist->params[np].pflags = PARAM_FLAG_CONST;
+					have = true;
+				}
+				free_attstatsslot(&sslot);
+			}
+			ReleaseSysCache(tup);
+		}
+		(void) have;
+		np++;
+		appendStringInfo(&sql, "%s%s >= $%d", sep, quote_identifier(col), np);
+		sep = " AND ";
+	}
+	if (p->pred.attnum != 0)
+		appendStringInfo(&sql, "%s%s", sep,
+						 idxadv_flag_sql(get_attname(p->relid, p->pred.attnum, false),
+										 p->pred.kind));
+	if (p->norder > 0)
+	{
+		appendStringInfoString(&sql, " ORDER BY ");
+		for (i = 0; i < p->norder; i++)
+			appendStringInfo(&sql, "%s%s", i > 0 ? ", " : "",
+							 idxadv_col_sql(p->relid, &p->order[i], true));
+		appendStringInfo(&sql, " LIMIT %d", IDXADV_ORDER_LIMIT);
+	}
+
+	*nparams = np;
+	*types = ptypes;
+	*params = np > 0 ? plist : NULL;
+	plist->numParams = np;
+	return sql.data;
+}
+
+/*
+ * Plan a query on table t, with the hypothetical index if hypo is given,
+ * and return the plan's total cost, its estimated rows and whether it uses
+ * the hypothetical index.  The hook is ours only for this call.
+ */
+static void
+idxadv_plan(idxadvTable *t, const char *sql, int nparams, Oid *types,
+			ParamListInfo params, idxadvHypoIndex *hypo, double *cost,
+			double *rows, bool *used)
+{
+	List	   *raw;
+	List	   *queries;
+	PlannedStmt *stmt;
+	idxadvPlanState state;
+	idxadvPlanState *save_state = plan_state;
+	get_relation_info_hook_type save_hook = get_relation_info_hook;
+
+	raw = pg_parse_query(sql);
+	if (list_length(raw) != 1)
+		elog(ERROR, "unexpected representative query \"%s\"", sql);
+	queries = pg_analyze_and_rewrite_fixedparams(linitial_node(RawStmt, raw),
+												 sql, types, nparams, NULL);
+	if (list_length(queries) != 1)
+		elog(ERROR, "unexpected rewrite of representative query \"%s\"", sql);
+
+	memset(&state, 0, sizeof(state));
+	state.leaves = t->leaves;
+	state.hypo = hypo;
+
+	prev_get_relation_info_hook = save_hook;
+	get_relation_info_hook = idxadv_get_relation_info;
+	plan_state = &state;
+	PG_TRY();
+	{
+		stmt = planner(linitial_node(Query, queries), sql, 0, params);
+	}
+	PG_FINALLY();
+	{
+		get_relation_info_hook = save_hook;
+		plan_state = save_state;
+	}
+	PG_END_TRY();
+
+	*cost = stmt->planTree->total_cost;
+	*rows = stmt->planTree->plan_rows;
+	*used = idxadv_plan_uses_hypo(stmt->planTree);
+}
+
+/*
+ * Does a plan tree scan the hypothetical index?
+ */
+static bool
+idxadv_plan_uses_hypo(Plan *plan)
+{
+	ListCell   *lc;
+	List	   *children = NIL;
+
+	if (plan == NULL)
+		return false;
+	switch (nodeTag(plan))
+	{
+		case T_IndexScan:
+			return ((IndexScan *) plan)->indexid == IDXADV_HYPO_INDEXOID;
+		case T_IndexOnlyScan:
+			return ((IndexOnlyScan *) plan)->indexid == IDXADV_HYPO_INDEXOID;
+		case T_BitmapIndexScan:
+			return ((BitmapIndexScan *) plan)->indexid == IDXADV_HYPO_INDEXOID;
+		case T_Append:
+			children = ((Append *) plan)->appendplans;
+			break;
+		case T_MergeAppend:
+			children = ((MergeAppend *) plan)->mergeplans;
+			break;
+		case T_BitmapAnd:
+			children = ((BitmapAnd *) plan)->bitmapplans;
+			break;
+		case T_BitmapOr:
+			children = ((BitmapOr *) plan)->bitmapplans;
+			break;
+		default:
+			break;
+	}
+	foreach(lc, children)
+		if (idxadv_plan_uses_hypo((Plan *) lfirst(lc)))
+			return true;
+	return idxadv_plan_uses_hypo(plan->lefttree) ||
+		idxadv_plan_uses_hypo(plan->righttree);
+}
+
+/*
+ * get_relation_info hook, set only while idxadv_plan() plans: note the
+ * size of the tables planned on and give them the hypothetical index.
+ */
+static void
+idxadv_get_relation_info(PlannerInfo *root, Oid relid, bool inhparent,
+						 RelOptInfo *rel)
+{
+	if (prev_get_relation_info_hook)
+		prev_get_relation_info_hook(root, relid, inhparent, rel);
+
+	if (plan_state == NULL || inhparent ||
+		!list_member_oid(plan_state->leaves, relid))
+		return;
+
+	plan_state->tuples += rel->tuples;
+	plan_state->pages += rel->pages;
+	if (plan_state->hypo)
+	{
+		IndexOptInfo *info = idxadv_make_hypo_index(rel, relid,
+													plan_state->hypo);
+
+		if (info)
+			rel->indexlist = lcons(info, rel->indexlist);
+	}
+}
+
+/*
+ * Build the IndexOptInfo of the hypothetical btree index on one table (a
+ * leaf partition maps the columns by name), the way plancat.c describes a
+ * real one.  Returns NULL if a column is missing there.
+ */
+static IndexOptInfo *
+idxadv_make_hypo_index(RelOptInfo *rel, Oid relid, idxadvHypoIndex *hypo)
+{
+	IndexOptInfo *info = makeNode(IndexOptInfo);
+	IndexAmRoutine *amroutine = GetIndexAmRoutineByAmId(BTREE_AM_OID, false);
+	int			n = hypo->ncols;
+	int			i;
+	BlockNumber pages;
+	int			height;
+
+	info->indexoid = IDXADV_HYPO_INDEXOID;
+	info->reltablespace = rel->reltablespace;
+	info->rel = rel;
+	info->ncolumns = info->nkeycolumns = n;
+	info->indexkeys = palloc(sizeof(int) * n);
+	info->indexcollations = palloc(sizeof(Oid) * n);
+	info->opfamily = palloc(sizeof(Oid) * n);
+	info->opcintype = palloc(sizeof(Oid) * n);
+	info->reverse_sort = palloc(sizeof(bool) * n);
+	info->nulls_first = palloc(sizeof(bool) * n);
+	info->canreturn = palloc(sizeof(bool) * n);
+	info->opclassoptions = palloc0(sizeof(bytea *) * n);
+	info->sortopfamily = info->opfamily;
+	info->relam = BTREE_AM_OID;
+
+	for (i = 0; i < n; i++)
+	{
+		AttrNumber	att = get_attnum(relid, hypo->colnames[i]);
+		Oid			type;
+		int32		typmod;
+		Oid			coll;
+		Oid			opclass;
+
+		if (att == InvalidAttrNumber)
+			return NULL;
+		get_atttypetypmodcoll(relid, att, &type, &typmod, &coll);
+		opclass = GetDefaultOpClass(type, BTREE_AM_OID);
+		if (!OidIsValid(opclass))
+			return NULL;
+		info->indexkeys[i] = att;
+		info->indexcollations[i] = coll;
+		info->opfamily[i] = get_opclass_family(opclass);
+		info->opcintype[i] = get_opclass_input_type(opclass);
+		info->reverse_sort[i] = (hypo->colflags[i] & IDXADV_ORDER_DESC) != 0;
+		info->nulls_first[i] = (hypo->colflags[i] & IDXADV_ORDER_NULLS_FIRST) != 0;
+		info->canreturn[i] = true;
+		info->indextlist = lappend(info->indextlist,
+								   makeTargetEntry((Expr *) makeVar(rel->relid, att,
+																	type, typmod,
+																	coll, 0),
+												   i + 1, NULL, false));
+	}
+
+	if (hypo->predname)
+	{
+		AttrNumber	att = get_attnum(relid, hypo->predname);
+		Oid			type;
+		int32		typmod;
+		Oid			coll;
+
+		if (att == InvalidAttrNumber)
+			return NULL;
+		get_atttypetypmodcoll(relid, att, &type, &typmod, &coll);
+		info->indpred = list_make1(idxadv_flag_clause(makeVar(rel->relid, att,
+															  type, typmod,
+															  coll, 0),
+													  hypo->predkind));
+	}
+
+	info->unique = false;
+	info->immediate = true;
+	info->hypothetical = true;
+
+	info->amcanorderbyop = amroutine->amcanorderbyop;
+	info->amoptionalkey = amroutine->amoptionalkey;
+	info->amsearcharray = amroutine->amsearcharray;
+	info->amsearchnulls = amroutine->amsearchnulls;
+	info->amcanparallel = amroutine->amcanparallel;
+	info->amhasgettuple = (amroutine->amgettuple != NULL);
+	info->amhasgetbitmap = (amroutine->amgetbitmap != NULL);
+	info->amcanmarkpos = (amroutine->ammarkpos != NULL &&
+						  amroutine->amrestrpos != NULL);
+	info->amcostestimate = amroutine->amcostestimate;
+
+	info->tuples = rel->tuples * (hypo->predname ? hypo->pred_fraction : 1.0);
+	idxadv_index_size(info->tuples, hypo->datawidth, &pages, &height);
+	info->pages = pages;
+	info->tree_height = height;
+
+	return info;
+}
+
+/*
+ * The boolean or NULL test on a column, as the parser makes it from the
+ * SQL idxadv_flag_sql() writes.
+ */
+static Expr *
+idxadv_flag_clause(Var *var, uint8 kind)
+{
+	NullTest   *nt;
+
+	switch (kind)
+	{
+		case IDXADV_CMP_TRUE:
+			return (Expr *) var;
+		case IDXADV_CMP_FALSE:
+			return make_notclause((Expr *) var);
+		default:
+			nt = makeNode(NullTest);
+			nt->arg = (Expr *) var;
+			nt->nulltesttype = kind == IDXADV_CMP_NULL ? IS_NULL : IS_NOT_NULL;
+			nt->argisrow = false;
+			nt->location = -1;
+			return (Expr *) nt;
+	}
+}
+
+/*
+ * Estimate a new btree index's pages and height from its tuples and the
+ * width of its key data: leaf tuples of header + MAXALIGNed data + line
+ * pointer, leaves filled to the default fillfactor, internal levels to
+ * 70%, plus the metapage.  Deduplication is ignored: an upper bound for
+ * columns with many duplicates.
+ */
+static void
+idxadv_index_size(double tuples, int32 datawidth, BlockNumber *pages,
+				  int *height)
+{
+	double		usable = BLCKSZ - SizeOfPageHeaderData -
+		MAXALIGN(sizeof(BTPageOpaqueData));
+	double		itemsz = MAXALIGN(sizeof(IndexTupleData) + datawidth) +
+		sizeof(ItemIdData);
+	double		leaf_per_page = Max(floor(usable * IDXADV_LEAF_FILL / itemsz), 2);
+	double		fanout = Max(floor(usable * IDXADV_INTERNAL_FILL / itemsz), 2);
+	double		level = ceil(Max(tuples, 1) / leaf_per_page);
+	double		total = level;
+	int			h = 0;
+
+	while (level > 1)
+	{
+		level = ceil(level / fanout);
+		total += level;
+		h++;
+	}
+	*pages = (BlockNumber) Min(total + 1, (double) MaxBlockNumber);
+	*height = h;
+}
+
+/*
+ * Add one key column to the running data width of an index tuple: the
+ * column's average width from pg_statistic, else its type's, aligned.
+ */
+static int32
+idxadv_column_width(Oid relid, AttrNumber attnum, int32 *offset)
+{
+	Oid			type = get_atttype(relid, attnum);
+	int32		width = get_attavgwidth(relid, attnum);
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+
+	get_typlenbyvalalign(type, &typlen, &typbyval, &typalign);
+	if (typlen > 0)
+		width = typlen;
+	else if (width <= 0)
+		width = get_typavgwidth(type, -1);
+	*offset = att_align_nominal(*offset, typalign) + width;
+	return *offset;
+}
+
+/*
+ * Collation of a table column.
+ */
+static Oid
+idxadv_attcollation(Oid relid, AttrNumber attnum)
+{
+	Oid			type;
+	int32		typmod;
+	Oid			coll;
+
+	get_atttypetypmodcoll(relid, attnum, &type, &typmod, &coll);
+	return coll;
+}
+
+/*
+ * A boolean or NULL test on a quoted column, as SQL.
+ */
+static char *
+idxadv_flag_sql(const char *colname, uint8 kind)
+{
+	const char *col = quote_identifier(colname);
+
+	switch (kind)
+	{
+		case IDXADV_CMP_TRUE:
+			return pstrdup(col);
+		case IDXADV_CMP_FALSE:
+			return psprintf("NOT %s", col);
+		case IDXADV_CMP_NULL:
+			return psprintf("%s IS NULL", col);
+		default:
+			return psprintf("%s IS NOT NULL", col);
+	}
+}
+
+/*
+ * A column as an index key or ORDER BY item: quoted, with DESC and NULLS
+ * where they differ from the default.
+ */
+static char *
+idxadv_col_sql(Oid relid, const idxadvCol *col, bool order)
+{
+	const char *name = quote_identifier(get_attname(relid, col->attnum, false));
+	bool		desc = order && (col->flags & IDXADV_ORDER_DESC);
+	bool		nf = order && (col->flags & IDXADV_ORDER_NULLS_FIRST);
+
+	return psprintf("%s%s%s", name, desc ? " DESC" : "",
+					desc && !nf ? " NULLS LAST" :
+					!desc && nf ? " NULLS FIRST" : "");
+}
+
+/* ----------------------------------------------------------------
+ * Step 5: output
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * One output row for a candidate.
+ */
+static void
+idxadv_emit(ReturnSetInfo *rsinfo, idxadvCandidate *c)
+{
+	Datum		values[IDXADV_SUGGEST_COLS];
+	bool		nulls[IDXADV_SUGGEST_COLS];
+	Datum	   *cols = palloc(sizeof(Datum) * (c->neq + c->ntail));
+	int64		scans = 0;
+	int64		fkscans = 0;
+	int64		rows_scanned = 0;
+	int64		rows_matched = 0;
+	double		writes = 0;
+	ListCell   *lc;
+	int			i;
+	int			n = 0;
+	int			col = 0;
+	StringInfoData reason;
+
+	memset(nulls, 0, sizeof(nulls));
+	foreach(lc, c->patterns)
+	{
+		idxadvPattern *p = (idxadvPattern *) lfirst(lc);
+
+		scans += p->executions;
+		fkscans += p->fk_executions;
+		rows_scanned += p->rows_scanned;
+		rows_matched += p->rows_matched;
+		writes += p->fk_parent_writes;
+	}
+	for (i = 0; i < c->neq; i++)
+		cols[n++] = CStringGetTextDatum(idxadv_col_sql(c->relid, &c->eq[i], false));
+	for (i = 0; i < c->ntail; i++)
+		cols[n++] = CStringGetTextDatum(idxadv_col_sql(c->relid, &c->tail[i], true));
+
+	values[col++] = ObjectIdGetDatum(c->relid);
+	values[col++] = PointerGetDatum(construct_array(cols, n, TEXTOID, -1, false,
+													TYPALIGN_INT));
+	if (c->pred.attnum != 0)
+		values[col++] = CStringGetTextDatum(idxadv_flag_sql(get_attname(c->relid, c->pred.attnum, false),
+															c->pred.kind));
+	else
+		nulls[col++] = true;
+	values[col++] = CStringGetTextDatum(c->fk_name ? "foreign_key" : "filter");
+	if (c->fk_name)
+		values[col++] = DirectFunctionCall1(namein, CStringGetDatum(c->fk_name));
+	else
+		nulls[col++] = true;
+	if (c->ddl && !c->rejected)
+		values[col++] = CStringGetTextDatum(c->ddl);
+	else
+		nulls[col++] = true;
+	values[col++] = Int64GetDatum(scans);
+	values[col++] = Int64GetDatum(fkscans);
+	if (scans > 0)
+	{
+		values[col++] = Float8GetDatum((double) rows_scanned / scans);
+		values[col++] = Float8GetDatum(rows_scanned > 0 ?
+									   (double) rows_matched / rows_scanned : 0);
+	}
+	else
+	{
+		nulls[col++] = true;
+		nulls[col++] = true;
+	}
+	values[col++] = Int64GetDatum(c->index_bytes);
+	values[col++] = Float8GetDatum(c->cost_before);
+	values[col++] = Float8GetDatum(c->cost_after);
+	if (c->rejected)
+		nulls[col++] = true;
+	else
+		values[col++] = Float8GetDatum(c->score);
+
+	initStringInfo(&reason);
+	if (c->rejected)
+		appendStringInfo(&reason, "rejected: %s", c->rejected);
+	else
+	{
+		if (c->fk_name)
+			appendStringInfo(&reason, "Foreign key %s has no index. ",
+							 quote_identifier(c->fk_name));
+		if (scans == 0)
+			appendStringInfo(&reason,
+							 "Each delete or key update on the referenced table seq-scans this table (%.0f deletes and updates there since statistics were reset).",
+							 writes);
+		else
+		{
+			appendStringInfo(&reason, INT64_FORMAT " sequential scan%s",
+							 scans, scans == 1 ? "" : "s");
+			if (fkscans > 0)
+				appendStringInfo(&reason,
+								 " (" INT64_FORMAT " run by foreign-key triggers on deletes or key updates of the referenced table)",
+								 fkscans);
+			appendStringInfo(&reason, " read %.0f rows each and kept %.3g%% of them.",
+							 (double) rows_scanned / scans,
+							 rows_scanned > 0 ? 100.0 * rows_matched / rows_scanned : 0);
+		}
+		if (list_length(c->patterns) > 1)
+			appendStringInfo(&reason, " One index serves %d filter shapes.",
+							 list_length(c->patterns));
+		if (get_rel_relkind(c->relid) == RELKIND_PARTITIONED_TABLE)
+			appendStringInfoString(&reason,
+								   " Every partition showed the pattern. PostgreSQL 15 cannot CREATE INDEX CONCURRENTLY on a partitioned table: this DDL locks out writes to each partition while it builds; to avoid that, create the index concurrently on each partition, then CREATE INDEX ON ONLY the parent and ALTER INDEX ... ATTACH PARTITION each one.");
+	}
+	values[col++] = CStringGetTextDatum(reason.data);
+
+	Assert(col == IDXADV_SUGGEST_COLS);
+	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+}
+
+/*
+ * One output row (verbose only) for a pattern rejected before merging.
+ */
+static void
+idxadv_emit_rejected(ReturnSetInfo *rsinfo, idxadvPattern *p)
+{
+	idxadvCandidate c;
+	int			i;
+
+	memset(&c, 0, sizeof(c));
+	c.relid = p->relid;
+	for (i = 0; i < p->neq && c.neq < INDEX_MAX_KEYS; i++)
+		c.eq[c.neq++] = p->eq[i];
+	for (i = 0; i < p->nflag && c.neq < INDEX_MAX_KEYS; i++)
+		c.eq[c.neq++] = p->flag[i];
+	for (i = 0; i < p->nrange; i++)
+		c.tail[c.ntail++] = p->range[i];
+	for (i = 0; i < p->norder && c.ntail < IDXADV_MAX_ORDER + 1; i++)
+		c.tail[c.ntail++] = p->order[i];
+	c.pred = p->pred;
+	c.patterns = list_make1(p);
+	c.fk_name = p->fk_name;
+	c.rejected = p->rejected;
+	idxadv_emit(rsinfo, &c);
+}
+
+/*
+ * Sort patterns widest first: more equality columns, then longer tails,
+ * then more scans; finally by table and columns, for stable output.
+ */
+static int
+idxadv_pattern_cmp(const ListCell *a, const ListCell *b)
+{
+	idxadvPattern *pa = (idxadvPattern *) lfirst(a);
+	idxadvPattern *pb = (idxadvPattern *) lfirst(b);
+	int			i;
+
+	if (pa->neq != pb->neq)
+		return pb->neq - pa->neq;
+	if (pa->nrange + pa->norder != pb->nrange + pb->norder)
+		return (pb->nrange + pb->norder) - (pa->nrange + pa->norder);
+	if (pa->executions != pb->executions)
+		return pb->executions > pa->executions ? 1 : -1;
+	if (pa->relid != pb->relid)
+		return pa->relid < pb->relid ? -1 : 1;
+	for (i = 0; i < pa->neq; i++)
+		if (pa->eq[i].attnum != pb->eq[i].attnum)
+			return pa->eq[i].attnum - pb->eq[i].attnum;
+	return 0;
+}
+
+/*
+ * Sort candidates best first; rejected ones last.
+ */
+static int
+idxadv_candidate_cmp(const ListCell *a, const ListCell *b)
+{
+	idxadvCandidate *ca = (idxadvCandidate *) lfirst(a);
+	idxadvCandidate *cb = (idxadvCandidate *) lfirst(b);
+
+	if ((ca->rejected != NULL) != (cb->rejected != NULL))
+		return ca->rejected ? 1 : -1;
+	if (ca->score != cb->score)
+		return ca->score > cb->score ? -1 : 1;
+	if (ca->ddl && cb->ddl)
+		return strcmp(ca->ddl, cb->ddl);
+	return 0;
+}
+
+static int
+idxadv_col_cmp(const void *a, const void *b)
+{
+	return ((const idxadvCol *) a)->attnum - ((const idxadvCol *) b)->attnum;
+}
+
+/* ----------------------------------------------------------------
+ * SQL-callable function
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * idxadvisor_suggest(verbose boolean DEFAULT false): the indexes worth
+ * creating, best first; with verbose, also the candidates rejected and why
+ * (index_ddl and score NULL, reason starting with "rejected:").
+ */
+Datum
+idxadvisor_suggest(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	bool		verbose = PG_GETARG_BOOL(0);
+	List	   *patterns;
+	List	   *candidates;
+	List	   *tables = NIL;
+	List	   *names = NIL;
+	ListCell   *lc;
+
+	idxadv_require_preload("idxadvisor_suggest()");
+
+	InitMaterializedSRF(fcinfo, 0);
+	if (rsinfo->setDesc->natts != IDXADV_SUGGEST_COLS)
+		elog(ERROR, "incorrect number of output arguments");
+
+	patterns = idxadv_collect_patterns();
+	patterns = idxadv_fk_patterns(patterns);
+
+	foreach(lc, patterns)
+	{
+		idxadvPattern *p = (idxadvPattern *) lfirst(lc);
+
+		CHECK_FOR_INTERRUPTS();
+		idxadv_decide_pattern(p, idxadv_table_info(&tables, p->relid));
+	}
+
+	candidates = idxadv_merge(patterns);
+	foreach(lc, candidates)
+	{
+		idxadvCandidate *c = (idxadvCandidate *) lfirst(lc);
+		idxadvTable *t = idxadv_table_info(&tables, c->relid);
+
+		CHECK_FOR_INTERRUPTS();
+		idxadv_order_columns(c, t);
+		idxadv_cost_candidate(c, t, &names);
+	}
+	list_sort(candidates, idxadv_candidate_cmp);
+
+	foreach(lc, candidates)
+	{
+		idxadvCandidate *c = (idxadvCandidate *) lfirst(lc);
+
+		if (!c->rejected || verbose)
+			idxadv_emit(rsinfo, c);
+	}
+	if (verbose)
+	{
+		foreach(lc, patterns)
+		{
+			idxadvPattern *p = (idxadvPattern *) lfirst(lc);
+
+			if (p->rejected)
+				idxadv_emit_rejected(rsinfo, p);
+		}
+	}
+
+	return (Datum) 0;
+}
