@@ -65,6 +65,7 @@
 #include "catalog/pg_statistic.h"
 #include "catalog/pg_type.h"
 #include "commands/defrem.h"
+#include "executor/spi.h"
 #include "funcapi.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
@@ -236,7 +237,7 @@ static List *idxadv_lift_partitions(List *patterns);
 static bool idxadv_patterns_same_shape(const idxadvPattern *a,
 									   const idxadvPattern *b);
 static bool idxadv_map_to_root(idxadvPattern *p, Oid root);
-static List *idxadv_fk_patterns(List *patterns);
+static List *idxadv_fk_patterns(List *patterns, Oid nspid);
 static idxadvTable *idxadv_table_info(List **tables, Oid relid);
 static void idxadv_decide_pattern(idxadvPattern *p, idxadvTable *t);
 static double idxadv_clause_fraction(idxadvTable *t, AttrNumber attnum,
@@ -530,13 +531,82 @@ idxadv_patterns_same_shape(const idxadvPattern *a, const idxadvPattern *b)
 
 /*
  * Unindexed foreign keys from the catalog report, as patterns with no
- * captured scans.  A foreign key whose lookup a captured pattern already
- * asks for needs no pattern of its own: merging finds it.
+ * captured scans: we ask idxadvisor_unindexed_foreign_keys() rather than
+ * judge foreign keys twice.  Merging later folds such a pattern into a
+ * candidate whose leading columns serve it, which makes that candidate a
+ * foreign_key suggestion; the others stand on their own.
  */
 static List *
-idxadv_fk_patterns(List *patterns)
+idxadv_fk_patterns(List *patterns, Oid nspid)
 {
-	/* plugged in when the catalog report is merged */
+	Oid			userid = GetUserId();
+	bool		see_all = has_privs_of_role(userid, ROLE_PG_READ_ALL_STATS);
+	MemoryContext outer = CurrentMemoryContext;
+	char	   *sql;
+	uint64		i;
+
+	sql = psprintf("SELECT relid, foreign_key, columns, "
+				   "coalesce(parent_deletes, 0) + coalesce(parent_key_updates_max, 0) "
+				   "FROM %s.idxadvisor_unindexed_foreign_keys()",
+				   quote_identifier(get_namespace_name(nspid)));
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute(sql, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not list unindexed foreign keys");
+
+	for (i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		Oid			relid;
+		char	   *conname;
+		ArrayType  *cols;
+		Datum	   *elems;
+		int			nelems;
+		int			j;
+		idxadvPattern *p;
+		MemoryContext old;
+
+		relid = DatumGetObjectId(SPI_getbinval(tup, desc, 1, &isnull));
+		if (isnull)
+			continue;
+		if (!see_all &&
+			pg_class_aclcheck(relid, userid,
+							  ACL_SELECT | ACL_INSERT | ACL_UPDATE |
+							  ACL_DELETE | ACL_REFERENCES) != ACLCHECK_OK)
+			continue;
+		conname = SPI_getvalue(tup, desc, 2);
+		cols = DatumGetArrayTypeP(SPI_getbinval(tup, desc, 3, &isnull));
+		if (isnull || conname == NULL)
+			continue;
+		deconstruct_array(cols, TEXTOID, -1, false, TYPALIGN_INT,
+						  &elems, NULL, &nelems);
+
+		old = MemoryContextSwitchTo(outer);
+		p = palloc0(sizeof(idxadvPattern));
+		p->relid = relid;
+		p->fk_name = pstrdup(conname);
+		p->fk_parent_writes =
+			(double) DatumGetInt64(SPI_getbinval(tup, desc, 4, &isnull));
+		for (j = 0; j < nelems && j < INDEX_MAX_KEYS; j++)
+		{
+			char	   *name = TextDatumGetCString(elems[j]);
+			AttrNumber	att = get_attnum(relid, name);
+
+			if (att == InvalidAttrNumber)
+				break;
+			p->eq[p->neq].attnum = att;
+			p->eq[p->neq].kind = IDXADV_CMP_EQ;
+			p->neq++;
+		}
+		if (j == nelems)
+			patterns = lappend(patterns, p);
+		MemoryContextSwitchTo(old);
+	}
+
+	SPI_finish();
 	return patterns;
 }
 
@@ -625,8 +695,9 @@ idxadv_decide_pattern(idxadvPattern *p, idxadvTable *t)
 	}
 	if (t->pages < idxadv_min_table_pages)
 	{
-		p->rejected = psprintf("table has %.0f pages, fewer than idxadvisor.min_table_pages (%d): a sequential scan of it is cheap",
-							   t->pages, idxadv_min_table_pages);
+		p->rejected = psprintf("table has %.0f page%s, fewer than idxadvisor.min_table_pages (%d): a sequential scan of it is cheap",
+							   t->pages, t->pages == 1 ? "" : "s",
+							   idxadv_min_table_pages);
 		return;
 	}
 
@@ -920,6 +991,15 @@ idxadv_merge(List *patterns)
 			c->tail[c->ntail++] = p->order[i];
 		c->pred = p->pred;
 		c->pred_fraction = p->pred_fraction;
+		if (c->neq == 0 && c->ntail == 0)
+		{
+			/*
+			 * Only a partial predicate: the index needs some key; its own
+			 * column is as good as any and adds no new column to maintain.
+			 */
+			c->eq[c->neq++] = p->pred;
+			c->block_end[c->nblocks++] = 1;
+		}
 		c->patterns = list_make1(p);
 		c->dominant = p;
 		c->fk_name = p->fk_name;
@@ -1225,7 +1305,7 @@ idxadv_cost_candidate(idxadvCandidate *c, idxadvTable *t, List **names)
 				&used);
 	if (!used || c->cost_after >= c->cost_before)
 	{
-		c->rejected = psprintf("the planner would not use this index (estimated cost %.2f without it, %.2f with it): the filter keeps too many rows",
+		c->rejected = psprintf("the planner would not use this index (estimated cost %.2f without it, %.2f with it)",
 							   c->cost_before, Min(c->cost_after, c->cost_before));
 		c->cost_after = Min(c->cost_after, c->cost_before);
 		return;
@@ -1723,6 +1803,7 @@ idxadv_emit(ReturnSetInfo *rsinfo, idxadvCandidate *c)
 	int			i;
 	int			n = 0;
 	int			col = 0;
+	int			shapes = 0;
 	StringInfoData reason;
 
 	memset(nulls, 0, sizeof(nulls));
@@ -1731,6 +1812,8 @@ idxadv_emit(ReturnSetInfo *rsinfo, idxadvCandidate *c)
 		idxadvPattern *p = (idxadvPattern *) lfirst(lc);
 
 		scans += p->executions;
+		if (p->executions > 0)
+			shapes++;
 		fkscans += p->fk_executions;
 		rows_scanned += p->rows_scanned;
 		rows_matched += p->rows_matched;
@@ -1799,16 +1882,17 @@ idxadv_emit(ReturnSetInfo *rsinfo, idxadvCandidate *c)
 				appendStringInfo(&reason,
 								 " (" INT64_FORMAT " run by foreign-key triggers on deletes or key updates of the referenced table)",
 								 fkscans);
-			appendStringInfo(&reason, " read %.0f rows each and kept %.3g%% of them.",
+			appendStringInfo(&reason, " read %.0f rows %sand kept %.3g%% of them.",
 							 (double) rows_scanned / scans,
+							 scans == 1 ? "" : "per scan ",
 							 rows_scanned > 0 ? 100.0 * rows_matched / rows_scanned : 0);
 		}
-		if (list_length(c->patterns) > 1)
+		if (shapes > 1)
 			appendStringInfo(&reason, " One index serves %d filter shapes.",
-							 list_length(c->patterns));
+							 shapes);
 		if (get_rel_relkind(c->relid) == RELKIND_PARTITIONED_TABLE)
 			appendStringInfoString(&reason,
-								   " Every partition showed the pattern. PostgreSQL 15 cannot CREATE INDEX CONCURRENTLY on a partitioned table: this DDL locks out writes to each partition while it builds; to avoid that, create the index concurrently on each partition, then CREATE INDEX ON ONLY the parent and ALTER INDEX ... ATTACH PARTITION each one.");
+								   " Seen on every partition: PostgreSQL 15 cannot build an index concurrently on a partitioned table, so this CREATE INDEX blocks writes while it runs; to avoid that, build it concurrently on each partition, CREATE INDEX ON ONLY the parent, then ALTER INDEX ... ATTACH PARTITION each one.");
 	}
 	values[col++] = CStringGetTextDatum(reason.data);
 
@@ -1919,7 +2003,9 @@ idxadvisor_suggest(PG_FUNCTION_ARGS)
 		elog(ERROR, "incorrect number of output arguments");
 
 	patterns = idxadv_collect_patterns();
-	patterns = idxadv_fk_patterns(patterns);
+	/* the report lives in the schema this function lives in */
+	patterns = idxadv_fk_patterns(patterns,
+								  get_func_namespace(fcinfo->flinfo->fn_oid));
 
 	foreach(lc, patterns)
 	{
