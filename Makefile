@@ -22,9 +22,12 @@ PGFILEDESC = "idxadvisor - index advisor for PostgreSQL"
 # REGRESS runs with the library preloaded; REGRESS_NOPRELOAD without it.
 REGRESS = \
 	capture \
-	capture_errors
+	capture_errors \
+	report_duplicates \
+	report_fk
 REGRESS_NOPRELOAD = \
-	nopreload
+	nopreload \
+	report_nopreload
 
 # isolation specs live in test/isolation/specs
 ISOLATION_SPECS =

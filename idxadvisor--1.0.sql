@@ -87,6 +87,41 @@ REVOKE ALL ON FUNCTION @extschema@.idxadvisor_reset() FROM PUBLIC;
 -- Catalog reports (idxadvisor_report.c)
 --
 
+-- Foreign keys whose referencing side has no index that serves the lookup
+-- the foreign-key trigger runs there.  Catalog and statistics views only;
+-- works without shared_preload_libraries.  Shows what pg_constraint and
+-- pg_stat_user_tables show every role anyway, so PUBLIC may call it.
+CREATE FUNCTION @extschema@.idxadvisor_unindexed_foreign_keys(
+    OUT relid pg_catalog.regclass,
+    OUT foreign_key pg_catalog.name,
+    OUT columns pg_catalog.text[],
+    OUT referenced pg_catalog.regclass,
+    OUT coverage pg_catalog.text,
+    OUT on_delete pg_catalog.text,
+    OUT on_update pg_catalog.text,
+    OUT table_bytes pg_catalog.int8,
+    OUT parent_deletes pg_catalog.int8,
+    OUT parent_key_updates_max pg_catalog.int8,
+    OUT suggested_ddl pg_catalog.text)
+RETURNS SETOF pg_catalog.record
+AS 'MODULE_PATHNAME', 'idxadvisor_unindexed_foreign_keys'
+LANGUAGE C STRICT VOLATILE PARALLEL RESTRICTED;
+
+-- Duplicate, redundant and invalid indexes, with the index that stays and
+-- the DDL that removes the others.  Same visibility as above.
+CREATE FUNCTION @extschema@.idxadvisor_duplicates(
+    OUT relid pg_catalog.regclass,
+    OUT index pg_catalog.regclass,
+    OUT kind pg_catalog.text,
+    OUT covered_by pg_catalog.regclass,
+    OUT reason pg_catalog.text,
+    OUT drop_ddl pg_catalog.text,
+    OUT index_bytes pg_catalog.int8,
+    OUT index_scans pg_catalog.int8)
+RETURNS SETOF pg_catalog.record
+AS 'MODULE_PATHNAME', 'idxadvisor_duplicates'
+LANGUAGE C STRICT VOLATILE PARALLEL RESTRICTED;
+
 
 --
 -- Suggestions (idxadvisor_suggest.c)

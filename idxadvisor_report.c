@@ -5,10 +5,1403 @@
  *		foreign keys.  They read only the catalogs and statistics views, so they
  *		work without shared_preload_libraries.
  *
+ * idxadvisor_unindexed_foreign_keys() scans pg_constraint once and asks
+ * idxadv_find_serving_index() (idxadvisor_catalog.c) about each top-level
+ * foreign key (conparentid = 0): a foreign key on a partitioned table is
+ * reported once, on the parent, and counts as indexed when the partitioned
+ * index serves it or, failing that, when every leaf partition has an index
+ * that serves the lookup the trigger runs on it.
+ *
+ * idxadvisor_duplicates() scans pg_index once, groups the indexes by table
+ * and compares every pair of valid indexes of a table on catalog data only:
+ * key columns, expressions per key position (equal()), operator classes,
+ * collations, indoption, INCLUDE columns, predicates (predicate_implied_by,
+ * both ways for duplicates), uniqueness.  Which member of a pair stays
+ * follows DESIGN.md section 5; the comments at idxadv_rank() and
+ * idxadv_covers() say how.
+ *
+ * Neither report takes a lock on the tables they read about, except that
+ * sizes are read with pg_table_size(), which takes AccessShareLock on each
+ * reported relation for a moment.  Every role may call them: they show what
+ * the catalogs already show to everyone.  System catalogs, TOAST tables,
+ * other sessions' temporary tables and the extension's own objects are left
+ * out.
+ *
  * Copyright (c) 2026, the idxadvisor developers
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "catalog/catalog.h"
+#include "catalog/dependency.h"
+#include "catalog/indexing.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_am.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_constraint.h"
+#include "catalog/pg_depend.h"
+#include "catalog/pg_extension.h"
+#include "catalog/pg_index.h"
+#include "catalog/pg_inherits.h"
+#include "commands/defrem.h"
+#include "commands/extension.h"
+#include "commands/progress.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "nodes/pg_list.h"
+#include "optimizer/optimizer.h"
+#include "utils/array.h"
+#include "utils/backend_status.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/fmgrprotos.h"
+#include "utils/hsearch.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/syscache.h"
+
 #include "idxadvisor.h"
+
+/*---- Macros ----*/
+
+#define IDXADV_FK_COLS			11	/* columns of idxadvisor_unindexed_foreign_keys */
+#define IDXADV_DUP_COLS			8	/* columns of idxadvisor_duplicates */
+
+/* indoption bits that a backward scan inverts */
+#define IDXADV_INDOPTION_ORDER	(INDOPTION_DESC | INDOPTION_NULLS_FIRST)
+
+/*---- Typedefs ----*/
+
+/* Which relations the reports leave out */
+typedef struct idxadvReportFilter
+{
+	Oid			infoschema;		/* information_schema, or InvalidOid */
+	HTAB	   *extmembers;		/* relations that belong to idxadvisor */
+} idxadvReportFilter;
+
+/* Why an index must stay: the constraint-related facts of one index */
+typedef struct idxadvIndexCon
+{
+	Oid			indexrelid;		/* hash key */
+	char		contype;		/* 'p', 'u', 'x' of the constraint it backs */
+	Oid			conoid;			/* that constraint, or InvalidOid */
+	List	   *fkeys;			/* OIDs of foreign keys depending on it */
+} idxadvIndexCon;
+
+/* One index of the table being compared */
+typedef struct idxadvIndex
+{
+	Oid			indexrelid;
+	Oid			amoid;
+	char		relkind;		/* RELKIND_INDEX or RELKIND_PARTITIONED_INDEX */
+	bool		attached;		/* attached to an index of a partitioned parent */
+	char	   *name;			/* unquoted index name */
+	int			nkeys;
+	int			natts;
+	AttrNumber	attnums[INDEX_MAX_KEYS];
+	Oid			opclass[INDEX_MAX_KEYS];
+	Oid			collation[INDEX_MAX_KEYS];
+	int16		option[INDEX_MAX_KEYS];
+	Node	   *keyexpr[INDEX_MAX_KEYS];	/* expression of a zero in attnums */
+	List	   *pred;			/* implicitly-ANDed predicate; NIL if none */
+	bool		unique;
+	bool		nulls_not_distinct;
+	bool		primary;
+	bool		exclusion;
+	bool		valid;			/* indisvalid && indisready && indislive */
+	bool		live;
+	bool		ready;
+	bool		clustered;
+	bool		replident;
+	idxadvIndexCon *con;		/* NULL when no constraint involves it */
+	/* outcome */
+	bool		removed;
+} idxadvIndex;
+
+/* A pg_index tuple copied out of the scan, for sorting by table */
+typedef struct idxadvIndexTuple
+{
+	Oid			indrelid;
+	Oid			indexrelid;
+	HeapTuple	tuple;
+} idxadvIndexTuple;
+
+/*---- Function declarations ----*/
+
+PG_FUNCTION_INFO_V1(idxadvisor_unindexed_foreign_keys);
+PG_FUNCTION_INFO_V1(idxadvisor_duplicates);
+
+static void idxadv_filter_init(idxadvReportFilter *filter);
+static bool idxadv_filter_skip(idxadvReportFilter *filter, Oid relid,
+							   Form_pg_class classform);
+static char *idxadv_qualified_name(Oid relid);
+static int64 idxadv_call_int8(PGFunction fn, Oid relid);
+static int64 idxadv_sum_leaves(PGFunction fn, Oid relid, char relkind);
+static const char *idxadv_fk_action_name(char action);
+static bool idxadv_fk_leaves_served(Oid relid, int ncols,
+									const AttrNumber *attnums,
+									const Oid *eqops, bool *some_served);
+static bool idxadv_fk_partly_covered(Oid relid, int ncols,
+									 const AttrNumber *attnums);
+static char *idxadv_fk_suggested_ddl(Oid relid, char relkind, int ncols,
+									 const AttrNumber *attnums);
+static void idxadv_partitioned_index_script(StringInfo buf, Oid relid,
+											const char *parentindex,
+											const char *collist,
+											const char *colnames,
+											List **used);
+static char *idxadv_choose_index_name(Oid relid, const char *colnames,
+									  List **used);
+static HTAB *idxadv_index_constraints(void);
+static void idxadv_busy_tables(HTAB **busy);
+static int	idxadv_index_tuple_cmp(const void *a, const void *b);
+static void idxadv_load_index(idxadvIndex *ix, HeapTuple tup, TupleDesc desc,
+							  HTAB *cons);
+static int	idxadv_covers(const idxadvIndex *x, const idxadvIndex *y);
+static int	idxadv_rank_cmp(const idxadvIndex *a, const idxadvIndex *b);
+static bool idxadv_must_stay(const idxadvIndex *x);
+static const char *idxadv_keep_reason(const idxadvIndex *y,
+									  const idxadvIndex *x, bool mutual);
+static void idxadv_report_table(Tuplestorestate *tupstore, TupleDesc tupdesc,
+								Oid relid, idxadvIndex *ix, int nix);
+static char *idxadv_drop_ddl(Oid relid, idxadvIndex *x, idxadvIndex *y,
+							 StringInfo caveats);
+static void idxadv_report_invalid(Tuplestorestate *tupstore,
+								  TupleDesc tupdesc, Oid relid,
+								  idxadvIndex *x);
+static void idxadv_put_dup_row(Tuplestorestate *tupstore, TupleDesc tupdesc,
+							   Oid relid, idxadvIndex *x, const char *kind,
+							   idxadvIndex *y, const char *reason,
+							   const char *ddl);
+
+/*
+ * idxadv_filter_init
+ *		Prepare the test of which relations the reports leave out.
+ */
+static void
+idxadv_filter_init(idxadvReportFilter *filter)
+{
+	HASHCTL		ctl;
+	Oid			extoid;
+
+	filter->infoschema = get_namespace_oid("information_schema", true);
+
+	ctl.keysize = sizeof(Oid);
+	ctl.entrysize = sizeof(Oid);
+	ctl.hcxt = CurrentMemoryContext;
+	filter->extmembers = hash_create("idxadvisor extension members", 64, &ctl,
+									 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+
+	/* The relations that are members of this extension */
+	extoid = get_extension_oid("idxadvisor", true);
+	if (OidIsValid(extoid))
+	{
+		Relation	depRel;
+		ScanKeyData key[2];
+		SysScanDesc scan;
+		HeapTuple	tup;
+
+		depRel = table_open(DependRelationId, AccessShareLock);
+		ScanKeyInit(&key[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber,
+					F_OIDEQ, ObjectIdGetDatum(ExtensionRelationId));
+		ScanKeyInit(&key[1], Anum_pg_depend_refobjid, BTEqualStrategyNumber,
+					F_OIDEQ, ObjectIdGetDatum(extoid));
+		scan = systable_beginscan(depRel, DependReferenceIndexId, true,
+								  NULL, 2, key);
+		while (HeapTupleIsValid(tup = systable_getnext(scan)))
+		{
+			Form_pg_depend dep = (Form_pg_depend) GETSTRUCT(tup);
+
+			if (dep->deptype == DEPENDENCY_EXTENSION &&
+				dep->classid == RelationRelationId)
+				(void) hash_search(filter->extmembers, &dep->objid,
+								   HASH_ENTER, NULL);
+		}
+		systable_endscan(scan);
+		table_close(depRel, AccessShareLock);
+	}
+}
+
+/*
+ * idxadv_filter_skip
+ *		Is this table left out of the reports?  System catalogs, TOAST,
+ *		information_schema, other sessions' temporary tables, the extension's
+ *		own tables, and relations that are not tables.
+ */
+static bool
+idxadv_filter_skip(idxadvReportFilter *filter, Oid relid,
+				   Form_pg_class classform)
+{
+	Oid			nsp = classform->relnamespace;
+
+	if (classform->relkind != RELKIND_RELATION &&
+		classform->relkind != RELKIND_PARTITIONED_TABLE &&
+		classform->relkind != RELKIND_MATVIEW)
+		return true;
+	if (IsCatalogNamespace(nsp) || IsToastNamespace(nsp) ||
+		nsp == filter->infoschema || isOtherTempNamespace(nsp))
+		return true;
+	if (hash_search(filter->extmembers, &relid, HASH_FIND, NULL) != NULL)
+		return true;
+	return false;
+}
+
+/*
+ * idxadv_qualified_name
+ *		Schema-qualified, quoted name of a relation, for DDL.
+ */
+static char *
+idxadv_qualified_name(Oid relid)
+{
+	char	   *relname = get_rel_name(relid);
+	char	   *nspname = get_namespace_name(get_rel_namespace(relid));
+
+	if (relname == NULL || nspname == NULL)
+		elog(ERROR, "cache lookup failed for relation %u", relid);
+	return quote_qualified_identifier(nspname, relname);
+}
+
+/*
+ * idxadv_call_int8
+ *		Call a SQL-callable function of one OID argument returning bigint
+ *		(pg_table_size, pg_stat_get_numscans ...); NULL counts as 0, so that a
+ *		relation dropped meanwhile does not fail the report.
+ */
+static int64
+idxadv_call_int8(PGFunction fn, Oid relid)
+{
+	LOCAL_FCINFO(fcinfo, 1);
+	Datum		result;
+
+	InitFunctionCallInfoData(*fcinfo, NULL, 1, InvalidOid, NULL, NULL);
+	fcinfo->args[0].value = ObjectIdGetDatum(relid);
+	fcinfo->args[0].isnull = false;
+	result = (*fn) (fcinfo);
+	if (fcinfo->isnull)
+		return 0;
+	return DatumGetInt64(result);
+}
+
+/*
+ * idxadv_sum_leaves
+ *		fn of the relation, summed over its leaf partitions when it is a
+ *		partitioned table or index (which have no storage or statistics of
+ *		their own).
+ */
+static int64
+idxadv_sum_leaves(PGFunction fn, Oid relid, char relkind)
+{
+	List	   *rels;
+	ListCell   *lc;
+	int64		sum = 0;
+
+	if (relkind != RELKIND_PARTITIONED_TABLE &&
+		relkind != RELKIND_PARTITIONED_INDEX)
+		return idxadv_call_int8(fn, relid);
+
+	rels = find_all_inheritors(relid, NoLock, NULL);
+	foreach(lc, rels)
+	{
+		Oid			child = lfirst_oid(lc);
+		char		kind = get_rel_relkind(child);
+
+		if (kind == RELKIND_PARTITIONED_TABLE ||
+			kind == RELKIND_PARTITIONED_INDEX || kind == '\0')
+			continue;
+		sum += idxadv_call_int8(fn, child);
+	}
+	return sum;
+}
+
+/* The SQL words of a pg_constraint confdeltype / confupdtype */
+static const char *
+idxadv_fk_action_name(char action)
+{
+	switch (action)
+	{
+		case FKCONSTR_ACTION_NOACTION:
+			return "NO ACTION";
+		case FKCONSTR_ACTION_RESTRICT:
+			return "RESTRICT";
+		case FKCONSTR_ACTION_CASCADE:
+			return "CASCADE";
+		case FKCONSTR_ACTION_SETNULL:
+			return "SET NULL";
+		case FKCONSTR_ACTION_SETDEFAULT:
+			return "SET DEFAULT";
+	}
+	return "unknown";
+}
+
+/*
+ * idxadv_fk_leaves_served
+ *		For a partitioned referencing table without a partitioned index that
+ *		serves the foreign key: does every leaf partition have its own index
+ *		that serves the lookup the trigger runs on it?  Columns are matched by
+ *		name, since a partition's attribute numbers may differ.
+ *		*some_served says whether at least one leaf has one.
+ */
+static bool
+idxadv_fk_leaves_served(Oid relid, int ncols, const AttrNumber *attnums,
+						const Oid *eqops, bool *some_served)
+{
+	List	   *rels = find_all_inheritors(relid, NoLock, NULL);
+	ListCell   *lc;
+	int			nleaves = 0;
+	int			nserved = 0;
+
+	foreach(lc, rels)
+	{
+		Oid			child = lfirst_oid(lc);
+		AttrNumber	childatts[INDEX_MAX_KEYS];
+		char		kind = get_rel_relkind(child);
+		int			i;
+
+		if (kind != RELKIND_RELATION)
+			continue;
+		nleaves++;
+		for (i = 0; i < ncols; i++)
+		{
+			char	   *attname = get_attname(relid, attnums[i], true);
+
+			childatts[i] = attname ? get_attnum(child, attname) : InvalidAttrNumber;
+			if (childatts[i] == InvalidAttrNumber)
+				break;
+		}
+		if (i == ncols &&
+			OidIsValid(idxadv_find_serving_index(child, ncols, childatts, eqops)))
+			nserved++;
+	}
+	*some_served = nserved > 0;
+	return nleaves > 0 && nserved == nleaves;
+}
+
+/*
+ * idxadv_fk_partly_covered
+ *		Does some valid index of relid have at least one of the columns in any
+ *		position (key or INCLUDE)?  That is the "partial" coverage: an index
+ *		that helps the lookup a little, or not in the way the trigger needs.
+ */
+static bool
+idxadv_fk_partly_covered(Oid relid, int ncols, const AttrNumber *attnums)
+{
+	Relation	pg_index;
+	SysScanDesc scan;
+	ScanKeyData key;
+	HeapTuple	tup;
+	bool		found = false;
+
+	pg_index = table_open(IndexRelationId, AccessShareLock);
+	ScanKeyInit(&key, Anum_pg_index_indrelid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(relid));
+	scan = systable_beginscan(pg_index, IndexIndrelidIndexId, true,
+							  NULL, 1, &key);
+	while (!found && HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Form_pg_index idx = (Form_pg_index) GETSTRUCT(tup);
+		int			i,
+					j;
+
+		if (!idx->indisvalid || !idx->indisready || !idx->indislive)
+			continue;
+		for (j = 0; j < idx->indnatts && !found; j++)
+			for (i = 0; i < ncols; i++)
+				if (idx->indkey.values[j] == attnums[i])
+					found = true;
+	}
+	systable_endscan(scan);
+	table_close(pg_index, AccessShareLock);
+	return found;
+}
+
+/*
+ * idxadv_choose_index_name
+ *		A name for a new index on relid that no relation of its schema has and
+ *		that this script has not used yet, made the way PostgreSQL names an
+ *		index (table_columns_idx, then idx1, idx2 ...).
+ */
+static char *
+idxadv_choose_index_name(Oid relid, const char *colnames, List **used)
+{
+	Oid			nsp = get_rel_namespace(relid);
+	char	   *relname = get_rel_name(relid);
+	int			pass = 0;
+
+	for (;;)
+	{
+		char		label[NAMEDATALEN];
+		char	   *name;
+		ListCell   *lc;
+		bool		taken = false;
+
+		if (pass == 0)
+			strlcpy(label, "idx", sizeof(label));
+		else
+			snprintf(label, sizeof(label), "idx%d", pass);
+		pass++;
+		name = makeObjectName(relname, colnames, label);
+		if (OidIsValid(get_relname_relid(name, nsp)))
+			continue;
+		foreach(lc, *used)
+			if (strcmp((char *) lfirst(lc), name) == 0)
+				taken = true;
+		if (taken)
+			continue;
+		*used = lappend(*used, name);
+		return name;
+	}
+}
+
+/*
+ * idxadv_partitioned_index_script
+ *		Append, for every partition of relid, what builds its index without
+ *		blocking writes and attaches it to parentindex: a leaf gets CREATE
+ *		INDEX CONCURRENTLY + ALTER INDEX ... ATTACH PARTITION; a
+ *		sub-partitioned partition gets its own CREATE INDEX ON ONLY, attached,
+ *		then the same for its partitions.  Foreign-table partitions cannot
+ *		have indexes and are skipped.
+ */
+static void
+idxadv_partitioned_index_script(StringInfo buf, Oid relid,
+								const char *parentindex, const char *collist,
+								const char *colnames, List **used)
+{
+	List	   *children = find_inheritance_children(relid, NoLock);
+	ListCell   *lc;
+
+	foreach(lc, children)
+	{
+		Oid			child = lfirst_oid(lc);
+		char		kind = get_rel_relkind(child);
+		char	   *name;
+		char	   *qname;
+
+		if (kind != RELKIND_RELATION && kind != RELKIND_PARTITIONED_TABLE)
+			continue;
+		name = idxadv_choose_index_name(child, colnames, used);
+		qname = quote_qualified_identifier(get_namespace_name(get_rel_namespace(child)),
+										   name);
+		if (kind == RELKIND_RELATION)
+			appendStringInfo(buf, "CREATE INDEX CONCURRENTLY %s ON %s (%s);\n",
+							 quote_identifier(name),
+							 idxadv_qualified_name(child), collist);
+		else
+			appendStringInfo(buf, "CREATE INDEX %s ON ONLY %s (%s);\n",
+							 quote_identifier(name),
+							 idxadv_qualified_name(child), collist);
+		appendStringInfo(buf, "ALTER INDEX %s ATTACH PARTITION %s;\n",
+						 parentindex, qname);
+		if (kind == RELKIND_PARTITIONED_TABLE)
+			idxadv_partitioned_index_script(buf, child, qname, collist,
+											colnames, used);
+	}
+}
+
+/*
+ * idxadv_fk_suggested_ddl
+ *		The DDL that indexes the foreign key's columns without blocking
+ *		writes.  A plain table gets one CREATE INDEX CONCURRENTLY.  PostgreSQL
+ *		15 cannot build an index on a partitioned table concurrently, and a
+ *		plain CREATE INDEX on the parent blocks writes to every partition for
+ *		the whole build; so a partitioned table gets the documented recipe:
+ *		an index ON ONLY the parent (invalid, instant), one CREATE INDEX
+ *		CONCURRENTLY per partition, each attached; the parent index becomes
+ *		valid when the last partition is attached.  That is a script of
+ *		several statements, to be run one statement at a time (psql does).
+ */
+static char *
+idxadv_fk_suggested_ddl(Oid relid, char relkind, int ncols,
+						const AttrNumber *attnums)
+{
+	StringInfoData buf;
+	StringInfoData collist;
+	StringInfoData colnames;
+	int			i;
+
+	initStringInfo(&collist);
+	initStringInfo(&colnames);
+	for (i = 0; i < ncols; i++)
+	{
+		char	   *attname = get_attname(relid, attnums[i], false);
+
+		appendStringInfo(&collist, "%s%s", i > 0 ? ", " : "",
+						 quote_identifier(attname));
+		appendStringInfo(&colnames, "%s%s", i > 0 ? "_" : "", attname);
+	}
+
+	initStringInfo(&buf);
+	if (relkind != RELKIND_PARTITIONED_TABLE)
+		appendStringInfo(&buf, "CREATE INDEX CONCURRENTLY ON %s (%s);",
+						 idxadv_qualified_name(relid), collist.data);
+	else
+	{
+		List	   *used = NIL;
+		char	   *name = idxadv_choose_index_name(relid, colnames.data, &used);
+		char	   *qname;
+
+		qname = quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+										   name);
+		appendStringInfo(&buf, "CREATE INDEX %s ON ONLY %s (%s);\n",
+						 quote_identifier(name), idxadv_qualified_name(relid),
+						 collist.data);
+		idxadv_partitioned_index_script(&buf, relid, qname, collist.data,
+										colnames.data, &used);
+		/* no trailing newline */
+		if (buf.len > 0 && buf.data[buf.len - 1] == '\n')
+			buf.data[--buf.len] = '\0';
+	}
+	return buf.data;
+}
+
+/*
+ * idxadvisor_unindexed_foreign_keys
+ *		One row per foreign key whose referencing side has no index that
+ *		serves the foreign-key trigger's lookup.
+ */
+Datum
+idxadvisor_unindexed_foreign_keys(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	idxadvReportFilter filter;
+	Relation	conrel;
+	SysScanDesc scan;
+	HeapTuple	tup;
+	MemoryContext rowcxt;
+	MemoryContext oldcxt;
+
+	InitMaterializedSRF(fcinfo, 0);
+	if (rsinfo->setDesc->natts != IDXADV_FK_COLS)
+		elog(ERROR, "incorrect number of output arguments");
+
+	idxadv_filter_init(&filter);
+	rowcxt = AllocSetContextCreate(CurrentMemoryContext,
+								   "idxadvisor foreign key",
+								   ALLOCSET_DEFAULT_SIZES);
+
+	conrel = table_open(ConstraintRelationId, AccessShareLock);
+	scan = systable_beginscan(conrel, InvalidOid, false, NULL, 0, NULL);
+	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(tup);
+		HeapTuple	classtup;
+		Form_pg_class classform;
+		char		relkind;
+		Datum		d;
+		bool		isnull;
+		ArrayType  *arr;
+		AttrNumber	attnums[INDEX_MAX_KEYS];
+		Oid			eqops[INDEX_MAX_KEYS];
+		int			ncols;
+		int			i;
+		bool		some_served = false;
+		bool		partly;
+		Datum		values[IDXADV_FK_COLS];
+		bool		nulls[IDXADV_FK_COLS];
+		Datum	   *colnames;
+
+		if (con->contype != CONSTRAINT_FOREIGN || OidIsValid(con->conparentid))
+			continue;
+
+		classtup = SearchSysCache1(RELOID, ObjectIdGetDatum(con->conrelid));
+		if (!HeapTupleIsValid(classtup))
+			continue;
+		classform = (Form_pg_class) GETSTRUCT(classtup);
+		relkind = classform->relkind;
+		if (idxadv_filter_skip(&filter, con->conrelid, classform))
+		{
+			ReleaseSysCache(classtup);
+			continue;
+		}
+		ReleaseSysCache(classtup);
+
+		oldcxt = MemoryContextSwitchTo(rowcxt);
+
+		/* conkey and conpfeqop: the FK's columns and the trigger's operators */
+		d = heap_getattr(tup, Anum_pg_constraint_conkey,
+						 RelationGetDescr(conrel), &isnull);
+		if (isnull)
+			elog(ERROR, "null conkey for constraint %u", con->oid);
+		arr = DatumGetArrayTypeP(d);
+		ncols = ArrayGetNItems(ARR_NDIM(arr), ARR_DIMS(arr));
+		if (ncols <= 0 || ncols > INDEX_MAX_KEYS || ARR_HASNULL(arr) ||
+			ARR_ELEMTYPE(arr) != INT2OID)
+			elog(ERROR, "conkey is not a 1-D smallint array");
+		for (i = 0; i < ncols; i++)
+			attnums[i] = ((int16 *) ARR_DATA_PTR(arr))[i];
+		d = heap_getattr(tup, Anum_pg_constraint_conpfeqop,
+						 RelationGetDescr(conrel), &isnull);
+		if (isnull)
+			elog(ERROR, "null conpfeqop for constraint %u", con->oid);
+		arr = DatumGetArrayTypeP(d);
+		if (ArrayGetNItems(ARR_NDIM(arr), ARR_DIMS(arr)) != ncols ||
+			ARR_HASNULL(arr) || ARR_ELEMTYPE(arr) != OIDOID)
+			elog(ERROR, "conpfeqop is not a 1-D oid array");
+		for (i = 0; i < ncols; i++)
+			eqops[i] = ((Oid *) ARR_DATA_PTR(arr))[i];
+
+		if (OidIsValid(idxadv_find_serving_index(con->conrelid, ncols,
+												 attnums, eqops)) ||
+			(relkind == RELKIND_PARTITIONED_TABLE &&
+			 idxadv_fk_leaves_served(con->conrelid, ncols, attnums, eqops,
+									 &some_served)))
+		{
+			MemoryContextSwitchTo(oldcxt);
+			MemoryContextReset(rowcxt);
+			continue;
+		}
+		partly = some_served ||
+			idxadv_fk_partly_covered(con->conrelid, ncols, attnums);
+
+		colnames = palloc(sizeof(Datum) * ncols);
+		for (i = 0; i < ncols; i++)
+			colnames[i] = CStringGetTextDatum(get_attname(con->conrelid,
+														  attnums[i], false));
+
+		memset(nulls, 0, sizeof(nulls));
+		values[0] = ObjectIdGetDatum(con->conrelid);
+		values[1] = NameGetDatum(&con->conname);
+		values[2] = PointerGetDatum(construct_array(colnames, ncols, TEXTOID,
+													-1, false, TYPALIGN_INT));
+		values[3] = ObjectIdGetDatum(con->confrelid);
+		values[4] = CStringGetTextDatum(partly ? "partial" : "none");
+		values[5] = CStringGetTextDatum(idxadv_fk_action_name(con->confdeltype));
+		values[6] = CStringGetTextDatum(idxadv_fk_action_name(con->confupdtype));
+		values[7] = Int64GetDatum(idxadv_sum_leaves(pg_table_size,
+													con->conrelid, relkind));
+		values[8] = Int64GetDatum(idxadv_sum_leaves(pg_stat_get_tuples_deleted,
+													con->confrelid,
+													get_rel_relkind(con->confrelid)));
+		values[9] = Int64GetDatum(idxadv_sum_leaves(pg_stat_get_tuples_updated,
+													con->confrelid,
+													get_rel_relkind(con->confrelid)));
+		values[10] = CStringGetTextDatum(idxadv_fk_suggested_ddl(con->conrelid,
+																 relkind, ncols,
+																 attnums));
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+
+		MemoryContextSwitchTo(oldcxt);
+		MemoryContextReset(rowcxt);
+	}
+	systable_endscan(scan);
+	table_close(conrel, AccessShareLock);
+
+	return (Datum) 0;
+}
+
+/*
+ * idxadv_index_constraints
+ *		Map index OID -> the constraint facts that keep it: the PK, UNIQUE or
+ *		EXCLUDE constraint it backs, and the foreign keys that depend on it
+ *		(pg_constraint.conindid of a foreign key is the referenced side's
+ *		unique index).  One scan of pg_constraint.
+ */
+static HTAB *
+idxadv_index_constraints(void)
+{
+	HASHCTL		ctl;
+	HTAB	   *cons;
+	Relation	conrel;
+	SysScanDesc scan;
+	HeapTuple	tup;
+
+	ctl.keysize = sizeof(Oid);
+	ctl.entrysize = sizeof(idxadvIndexCon);
+	ctl.hcxt = CurrentMemoryContext;
+	cons = hash_create("idxadvisor index constraints", 1024, &ctl,
+					   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+
+	conrel = table_open(ConstraintRelationId, AccessShareLock);
+	scan = systable_beginscan(conrel, InvalidOid, false, NULL, 0, NULL);
+	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(tup);
+		idxadvIndexCon *entry;
+		bool		found;
+
+		if (!OidIsValid(con->conindid))
+			continue;
+		if (con->contype != CONSTRAINT_PRIMARY &&
+			con->contype != CONSTRAINT_UNIQUE &&
+			con->contype != CONSTRAINT_EXCLUSION &&
+			con->contype != CONSTRAINT_FOREIGN)
+			continue;
+		entry = hash_search(cons, &con->conindid, HASH_ENTER, &found);
+		if (!found)
+		{
+			entry->contype = '\0';
+			entry->conoid = InvalidOid;
+			entry->fkeys = NIL;
+		}
+		if (con->contype == CONSTRAINT_FOREIGN)
+		{
+			/* the partition-level clones follow their parent constraint */
+			if (!OidIsValid(con->conparentid))
+				entry->fkeys = lappend_oid(entry->fkeys, con->oid);
+		}
+		else
+		{
+			entry->contype = con->contype;
+			entry->conoid = con->oid;
+		}
+	}
+	systable_endscan(scan);
+	table_close(conrel, AccessShareLock);
+	return cons;
+}
+
+/*
+ * idxadv_busy_tables
+ *		Tables with a CREATE INDEX [CONCURRENTLY] or REINDEX running now, from
+ *		the backends' progress reports: their not-yet-valid indexes are being
+ *		built, not left over, so they are not reported.
+ */
+static void
+idxadv_busy_tables(HTAB **busy)
+{
+	HASHCTL		ctl;
+	int			n = pgstat_fetch_stat_numbackends();
+	int			i;
+
+	ctl.keysize = sizeof(Oid);
+	ctl.entrysize = sizeof(Oid);
+	ctl.hcxt = CurrentMemoryContext;
+	*busy = hash_create("idxadvisor busy tables", 16, &ctl,
+						HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+
+	for (i = 1; i <= n; i++)
+	{
+		LocalPgBackendStatus *local = pgstat_fetch_stat_local_beentry(i);
+		PgBackendStatus *be;
+
+		if (local == NULL)
+			continue;
+		be = &local->backendStatus;
+		if (be->st_databaseid != MyDatabaseId ||
+			be->st_progress_command != PROGRESS_COMMAND_CREATE_INDEX)
+			continue;
+		(void) hash_search(*busy, &be->st_progress_command_target,
+						   HASH_ENTER, NULL);
+	}
+}
+
+/* qsort comparator: by table, then by index OID */
+static int
+idxadv_index_tuple_cmp(const void *a, const void *b)
+{
+	const idxadvIndexTuple *ta = (const idxadvIndexTuple *) a;
+	const idxadvIndexTuple *tb = (const idxadvIndexTuple *) b;
+
+	if (ta->indrelid != tb->indrelid)
+		return ta->indrelid < tb->indrelid ? -1 : 1;
+	if (ta->indexrelid != tb->indexrelid)
+		return ta->indexrelid < tb->indexrelid ? -1 : 1;
+	return 0;
+}
+
+/*
+ * idxadv_load_index
+ *		Fill an idxadvIndex from its pg_index tuple and the system caches.
+ */
+static void
+idxadv_load_index(idxadvIndex *ix, HeapTuple tup, TupleDesc desc, HTAB *cons)
+{
+	Form_pg_index idx = (Form_pg_index) GETSTRUCT(tup);
+	HeapTuple	classtup;
+	Form_pg_class classform;
+	Datum		d;
+	bool		isnull;
+	oidvector  *indclass;
+	oidvector  *indcoll;
+	int2vector *indoption;
+	List	   *exprs;
+	ListCell   *lc;
+	int			i;
+
+	memset(ix, 0, sizeof(*ix));
+	ix->indexrelid = idx->indexrelid;
+	classtup = SearchSysCache1(RELOID, ObjectIdGetDatum(idx->indexrelid));
+	if (!HeapTupleIsValid(classtup))
+		elog(ERROR, "cache lookup failed for relation %u", idx->indexrelid);
+	classform = (Form_pg_class) GETSTRUCT(classtup);
+	ix->amoid = classform->relam;
+	ix->relkind = classform->relkind;
+	ix->attached = classform->relispartition;
+	ix->name = pstrdup(NameStr(classform->relname));
+	ReleaseSysCache(classtup);
+
+	ix->nkeys = idx->indnkeyatts;
+	ix->natts = idx->indnatts;
+	ix->unique = idx->indisunique;
+	ix->nulls_not_distinct = idx->indnullsnotdistinct;
+	ix->primary = idx->indisprimary;
+	ix->exclusion = idx->indisexclusion;
+	ix->live = idx->indislive;
+	ix->ready = idx->indisready;
+	ix->valid = idx->indisvalid && idx->indisready && idx->indislive;
+	ix->clustered = idx->indisclustered;
+	ix->replident = idx->indisreplident;
+	ix->con = hash_search(cons, &ix->indexrelid, HASH_FIND, NULL);
+
+	d = heap_getattr(tup, Anum_pg_index_indclass, desc, &isnull);
+	indclass = (oidvector *) DatumGetPointer(d);
+	d = heap_getattr(tup, Anum_pg_index_indcollation, desc, &isnull);
+	indcoll = (oidvector *) DatumGetPointer(d);
+	d = heap_getattr(tup, Anum_pg_index_indoption, desc, &isnull);
+	indoption = (int2vector *) DatumGetPointer(d);
+
+	exprs = idxadv_index_expressions(tup, desc);
+	lc = list_head(exprs);
+	for (i = 0; i < ix->natts; i++)
+	{
+		ix->attnums[i] = idx->indkey.values[i];
+		if (ix->attnums[i] == 0 && lc != NULL)
+		{
+			ix->keyexpr[i] = (Node *) lfirst(lc);
+			lc = lnext(exprs, lc);
+		}
+		if (i < ix->nkeys)
+		{
+			ix->opclass[i] = indclass->values[i];
+			ix->collation[i] = indcoll->values[i];
+			ix->option[i] = indoption->values[i];
+		}
+	}
+	ix->pred = idxadv_index_predicate(tup, desc);
+}
+
+/*
+ * idxadv_covers
+ *		Can index y do the job of index x?  Returns 2 when x is a duplicate of
+ *		y, 1 when x is redundant to y, 0 otherwise.
+ *
+ * Duplicate: same access method, every key position the same column (or an
+ * equal() expression), operator class and collation, and the same ordering
+ * options at every position or all of them inverted (a backward scan gives
+ * the other order); predicates that imply each other; x's INCLUDE columns
+ * among y's columns.  Redundant: the same, but x's keys a proper prefix of
+ * y's (btree only: only a btree serves a lookup on leading columns) and x's
+ * predicate implies y's.  x's uniqueness must survive: a unique x is only
+ * covered by a unique y on the same keys and predicate, and a NULLS NOT
+ * DISTINCT one only by another; an exclusion constraint's index is covered
+ * by nothing (dropping it would drop the constraint).
+ */
+static int
+idxadv_covers(const idxadvIndex *x, const idxadvIndex *y)
+{
+	bool		same_opts = true;
+	bool		inverted_opts = true;
+	bool		dup;
+	int			i,
+				j;
+
+	if (x == y || !x->valid || !y->valid || x->amoid != y->amoid)
+		return 0;
+	if (x->nkeys > y->nkeys)
+		return 0;
+	dup = (x->nkeys == y->nkeys);
+	if (!dup && x->amoid != BTREE_AM_OID)
+		return 0;
+	if (x->exclusion)
+		return 0;
+	if (x->unique &&
+		(!dup || !y->unique || (x->nulls_not_distinct && !y->nulls_not_distinct)))
+		return 0;
+
+	for (i = 0; i < x->nkeys; i++)
+	{
+		if (x->attnums[i] != y->attnums[i])
+			return 0;
+		if (x->attnums[i] == 0 && !equal(x->keyexpr[i], y->keyexpr[i]))
+			return 0;
+		if (x->opclass[i] != y->opclass[i] || x->collation[i] != y->collation[i])
+			return 0;
+		if (x->option[i] != y->option[i])
+			same_opts = false;
+		if (x->option[i] != (y->option[i] ^ IDXADV_INDOPTION_ORDER))
+			inverted_opts = false;
+	}
+	if (!same_opts && !(inverted_opts && x->amoid == BTREE_AM_OID))
+		return 0;
+
+	/* x's INCLUDE columns must be among y's columns */
+	for (i = x->nkeys; i < x->natts; i++)
+	{
+		for (j = 0; j < y->natts; j++)
+			if (y->attnums[j] != 0 && y->attnums[j] == x->attnums[i])
+				break;
+		if (j == y->natts)
+			return 0;
+	}
+
+	/* x's rows must be among y's: x's predicate implies y's */
+	if (y->pred != NIL && !predicate_implied_by(y->pred, x->pred, false))
+		return 0;
+	if (dup)
+	{
+		/* and for a duplicate (or a unique x) y's implies x's */
+		if (x->pred != NIL && !predicate_implied_by(x->pred, y->pred, false))
+			return 0;
+		return 2;
+	}
+	return 1;
+}
+
+/*
+ * idxadv_rank_cmp
+ *		Which of two mutual duplicates stays (DESIGN.md section 5): the
+ *		primary key, then an index a foreign key depends on, then one that
+ *		backs a constraint, then the replica identity, then one attached to a
+ *		partitioned parent, then NULLS NOT DISTINCT unique over unique over
+ *		non-unique, then the older one.  "Older" is the lower OID: OIDs are
+ *		assigned in increasing order until the OID counter wraps around
+ *		(after 4 billion objects), which is rare enough for a tie-breaker.
+ *		Returns > 0 when a stays rather than b.
+ */
+static int
+idxadv_rank_cmp(const idxadvIndex *a, const idxadvIndex *b)
+{
+#define IDXADV_RANK_BOOL(expr_a, expr_b) \
+	do { \
+		if ((expr_a) != (expr_b)) \
+			return (expr_a) ? 1 : -1; \
+	} while (0)
+
+	IDXADV_RANK_BOOL(a->primary, b->primary);
+	IDXADV_RANK_BOOL(a->con != NULL && a->con->fkeys != NIL,
+					 b->con != NULL && b->con->fkeys != NIL);
+	IDXADV_RANK_BOOL(a->con != NULL && OidIsValid(a->con->conoid),
+					 b->con != NULL && OidIsValid(b->con->conoid));
+	IDXADV_RANK_BOOL(a->replident, b->replident);
+	IDXADV_RANK_BOOL(a->attached, b->attached);
+	IDXADV_RANK_BOOL(a->unique && a->nulls_not_distinct,
+					 b->unique && b->nulls_not_distinct);
+	IDXADV_RANK_BOOL(a->unique, b->unique);
+	if (a->indexrelid != b->indexrelid)
+		return a->indexrelid < b->indexrelid ? 1 : -1;
+	return 0;
+#undef IDXADV_RANK_BOOL
+}
+
+/*
+ * idxadv_must_stay
+ *		Has x a reason to stay that only a mutual duplicate of higher rank can
+ *		override?  Such an x is never reported as merely redundant.
+ */
+static bool
+idxadv_must_stay(const idxadvIndex *x)
+{
+	return x->primary || x->replident || x->attached ||
+		(x->con != NULL && (OidIsValid(x->con->conoid) || x->con->fkeys != NIL));
+}
+
+/*
+ * Why y stays rather than x, for the reason column.  When the two are not
+ * mutual duplicates and nothing above tells them apart, y is the one with
+ * more INCLUDE columns.
+ */
+static const char *
+idxadv_keep_reason(const idxadvIndex *y, const idxadvIndex *x, bool mutual)
+{
+	if (y->primary && !x->primary)
+		return "it is the primary key";
+	if ((y->con && y->con->fkeys) && !(x->con && x->con->fkeys))
+		return "a foreign key depends on it";
+	if ((y->con && OidIsValid(y->con->conoid)) &&
+		!(x->con && OidIsValid(x->con->conoid)))
+		return "it backs a constraint";
+	if (y->replident && !x->replident)
+		return "it is the replica identity";
+	if (y->attached && !x->attached)
+		return "it is attached to an index of the partitioned parent";
+	if (y->unique && y->nulls_not_distinct &&
+		!(x->unique && x->nulls_not_distinct))
+		return "it is unique with NULLS NOT DISTINCT";
+	if (y->unique && !x->unique)
+		return "it is unique";
+	if (!mutual)
+		return "it also has all of its INCLUDE columns";
+	return "it is the older one (lower OID)";
+}
+
+/*
+ * idxadv_put_dup_row
+ *		Emit one row of idxadvisor_duplicates.
+ */
+static void
+idxadv_put_dup_row(Tuplestorestate *tupstore, TupleDesc tupdesc, Oid relid,
+				   idxadvIndex *x, const char *kind, idxadvIndex *y,
+				   const char *reason, const char *ddl)
+{
+	Datum		values[IDXADV_DUP_COLS];
+	bool		nulls[IDXADV_DUP_COLS];
+
+	memset(nulls, 0, sizeof(nulls));
+	values[0] = ObjectIdGetDatum(relid);
+	values[1] = ObjectIdGetDatum(x->indexrelid);
+	values[2] = CStringGetTextDatum(kind);
+	if (y)
+		values[3] = ObjectIdGetDatum(y->indexrelid);
+	else
+		nulls[3] = true;
+	values[4] = CStringGetTextDatum(reason);
+	values[5] = CStringGetTextDatum(ddl);
+	values[6] = Int64GetDatum(idxadv_sum_leaves(pg_table_size, x->indexrelid,
+												x->relkind));
+	values[7] = Int64GetDatum(idxadv_sum_leaves(pg_stat_get_numscans,
+												x->indexrelid, x->relkind));
+	tuplestore_putvalues(tupstore, tupdesc, values, nulls);
+}
+
+/*
+ * idxadv_report_invalid
+ *		Row for an index that is not valid.  A partitioned index is invalid
+ *		while some partition lacks an attached index (CREATE INDEX ON ONLY
+ *		without every ATTACH PARTITION); any other index because a CREATE
+ *		INDEX CONCURRENTLY or REINDEX CONCURRENTLY failed.  Either way it is
+ *		never used by queries, and a plain one is still updated on every write.
+ */
+static void
+idxadv_report_invalid(Tuplestorestate *tupstore, TupleDesc tupdesc,
+					  Oid relid, idxadvIndex *x)
+{
+	const char *reason;
+	char	   *ddl;
+
+	if (x->relkind == RELKIND_PARTITIONED_INDEX)
+	{
+		reason = "partitioned index is not valid because not every partition has an attached index; "
+			"attach the missing ones (ALTER INDEX ... ATTACH PARTITION) or drop it; "
+			"DROP INDEX on a partitioned index cannot be CONCURRENTLY and locks every partition";
+		ddl = psprintf("DROP INDEX %s;", idxadv_qualified_name(x->indexrelid));
+	}
+	else
+	{
+		reason = x->ready ?
+			"not valid: a failed CREATE INDEX CONCURRENTLY or REINDEX CONCURRENTLY left it; "
+			"queries never use it but every write still updates it; drop it, or rebuild it with REINDEX INDEX CONCURRENTLY" :
+			"not valid and not ready: a failed CREATE INDEX CONCURRENTLY or REINDEX CONCURRENTLY left it; "
+			"queries never use it; drop it, or rebuild it with REINDEX INDEX CONCURRENTLY";
+		ddl = psprintf("DROP INDEX CONCURRENTLY %s;",
+					   idxadv_qualified_name(x->indexrelid));
+	}
+	idxadv_put_dup_row(tupstore, tupdesc, relid, x, "invalid", NULL, reason,
+					   ddl);
+}
+
+/*
+ * idxadv_drop_ddl
+ *		What removes x when y stays, and the caveats for the reason.  A plain
+ *		index: DROP INDEX CONCURRENTLY (plain DROP INDEX on a partitioned
+ *		index, which cannot be dropped concurrently).  An index that backs a
+ *		constraint: ALTER TABLE ... DROP CONSTRAINT.  When something else must
+ *		happen first (foreign keys that depend on x are dropped and re-created,
+ *		the replica identity moves to y), the statements form one transaction
+ *		that runs as one query string, so the drop is the non-concurrent kind.
+ */
+static char *
+idxadv_drop_ddl(Oid relid, idxadvIndex *x, idxadvIndex *y, StringInfo caveats)
+{
+	StringInfoData pre;
+	StringInfoData post;
+	StringInfoData buf;
+	bool		multi = false;
+	ListCell   *lc;
+
+	initStringInfo(&pre);
+	initStringInfo(&post);
+	initStringInfo(&buf);
+
+	if (x->con != NULL && x->con->fkeys != NIL)
+	{
+		multi = true;
+		appendStringInfoString(caveats,
+							   "; foreign keys depend on it and are dropped and re-created, "
+							   "which checks every referencing row while holding locks");
+		foreach(lc, x->con->fkeys)
+		{
+			Oid			fkoid = lfirst_oid(lc);
+			HeapTuple	contup = SearchSysCache1(CONSTROID,
+												 ObjectIdGetDatum(fkoid));
+			Form_pg_constraint fk;
+			char	   *def;
+
+			if (!HeapTupleIsValid(contup))
+				continue;
+			fk = (Form_pg_constraint) GETSTRUCT(contup);
+			def = TextDatumGetCString(DirectFunctionCall1(pg_get_constraintdef,
+														  ObjectIdGetDatum(fkoid)));
+			appendStringInfo(&pre, "ALTER TABLE %s DROP CONSTRAINT %s;\n",
+							 idxadv_qualified_name(fk->conrelid),
+							 quote_identifier(NameStr(fk->conname)));
+			appendStringInfo(&post, "\nALTER TABLE %s ADD CONSTRAINT %s %s;",
+							 idxadv_qualified_name(fk->conrelid),
+							 quote_identifier(NameStr(fk->conname)), def);
+			ReleaseSysCache(contup);
+		}
+	}
+	if (x->replident)
+	{
+		multi = true;
+		appendStringInfoString(caveats,
+							   "; it is the replica identity, which moves to the index that stays");
+		if (y->primary)
+			appendStringInfo(&pre, "ALTER TABLE %s REPLICA IDENTITY DEFAULT;\n",
+							 idxadv_qualified_name(relid));
+		else
+			appendStringInfo(&pre, "ALTER TABLE %s REPLICA IDENTITY USING INDEX %s;\n",
+							 idxadv_qualified_name(relid),
+							 quote_identifier(y->name));
+	}
+	if (x->clustered)
+		appendStringInfo(caveats,
+						 "; it is the table's CLUSTER index: re-cluster on %s (ALTER TABLE ... CLUSTER ON %s)",
+						 quote_identifier(y->name), quote_identifier(y->name));
+	if (x->relkind == RELKIND_PARTITIONED_INDEX)
+		appendStringInfoString(caveats,
+							   "; an index of a partitioned table cannot be dropped concurrently: "
+							   "DROP INDEX locks every partition for a moment");
+
+	appendStringInfoString(&buf, pre.data);
+	if (x->con != NULL && OidIsValid(x->con->conoid))
+	{
+		char	   *conname = get_constraint_name(x->con->conoid);
+
+		appendStringInfo(caveats, "; it backs constraint %s, so the fix is to drop that constraint",
+						 quote_identifier(conname));
+		appendStringInfo(&buf, "ALTER TABLE %s DROP CONSTRAINT %s;",
+						 idxadv_qualified_name(relid), quote_identifier(conname));
+	}
+	else if (multi || x->relkind == RELKIND_PARTITIONED_INDEX)
+		appendStringInfo(&buf, "DROP INDEX %s;",
+						 idxadv_qualified_name(x->indexrelid));
+	else
+		appendStringInfo(&buf, "DROP INDEX CONCURRENTLY %s;",
+						 idxadv_qualified_name(x->indexrelid));
+	appendStringInfoString(&buf, post.data);
+	return buf.data;
+}
+
+/*
+ * idxadv_report_table
+ *		Compare the indexes of one table and emit the rows.
+ *
+ * An index x goes when some index y covers it (idxadv_covers) and either
+ * they are mutual duplicates and y ranks higher (idxadv_rank_cmp), or the
+ * cover is one-way and x has no reason of its own to stay.  An index
+ * attached to a partitioned parent never goes: the parent's report covers
+ * it.  Each index that goes is reported against an index that stays and
+ * covers it (preferring a duplicate, then the one with fewest keys), so
+ * that the reported pairs can all be acted on at once.
+ */
+static void
+idxadv_report_table(Tuplestorestate *tupstore, TupleDesc tupdesc, Oid relid,
+					idxadvIndex *ix, int nix)
+{
+	int			i,
+				j;
+
+	for (i = 0; i < nix; i++)
+	{
+		idxadvIndex *x = &ix[i];
+
+		if (!x->valid || x->attached)
+			continue;
+		for (j = 0; j < nix && !x->removed; j++)
+		{
+			idxadvIndex *y = &ix[j];
+			int			c = idxadv_covers(x, y);
+
+			if (c == 0)
+				continue;
+			if (c == 2 && idxadv_covers(y, x) == 2)
+			{
+				if (idxadv_rank_cmp(y, x) > 0)
+					x->removed = true;
+			}
+			else if (!idxadv_must_stay(x))
+				x->removed = true;
+		}
+	}
+
+	for (i = 0; i < nix; i++)
+	{
+		idxadvIndex *x = &ix[i];
+		idxadvIndex *best = NULL;
+		int			bestkind = 0;
+		StringInfoData reason;
+		char	   *ddl;
+
+		if (!x->removed)
+			continue;
+		for (j = 0; j < nix; j++)
+		{
+			idxadvIndex *y = &ix[j];
+			int			c;
+
+			if (y->removed)
+				continue;
+			c = idxadv_covers(x, y);
+			if (c == 0)
+				continue;
+			if (best == NULL || c > bestkind ||
+				(c == bestkind && y->nkeys < best->nkeys))
+			{
+				best = y;
+				bestkind = c;
+			}
+		}
+		if (best == NULL)
+			continue;			/* its covers all go too; keep it */
+
+		initStringInfo(&reason);
+		if (bestkind == 2)
+			appendStringInfo(&reason,
+							 "same keys, operator classes, collations, ordering and predicate as %s, which stays because %s",
+							 quote_identifier(best->name),
+							 idxadv_keep_reason(best, x,
+												idxadv_covers(best, x) == 2));
+		else
+			appendStringInfo(&reason,
+							 "its keys are a leading part of the keys of %s, which serves the same lookups",
+							 quote_identifier(best->name));
+		ddl = idxadv_drop_ddl(relid, x, best, &reason);
+		idxadv_put_dup_row(tupstore, tupdesc, relid, x,
+						   bestkind == 2 ? "duplicate" : "redundant",
+						   best, reason.data, ddl);
+	}
+}
+
+/*
+ * idxadvisor_duplicates
+ *		One row per index that can go (a duplicate of, or redundant to,
+ *		another index of its table), plus one per invalid index.
+ */
+Datum
+idxadvisor_duplicates(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	idxadvReportFilter filter;
+	HTAB	   *cons;
+	HTAB	   *busy;
+	Relation	pg_index;
+	SysScanDesc scan;
+	HeapTuple	tup;
+	idxadvIndexTuple *tuples;
+	int			ntuples = 0;
+	int			maxtuples = 1024;
+	MemoryContext tablecxt;
+	MemoryContext oldcxt;
+	int			start;
+
+	InitMaterializedSRF(fcinfo, 0);
+	if (rsinfo->setDesc->natts != IDXADV_DUP_COLS)
+		elog(ERROR, "incorrect number of output arguments");
+
+	idxadv_filter_init(&filter);
+	cons = idxadv_index_constraints();
+	idxadv_busy_tables(&busy);
+
+	/* Every pg_index row, sorted by table */
+	tuples = palloc(sizeof(idxadvIndexTuple) * maxtuples);
+	pg_index = table_open(IndexRelationId, AccessShareLock);
+	scan = systable_beginscan(pg_index, InvalidOid, false, NULL, 0, NULL);
+	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Form_pg_index idx = (Form_pg_index) GETSTRUCT(tup);
+
+		/* system catalogs' indexes are never reported */
+		if (IsCatalogRelationOid(idx->indrelid))
+			continue;
+		if (ntuples == maxtuples)
+		{
+			maxtuples *= 2;
+			tuples = repalloc_huge(tuples, sizeof(idxadvIndexTuple) * maxtuples);
+		}
+		tuples[ntuples].indrelid = idx->indrelid;
+		tuples[ntuples].indexrelid = idx->indexrelid;
+		tuples[ntuples].tuple = heap_copytuple(tup);
+		ntuples++;
+	}
+	systable_endscan(scan);
+	if (ntuples > 1)
+		qsort(tuples, ntuples, sizeof(idxadvIndexTuple), idxadv_index_tuple_cmp);
+
+	tablecxt = AllocSetContextCreate(CurrentMemoryContext,
+									 "idxadvisor duplicates table",
+									 ALLOCSET_DEFAULT_SIZES);
+	for (start = 0; start < ntuples;)
+	{
+		Oid			relid = tuples[start].indrelid;
+		int			end = start;
+		HeapTuple	classtup;
+		Form_pg_class classform;
+		idxadvIndex *ix;
+		int			nix;
+		int			i;
+
+		while (end < ntuples && tuples[end].indrelid == relid)
+			end++;
+		nix = end - start;
+
+		classtup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+		if (!HeapTupleIsValid(classtup))
+		{
+			start = end;
+			continue;
+		}
+		classform = (Form_pg_class) GETSTRUCT(classtup);
+		if (idxadv_filter_skip(&filter, relid, classform))
+		{
+			ReleaseSysCache(classtup);
+			start = end;
+			continue;
+		}
+
+		/* tables with one valid index and nothing invalid: nothing to say */
+		if (nix == 1)
+		{
+			Form_pg_index idx = (Form_pg_index) GETSTRUCT(tuples[start].tuple);
+
+			if (idx->indisvalid && idx->indisready)
+			{
+				ReleaseSysCache(classtup);
+				start = end;
+				continue;
+			}
+		}
+
+		oldcxt = MemoryContextSwitchTo(tablecxt);
+		ix = palloc(sizeof(idxadvIndex) * nix);
+		for (i = 0; i < nix; i++)
+			idxadv_load_index(&ix[i], tuples[start + i].tuple,
+							  RelationGetDescr(pg_index), cons);
+
+		for (i = 0; i < nix; i++)
+		{
+			/* a dying index (DROP INDEX CONCURRENTLY) or one being built */
+			if (ix[i].valid || !ix[i].live || ix[i].attached)
+				continue;
+			if (hash_search(busy, &relid, HASH_FIND, NULL) != NULL)
+				continue;
+			idxadv_report_invalid(rsinfo->setResult, rsinfo->setDesc, relid,
+								  &ix[i]);
+		}
+		if (nix > 1)
+			idxadv_report_table(rsinfo->setResult, rsinfo->setDesc, relid,
+								ix, nix);
+		MemoryContextSwitchTo(oldcxt);
+		MemoryContextReset(tablecxt);
+		ReleaseSysCache(classtup);
+		start = end;
+	}
+	table_close(pg_index, AccessShareLock);
+
+	return (Datum) 0;
+}
