@@ -24,10 +24,12 @@ REGRESS = \
 	capture \
 	capture_errors \
 	report_duplicates \
-	report_fk
+	report_fk \
+	suggest
 REGRESS_NOPRELOAD = \
 	nopreload \
-	report_nopreload
+	report_nopreload \
+	suggest_nopreload
 
 # isolation specs live in test/isolation/specs
 ISOLATION_SPECS =

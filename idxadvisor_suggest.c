@@ -50,6 +50,7 @@
 #include <math.h>
 
 #include "access/amapi.h"
+#include "access/xact.h"
 #include "access/htup_details.h"
 #include "access/itup.h"
 #include "access/nbtree.h"
@@ -76,7 +77,7 @@
 #include "optimizer/optimizer.h"
 #include "optimizer/plancat.h"
 #include "optimizer/planner.h"
-#include "parser/parse_coerce.h"
+#include "parser/parse_func.h"
 #include "storage/bufmgr.h"
 #include "storage/bufpage.h"
 #include "tcop/tcopprot.h"
@@ -85,7 +86,9 @@
 #include "utils/builtins.h"
 #include "utils/datum.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/rel.h"
+#include "utils/resowner.h"
 #include "utils/syscache.h"
 
 #include "idxadvisor.h"
@@ -223,6 +226,9 @@ typedef struct idxadvTable
 static get_relation_info_hook_type prev_get_relation_info_hook = NULL;
 static idxadvPlanState *plan_state = NULL;
 
+/* Memory of one planning call, reset after each */
+static MemoryContext plan_cxt = NULL;
+
 /*---- GUC variables ----*/
 
 int			idxadv_min_table_pages = 128;
@@ -253,7 +259,7 @@ static void idxadv_cost_candidate(idxadvCandidate *c, idxadvTable *t,
 static char *idxadv_rep_query(idxadvCandidate *c, idxadvTable *t,
 							  idxadvPattern *p, int *nparams, Oid **types,
 							  ParamListInfo *params);
-static void idxadv_plan(idxadvTable *t, const char *sql, int nparams,
+static char *idxadv_plan(idxadvTable *t, const char *sql, int nparams,
 						Oid *types, ParamListInfo params,
 						idxadvHypoIndex *hypo, double *cost, double *rows,
 						bool *used);
@@ -545,6 +551,12 @@ idxadv_fk_patterns(List *patterns, Oid nspid)
 	char	   *sql;
 	uint64		i;
 
+	/* an extension script from before the catalog reports has none */
+	if (!OidIsValid(LookupFuncName(list_make2(makeString(get_namespace_name(nspid)),
+											  makeString("idxadvisor_unindexed_foreign_keys")),
+								   0, NULL, true)))
+		return patterns;
+
 	sql = psprintf("SELECT relid, foreign_key, columns, "
 				   "coalesce(parent_deletes, 0) + coalesce(parent_key_updates_max, 0) "
 				   "FROM %s.idxadvisor_unindexed_foreign_keys()",
@@ -796,7 +808,8 @@ idxadv_clause_fraction(idxadvTable *t, AttrNumber attnum, uint8 kind)
 												t->relname),
 					 idxadv_flag_sql(get_attname(t->relid, attnum, false),
 									 kind));
-	idxadv_plan(t, sql.data, 0, NULL, NULL, NULL, &cost, &rows, &used);
+	if (idxadv_plan(t, sql.data, 0, NULL, NULL, NULL, &cost, &rows, &used))
+		return 1.0;				/* no estimate: no partial index */
 	return Min(rows / t->tuples, 1.0);
 }
 
@@ -1233,6 +1246,7 @@ idxadv_cost_candidate(idxadvCandidate *c, idxadvTable *t, List **names)
 	ListCell   *lc;
 	int64		scans = 0;
 	double		writes = 0;
+	char	   *error;
 
 	memset(&hypo, 0, sizeof(hypo));
 	for (i = 0; i < c->neq; i++)
@@ -1299,10 +1313,16 @@ idxadv_cost_candidate(idxadvCandidate *c, idxadvTable *t, List **names)
 
 	/* cost of the dominant pattern's query, without and with the index */
 	sql = idxadv_rep_query(c, t, c->dominant, &nparams, &types, &params);
-	idxadv_plan(t, sql, nparams, types, params, NULL, &c->cost_before, &rows,
-				&used);
-	idxadv_plan(t, sql, nparams, types, params, &hypo, &c->cost_after, &rows,
-				&used);
+	error = idxadv_plan(t, sql, nparams, types, params, NULL,
+					   &c->cost_before, &rows, &used);
+	if (error == NULL)
+		error = idxadv_plan(t, sql, nparams, types, params, &hypo,
+							&c->cost_after, &rows, &used);
+	if (error)
+	{
+		c->rejected = psprintf("could not be costed: %s", error);
+		return;
+	}
 	if (!used || c->cost_after >= c->cost_before)
 	{
 		c->rejected = psprintf("the planner would not use this index (estimated cost %.2f without it, %.2f with it)",
@@ -1442,48 +1462,84 @@ idxadv_rep_query(idxadvCandidate *c, idxadvTable *t, idxadvPattern *p,
  * Plan a query on table t, with the hypothetical index if hypo is given,
  * and return the plan's total cost, its estimated rows and whether it uses
  * the hypothetical index.  The hook is ours only for this call.
+ *
+ * Planning runs in a subtransaction that is rolled back, and in a memory
+ * context reset afterwards: the locks that parse analysis and the planner
+ * take on the table and its indexes are released at once (a database with
+ * thousands of candidates would otherwise run out of lock table entries),
+ * and no plan outlives its use.  An error while planning (say, a table
+ * dropped concurrently) makes that one candidate unusable, not the whole
+ * call: its message is returned, NULL on success.  Query cancel is not
+ * caught.
  */
-static void
+static char *
 idxadv_plan(idxadvTable *t, const char *sql, int nparams, Oid *types,
 			ParamListInfo params, idxadvHypoIndex *hypo, double *cost,
 			double *rows, bool *used)
 {
-	List	   *raw;
-	List	   *queries;
-	PlannedStmt *stmt;
+	MemoryContext outer = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
 	idxadvPlanState state;
 	idxadvPlanState *save_state = plan_state;
 	get_relation_info_hook_type save_hook = get_relation_info_hook;
-
-	raw = pg_parse_query(sql);
-	if (list_length(raw) != 1)
-		elog(ERROR, "unexpected representative query \"%s\"", sql);
-	queries = pg_analyze_and_rewrite_fixedparams(linitial_node(RawStmt, raw),
-												 sql, types, nparams, NULL);
-	if (list_length(queries) != 1)
-		elog(ERROR, "unexpected rewrite of representative query \"%s\"", sql);
+	char	   *volatile error = NULL;
 
 	memset(&state, 0, sizeof(state));
 	state.leaves = t->leaves;
 	state.hypo = hypo;
 
-	prev_get_relation_info_hook = save_hook;
-	get_relation_info_hook = idxadv_get_relation_info;
-	plan_state = &state;
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(plan_cxt);
+
 	PG_TRY();
 	{
+		List	   *raw;
+		List	   *queries;
+		PlannedStmt *stmt;
+
+		raw = pg_parse_query(sql);
+		if (list_length(raw) != 1)
+			elog(ERROR, "unexpected representative query \"%s\"", sql);
+		queries = pg_analyze_and_rewrite_fixedparams(linitial_node(RawStmt, raw),
+													 sql, types, nparams, NULL);
+		if (list_length(queries) != 1)
+			elog(ERROR, "unexpected rewrite of representative query \"%s\"", sql);
+
+		prev_get_relation_info_hook = save_hook;
+		get_relation_info_hook = idxadv_get_relation_info;
+		plan_state = &state;
 		stmt = planner(linitial_node(Query, queries), sql, 0, params);
-	}
-	PG_FINALLY();
-	{
 		get_relation_info_hook = save_hook;
 		plan_state = save_state;
+
+		*cost = stmt->planTree->total_cost;
+		*rows = stmt->planTree->plan_rows;
+		*used = idxadv_plan_uses_hypo(stmt->planTree);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		get_relation_info_hook = save_hook;
+		plan_state = save_state;
+
+		MemoryContextSwitchTo(outer);
+		edata = CopyErrorData();
+		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED ||
+			edata->elevel > ERROR)
+			PG_RE_THROW();
+		FlushErrorState();
+		error = edata->message;
 	}
 	PG_END_TRY();
 
-	*cost = stmt->planTree->total_cost;
-	*rows = stmt->planTree->plan_rows;
-	*used = idxadv_plan_uses_hypo(stmt->planTree);
+	MemoryContextSwitchTo(outer);
+	RollbackAndReleaseCurrentSubTransaction();
+	MemoryContextSwitchTo(outer);
+	CurrentResourceOwner = owner;
+	MemoryContextReset(plan_cxt);
+
+	return error;
 }
 
 /*
@@ -2001,6 +2057,10 @@ idxadvisor_suggest(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, 0);
 	if (rsinfo->setDesc->natts != IDXADV_SUGGEST_COLS)
 		elog(ERROR, "incorrect number of output arguments");
+
+	plan_cxt = AllocSetContextCreate(CurrentMemoryContext,
+									 "idxadvisor_suggest planning",
+									 ALLOCSET_DEFAULT_SIZES);
 
 	patterns = idxadv_collect_patterns();
 	/* the report lives in the schema this function lives in */
