@@ -219,7 +219,21 @@ typedef struct idxadvTable
 	List	   *leaves;			/* leaf partitions, or just relid */
 	double		pages;
 	double		tuples;
+	List	   *candidates;		/* idxadvCandidate * on this table */
 } idxadvTable;
+
+/* An index name given out by this call */
+typedef struct idxadvName
+{
+	char		name[NAMEDATALEN];
+} idxadvName;
+
+/* Default btree operator class of a type, cached for this call */
+typedef struct idxadvOpclass
+{
+	Oid			type;
+	Oid			opclass;
+} idxadvOpclass;
 
 /*---- Local variables ----*/
 
@@ -228,6 +242,16 @@ static idxadvPlanState *plan_state = NULL;
 
 /* Memory of one planning call, reset after each */
 static MemoryContext plan_cxt = NULL;
+
+/*
+ * Lookup tables of one idxadvisor_suggest() call, so that a database with
+ * thousands of tables costs linear time: tables by OID, index names given
+ * out, default btree operator classes by type (GetDefaultOpClass() scans
+ * pg_opclass each time).
+ */
+static HTAB *table_hash = NULL;
+static HTAB *name_hash = NULL;
+static HTAB *opclass_hash = NULL;
 
 /*---- GUC variables ----*/
 
@@ -244,18 +268,20 @@ static bool idxadv_patterns_same_shape(const idxadvPattern *a,
 									   const idxadvPattern *b);
 static bool idxadv_map_to_root(idxadvPattern *p, Oid root);
 static List *idxadv_fk_patterns(List *patterns, Oid nspid);
-static idxadvTable *idxadv_table_info(List **tables, Oid relid);
+static idxadvTable *idxadv_table_info(Oid relid);
+static Oid	idxadv_btree_opclass(Oid type);
 static void idxadv_decide_pattern(idxadvPattern *p, idxadvTable *t);
 static double idxadv_clause_fraction(idxadvTable *t, AttrNumber attnum,
 									 uint8 kind);
 static const char *idxadv_served_by(idxadvPattern *p);
 static bool idxadv_index_matches(Relation index, idxadvPattern *p);
+static bool idxadv_same_direction(uint8 want, uint8 have, int *dir);
 static List *idxadv_merge(List *patterns);
 static bool idxadv_absorb(idxadvCandidate *c, idxadvPattern *p);
 static void idxadv_order_columns(idxadvCandidate *c, idxadvTable *t);
 static double idxadv_ndistinct(idxadvTable *t, AttrNumber attnum);
 static void idxadv_cost_candidate(idxadvCandidate *c, idxadvTable *t,
-								  List **names);
+								  HTAB *names);
 static char *idxadv_rep_query(idxadvCandidate *c, idxadvTable *t,
 							  idxadvPattern *p, int *nparams, Oid **types,
 							  ParamListInfo *params);
@@ -268,6 +294,7 @@ static void idxadv_get_relation_info(PlannerInfo *root, Oid relid,
 									 bool inhparent, RelOptInfo *rel);
 static IndexOptInfo *idxadv_make_hypo_index(RelOptInfo *rel, Oid relid,
 											idxadvHypoIndex *hypo);
+static Var *idxadv_leaf_var(RelOptInfo *rel, Oid relid, const char *name);
 static Expr *idxadv_flag_clause(Var *var, uint8 kind);
 static void idxadv_index_size(double tuples, int32 datawidth,
 							  BlockNumber *pages, int *height);
@@ -631,20 +658,17 @@ idxadv_fk_patterns(List *patterns, Oid nspid)
  * Facts about a table, looked up once per call.
  */
 static idxadvTable *
-idxadv_table_info(List **tables, Oid relid)
+idxadv_table_info(Oid relid)
 {
-	ListCell   *lc;
 	idxadvTable *t;
 	ListCell   *lc2;
+	bool		found;
 
-	foreach(lc, *tables)
-	{
-		t = (idxadvTable *) lfirst(lc);
-		if (t->relid == relid)
-			return t;
-	}
+	t = (idxadvTable *) hash_search(table_hash, &relid, HASH_ENTER, &found);
+	if (found)
+		return t;
 
-	t = palloc0(sizeof(idxadvTable));
+	memset(t, 0, sizeof(idxadvTable));
 	t->relid = relid;
 	t->relkind = get_rel_relkind(relid);
 	t->nspid = get_rel_namespace(relid);
@@ -678,8 +702,23 @@ idxadv_table_info(List **tables, Oid relid)
 		relation_close(rel, AccessShareLock);
 	}
 
-	*tables = lappend(*tables, t);
 	return t;
+}
+
+/*
+ * The default btree operator class of a type, InvalidOid if none.
+ */
+static Oid
+idxadv_btree_opclass(Oid type)
+{
+	idxadvOpclass *entry;
+	bool		found;
+
+	entry = (idxadvOpclass *) hash_search(opclass_hash, &type, HASH_ENTER,
+										  &found);
+	if (!found)
+		entry->opclass = GetDefaultOpClass(type, BTREE_AM_OID);
+	return entry->opclass;
 }
 
 /*
@@ -718,8 +757,7 @@ idxadv_decide_pattern(idxadvPattern *p, idxadvTable *t)
 	do { \
 		n = 0; \
 		for (i = 0; i < (cnt); i++) \
-			if (OidIsValid(GetDefaultOpClass(get_atttype(p->relid, (arr)[i].attnum), \
-											 BTREE_AM_OID))) \
+			if (OidIsValid(idxadv_btree_opclass(get_atttype(p->relid, (arr)[i].attnum)))) \
 				(arr)[n++] = (arr)[i]; \
 		(cnt) = n; \
 	} while (0)
@@ -750,8 +788,7 @@ idxadv_decide_pattern(idxadvPattern *p, idxadvTable *t)
 		if (p->flag[i].attnum == best.attnum)
 			continue;
 		if (p->flag[i].kind != IDXADV_CMP_NOTNULL &&
-			OidIsValid(GetDefaultOpClass(get_atttype(p->relid, p->flag[i].attnum),
-										 BTREE_AM_OID)))
+			OidIsValid(idxadv_btree_opclass(get_atttype(p->relid, p->flag[i].attnum))))
 			p->eq[p->neq++] = p->flag[i];
 	}
 	p->nflag = 0;
@@ -893,7 +930,7 @@ idxadv_index_matches(Relation index, idxadvPattern *p)
 		if (att == 0)
 			return false;
 		type = get_atttype(p->relid, att);
-		opclass = GetDefaultOpClass(type, BTREE_AM_OID);
+		opclass = idxadv_btree_opclass(type);
 		if (!OidIsValid(opclass) ||
 			index->rd_opfamily[i] != get_opclass_family(opclass) ||
 			index->rd_indcollation[i] != idxadv_attcollation(p->relid, att))
@@ -919,20 +956,10 @@ idxadv_index_matches(Relation index, idxadvPattern *p)
 		int16		opt = index->rd_indoption[pos];
 		uint8		have = ((opt & INDOPTION_DESC) ? IDXADV_ORDER_DESC : 0) |
 			((opt & INDOPTION_NULLS_FIRST) ? IDXADV_ORDER_NULLS_FIRST : 0);
-		int			d;
 
-		if (form->indkey.values[pos] != p->order[i].attnum)
+		if (form->indkey.values[pos] != p->order[i].attnum ||
+			!idxadv_same_direction(p->order[i].flags, have, &dir))
 			return false;
-		if (have == p->order[i].flags)
-			d = 1;
-		else if ((have ^ p->order[i].flags) ==
-				 (IDXADV_ORDER_DESC | IDXADV_ORDER_NULLS_FIRST))
-			d = -1;
-		else
-			return false;
-		if (dir != 0 && d != dir)
-			return false;
-		dir = d;
 	}
 
 	/* the predicate: none, or exactly the pattern's */
@@ -951,6 +978,28 @@ idxadv_index_matches(Relation index, idxadvPattern *p)
 		if (!equal(linitial(pred), want))
 			return false;
 	}
+	return true;
+}
+
+/*
+ * Does an index column sorted by "have" give the order "want", in the
+ * direction *dir the earlier columns set (1 as is, -1 scanned backward, 0
+ * not yet known)?  Updates *dir.
+ */
+static bool
+idxadv_same_direction(uint8 want, uint8 have, int *dir)
+{
+	int			d;
+
+	if (have == want)
+		d = 1;
+	else if ((have ^ want) == (IDXADV_ORDER_DESC | IDXADV_ORDER_NULLS_FIRST))
+		d = -1;
+	else
+		return false;
+	if (*dir != 0 && d != *dir)
+		return false;
+	*dir = d;
 	return true;
 }
 
@@ -976,13 +1025,15 @@ idxadv_merge(List *patterns)
 	{
 		idxadvPattern *p = (idxadvPattern *) lfirst(lc);
 		idxadvCandidate *c = NULL;
+		idxadvTable *t;
 		ListCell   *lc2;
 		int			i;
 
 		if (p->rejected)
 			continue;
 
-		foreach(lc2, candidates)
+		t = idxadv_table_info(p->relid);
+		foreach(lc2, t->candidates)
 		{
 			c = (idxadvCandidate *) lfirst(lc2);
 			if (idxadv_absorb(c, p))
@@ -1017,6 +1068,7 @@ idxadv_merge(List *patterns)
 		c->dominant = p;
 		c->fk_name = p->fk_name;
 		candidates = lappend(candidates, c);
+		t->candidates = lappend(t->candidates, c);
 	}
 	return candidates;
 }
@@ -1072,22 +1124,12 @@ idxadv_absorb(idxadvCandidate *c, idxadvPattern *p)
 			tail[p->nrange + i] = p->order[i];
 		for (i = 0; i < ptail; i++)
 		{
-			int			d;
-
 			if (tail[i].attnum != c->tail[i].attnum)
 				return false;
-			if (i < p->nrange)
-				continue;		/* a range column goes either way */
-			if (tail[i].flags == c->tail[i].flags)
-				d = 1;
-			else if ((tail[i].flags ^ c->tail[i].flags) ==
-					 (IDXADV_ORDER_DESC | IDXADV_ORDER_NULLS_FIRST))
-				d = -1;
-			else
+			/* a range column goes either way */
+			if (i >= p->nrange &&
+				!idxadv_same_direction(tail[i].flags, c->tail[i].flags, &dir))
 				return false;
-			if (dir != 0 && d != dir)
-				return false;
-			dir = d;
 		}
 	}
 	else
@@ -1226,7 +1268,7 @@ idxadv_ndistinct(idxadvTable *t, AttrNumber attnum)
  * not use it.  names collects the index names given out in this call.
  */
 static void
-idxadv_cost_candidate(idxadvCandidate *c, idxadvTable *t, List **names)
+idxadv_cost_candidate(idxadvCandidate *c, idxadvTable *t, HTAB *names)
 {
 	idxadvHypoIndex hypo;
 	StringInfoData buf;
@@ -1274,7 +1316,7 @@ idxadv_cost_candidate(idxadvCandidate *c, idxadvTable *t, List **names)
 	for (i = 0; i < n; i++)
 		appendStringInfo(&colnames, "%s%s", i > 0 ? "_" : "", hypo.colnames[i]);
 	name = ChooseRelationName(t->relname, colnames.data, "idx", t->nspid, false);
-	for (i = 1; list_member(*names, makeString(name)); i++)
+	for (i = 1; hash_search(names, name, HASH_FIND, NULL) != NULL; i++)
 	{
 		char		suffix[16];
 
@@ -1282,7 +1324,7 @@ idxadv_cost_candidate(idxadvCandidate *c, idxadvTable *t, List **names)
 		name = ChooseRelationName(t->relname, colnames.data, suffix, t->nspid,
 								  false);
 	}
-	*names = lappend(*names, makeString(name));
+	(void) hash_search(names, name, HASH_ENTER, NULL);
 
 	/*
 	 * CREATE INDEX CONCURRENTLY does not work on a partitioned table in
@@ -1642,46 +1684,33 @@ idxadv_make_hypo_index(RelOptInfo *rel, Oid relid, idxadvHypoIndex *hypo)
 
 	for (i = 0; i < n; i++)
 	{
-		AttrNumber	att = get_attnum(relid, hypo->colnames[i]);
-		Oid			type;
-		int32		typmod;
-		Oid			coll;
+		Var		   *var = idxadv_leaf_var(rel, relid, hypo->colnames[i]);
 		Oid			opclass;
 
-		if (att == InvalidAttrNumber)
+		if (var == NULL)
 			return NULL;
-		get_atttypetypmodcoll(relid, att, &type, &typmod, &coll);
-		opclass = GetDefaultOpClass(type, BTREE_AM_OID);
+		opclass = idxadv_btree_opclass(var->vartype);
 		if (!OidIsValid(opclass))
 			return NULL;
-		info->indexkeys[i] = att;
-		info->indexcollations[i] = coll;
+		info->indexkeys[i] = var->varattno;
+		info->indexcollations[i] = var->varcollid;
 		info->opfamily[i] = get_opclass_family(opclass);
 		info->opcintype[i] = get_opclass_input_type(opclass);
 		info->reverse_sort[i] = (hypo->colflags[i] & IDXADV_ORDER_DESC) != 0;
 		info->nulls_first[i] = (hypo->colflags[i] & IDXADV_ORDER_NULLS_FIRST) != 0;
 		info->canreturn[i] = true;
 		info->indextlist = lappend(info->indextlist,
-								   makeTargetEntry((Expr *) makeVar(rel->relid, att,
-																	type, typmod,
-																	coll, 0),
-												   i + 1, NULL, false));
+								   makeTargetEntry((Expr *) var, i + 1, NULL,
+												   false));
 	}
 
 	if (hypo->predname)
 	{
-		AttrNumber	att = get_attnum(relid, hypo->predname);
-		Oid			type;
-		int32		typmod;
-		Oid			coll;
+		Var		   *var = idxadv_leaf_var(rel, relid, hypo->predname);
 
-		if (att == InvalidAttrNumber)
+		if (var == NULL)
 			return NULL;
-		get_atttypetypmodcoll(relid, att, &type, &typmod, &coll);
-		info->indpred = list_make1(idxadv_flag_clause(makeVar(rel->relid, att,
-															  type, typmod,
-															  coll, 0),
-													  hypo->predkind));
+		info->indpred = list_make1(idxadv_flag_clause(var, hypo->predkind));
 	}
 
 	info->unique = false;
@@ -1705,6 +1734,25 @@ idxadv_make_hypo_index(RelOptInfo *rel, Oid relid, idxadvHypoIndex *hypo)
 	info->tree_height = height;
 
 	return info;
+}
+
+/*
+ * A Var of the planner's relation for the column of that name in one of the
+ * tables planned on (leaf partitions number their columns their own way),
+ * or NULL if it has no such column.
+ */
+static Var *
+idxadv_leaf_var(RelOptInfo *rel, Oid relid, const char *name)
+{
+	AttrNumber	att = get_attnum(relid, name);
+	Oid			type;
+	int32		typmod;
+	Oid			coll;
+
+	if (att == InvalidAttrNumber)
+		return NULL;
+	get_atttypetypmodcoll(relid, att, &type, &typmod, &coll);
+	return makeVar(rel->relid, att, type, typmod, coll, 0);
 }
 
 /*
@@ -2048,9 +2096,8 @@ idxadvisor_suggest(PG_FUNCTION_ARGS)
 	bool		verbose = PG_GETARG_BOOL(0);
 	List	   *patterns;
 	List	   *candidates;
-	List	   *tables = NIL;
-	List	   *names = NIL;
 	ListCell   *lc;
+	HASHCTL		ctl;
 
 	idxadv_require_preload("idxadvisor_suggest()");
 
@@ -2061,6 +2108,18 @@ idxadvisor_suggest(PG_FUNCTION_ARGS)
 	plan_cxt = AllocSetContextCreate(CurrentMemoryContext,
 									 "idxadvisor_suggest planning",
 									 ALLOCSET_DEFAULT_SIZES);
+	ctl.hcxt = CurrentMemoryContext;
+	ctl.keysize = sizeof(Oid);
+	ctl.entrysize = sizeof(idxadvTable);
+	table_hash = hash_create("idxadvisor_suggest tables", 256, &ctl,
+							 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	ctl.entrysize = sizeof(idxadvOpclass);
+	opclass_hash = hash_create("idxadvisor_suggest opclasses", 64, &ctl,
+							   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	ctl.keysize = NAMEDATALEN;
+	ctl.entrysize = sizeof(idxadvName);
+	name_hash = hash_create("idxadvisor_suggest names", 256, &ctl,
+							HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
 
 	patterns = idxadv_collect_patterns();
 	/* the report lives in the schema this function lives in */
@@ -2072,18 +2131,18 @@ idxadvisor_suggest(PG_FUNCTION_ARGS)
 		idxadvPattern *p = (idxadvPattern *) lfirst(lc);
 
 		CHECK_FOR_INTERRUPTS();
-		idxadv_decide_pattern(p, idxadv_table_info(&tables, p->relid));
+		idxadv_decide_pattern(p, idxadv_table_info(p->relid));
 	}
 
 	candidates = idxadv_merge(patterns);
 	foreach(lc, candidates)
 	{
 		idxadvCandidate *c = (idxadvCandidate *) lfirst(lc);
-		idxadvTable *t = idxadv_table_info(&tables, c->relid);
+		idxadvTable *t = idxadv_table_info(c->relid);
 
 		CHECK_FOR_INTERRUPTS();
 		idxadv_order_columns(c, t);
-		idxadv_cost_candidate(c, t, &names);
+		idxadv_cost_candidate(c, t, name_hash);
 	}
 	list_sort(candidates, idxadv_candidate_cmp);
 
