@@ -63,6 +63,7 @@
 #include "catalog/pg_authid.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_inherits.h"
+#include "catalog/pg_operator.h"
 #include "catalog/pg_statistic.h"
 #include "catalog/pg_type.h"
 #include "commands/defrem.h"
@@ -262,6 +263,7 @@ int			idxadv_min_table_pages = 128;
 PG_FUNCTION_INFO_V1(idxadvisor_suggest);
 
 static List *idxadv_collect_patterns(void);
+static bool idxadv_columns_exist(const idxadvHashKey *key);
 static void idxadv_pattern_from_key(idxadvPattern *p, const idxadvScanStat *s);
 static List *idxadv_lift_partitions(List *patterns);
 static bool idxadv_patterns_same_shape(const idxadvPattern *a,
@@ -298,6 +300,7 @@ static Var *idxadv_leaf_var(RelOptInfo *rel, Oid relid, const char *name);
 static Expr *idxadv_flag_clause(Var *var, uint8 kind);
 static void idxadv_index_size(double tuples, int32 datawidth,
 							  BlockNumber *pages, int *height);
+static char *idxadv_operator_sql(Oid type, int16 strategy);
 static Oid	idxadv_attcollation(Oid relid, AttrNumber attnum);
 static int32 idxadv_column_width(Oid relid, AttrNumber attnum, int32 *offset);
 static char *idxadv_flag_sql(const char *colname, uint8 kind);
@@ -348,7 +351,8 @@ idxadv_collect_patterns(void)
 							  ACL_SELECT | ACL_INSERT | ACL_UPDATE |
 							  ACL_DELETE | ACL_REFERENCES) != ACLCHECK_OK)
 			continue;
-		if (stats[i].counters.executions <= 0)
+		if (stats[i].counters.executions <= 0 ||
+			!idxadv_columns_exist(&stats[i].key))
 			continue;
 
 		p = palloc0(sizeof(idxadvPattern));
@@ -358,6 +362,34 @@ idxadv_collect_patterns(void)
 	pfree(stats);
 
 	return idxadv_lift_partitions(patterns);
+}
+
+/*
+ * Are all the columns an entry names still there?  An entry recorded before
+ * a column was dropped describes a query that cannot run any more.
+ */
+static bool
+idxadv_columns_exist(const idxadvHashKey *key)
+{
+	int			i;
+
+	for (i = 0; i < key->natts + key->norder; i++)
+	{
+		AttrNumber	att = i < key->natts ? key->attnums[i] :
+			key->order_attnums[i - key->natts];
+		HeapTuple	tup;
+		bool		ok;
+
+		tup = SearchSysCache2(ATTNUM, ObjectIdGetDatum(key->relid),
+							  Int16GetDatum(att));
+		if (!HeapTupleIsValid(tup))
+			return false;
+		ok = !((Form_pg_attribute) GETSTRUCT(tup))->attisdropped;
+		ReleaseSysCache(tup);
+		if (!ok)
+			return false;
+	}
+	return true;
 }
 
 /*
@@ -585,7 +617,7 @@ idxadv_fk_patterns(List *patterns, Oid nspid)
 		return patterns;
 
 	sql = psprintf("SELECT relid, foreign_key, columns, "
-				   "coalesce(parent_deletes, 0) + coalesce(parent_key_updates_max, 0) "
+				   "parent_deletes, parent_key_updates_max "
 				   "FROM %s.idxadvisor_unindexed_foreign_keys()",
 				   quote_identifier(get_namespace_name(nspid)));
 
@@ -627,8 +659,13 @@ idxadv_fk_patterns(List *patterns, Oid nspid)
 		p = palloc0(sizeof(idxadvPattern));
 		p->relid = relid;
 		p->fk_name = pstrdup(conname);
-		p->fk_parent_writes =
-			(double) DatumGetInt64(SPI_getbinval(tup, desc, 4, &isnull));
+		for (j = 4; j <= 5; j++)
+		{
+			Datum		d = SPI_getbinval(tup, desc, j, &isnull);
+
+			if (!isnull)
+				p->fk_parent_writes += (double) DatumGetInt64(d);
+		}
 		for (j = 0; j < nelems && j < INDEX_MAX_KEYS; j++)
 		{
 			char	   *name = TextDatumGetCString(elems[j]);
@@ -675,31 +712,56 @@ idxadv_table_info(Oid relid)
 	t->relname = get_rel_name(relid);
 	if (t->relkind == RELKIND_PARTITIONED_TABLE)
 	{
-		foreach(lc2, find_all_inheritors(relid, AccessShareLock, NULL))
+		/* no locks: a partition dropped meanwhile just drops out below */
+		foreach(lc2, find_all_inheritors(relid, NoLock, NULL))
 			if (get_rel_relkind(lfirst_oid(lc2)) == RELKIND_RELATION)
 				t->leaves = lappend_oid(t->leaves, lfirst_oid(lc2));
 	}
 	else
 		t->leaves = list_make1_oid(relid);
 
-	/* the planner's own idea of the size, as the costing will see it */
+	/*
+	 * Size: pg_class's figures, kept fresh by VACUUM and ANALYZE, which
+	 * cost a syscache lookup; only a table never vacuumed nor analyzed is
+	 * opened to measure it, the way the planner does.  Opening each of
+	 * thousands of tables would cost more than all the rest.
+	 */
 	foreach(lc2, t->leaves)
 	{
-		Relation	rel = try_relation_open(lfirst_oid(lc2), AccessShareLock);
-		BlockNumber pages;
-		double		tuples;
-		double		allvisfrac;
+		Oid			leaf = lfirst_oid(lc2);
+		HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(leaf));
+		Form_pg_class form;
+		bool		measure;
 
-		if (rel == NULL)
+		if (!HeapTupleIsValid(tup))
 			continue;
-		if (rel->rd_rel->relkind == RELKIND_RELATION ||
-			rel->rd_rel->relkind == RELKIND_MATVIEW)
+		form = (Form_pg_class) GETSTRUCT(tup);
+		measure = form->reltuples < 0;
+		if (!measure)
 		{
-			estimate_rel_size(rel, NULL, &pages, &tuples, &allvisfrac);
-			t->pages += pages;
-			t->tuples += tuples;
+			t->pages += form->relpages;
+			t->tuples += form->reltuples;
 		}
-		relation_close(rel, AccessShareLock);
+		ReleaseSysCache(tup);
+
+		if (measure)
+		{
+			Relation	rel = try_relation_open(leaf, AccessShareLock);
+			BlockNumber pages;
+			double		tuples;
+			double		allvisfrac;
+
+			if (rel == NULL)
+				continue;
+			if (rel->rd_rel->relkind == RELKIND_RELATION ||
+				rel->rd_rel->relkind == RELKIND_MATVIEW)
+			{
+				estimate_rel_size(rel, NULL, &pages, &tuples, &allvisfrac);
+				t->pages += pages;
+				t->tuples += tuples;
+			}
+			relation_close(rel, AccessShareLock);
+		}
 	}
 
 	return t;
@@ -1418,7 +1480,10 @@ idxadv_rep_query(idxadvCandidate *c, idxadvTable *t, idxadvPattern *p,
 			plist->params[np].isnull = true;
 			plist->params[np].pflags = 0;	/* unknown value: generic plan */
 			np++;
-			appendStringInfo(&sql, "%s%s = $%d", sep, quote_identifier(col), np);
+			appendStringInfo(&sql, "%s%s %s $%d", sep, quote_identifier(col),
+							 idxadv_operator_sql(ptypes[np - 1],
+												 BTEqualStrategyNumber),
+							 np);
 		}
 		else
 			appendStringInfo(&sql, "%s%s", sep,
@@ -1477,7 +1542,10 @@ idxadv_rep_query(idxadvCandidate *c, idxadvTable *t, idxadvPattern *p,
 		}
 		(void) have;
 		np++;
-		appendStringInfo(&sql, "%s%s >= $%d", sep, quote_identifier(col), np);
+		appendStringInfo(&sql, "%s%s %s $%d", sep, quote_identifier(col),
+						 idxadv_operator_sql(ptypes[np - 1],
+											 BTGreaterEqualStrategyNumber),
+						 np);
 		sep = " AND ";
 	}
 	if (p->pred.attnum != 0)
@@ -1834,6 +1902,35 @@ idxadv_column_width(Oid relid, AttrNumber attnum, int32 *offset)
 }
 
 /*
+ * The operator of a type's default btree operator class for a strategy, as
+ * OPERATOR(schema.name): the one the suggested index serves, whatever the
+ * search_path says.
+ */
+static char *
+idxadv_operator_sql(Oid type, int16 strategy)
+{
+	Oid			opclass = idxadv_btree_opclass(type);
+	Oid			opno;
+	HeapTuple	tup;
+	Form_pg_operator form;
+	char	   *result;
+
+	opno = get_opfamily_member(get_opclass_family(opclass),
+							   get_opclass_input_type(opclass),
+							   get_opclass_input_type(opclass), strategy);
+	tup = SearchSysCache1(OPEROID, ObjectIdGetDatum(opno));
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "no btree operator of strategy %d for type %u",
+			 strategy, type);
+	form = (Form_pg_operator) GETSTRUCT(tup);
+	result = psprintf("OPERATOR(%s.%s)",
+					  quote_identifier(get_namespace_name(form->oprnamespace)),
+					  NameStr(form->oprname));
+	ReleaseSysCache(tup);
+	return result;
+}
+
+/*
  * Collation of a table column.
  */
 static Oid
@@ -1958,9 +2055,19 @@ idxadv_emit(ReturnSetInfo *rsinfo, idxadvCandidate *c)
 		nulls[col++] = true;
 		nulls[col++] = true;
 	}
-	values[col++] = Int64GetDatum(c->index_bytes);
-	values[col++] = Float8GetDatum(c->cost_before);
-	values[col++] = Float8GetDatum(c->cost_after);
+	if (c->ddl)
+	{
+		values[col++] = Int64GetDatum(c->index_bytes);
+		values[col++] = Float8GetDatum(c->cost_before);
+		values[col++] = Float8GetDatum(c->cost_after);
+	}
+	else
+	{
+		/* rejected before it was costed */
+		nulls[col++] = true;
+		nulls[col++] = true;
+		nulls[col++] = true;
+	}
 	if (c->rejected)
 		nulls[col++] = true;
 	else

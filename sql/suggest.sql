@@ -362,6 +362,23 @@ SELECT relid, columns FROM idxadvisor_suggest(true)
 DROP TABLE secrets, notes;
 DROP ROLE regress_suggest_reader;
 
+--
+-- 13. A table never analyzed (pg_class has no size for it: it is measured)
+-- and a scan recorded before its column was dropped (no suggestion, no
+-- error).
+--
+CREATE TABLE fresh (id int, ref int, gone int);
+INSERT INTO fresh SELECT g, g % 700, g % 3 FROM generate_series(1, 20000) g;
+SELECT idxadvisor_reset();
+SELECT count(*) FROM fresh WHERE ref = 5;
+SELECT count(*) FROM fresh WHERE gone = 1 AND id > 100;
+ALTER TABLE fresh DROP COLUMN gone;
+SELECT relid, columns, index_ddl, seq_scans, reason FROM idxadvisor_suggest(true);
+SELECT index_ddl FROM idxadvisor_suggest() \gexec
+SELECT idxadvisor_reset();
+SELECT count(*) FROM fresh WHERE ref = 5;
+SELECT * FROM scans;
+
 \pset expanded off
 
 -- nothing is left to suggest for the workloads above
