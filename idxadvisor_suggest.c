@@ -41,6 +41,18 @@
  *	  foreign key known only from the catalog: its parent's deletes and
  *	  updates) times the estimated cost saved per scan.
  *
+ * Locks and side effects: the function only reads.  Sizes come from
+ * pg_class; a table is opened (AccessShareLock, released at once) only to
+ * compare its indexes with a pattern, or to measure it when it was never
+ * vacuumed nor analyzed.  Each planner() call runs in an internal
+ * subtransaction that is rolled back, which releases the locks parse
+ * analysis and the planner took, so that a database with thousands of
+ * candidates never fills the lock table; the representative queries have no
+ * query identifier and skip post_parse_analyze_hook, so statistics
+ * extensions never record them.  The unindexed foreign keys are read with
+ * SPI from idxadvisor_unindexed_foreign_keys(), in the caller's name, so the
+ * report's visibility rules apply.
+ *
  * Copyright (c) 2026, the idxadvisor developers
  *
  *-------------------------------------------------------------------------
@@ -50,12 +62,12 @@
 #include <math.h>
 
 #include "access/amapi.h"
-#include "access/xact.h"
 #include "access/htup_details.h"
 #include "access/itup.h"
 #include "access/nbtree.h"
 #include "access/relation.h"
 #include "access/table.h"
+#include "access/xact.h"
 #include "catalog/catalog.h"
 #include "catalog/namespace.h"
 #include "catalog/partition.h"
@@ -78,7 +90,9 @@
 #include "optimizer/optimizer.h"
 #include "optimizer/plancat.h"
 #include "optimizer/planner.h"
+#include "parser/analyze.h"
 #include "parser/parse_func.h"
+#include "parser/parse_param.h"
 #include "storage/bufmgr.h"
 #include "storage/bufpage.h"
 #include "tcop/tcopprot.h"
@@ -1604,21 +1618,30 @@ idxadv_plan(idxadvTable *t, const char *sql, int nparams, Oid *types,
 	PG_TRY();
 	{
 		List	   *raw;
-		List	   *queries;
+		ParseState *pstate;
+		Query	   *query;
 		PlannedStmt *stmt;
 
+		/*
+		 * Parse analysis without post_parse_analyze_hook and without a query
+		 * identifier, so that pg_stat_statements and the like never see
+		 * these queries; and without the rewriter: a table has no SELECT
+		 * rules, and its row security policies do not matter to an index.
+		 */
 		raw = pg_parse_query(sql);
 		if (list_length(raw) != 1)
 			elog(ERROR, "unexpected representative query \"%s\"", sql);
-		queries = pg_analyze_and_rewrite_fixedparams(linitial_node(RawStmt, raw),
-													 sql, types, nparams, NULL);
-		if (list_length(queries) != 1)
-			elog(ERROR, "unexpected rewrite of representative query \"%s\"", sql);
+		pstate = make_parsestate(NULL);
+		pstate->p_sourcetext = sql;
+		if (nparams > 0)
+			setup_parse_fixed_parameters(pstate, types, nparams);
+		query = transformTopLevelStmt(pstate, linitial_node(RawStmt, raw));
+		free_parsestate(pstate);
 
 		prev_get_relation_info_hook = save_hook;
 		get_relation_info_hook = idxadv_get_relation_info;
 		plan_state = &state;
-		stmt = planner(linitial_node(Query, queries), sql, 0, params);
+		stmt = planner(query, sql, 0, params);
 		get_relation_info_hook = save_hook;
 		plan_state = save_state;
 
