@@ -32,7 +32,8 @@ REGRESS_NOPRELOAD = \
 	suggest_nopreload
 
 # isolation specs live in test/isolation/specs
-ISOLATION_SPECS =
+ISOLATION_SPECS = \
+	report_busy
 
 # -Wall comes from PGXS; we add -Wextra (and -Werror in CI).
 PG_CPPFLAGS += -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare

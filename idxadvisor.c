@@ -124,14 +124,15 @@ static bool idxadv_is_fk_trigger_query(QueryDesc *queryDesc, int eflags);
  * EXEC_FLAG_SKIP_TRIGGERS.  SQL functions set that flag too, but only for
  * plain SELECTs evaluated lazily; RI's queries are DELETEs and UPDATEs (the
  * CASCADE, SET NULL and SET DEFAULT actions) or SELECT ... FOR KEY SHARE
- * (the NO ACTION and RESTRICT checks).
+ * (the NO ACTION and RESTRICT checks).  Deferred checks run at COMMIT,
+ * outside any statement, so nesting level says nothing here.
  */
 static bool
 idxadv_is_fk_trigger_query(QueryDesc *queryDesc, int eflags)
 {
 	ListCell   *lc;
 
-	if ((eflags & EXEC_FLAG_SKIP_TRIGGERS) == 0 || exec_nested_level == 0)
+	if ((eflags & EXEC_FLAG_SKIP_TRIGGERS) == 0)
 		return false;
 	if (queryDesc->operation == CMD_DELETE ||
 		queryDesc->operation == CMD_UPDATE)

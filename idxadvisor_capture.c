@@ -84,6 +84,15 @@
 #define IDXADV_INSTR_ALLOC(opts) InstrAlloc(1, (opts), false)
 #endif
 
+/* pg_class_aclcheck_ext, which copes with a concurrently dropped table, is 14+ */
+#if PG_VERSION_NUM < 140000
+#define IDXADV_CLASS_ACLCHECK(relid, userid, mode, is_missing) \
+	pg_class_aclcheck((relid), (userid), (mode))
+#else
+#define IDXADV_CLASS_ACLCHECK(relid, userid, mode, is_missing) \
+	pg_class_aclcheck_ext((relid), (userid), (mode), (is_missing))
+#endif
+
 /*---- Macros ----*/
 
 /* Location of the statistics file, relative to the data directory */
@@ -183,6 +192,8 @@ static void idxadv_store(const idxadvHashKey *key,
 static idxadvEntry *idxadv_entry_alloc(const idxadvHashKey *key);
 static void idxadv_entry_dealloc(void);
 static int	idxadv_usage_cmp(const void *a, const void *b);
+static bool idxadv_entry_visible(const idxadvHashKey *key, Oid userid,
+								 bool see_all);
 
 /*
  * Precedence of comparison kinds when one column appears in several clauses:
@@ -1157,6 +1168,41 @@ idxadv_cmp_kind_name(idxadvCmpKind kind)
  */
 
 /*
+ * Does the entry's table still exist with all the entry's columns, and may
+ * the user see it?
+ */
+static bool
+idxadv_entry_visible(const idxadvHashKey *key, Oid userid, bool see_all)
+{
+	bool		is_missing = false;
+	int			j;
+
+	if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(key->relid)))
+		return false;
+	if (!see_all &&
+		IDXADV_CLASS_ACLCHECK(key->relid, userid,
+							  ACL_SELECT | ACL_INSERT | ACL_UPDATE |
+							  ACL_DELETE | ACL_REFERENCES,
+							  &is_missing) != ACLCHECK_OK)
+		return false;
+	if (is_missing)
+		return false;
+
+	for (j = 0; j < key->natts + key->norder; j++)
+	{
+		int16		attnum = j < key->natts ? key->attnums[j] :
+			key->order_attnums[j - key->natts];
+		HeapTuple	tuple = SearchSysCacheAttNum(key->relid, attnum);
+
+		/* SearchSysCacheAttNum returns NULL for dropped columns too */
+		if (!HeapTupleIsValid(tuple))
+			return false;
+		ReleaseSysCache(tuple);
+	}
+	return true;
+}
+
+/*
  * idxadvisor_scan_stats(): the raw statistics of the current database, one
  * row per entry, for the tables the caller has any privilege on (members of
  * pg_read_all_stats see all).  The idxadvisor_scans view puts names on it.
@@ -1192,13 +1238,11 @@ idxadvisor_scan_stats(PG_FUNCTION_ARGS)
 		int			j;
 		int			col = 0;
 
-		/* dropped tables vanish here; and only what the caller may see */
-		if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(key->relid)))
-			continue;
-		if (!see_all &&
-			pg_class_aclcheck(key->relid, userid,
-							  ACL_SELECT | ACL_INSERT | ACL_UPDATE |
-							  ACL_DELETE | ACL_REFERENCES) != ACLCHECK_OK)
+		/*
+		 * Entries of dropped tables, or naming dropped columns, vanish here;
+		 * and the caller sees only tables it has some privilege on.
+		 */
+		if (!idxadv_entry_visible(key, userid, see_all))
 			continue;
 
 		memset(nulls, 0, sizeof(nulls));

@@ -42,10 +42,30 @@ static bool idxadv_index_serves(HeapTuple indtup, TupleDesc inddesc,
 								const Oid *eqops, const Oid *collations,
 								List **clauses, const Oid *atttypes,
 								const int32 *atttypmods);
+static Node *idxadv_index_node(HeapTuple indtup, TupleDesc inddesc,
+							   AttrNumber attnum);
 static List *idxadv_equality_clauses(int ncols, const AttrNumber *attnums,
 									 const Oid *eqops, const Oid *atttypes,
 									 const int32 *atttypmods,
 									 const Oid *collations);
+
+/*
+ * idxadv_index_node
+ *		A node-tree column of a pg_index tuple (indexprs or indpred) with its
+ *		constants folded, as the relcache prepares it; NULL when null.
+ */
+static Node *
+idxadv_index_node(HeapTuple indtup, TupleDesc inddesc, AttrNumber attnum)
+{
+	Datum		d;
+	bool		isnull;
+
+	d = heap_getattr(indtup, attnum, inddesc, &isnull);
+	if (isnull)
+		return NULL;
+	return eval_const_expressions(NULL,
+								  (Node *) stringToNode(TextDatumGetCString(d)));
+}
 
 /*
  * idxadv_index_predicate
@@ -58,16 +78,12 @@ static List *idxadv_equality_clauses(int ncols, const AttrNumber *attnums,
 List *
 idxadv_index_predicate(HeapTuple indtup, TupleDesc inddesc)
 {
-	Datum		d;
-	bool		isnull;
 	Node	   *pred;
 	List	   *result;
 
-	d = heap_getattr(indtup, Anum_pg_index_indpred, inddesc, &isnull);
-	if (isnull)
+	pred = idxadv_index_node(indtup, inddesc, Anum_pg_index_indpred);
+	if (pred == NULL)
 		return NIL;
-	pred = (Node *) stringToNode(TextDatumGetCString(d));
-	pred = eval_const_expressions(NULL, pred);
 	pred = (Node *) canonicalize_qual((Expr *) pred, false);
 	result = make_ands_implicit((Expr *) pred);
 	fix_opfuncids((Node *) result);
@@ -82,15 +98,11 @@ idxadv_index_predicate(HeapTuple indtup, TupleDesc inddesc)
 List *
 idxadv_index_expressions(HeapTuple indtup, TupleDesc inddesc)
 {
-	Datum		d;
-	bool		isnull;
 	Node	   *exprs;
 
-	d = heap_getattr(indtup, Anum_pg_index_indexprs, inddesc, &isnull);
-	if (isnull)
+	exprs = idxadv_index_node(indtup, inddesc, Anum_pg_index_indexprs);
+	if (exprs == NULL)
 		return NIL;
-	exprs = (Node *) stringToNode(TextDatumGetCString(d));
-	exprs = eval_const_expressions(NULL, exprs);
 	fix_opfuncids(exprs);
 	return (List *) exprs;
 }

@@ -17,21 +17,26 @@
  * key columns, expressions per key position (equal()), operator classes,
  * collations, indoption, INCLUDE columns, predicates (predicate_implied_by,
  * both ways for duplicates), uniqueness.  Which member of a pair stays
- * follows DESIGN.md section 5; the comments at idxadv_rank() and
+ * follows DESIGN.md section 5; the comments at idxadv_rank_cmp() and
  * idxadv_covers() say how.
  *
- * Neither report takes a lock on the tables they read about, except that
- * sizes are read with pg_table_size(), which takes AccessShareLock on each
- * reported relation for a moment.  Every role may call them: they show what
- * the catalogs already show to everyone.  System catalogs, TOAST tables,
- * other sessions' temporary tables and the extension's own objects are left
- * out.
+ * Neither report opens or locks the tables and indexes it reads about: sizes
+ * come from stat() of the relation files (idxadv_relation_bytes), catalog
+ * data from scans of pg_constraint and pg_index and the system caches.  So a
+ * report never waits behind a migration's ACCESS EXCLUSIVE lock, and a
+ * relation dropped meanwhile just drops out.  Every role may call them: they
+ * show what the catalogs already show to everyone.  System catalogs, TOAST
+ * tables, other sessions' temporary tables and the extension's own objects
+ * are left out.
  *
  * Copyright (c) 2026, the idxadvisor developers
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "access/genam.h"
 #include "access/htup_details.h"
@@ -47,6 +52,8 @@
 #include "catalog/pg_extension.h"
 #include "catalog/pg_index.h"
 #include "catalog/pg_inherits.h"
+#include "catalog/pg_tablespace.h"
+#include "common/relpath.h"
 #include "commands/defrem.h"
 #include "commands/extension.h"
 #include "commands/progress.h"
@@ -56,6 +63,7 @@
 #include "miscadmin.h"
 #include "nodes/pg_list.h"
 #include "optimizer/optimizer.h"
+#include "storage/backendid.h"
 #include "utils/array.h"
 #include "utils/backend_status.h"
 #include "utils/builtins.h"
@@ -113,6 +121,7 @@ typedef struct idxadvIndex
 	List	   *pred;			/* implicitly-ANDed predicate; NIL if none */
 	bool		unique;
 	bool		nulls_not_distinct;
+	bool		immediate;		/* uniqueness checked at once, not deferred */
 	bool		primary;
 	bool		exclusion;
 	bool		valid;			/* indisvalid && indisready && indislive */
@@ -124,6 +133,16 @@ typedef struct idxadvIndex
 	/* outcome */
 	bool		removed;
 } idxadvIndex;
+
+/* What the partitioned-table index script needs at every level */
+typedef struct idxadvIndexScript
+{
+	int			ncols;
+	char	   *names[INDEX_MAX_KEYS];	/* column names, unquoted */
+	const char *collist;		/* quoted, comma-separated */
+	const char *colnames;		/* for index names: a_b */
+	List	   *used;			/* index names the script already uses */
+} idxadvIndexScript;
 
 /* A pg_index tuple copied out of the scan, for sorting by table */
 typedef struct idxadvIndexTuple
@@ -138,12 +157,15 @@ typedef struct idxadvIndexTuple
 PG_FUNCTION_INFO_V1(idxadvisor_unindexed_foreign_keys);
 PG_FUNCTION_INFO_V1(idxadvisor_duplicates);
 
+static HTAB *idxadv_oid_hash(const char *name, Size entrysize, long nelem);
 static void idxadv_filter_init(idxadvReportFilter *filter);
 static bool idxadv_filter_skip(idxadvReportFilter *filter, Oid relid,
 							   Form_pg_class classform);
 static char *idxadv_qualified_name(Oid relid);
 static int64 idxadv_call_int8(PGFunction fn, Oid relid);
-static int64 idxadv_sum_leaves(PGFunction fn, Oid relid, char relkind);
+static int64 idxadv_relation_bytes(Oid relid, bool with_toast);
+static int64 idxadv_sum_leaves(PGFunction fn, Oid relid, char relkind,
+							   bool with_toast);
 static const char *idxadv_fk_action_name(char action);
 static bool idxadv_fk_leaves_served(Oid relid, int ncols,
 									const AttrNumber *attnums,
@@ -152,15 +174,14 @@ static bool idxadv_fk_partly_covered(Oid relid, int ncols,
 									 const AttrNumber *attnums);
 static char *idxadv_fk_suggested_ddl(Oid relid, char relkind, int ncols,
 									 const AttrNumber *attnums);
+static Oid	idxadv_attachable_index(Oid leaf, idxadvIndexScript *script);
 static void idxadv_partitioned_index_script(StringInfo buf, Oid relid,
 											const char *parentindex,
-											const char *collist,
-											const char *colnames,
-											List **used);
+											idxadvIndexScript *script);
 static char *idxadv_choose_index_name(Oid relid, const char *colnames,
 									  List **used);
 static HTAB *idxadv_index_constraints(void);
-static void idxadv_busy_tables(HTAB **busy);
+static HTAB *idxadv_busy_tables(void);
 static int	idxadv_index_tuple_cmp(const void *a, const void *b);
 static void idxadv_load_index(idxadvIndex *ix, HeapTuple tup, TupleDesc desc,
 							  HTAB *cons);
@@ -182,22 +203,34 @@ static void idxadv_put_dup_row(Tuplestorestate *tupstore, TupleDesc tupdesc,
 							   const char *ddl);
 
 /*
+ * idxadv_oid_hash
+ *		A hash table keyed by an OID (the first member of the entry), in the
+ *		current memory context, so it goes with the report's query.
+ */
+static HTAB *
+idxadv_oid_hash(const char *name, Size entrysize, long nelem)
+{
+	HASHCTL		ctl;
+
+	ctl.keysize = sizeof(Oid);
+	ctl.entrysize = entrysize;
+	ctl.hcxt = CurrentMemoryContext;
+	return hash_create(name, nelem, &ctl,
+					   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+}
+
+/*
  * idxadv_filter_init
  *		Prepare the test of which relations the reports leave out.
  */
 static void
 idxadv_filter_init(idxadvReportFilter *filter)
 {
-	HASHCTL		ctl;
 	Oid			extoid;
 
 	filter->infoschema = get_namespace_oid("information_schema", true);
-
-	ctl.keysize = sizeof(Oid);
-	ctl.entrysize = sizeof(Oid);
-	ctl.hcxt = CurrentMemoryContext;
-	filter->extmembers = hash_create("idxadvisor extension members", 64, &ctl,
-									 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	filter->extmembers = idxadv_oid_hash("idxadvisor extension members",
+										 sizeof(Oid), 64);
 
 	/* The relations that are members of this extension */
 	extoid = get_extension_oid("idxadvisor", true);
@@ -271,8 +304,8 @@ idxadv_qualified_name(Oid relid)
 /*
  * idxadv_call_int8
  *		Call a SQL-callable function of one OID argument returning bigint
- *		(pg_table_size, pg_stat_get_numscans ...); NULL counts as 0, so that a
- *		relation dropped meanwhile does not fail the report.
+ *		(pg_stat_get_numscans, pg_stat_get_tuples_deleted ...); NULL counts
+ *		as 0, so that a relation dropped meanwhile does not fail the report.
  */
 static int64
 idxadv_call_int8(PGFunction fn, Oid relid)
@@ -290,32 +323,126 @@ idxadv_call_int8(PGFunction fn, Oid relid)
 }
 
 /*
- * idxadv_sum_leaves
- *		fn of the relation, summed over its leaf partitions when it is a
- *		partitioned table or index (which have no storage or statistics of
- *		their own).
+ * idxadv_relation_bytes
+ *		On-disk size of a relation, all forks, found by stat() of its files
+ *		the way pg_relation_size() does, but from the pg_class row alone: the
+ *		relation is neither opened nor locked, which on a catalog of 10,000
+ *		tables is the difference between building 10,000 relcache entries and
+ *		not.  with_toast adds the TOAST table and its index, which makes it
+ *		pg_table_size().  A relation dropped meanwhile counts 0.
  */
 static int64
-idxadv_sum_leaves(PGFunction fn, Oid relid, char relkind)
+idxadv_relation_bytes(Oid relid, bool with_toast)
+{
+	HeapTuple	tup;
+	Form_pg_class classform;
+	RelFileNode rnode;
+	BackendId	backend;
+	Oid			toastrelid;
+	int64		total = 0;
+	ForkNumber	fork;
+
+	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (!HeapTupleIsValid(tup))
+		return 0;
+	classform = (Form_pg_class) GETSTRUCT(tup);
+	if (!RELKIND_HAS_STORAGE(classform->relkind) ||
+		!OidIsValid(classform->relfilenode) ||
+		(classform->relpersistence == RELPERSISTENCE_TEMP &&
+		 !isTempOrTempToastNamespace(classform->relnamespace)))
+	{
+		/* no storage, a mapped catalog, or another session's temp table */
+		ReleaseSysCache(tup);
+		return 0;
+	}
+	rnode.spcNode = OidIsValid(classform->reltablespace) ?
+		classform->reltablespace : MyDatabaseTableSpace;
+	rnode.dbNode = rnode.spcNode == GLOBALTABLESPACE_OID ?
+		InvalidOid : MyDatabaseId;
+	rnode.relNode = classform->relfilenode;
+	backend = classform->relpersistence == RELPERSISTENCE_TEMP ?
+		BackendIdForTempRelations() : InvalidBackendId;
+	toastrelid = classform->reltoastrelid;
+	ReleaseSysCache(tup);
+
+	for (fork = 0; fork <= MAX_FORKNUM; fork++)
+	{
+		char	   *path = relpathbackend(rnode, backend, fork);
+		unsigned int segno;
+
+		for (segno = 0;; segno++)
+		{
+			char		pathname[MAXPGPATH + 16];
+			struct stat fst;
+
+			if (segno == 0)
+				snprintf(pathname, sizeof(pathname), "%s", path);
+			else
+				snprintf(pathname, sizeof(pathname), "%s.%u", path, segno);
+			if (stat(pathname, &fst) < 0)
+			{
+				if (errno == ENOENT)
+					break;
+				ereport(ERROR,
+						(errcode_for_file_access(),
+						 errmsg("could not stat file \"%s\": %m", pathname)));
+			}
+			total += fst.st_size;
+		}
+		pfree(path);
+	}
+
+	if (with_toast && OidIsValid(toastrelid))
+	{
+		Relation	pg_index;
+		SysScanDesc scan;
+		ScanKeyData key;
+		HeapTuple	indtup;
+
+		total += idxadv_relation_bytes(toastrelid, false);
+		pg_index = table_open(IndexRelationId, AccessShareLock);
+		ScanKeyInit(&key, Anum_pg_index_indrelid, BTEqualStrategyNumber,
+					F_OIDEQ, ObjectIdGetDatum(toastrelid));
+		scan = systable_beginscan(pg_index, IndexIndrelidIndexId, true,
+								  NULL, 1, &key);
+		while (HeapTupleIsValid(indtup = systable_getnext(scan)))
+			total += idxadv_relation_bytes(((Form_pg_index) GETSTRUCT(indtup))->indexrelid,
+										   false);
+		systable_endscan(scan);
+		table_close(pg_index, AccessShareLock);
+	}
+	return total;
+}
+
+/*
+ * idxadv_sum_leaves
+ *		A number of the relation, summed over its leaf partitions when it is a
+ *		partitioned table or index (which have no storage or statistics of
+ *		their own): fn's result, or, when fn is NULL, its size
+ *		(idxadv_relation_bytes, with_toast passed on).
+ */
+static int64
+idxadv_sum_leaves(PGFunction fn, Oid relid, char relkind, bool with_toast)
 {
 	List	   *rels;
 	ListCell   *lc;
 	int64		sum = 0;
 
-	if (relkind != RELKIND_PARTITIONED_TABLE &&
-		relkind != RELKIND_PARTITIONED_INDEX)
-		return idxadv_call_int8(fn, relid);
-
-	rels = find_all_inheritors(relid, NoLock, NULL);
+	if (relkind == RELKIND_PARTITIONED_TABLE ||
+		relkind == RELKIND_PARTITIONED_INDEX)
+		rels = find_all_inheritors(relid, NoLock, NULL);
+	else
+		rels = list_make1_oid(relid);
 	foreach(lc, rels)
 	{
-		Oid			child = lfirst_oid(lc);
-		char		kind = get_rel_relkind(child);
+		Oid			rel = lfirst_oid(lc);
+		char		kind = get_rel_relkind(rel);
 
 		if (kind == RELKIND_PARTITIONED_TABLE ||
 			kind == RELKIND_PARTITIONED_INDEX || kind == '\0')
 			continue;
-		sum += idxadv_call_int8(fn, child);
+		sum += fn ? idxadv_call_int8(fn, rel) :
+			idxadv_relation_bytes(rel, with_toast);
 	}
 	return sum;
 }
@@ -460,18 +587,110 @@ idxadv_choose_index_name(Oid relid, const char *colnames, List **used)
 }
 
 /*
+ * idxadv_attachable_index
+ *		An existing index of the leaf partition that ATTACH PARTITION accepts
+ *		for the parent's new index "ON ONLY parent (cols)": valid, plain btree
+ *		on exactly these columns in this order, default operator classes, the
+ *		columns' collations, no expression, predicate, INCLUDE column or
+ *		ordering option, not unique, not already attached.  Attaching it
+ *		saves building a second index that would duplicate it.
+ */
+static Oid
+idxadv_attachable_index(Oid leaf, idxadvIndexScript *script)
+{
+	AttrNumber	atts[INDEX_MAX_KEYS];
+	Oid			colls[INDEX_MAX_KEYS];
+	Oid			families[INDEX_MAX_KEYS];
+	Relation	pg_index;
+	SysScanDesc scan;
+	ScanKeyData key;
+	HeapTuple	tup;
+	Oid			result = InvalidOid;
+	int			i;
+
+	for (i = 0; i < script->ncols; i++)
+	{
+		Oid			typid;
+		int32		typmod;
+		Oid			opclass;
+
+		atts[i] = get_attnum(leaf, script->names[i]);
+		if (atts[i] == InvalidAttrNumber)
+			return InvalidOid;
+		get_atttypetypmodcoll(leaf, atts[i], &typid, &typmod, &colls[i]);
+		opclass = GetDefaultOpClass(typid, BTREE_AM_OID);
+		if (!OidIsValid(opclass))
+			return InvalidOid;
+		families[i] = get_opclass_family(opclass);
+	}
+
+	pg_index = table_open(IndexRelationId, AccessShareLock);
+	ScanKeyInit(&key, Anum_pg_index_indrelid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(leaf));
+	scan = systable_beginscan(pg_index, IndexIndrelidIndexId, true,
+							  NULL, 1, &key);
+	while (!OidIsValid(result) &&
+		   HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Form_pg_index idx = (Form_pg_index) GETSTRUCT(tup);
+		TupleDesc	desc = RelationGetDescr(pg_index);
+		HeapTuple	classtup;
+		Form_pg_class classform;
+		bool		plain;
+		bool		isnull;
+		oidvector  *indclass;
+		oidvector  *indcoll;
+		int2vector *indoption;
+
+		if (!idx->indisvalid || !idx->indisready || !idx->indislive ||
+			idx->indisunique || idx->indisexclusion ||
+			idx->indnatts != script->ncols ||
+			idx->indnkeyatts != script->ncols ||
+			!heap_attisnull(tup, Anum_pg_index_indexprs, desc) ||
+			!heap_attisnull(tup, Anum_pg_index_indpred, desc))
+			continue;
+		classtup = SearchSysCache1(RELOID, ObjectIdGetDatum(idx->indexrelid));
+		if (!HeapTupleIsValid(classtup))
+			continue;
+		classform = (Form_pg_class) GETSTRUCT(classtup);
+		plain = classform->relam == BTREE_AM_OID && !classform->relispartition;
+		ReleaseSysCache(classtup);
+		if (!plain)
+			continue;
+		indclass = (oidvector *) DatumGetPointer(heap_getattr(tup, Anum_pg_index_indclass,
+															  desc, &isnull));
+		indcoll = (oidvector *) DatumGetPointer(heap_getattr(tup, Anum_pg_index_indcollation,
+															 desc, &isnull));
+		indoption = (int2vector *) DatumGetPointer(heap_getattr(tup, Anum_pg_index_indoption,
+																desc, &isnull));
+		for (i = 0; i < script->ncols; i++)
+			if (idx->indkey.values[i] != atts[i] ||
+				indcoll->values[i] != colls[i] ||
+				indoption->values[i] != 0 ||
+				get_opclass_family(indclass->values[i]) != families[i])
+				break;
+		if (i == script->ncols)
+			result = idx->indexrelid;
+	}
+	systable_endscan(scan);
+	table_close(pg_index, AccessShareLock);
+	return result;
+}
+
+/*
  * idxadv_partitioned_index_script
- *		Append, for every partition of relid, what builds its index without
- *		blocking writes and attaches it to parentindex: a leaf gets CREATE
- *		INDEX CONCURRENTLY + ALTER INDEX ... ATTACH PARTITION; a
- *		sub-partitioned partition gets its own CREATE INDEX ON ONLY, attached,
- *		then the same for its partitions.  Foreign-table partitions cannot
- *		have indexes and are skipped.
+ *		Append, for every partition of relid, what gives it an index without
+ *		blocking writes and attaches that to parentindex: a leaf that already
+ *		has a fitting index (idxadv_attachable_index) just gets ALTER INDEX
+ *		... ATTACH PARTITION; any other leaf CREATE INDEX CONCURRENTLY first;
+ *		a sub-partitioned partition gets its own CREATE INDEX ON ONLY,
+ *		attached, then the same for its partitions.  Foreign-table partitions
+ *		cannot have indexes and are skipped.
  */
 static void
 idxadv_partitioned_index_script(StringInfo buf, Oid relid,
-								const char *parentindex, const char *collist,
-								const char *colnames, List **used)
+								const char *parentindex,
+								idxadvIndexScript *script)
 {
 	List	   *children = find_inheritance_children(relid, NoLock);
 	ListCell   *lc;
@@ -480,27 +699,32 @@ idxadv_partitioned_index_script(StringInfo buf, Oid relid,
 	{
 		Oid			child = lfirst_oid(lc);
 		char		kind = get_rel_relkind(child);
+		Oid			existing;
 		char	   *name;
 		char	   *qname;
 
 		if (kind != RELKIND_RELATION && kind != RELKIND_PARTITIONED_TABLE)
 			continue;
-		name = idxadv_choose_index_name(child, colnames, used);
+		if (kind == RELKIND_RELATION &&
+			OidIsValid(existing = idxadv_attachable_index(child, script)))
+		{
+			appendStringInfo(buf, "ALTER INDEX %s ATTACH PARTITION %s;\n",
+							 parentindex, idxadv_qualified_name(existing));
+			continue;
+		}
+		name = idxadv_choose_index_name(child, script->colnames,
+										&script->used);
 		qname = quote_qualified_identifier(get_namespace_name(get_rel_namespace(child)),
 										   name);
-		if (kind == RELKIND_RELATION)
-			appendStringInfo(buf, "CREATE INDEX CONCURRENTLY %s ON %s (%s);\n",
-							 quote_identifier(name),
-							 idxadv_qualified_name(child), collist);
-		else
-			appendStringInfo(buf, "CREATE INDEX %s ON ONLY %s (%s);\n",
-							 quote_identifier(name),
-							 idxadv_qualified_name(child), collist);
+		appendStringInfo(buf, "CREATE INDEX %s%s ON %s%s (%s);\n",
+						 kind == RELKIND_RELATION ? "CONCURRENTLY " : "",
+						 quote_identifier(name),
+						 kind == RELKIND_RELATION ? "" : "ONLY ",
+						 idxadv_qualified_name(child), script->collist);
 		appendStringInfo(buf, "ALTER INDEX %s ATTACH PARTITION %s;\n",
 						 parentindex, qname);
 		if (kind == RELKIND_PARTITIONED_TABLE)
-			idxadv_partitioned_index_script(buf, child, qname, collist,
-											colnames, used);
+			idxadv_partitioned_index_script(buf, child, qname, script);
 	}
 }
 
@@ -523,6 +747,7 @@ idxadv_fk_suggested_ddl(Oid relid, char relkind, int ncols,
 	StringInfoData buf;
 	StringInfoData collist;
 	StringInfoData colnames;
+	idxadvIndexScript script;
 	int			i;
 
 	initStringInfo(&collist);
@@ -531,6 +756,7 @@ idxadv_fk_suggested_ddl(Oid relid, char relkind, int ncols,
 	{
 		char	   *attname = get_attname(relid, attnums[i], false);
 
+		script.names[i] = attname;
 		appendStringInfo(&collist, "%s%s", i > 0 ? ", " : "",
 						 quote_identifier(attname));
 		appendStringInfo(&colnames, "%s%s", i > 0 ? "_" : "", attname);
@@ -542,17 +768,20 @@ idxadv_fk_suggested_ddl(Oid relid, char relkind, int ncols,
 						 idxadv_qualified_name(relid), collist.data);
 	else
 	{
-		List	   *used = NIL;
-		char	   *name = idxadv_choose_index_name(relid, colnames.data, &used);
+		char	   *name;
 		char	   *qname;
 
+		script.ncols = ncols;
+		script.collist = collist.data;
+		script.colnames = colnames.data;
+		script.used = NIL;
+		name = idxadv_choose_index_name(relid, colnames.data, &script.used);
 		qname = quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
 										   name);
 		appendStringInfo(&buf, "CREATE INDEX %s ON ONLY %s (%s);\n",
 						 quote_identifier(name), idxadv_qualified_name(relid),
 						 collist.data);
-		idxadv_partitioned_index_script(&buf, relid, qname, collist.data,
-										colnames.data, &used);
+		idxadv_partitioned_index_script(&buf, relid, qname, &script);
 		/* no trailing newline */
 		if (buf.len > 0 && buf.data[buf.len - 1] == '\n')
 			buf.data[--buf.len] = '\0';
@@ -673,14 +902,16 @@ idxadvisor_unindexed_foreign_keys(PG_FUNCTION_ARGS)
 		values[4] = CStringGetTextDatum(partly ? "partial" : "none");
 		values[5] = CStringGetTextDatum(idxadv_fk_action_name(con->confdeltype));
 		values[6] = CStringGetTextDatum(idxadv_fk_action_name(con->confupdtype));
-		values[7] = Int64GetDatum(idxadv_sum_leaves(pg_table_size,
-													con->conrelid, relkind));
+		values[7] = Int64GetDatum(idxadv_sum_leaves(NULL, con->conrelid,
+													relkind, true));
 		values[8] = Int64GetDatum(idxadv_sum_leaves(pg_stat_get_tuples_deleted,
 													con->confrelid,
-													get_rel_relkind(con->confrelid)));
+													get_rel_relkind(con->confrelid),
+													false));
 		values[9] = Int64GetDatum(idxadv_sum_leaves(pg_stat_get_tuples_updated,
 													con->confrelid,
-													get_rel_relkind(con->confrelid)));
+													get_rel_relkind(con->confrelid),
+													false));
 		values[10] = CStringGetTextDatum(idxadv_fk_suggested_ddl(con->conrelid,
 																 relkind, ncols,
 																 attnums));
@@ -705,17 +936,13 @@ idxadvisor_unindexed_foreign_keys(PG_FUNCTION_ARGS)
 static HTAB *
 idxadv_index_constraints(void)
 {
-	HASHCTL		ctl;
 	HTAB	   *cons;
 	Relation	conrel;
 	SysScanDesc scan;
 	HeapTuple	tup;
 
-	ctl.keysize = sizeof(Oid);
-	ctl.entrysize = sizeof(idxadvIndexCon);
-	ctl.hcxt = CurrentMemoryContext;
-	cons = hash_create("idxadvisor index constraints", 1024, &ctl,
-					   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	cons = idxadv_oid_hash("idxadvisor index constraints",
+						   sizeof(idxadvIndexCon), 1024);
 
 	conrel = table_open(ConstraintRelationId, AccessShareLock);
 	scan = systable_beginscan(conrel, InvalidOid, false, NULL, 0, NULL);
@@ -762,18 +989,14 @@ idxadv_index_constraints(void)
  *		the backends' progress reports: their not-yet-valid indexes are being
  *		built, not left over, so they are not reported.
  */
-static void
-idxadv_busy_tables(HTAB **busy)
+static HTAB *
+idxadv_busy_tables(void)
 {
-	HASHCTL		ctl;
+	HTAB	   *busy;
 	int			n = pgstat_fetch_stat_numbackends();
 	int			i;
 
-	ctl.keysize = sizeof(Oid);
-	ctl.entrysize = sizeof(Oid);
-	ctl.hcxt = CurrentMemoryContext;
-	*busy = hash_create("idxadvisor busy tables", 16, &ctl,
-						HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	busy = idxadv_oid_hash("idxadvisor busy tables", sizeof(Oid), 16);
 
 	for (i = 1; i <= n; i++)
 	{
@@ -786,9 +1009,10 @@ idxadv_busy_tables(HTAB **busy)
 		if (be->st_databaseid != MyDatabaseId ||
 			be->st_progress_command != PROGRESS_COMMAND_CREATE_INDEX)
 			continue;
-		(void) hash_search(*busy, &be->st_progress_command_target,
+		(void) hash_search(busy, &be->st_progress_command_target,
 						   HASH_ENTER, NULL);
 	}
+	return busy;
 }
 
 /* qsort comparator: by table, then by index OID */
@@ -840,6 +1064,7 @@ idxadv_load_index(idxadvIndex *ix, HeapTuple tup, TupleDesc desc, HTAB *cons)
 	ix->natts = idx->indnatts;
 	ix->unique = idx->indisunique;
 	ix->nulls_not_distinct = idx->indnullsnotdistinct;
+	ix->immediate = idx->indimmediate;
 	ix->primary = idx->indisprimary;
 	ix->exclusion = idx->indisexclusion;
 	ix->live = idx->indislive;
@@ -888,9 +1113,11 @@ idxadv_load_index(idxadvIndex *ix, HeapTuple tup, TupleDesc desc, HTAB *cons)
  * among y's columns.  Redundant: the same, but x's keys a proper prefix of
  * y's (btree only: only a btree serves a lookup on leading columns) and x's
  * predicate implies y's.  x's uniqueness must survive: a unique x is only
- * covered by a unique y on the same keys and predicate, and a NULLS NOT
- * DISTINCT one only by another; an exclusion constraint's index is covered
- * by nothing (dropping it would drop the constraint).
+ * covered by a unique y on the same keys and predicate, a NULLS NOT
+ * DISTINCT one only by another, and one checked immediately not by a
+ * DEFERRABLE one (ON CONFLICT and foreign keys need immediate checks); an
+ * exclusion constraint's index is covered by nothing (dropping it would drop
+ * the constraint).
  */
 static int
 idxadv_covers(const idxadvIndex *x, const idxadvIndex *y)
@@ -911,7 +1138,9 @@ idxadv_covers(const idxadvIndex *x, const idxadvIndex *y)
 	if (x->exclusion)
 		return 0;
 	if (x->unique &&
-		(!dup || !y->unique || (x->nulls_not_distinct && !y->nulls_not_distinct)))
+		(!dup || !y->unique ||
+		 (x->nulls_not_distinct && !y->nulls_not_distinct) ||
+		 (x->immediate && !y->immediate)))
 		return 0;
 
 	for (i = 0; i < x->nkeys; i++)
@@ -1052,10 +1281,11 @@ idxadv_put_dup_row(Tuplestorestate *tupstore, TupleDesc tupdesc, Oid relid,
 		nulls[3] = true;
 	values[4] = CStringGetTextDatum(reason);
 	values[5] = CStringGetTextDatum(ddl);
-	values[6] = Int64GetDatum(idxadv_sum_leaves(pg_table_size, x->indexrelid,
-												x->relkind));
+	values[6] = Int64GetDatum(idxadv_sum_leaves(NULL, x->indexrelid,
+												x->relkind, false));
 	values[7] = Int64GetDatum(idxadv_sum_leaves(pg_stat_get_numscans,
-												x->indexrelid, x->relkind));
+												x->indexrelid, x->relkind,
+												false));
 	tuplestore_putvalues(tupstore, tupdesc, values, nulls);
 }
 
@@ -1306,7 +1536,7 @@ idxadvisor_duplicates(PG_FUNCTION_ARGS)
 
 	idxadv_filter_init(&filter);
 	cons = idxadv_index_constraints();
-	idxadv_busy_tables(&busy);
+	busy = idxadv_busy_tables();
 
 	/* Every pg_index row, sorted by table */
 	tuples = palloc(sizeof(idxadvIndexTuple) * maxtuples);

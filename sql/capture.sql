@@ -90,6 +90,19 @@ ROLLBACK;
 RESET idxadvisor.track;
 SELECT * FROM scans;
 
+-- a deferred foreign key is checked at COMMIT, outside any statement
+CREATE TABLE deferred_child (
+    id int PRIMARY KEY,
+    parent_id int REFERENCES parent DEFERRABLE INITIALLY DEFERRED);
+INSERT INTO deferred_child SELECT g, g % 50 + 1 FROM generate_series(1, 300) g;
+SELECT idxadvisor_reset();
+BEGIN;
+DELETE FROM parent WHERE id = 96;
+SELECT count(*) FROM scans WHERE relid = 'deferred_child'::regclass;
+COMMIT;
+SELECT * FROM scans WHERE relid = 'deferred_child'::regclass;
+DROP TABLE deferred_child;
+
 -- prepared statements: custom and generic plans count every execution
 SELECT idxadvisor_reset();
 PREPARE q(int) AS SELECT count(*) FROM child WHERE parent_id = $1;
@@ -171,6 +184,17 @@ SELECT count(*) FROM doomed WHERE a = 1;
 SELECT count(*) FROM scans;
 DROP TABLE doomed;
 SELECT count(*) FROM scans;
+
+-- an entry naming a dropped column vanishes from the view
+CREATE TABLE shrinking AS SELECT g AS a, g AS b FROM generate_series(1, 100) g;
+SELECT count(*) FROM shrinking WHERE a = 1;
+SELECT count(*) FROM shrinking WHERE b = 1 ORDER BY 1;
+SELECT count(*) FROM shrinking WHERE a = 1 ORDER BY 1;
+SELECT a FROM shrinking WHERE a < 3 ORDER BY b;
+SELECT relid, columns, order_by FROM scans WHERE relid = 'shrinking'::regclass;
+ALTER TABLE shrinking DROP COLUMN b;
+SELECT relid, columns, order_by FROM scans WHERE relid = 'shrinking'::regclass;
+DROP TABLE shrinking;
 
 -- reset
 SELECT count(*) FROM child WHERE parent_id = 7;

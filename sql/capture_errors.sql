@@ -86,7 +86,9 @@ BEGIN
   END LOOP;
 END
 $$;
-SELECT count(*) BETWEEN 100 AND 200 AS bounded FROM idxadvisor_scans;
+SELECT count(*) <= current_setting('idxadvisor.max')::int AS bounded,
+       count(*) < 255 AS evicted
+  FROM idxadvisor_scans;
 -- the newest entry survived the evictions
 SELECT columns FROM idxadvisor_scans WHERE cardinality(columns) = 8;
 -- and recording still works

@@ -104,6 +104,11 @@ CREATE TABLE t10 (a int);
 CREATE UNIQUE INDEX t10_nnd ON t10 (a) NULLS NOT DISTINCT;
 CREATE UNIQUE INDEX t10_u ON t10 (a);
 
+-- a deferrable unique constraint does not replace an immediate unique index
+CREATE TABLE t10b (a int);
+CREATE UNIQUE INDEX t10b_u ON t10b (a);
+ALTER TABLE t10b ADD CONSTRAINT t10b_deferrable UNIQUE (a) DEFERRABLE;
+
 -- 11. primary keys and unique constraints
 CREATE TABLE t11 (id int PRIMARY KEY, b int);
 CREATE UNIQUE INDEX t11_u_id ON t11 (id);

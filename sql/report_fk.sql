@@ -6,8 +6,9 @@
 -- that are referenced), and the buffer statistics show how many blocks of
 -- the child (table and indexes) each lookup touched: an index lookup touches
 -- the few blocks of one descent, anything else reads a whole table or a
--- whole index.  Then every suggested_ddl is run as printed and the same
--- proof shows the new indexes serve the lookups.
+-- whole index; the index statistics name the index each lookup scanned.
+-- Then every suggested_ddl is run as printed and the same proof shows the
+-- new indexes serve the lookups.
 --
 SET client_min_messages = warning;
 -- the capture tests before this one may have left it installed
@@ -32,6 +33,23 @@ CREATE FUNCTION blocks(rel regclass) RETURNS bigint LANGUAGE sql AS $$
                       coalesce(idx_blks_read, 0) + coalesce(idx_blks_hit, 0)), 0)
     FROM pg_statio_user_tables
    WHERE relid IN (SELECT relid FROM tree)
+$$;
+
+CREATE TABLE index_scans_before (indexrelid oid, relid oid, n bigint);
+-- index scans of every index of the schema so far
+CREATE FUNCTION index_scans() RETURNS TABLE (indexrelid oid, relid oid, n bigint)
+LANGUAGE sql AS $$
+  SELECT indexrelid, relid, idx_scan FROM pg_stat_user_indexes
+   WHERE schemaname = 'FK "Schema"; ü'
+$$;
+
+-- the indexes of a table (all its partitions) scanned since
+CREATE FUNCTION used_indexes(rel regclass) RETURNS text LANGUAGE sql AS $$
+  SELECT coalesce(string_agg(i.indexrelid::regclass::text, ', '
+                             ORDER BY i.indexrelid::regclass::text COLLATE "C"), '-')
+    FROM index_scans() i JOIN index_scans_before b USING (indexrelid)
+   WHERE i.n > b.n
+     AND i.relid IN (SELECT rel UNION SELECT relid FROM pg_partition_tree(rel))
 $$;
 
 -- Every child gets 5000 rows that reference parent rows 1-5, 7, 9 and 11;
@@ -171,6 +189,7 @@ SELECT c.oid::regclass AS child, blocks(c.oid) AS n
  WHERE c.relnamespace = '"FK ""Schema""; ü"'::regnamespace
    AND c.relname LIKE 'c%' AND c.relkind IN ('r', 'p') AND NOT c.relispartition
    AND c.relname <> 'c22_extension_member';
+INSERT INTO index_scans_before SELECT * FROM index_scans();
 DELETE FROM "Odd ""Parent""; ü" WHERE id = 6;
 UPDATE "Odd ""Parent""; ü" SET k2 = k2 WHERE id = 7;
 DELETE FROM p23 WHERE id = 2;
@@ -187,7 +206,8 @@ SELECT relid::text COLLATE "C" AS child, foreign_key, columns,
        IN ('"FK ""Schema""; ü"'::regnamespace, pg_my_temp_schema());
 SELECT b.child::text COLLATE "C" AS child,
        coalesce(f.coverage, 'indexed') AS verdict,
-       blocks(b.child) - b.n AS blocks_read_by_fk_lookup
+       blocks(b.child) - b.n AS blocks_read_by_fk_lookup,
+       used_indexes(b.child) AS indexes_scanned
   FROM before b
   LEFT JOIN fk f ON f.child = b.child::text
  ORDER BY 1;
@@ -239,11 +259,14 @@ SELECT c.oid::regclass, blocks(c.oid)
  WHERE c.relnamespace = '"FK ""Schema""; ü"'::regnamespace
    AND c.relname LIKE 'c%' AND c.relkind IN ('r', 'p') AND NOT c.relispartition
    AND c.relname <> 'c22_extension_member';
+TRUNCATE index_scans_before;
+INSERT INTO index_scans_before SELECT * FROM index_scans();
 DELETE FROM "Odd ""Parent""; ü" WHERE id = 8;
 DELETE FROM p23 WHERE id = 4;
 SELECT pg_stat_force_next_flush();
 SELECT child::text COLLATE "C" AS child,
-       blocks(child) - n AS blocks_read_by_fk_lookup
+       blocks(child) - n AS blocks_read_by_fk_lookup,
+       used_indexes(child) AS indexes_scanned
   FROM before ORDER BY 1;
 
 ALTER EXTENSION idxadvisor DROP TABLE c22_extension_member;
