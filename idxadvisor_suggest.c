@@ -201,6 +201,7 @@ typedef struct idxadvCandidate
 	double		cost_after;
 	double		score;
 	const char *rejected;
+	bool		merged;			/* identical to an earlier candidate */
 } idxadvCandidate;
 
 /* What the hypothetical index looks like, by column name */
@@ -294,7 +295,10 @@ static bool idxadv_index_matches(Relation index, idxadvPattern *p);
 static bool idxadv_same_direction(uint8 want, uint8 have, int *dir);
 static List *idxadv_merge(List *patterns);
 static bool idxadv_absorb(idxadvCandidate *c, idxadvPattern *p);
+static int	idxadv_refine_blocks(idxadvCandidate *c, int pos,
+								 const AttrNumber *want, int n);
 static void idxadv_order_columns(idxadvCandidate *c, idxadvTable *t);
+static bool idxadv_same_as_earlier(idxadvCandidate *c, idxadvTable *t);
 static double idxadv_ndistinct(idxadvTable *t, AttrNumber attnum);
 static void idxadv_cost_candidate(idxadvCandidate *c, idxadvTable *t,
 								  HTAB *names);
@@ -1153,118 +1157,70 @@ idxadv_merge(List *patterns)
  * Can candidate c serve pattern p?  If so, make it so (splitting an
  * equality block if need be) and add p to it.
  *
- * p's equality columns must be the candidate's first equality blocks plus a
- * part of the next block; then, if they are all of the candidate's
- * equality columns, p's range and ORDER BY columns must be the start of the
- * candidate's tail, in the same or the opposite direction; if they are
- * fewer, p must have neither.  Predicates must be the same.
+ * p's equality columns must be the candidate's first equality columns, in
+ * any order the candidate's blocks still allow; then p's range and ORDER BY
+ * columns come next, in p's order: either more of the candidate's equality
+ * columns (each then fixed in that place) or the start of its tail.  ORDER
+ * BY columns must all run the index's way or all the opposite way.
+ * Predicates must be the same.  So (a = $1 AND b = $2) and (a = $1 ORDER BY
+ * b DESC) are one index (a, b).
  */
 static bool
 idxadv_absorb(idxadvCandidate *c, idxadvPattern *p)
 {
-	int			i;
-	int			j;
-	int			b;
-	int			start;
-	int			covered;
-	int			ptail = p->nrange + p->norder;
+	idxadvCandidate refined;
 	idxadvCol	tail[IDXADV_MAX_ORDER + 1];
+	AttrNumber	attnums[IDXADV_MAX_COLS + INDEX_MAX_KEYS];
+	int			ptail = 0;
+	int			pos;
 	int			dir = 0;
+	int			i;
 
 	if (c->relid != p->relid ||
-		c->pred.attnum != p->pred.attnum || c->pred.kind != p->pred.kind)
+		c->pred.attnum != p->pred.attnum || c->pred.kind != p->pred.kind ||
+		p->neq > c->neq)
 		return false;
 
-	/* every equality column of p must be one of c's */
+	/* work on a copy: c changes only if p fits */
+	memcpy(&refined, c, sizeof(idxadvCandidate));
+
 	for (i = 0; i < p->neq; i++)
-	{
-		bool		found = false;
-
-		for (j = 0; j < c->neq; j++)
-			if (c->eq[j].attnum == p->eq[i].attnum)
-				found = true;
-		if (!found)
-			return false;
-	}
-
-	if (p->neq < c->neq && ptail > 0)
+		attnums[i] = p->eq[i].attnum;
+	pos = idxadv_refine_blocks(&refined, 0, attnums, p->neq);
+	if (pos < 0)
 		return false;
 
-	if (p->neq == c->neq)
+	for (i = 0; i < p->nrange; i++)
+		tail[ptail++] = p->range[i];
+	for (i = 0; i < p->norder; i++)
+		tail[ptail++] = p->order[i];
+
+	for (i = 0; i < ptail; i++, pos++)
 	{
-		if (ptail > c->ntail)
+		bool		is_order = i >= p->nrange;
+		uint8		have;
+
+		if (pos < refined.neq)
+		{
+			/* one of c's remaining equality columns, ascending */
+			if (idxadv_refine_blocks(&refined, pos, &tail[i].attnum, 1) < 0)
+				return false;
+			have = 0;
+		}
+		else if (pos - refined.neq < refined.ntail &&
+				 refined.tail[pos - refined.neq].attnum == tail[i].attnum)
+			have = refined.tail[pos - refined.neq].flags;
+		else
 			return false;
-		for (i = 0; i < p->nrange; i++)
-			tail[i] = p->range[i];
-		for (i = 0; i < p->norder; i++)
-			tail[p->nrange + i] = p->order[i];
-		for (i = 0; i < ptail; i++)
-		{
-			if (tail[i].attnum != c->tail[i].attnum)
-				return false;
-			/* a range column goes either way */
-			if (i >= p->nrange &&
-				!idxadv_same_direction(tail[i].flags, c->tail[i].flags, &dir))
-				return false;
-		}
+
+		/* a range column goes either way; ORDER BY ones all one way */
+		if (is_order && !idxadv_same_direction(tail[i].flags, have, &dir))
+			return false;
 	}
-	else
-	{
-		/* find the block in which p's equality columns end */
-		start = 0;
-		for (b = 0; b < c->nblocks; b++)
-		{
-			int			in = 0;
-			int			size = c->block_end[b] - start;
 
-			for (j = start; j < c->block_end[b]; j++)
-				for (i = 0; i < p->neq; i++)
-					if (c->eq[j].attnum == p->eq[i].attnum)
-						in++;
-			covered = in;
-			if (in == size)
-			{
-				start = c->block_end[b];
-				continue;
-			}
-			/* the rest of p's columns must all be in this block */
-			for (i = 0; i < p->neq; i++)
-			{
-				bool		found = false;
-
-				for (j = 0; j < c->block_end[b]; j++)
-					if (c->eq[j].attnum == p->eq[i].attnum)
-						found = true;
-				if (!found)
-					return false;
-			}
-			if (covered > 0)
-			{
-				/* split the block: p's columns first */
-				idxadvCol	tmp[INDEX_MAX_KEYS];
-				int			n = 0;
-				int			k;
-
-				for (k = 0; k < 2; k++)
-					for (j = start; j < c->block_end[b]; j++)
-					{
-						bool		mine = false;
-
-						for (i = 0; i < p->neq; i++)
-							if (c->eq[j].attnum == p->eq[i].attnum)
-								mine = true;
-						if (mine == (k == 0))
-							tmp[n++] = c->eq[j];
-					}
-				memcpy(&c->eq[start], tmp, n * sizeof(idxadvCol));
-				for (k = c->nblocks; k > b; k--)
-					c->block_end[k] = c->block_end[k - 1];
-				c->block_end[b] = start + covered;
-				c->nblocks++;
-			}
-			break;
-		}
-	}
+	memcpy(c->eq, refined.eq, sizeof(c->eq));
+	memcpy(c->block_end, refined.block_end, sizeof(c->block_end));
+	c->nblocks = refined.nblocks;
 
 	c->patterns = lappend(c->patterns, p);
 	if (p->executions > c->dominant->executions)
@@ -1272,6 +1228,76 @@ idxadv_absorb(idxadvCandidate *c, idxadvPattern *p)
 	if (c->fk_name == NULL && p->fk_name != NULL)
 		c->fk_name = p->fk_name;
 	return true;
+}
+
+/*
+ * Refine c's chain of equality blocks so that the columns from position pos
+ * (a block boundary) on start with the set want[0..n-1], in any order: the
+ * blocks the set covers whole stay as they are, the block where it ends is
+ * split, its columns first.  Returns the position after them, or -1 if the
+ * chain cannot have them there (a column not among c's equality columns,
+ * or one whose place the chain already fixes elsewhere).
+ */
+static int
+idxadv_refine_blocks(idxadvCandidate *c, int pos, const AttrNumber *want,
+					 int n)
+{
+	int			b;
+	int			start = 0;
+	int			left = n;
+
+	for (b = 0; b < c->nblocks && start < pos; b++)
+		start = c->block_end[b];
+	if (start != pos)
+		return -1;
+
+	for (; left > 0 && b < c->nblocks; b++)
+	{
+		int			end = c->block_end[b];
+		int			in = 0;
+		int			j;
+		int			i;
+
+		for (j = start; j < end; j++)
+			for (i = 0; i < n; i++)
+				if (c->eq[j].attnum == want[i])
+					in++;
+		if (in == end - start)
+		{
+			/* the whole block */
+			left -= in;
+			start = end;
+			continue;
+		}
+		if (in != left)
+			return -1;
+
+		/* split the block: the wanted columns first */
+		{
+			idxadvCol	tmp[INDEX_MAX_KEYS];
+			int			k;
+			int			m = 0;
+
+			for (k = 0; k < 2; k++)
+				for (j = start; j < end; j++)
+				{
+					bool		mine = false;
+
+					for (i = 0; i < n; i++)
+						if (c->eq[j].attnum == want[i])
+							mine = true;
+					if (mine == (k == 0))
+						tmp[m++] = c->eq[j];
+				}
+			memcpy(&c->eq[start], tmp, m * sizeof(idxadvCol));
+			for (k = c->nblocks; k > b; k--)
+				c->block_end[k] = c->block_end[k - 1];
+			c->block_end[b] = start + in;
+			c->nblocks++;
+		}
+		left = 0;
+	}
+	return left == 0 ? pos + n : -1;
 }
 
 /* ----------------------------------------------------------------
@@ -1311,6 +1337,62 @@ idxadv_order_columns(idxadvCandidate *c, idxadvTable *t)
 		}
 		start = c->block_end[b];
 	}
+}
+
+/*
+ * Once ordered, two candidates of one table can come out with the same
+ * columns and predicate (shapes that merging kept apart, such as a range
+ * and an ORDER BY on one column).  Never suggest an index twice: fold c
+ * into the earlier one, which then serves c's patterns too.  Returns true
+ * if c was folded.
+ */
+static bool
+idxadv_same_as_earlier(idxadvCandidate *c, idxadvTable *t)
+{
+	ListCell   *lc;
+
+	foreach(lc, t->candidates)
+	{
+		idxadvCandidate *e = (idxadvCandidate *) lfirst(lc);
+		ListCell   *lc2;
+		int			n = c->neq + c->ntail;
+		int			i;
+		int			dir = 0;
+		bool		same = true;
+
+		if (e == c)
+			break;
+		if (e->merged || e->neq + e->ntail != n ||
+			e->pred.attnum != c->pred.attnum || e->pred.kind != c->pred.kind)
+			continue;
+
+		/*
+		 * Same columns in the same order; where either side orders by the
+		 * column, directions all the same or all reversed (an equality
+		 * column of both sides goes either way).
+		 */
+		for (i = 0; i < n && same; i++)
+		{
+			const idxadvCol *ec = i < e->neq ? &e->eq[i] : &e->tail[i - e->neq];
+			const idxadvCol *cc = i < c->neq ? &c->eq[i] : &c->tail[i - c->neq];
+
+			same = ec->attnum == cc->attnum &&
+				((i < e->neq && i < c->neq) ||
+				 idxadv_same_direction(cc->flags, ec->flags, &dir));
+		}
+		if (!same)
+			continue;
+
+		foreach(lc2, c->patterns)
+			e->patterns = lappend(e->patterns, lfirst(lc2));
+		if (c->dominant->executions > e->dominant->executions)
+			e->dominant = c->dominant;
+		if (e->fk_name == NULL)
+			e->fk_name = c->fk_name;
+		c->merged = true;
+		return true;
+	}
+	return false;
 }
 
 /*
@@ -2270,9 +2352,16 @@ idxadvisor_suggest(PG_FUNCTION_ARGS)
 		idxadvCandidate *c = (idxadvCandidate *) lfirst(lc);
 		idxadvTable *t = idxadv_table_info(c->relid);
 
-		CHECK_FOR_INTERRUPTS();
 		idxadv_order_columns(c, t);
-		idxadv_cost_candidate(c, t, name_hash);
+		if (idxadv_same_as_earlier(c, t))
+			candidates = foreach_delete_current(candidates, lc);
+	}
+	foreach(lc, candidates)
+	{
+		idxadvCandidate *c = (idxadvCandidate *) lfirst(lc);
+
+		CHECK_FOR_INTERRUPTS();
+		idxadv_cost_candidate(c, idxadv_table_info(c->relid), name_hash);
 	}
 	list_sort(candidates, idxadv_candidate_cmp);
 

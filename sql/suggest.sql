@@ -232,6 +232,29 @@ SELECT count(*) FROM tickets WHERE user_id = 11 AND status = 'open';
 SELECT count(*) FROM tickets WHERE user_id = 12 AND status = 'closed';
 SELECT * FROM scans;
 
+-- A page of a conversation (ORDER BY sent DESC LIMIT) and a lookup by
+-- conversation and exact time: one index (conversation_id, sent), though
+-- sent alone is the more selective column.
+CREATE TABLE messages (id int PRIMARY KEY, conversation_id int,
+                       sent timestamptz, body text);
+INSERT INTO messages SELECT g, g % 400,
+                            '2026-01-01'::timestamptz + g * interval '1 second',
+                            'message ' || g
+  FROM generate_series(1, 20000) g;
+ANALYZE messages;
+
+SELECT idxadvisor_reset();
+SELECT id FROM messages WHERE conversation_id = 7 ORDER BY sent DESC LIMIT 3;
+SELECT id FROM messages WHERE conversation_id = 8
+   AND sent = '2026-01-01'::timestamptz + interval '8 seconds';
+SELECT * FROM sug;
+SELECT index_ddl FROM idxadvisor_suggest() \gexec
+SELECT idxadvisor_reset();
+SELECT id FROM messages WHERE conversation_id = 7 ORDER BY sent DESC LIMIT 3;
+SELECT id FROM messages WHERE conversation_id = 8
+   AND sent = '2026-01-01'::timestamptz + interval '8 seconds';
+SELECT * FROM scans;
+
 --
 -- 8. Tiny tables: scanned, but too small to matter.  No suggestion; the
 -- verbose output shows them rejected with the threshold.
