@@ -27,7 +27,9 @@
  *	  indexes: widest patterns first, a narrower pattern joins a candidate
  *	  whose leading columns can serve it.  The equality columns of a candidate
  *	  are kept as a chain of blocks whose internal order is still free, so
- *	  that a pattern on {a} and one on {a, b} share one index (a, b).
+ *	  that a pattern on {a} and one on {a, b} share one index (a, b), and so
+ *	  do (a = $1 ORDER BY b) and (a = $1 AND b = $2).  Candidates that end up
+ *	  with the same columns are folded into one.
  *
  * 4. Costing.  Each candidate's columns are ordered (within each block the
  *	  most selective column first, by pg_statistic's n_distinct), named, and
