@@ -42,7 +42,7 @@
 # calls, is shown beside it.
 #
 # Usage:  [PG_CONFIG=...] [ROUNDS=5] [DURATION=10] [WARMUP=3] [CLIENTS=2] [PORT=5503]
-#         [WORKLOADS="nplus1 topn"] [SCALE_TABLES=10000] [KEEP=1]
+#         [WORKLOADS="nplus1 topn" (empty: none)] [SCALE_TABLES=10000 (0: none)] [KEEP=1]
 #         bash test/bench/suggest_bench.sh
 #
 # Runs as root (the server and clients then run as user postgres, through
@@ -58,7 +58,7 @@ WARMUP=${WARMUP:-3}
 DURATION=${DURATION:-10}
 CLIENTS=${CLIENTS:-2}
 PORT=${PORT:-5503}
-WORKLOADS=${WORKLOADS:-nplus1 topn}
+WORKLOADS=${WORKLOADS-nplus1 topn}
 SCALE_TABLES=${SCALE_TABLES:-10000}
 KEEP=${KEEP:-0}
 RUN_USER=${RUN_USER:-postgres}
