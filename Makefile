@@ -26,11 +26,13 @@ REGRESS = \
 	capture_errors \
 	report_duplicates \
 	report_fk \
-	build
+	build \
+	suggest
 REGRESS_NOPRELOAD = \
 	nopreload \
 	report_nopreload \
-	build_nopreload
+	build_nopreload \
+	suggest_nopreload
 
 # isolation specs live in test/isolation/specs
 ISOLATION_SPECS = \

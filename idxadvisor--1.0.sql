@@ -127,6 +127,31 @@ LANGUAGE C STRICT VOLATILE PARALLEL RESTRICTED;
 -- Suggestions (idxadvisor_suggest.c)
 --
 
+-- Index suggestions from the captured scans, the catalogs and the planner;
+-- with verbose, also the candidates rejected and why.  Shows only tables the
+-- caller holds a privilege on (all for pg_read_all_stats), like
+-- idxadvisor_scans.
+CREATE FUNCTION @extschema@.idxadvisor_suggest(
+    verbose pg_catalog.bool DEFAULT false,
+    OUT relid pg_catalog.regclass,
+    OUT columns pg_catalog.text[],
+    OUT predicate pg_catalog.text,
+    OUT kind pg_catalog.text,
+    OUT foreign_key pg_catalog.name,
+    OUT index_ddl pg_catalog.text,
+    OUT seq_scans pg_catalog.int8,
+    OUT fk_trigger_scans pg_catalog.int8,
+    OUT rows_per_scan pg_catalog.float8,
+    OUT selectivity pg_catalog.float8,
+    OUT est_index_bytes pg_catalog.int8,
+    OUT est_cost_before pg_catalog.float8,
+    OUT est_cost_after pg_catalog.float8,
+    OUT score pg_catalog.float8,
+    OUT reason pg_catalog.text)
+RETURNS SETOF pg_catalog.record
+AS 'MODULE_PATHNAME', 'idxadvisor_suggest'
+LANGUAGE C STRICT VOLATILE PARALLEL UNSAFE;
+
 
 --
 -- Builds (idxadvisor_build.c)

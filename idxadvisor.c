@@ -196,6 +196,17 @@ _PG_init(void)
 							 0,
 							 NULL, NULL, NULL);
 
+	DefineCustomIntVariable("idxadvisor.min_table_pages",
+							"Tables smaller than this many pages get no index suggestion.",
+							"idxadvisor_suggest(verbose => true) lists what was skipped and why.",
+							&idxadv_min_table_pages,
+							128,
+							0,
+							INT_MAX,
+							PGC_USERSET,
+							GUC_UNIT_BLOCKS,
+							NULL, NULL, NULL);
+
 	/*
 	 * Shared memory, LWLocks and background workers can only be had when
 	 * loaded by the postmaster.  Stop here otherwise: the catalog reports

@@ -231,6 +231,14 @@ extern List *idxadv_index_expressions(HeapTuple indtup, TupleDesc inddesc);
 /* ---- end of report part ---- */
 
 /* ----------
+ * Suggestions (idxadvisor_suggest.c)
+ * ----------
+ */
+
+/* idxadvisor.min_table_pages: smaller tables get no suggestion */
+extern int	idxadv_min_table_pages;
+
+/* ----------
  * Shared helpers
  * ----------
  */

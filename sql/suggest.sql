@@ -1,0 +1,415 @@
+--
+-- idxadvisor_suggest(): each scenario is a schema, a workload, the expected
+-- suggestions, then the suggested DDL run as printed (\gexec runs CREATE
+-- INDEX CONCURRENTLY at top level) and the same workload again, which must
+-- no longer seq-scan: the captured scans stop growing.
+--
+-- a database of its own: the other suites leave tables and unindexed
+-- foreign keys behind, which would show up here
+SELECT current_database() AS regress_db \gset
+CREATE DATABASE regress_suggest;
+\c regress_suggest
+CREATE EXTENSION idxadvisor;
+
+-- the test tables are a few hundred kB; anything under 20 pages is "tiny"
+SET idxadvisor.min_table_pages = 20;
+SHOW idxadvisor.min_table_pages;
+
+-- suggestions with the figures that depend on the platform shown as facts
+CREATE VIEW sug AS
+SELECT relid, columns, predicate, kind, foreign_key, index_ddl, seq_scans,
+       fk_trigger_scans, round(rows_per_scan) AS rows_per_scan,
+       round(selectivity::numeric, 4) AS selectivity,
+       est_index_bytes > 0 AS sized,
+       est_cost_after < est_cost_before AS cheaper,
+       score > 0 AS scored, reason
+  FROM idxadvisor_suggest();
+
+-- the captured scans, to show that they stop growing
+CREATE VIEW scans AS
+SELECT relid, columns, comparisons, order_by, executions, fk_trigger_executions
+  FROM idxadvisor_scans
+ ORDER BY relid::text COLLATE "C", columns::text COLLATE "C",
+          comparisons::text COLLATE "C", order_by::text COLLATE "C";
+
+\pset expanded on
+
+--
+-- 1. A single unindexed foreign key, read by the application
+--
+CREATE TABLE authors (id int PRIMARY KEY, name text);
+CREATE TABLE books (id int PRIMARY KEY,
+                    author_id int NOT NULL REFERENCES authors,
+                    title text);
+INSERT INTO authors SELECT g, 'author ' || g FROM generate_series(1, 1000) g;
+INSERT INTO books SELECT g, g % 1000 + 1, 'book ' || g FROM generate_series(1, 20000) g;
+ANALYZE authors, books;
+
+SELECT idxadvisor_reset();
+SELECT count(*) FROM books WHERE author_id = 5;
+SELECT count(*) FROM books WHERE author_id = 6;
+SELECT count(*) FROM books WHERE author_id = 7;
+SELECT * FROM sug;
+SELECT index_ddl FROM idxadvisor_suggest() \gexec
+SELECT idxadvisor_reset();
+SELECT count(*) FROM books WHERE author_id = 5;
+SELECT count(*) FROM books WHERE author_id = 6;
+SELECT count(*) FROM books WHERE author_id = 7;
+SELECT * FROM scans;
+SELECT * FROM sug;
+
+--
+-- 2. N+1: an API request that loads an order list, then each order's
+-- customer's other orders, product's lines and warehouse's shipments, one
+-- query per row.  A fourth foreign key is never read: it comes from the
+-- catalog alone (seq_scans 0), last.
+--
+CREATE TABLE customers (id int PRIMARY KEY, name text);
+CREATE TABLE products (id int PRIMARY KEY, name text);
+CREATE TABLE warehouses (id int PRIMARY KEY, name text);
+CREATE TABLE coupons (id int PRIMARY KEY, code text);
+CREATE TABLE orders (id int PRIMARY KEY,
+                     customer_id int REFERENCES customers,
+                     product_id int REFERENCES products,
+                     warehouse_id int REFERENCES warehouses,
+                     coupon_id int REFERENCES coupons,
+                     note text);
+INSERT INTO customers SELECT g, 'c' || g FROM generate_series(1, 2000) g;
+INSERT INTO products SELECT g, 'p' || g FROM generate_series(1, 500) g;
+INSERT INTO warehouses SELECT g, 'w' || g FROM generate_series(1, 50) g;
+INSERT INTO coupons SELECT g, 'k' || g FROM generate_series(1, 100) g;
+INSERT INTO orders SELECT g, g % 2000 + 1, g % 500 + 1, g % 50 + 1,
+                          CASE WHEN g % 10 = 0 THEN g % 100 + 1 END, 'order ' || g
+  FROM generate_series(1, 20000) g;
+ANALYZE customers, products, warehouses, coupons, orders;
+
+CREATE FUNCTION api_request() RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    r record;
+    n bigint;
+BEGIN
+    FOR r IN SELECT id FROM customers WHERE id <= 12 LOOP
+        SELECT count(*) INTO n FROM orders WHERE customer_id = r.id;
+    END LOOP;
+    FOR r IN SELECT id FROM products WHERE id <= 6 LOOP
+        SELECT count(*) INTO n FROM orders WHERE product_id = r.id;
+    END LOOP;
+    FOR r IN SELECT id FROM warehouses WHERE id <= 3 LOOP
+        SELECT count(*) INTO n FROM orders WHERE warehouse_id = r.id;
+    END LOOP;
+END $$;
+
+SELECT idxadvisor_reset();
+SELECT api_request();
+SELECT * FROM sug;
+SELECT index_ddl FROM idxadvisor_suggest() \gexec
+SELECT idxadvisor_reset();
+SELECT api_request();
+SELECT * FROM scans;
+SELECT * FROM sug;
+
+--
+-- 3. Equality + range + ORDER BY ... LIMIT on one table.  Equality columns
+-- first, the most selective (tenant_id: 200 values) before kind (4 values),
+-- then the column that is both the range and the ORDER BY, descending.
+--
+CREATE TABLE events (id int PRIMARY KEY, kind text, tenant_id int,
+                     created timestamptz, payload text);
+INSERT INTO events
+SELECT g, (ARRAY['click', 'view', 'buy', 'login'])[g % 4 + 1], g % 200,
+       '2026-01-01'::timestamptz + g * interval '1 minute', 'payload ' || g
+  FROM generate_series(1, 30000) g;
+ANALYZE events;
+
+SELECT idxadvisor_reset();
+SELECT id FROM events WHERE tenant_id = 3 AND kind = 'login'
+   AND created >= '2026-01-10' ORDER BY created DESC LIMIT 5;
+SELECT id FROM events WHERE tenant_id = 4 AND kind = 'click'
+   AND created >= '2026-01-15' ORDER BY created DESC LIMIT 5;
+SELECT * FROM sug;
+SELECT index_ddl FROM idxadvisor_suggest() \gexec
+SELECT idxadvisor_reset();
+EXPLAIN (COSTS OFF) SELECT id FROM events WHERE tenant_id = 3 AND kind = 'login'
+   AND created >= '2026-01-10' ORDER BY created DESC LIMIT 5;
+SELECT id FROM events WHERE tenant_id = 3 AND kind = 'login'
+   AND created >= '2026-01-10' ORDER BY created DESC LIMIT 5;
+SELECT id FROM events WHERE tenant_id = 4 AND kind = 'click'
+   AND created >= '2026-01-15' ORDER BY created DESC LIMIT 5;
+SELECT * FROM scans;
+
+--
+-- 4. A boolean filter that keeps 5% of the rows: a partial index.  The
+-- query on the flag alone is served by the same partial index.
+--
+CREATE TABLE tasks (id int PRIMARY KEY, owner_id int, done boolean NOT NULL,
+                    title text);
+INSERT INTO tasks SELECT g, g % 300, g % 20 <> 0, 'task ' || g
+  FROM generate_series(1, 30000) g;
+ANALYZE tasks;
+
+SELECT idxadvisor_reset();
+SELECT count(*) FROM tasks WHERE NOT done AND owner_id = 20;
+SELECT count(*) FROM tasks WHERE NOT done AND owner_id = 40;
+SELECT count(*) FROM tasks WHERE NOT done;
+SELECT * FROM sug;
+SELECT index_ddl FROM idxadvisor_suggest() \gexec
+SELECT idxadvisor_reset();
+SELECT count(*) FROM tasks WHERE NOT done AND owner_id = 20;
+SELECT count(*) FROM tasks WHERE NOT done AND owner_id = 40;
+SELECT count(*) FROM tasks WHERE NOT done;
+SELECT * FROM scans;
+
+--
+-- 5. A foreign key only ever seen through deletes on its parent: the
+-- ON DELETE CASCADE action seq-scans the child once per deleted parent.
+--
+CREATE TABLE accounts (id int PRIMARY KEY, name text);
+CREATE TABLE sessions (id int PRIMARY KEY,
+                       account_id int REFERENCES accounts ON DELETE CASCADE,
+                       started timestamptz);
+INSERT INTO accounts SELECT g, 'a' || g FROM generate_series(1, 1000) g;
+INSERT INTO sessions SELECT g, g % 1000 + 1, '2026-01-01'
+  FROM generate_series(1, 20000) g;
+ANALYZE accounts, sessions;
+
+SELECT idxadvisor_reset();
+DELETE FROM accounts WHERE id BETWEEN 1 AND 4;
+SELECT * FROM scans;
+SELECT * FROM sug;
+SELECT index_ddl FROM idxadvisor_suggest() \gexec
+SELECT idxadvisor_reset();
+DELETE FROM accounts WHERE id BETWEEN 5 AND 8;
+SELECT * FROM scans;
+
+--
+-- 6. A table whose indexes already serve the queries: no suggestion, even
+-- when the scans were captured while index scans were disabled.  The
+-- verbose output says which index serves each.
+--
+CREATE TABLE items (id int PRIMARY KEY, category_id int, shop_id int,
+                    price numeric, added date);
+INSERT INTO items SELECT g, g % 100, g % 30, g, '2026-01-01'::date + g % 300
+  FROM generate_series(1, 20000) g;
+CREATE INDEX items_shop_category ON items (shop_id, category_id);
+CREATE INDEX items_category_added ON items (category_id, added DESC);
+ANALYZE items;
+
+SELECT idxadvisor_reset();
+SET enable_indexscan = off;
+SET enable_bitmapscan = off;
+SELECT count(*) FROM items WHERE category_id = 3 AND shop_id = 4;
+SELECT count(*) FROM items WHERE shop_id = 4;
+SELECT id FROM items WHERE category_id = 3 ORDER BY added LIMIT 3;
+RESET enable_indexscan;
+RESET enable_bitmapscan;
+SELECT * FROM scans;
+SELECT count(*) FROM idxadvisor_suggest();
+SELECT relid, columns, index_ddl, reason
+  FROM idxadvisor_suggest(verbose => true)
+ WHERE relid = 'items'::regclass
+ ORDER BY columns::text COLLATE "C";
+
+--
+-- 7. Two queries whose indexes merge into one: (user_id) and
+-- (user_id, status) are both served by (user_id, status).
+--
+CREATE TABLE tickets (id int PRIMARY KEY, user_id int, status text,
+                      body text);
+INSERT INTO tickets SELECT g, g % 1000, (ARRAY['open', 'closed'])[g % 2 + 1],
+                           'ticket ' || g
+  FROM generate_series(1, 20000) g;
+ANALYZE tickets;
+
+SELECT idxadvisor_reset();
+SELECT count(*) FROM tickets WHERE user_id = 10;
+SELECT count(*) FROM tickets WHERE user_id = 11 AND status = 'open';
+SELECT count(*) FROM tickets WHERE user_id = 12 AND status = 'closed';
+SELECT * FROM sug;
+SELECT index_ddl FROM idxadvisor_suggest() \gexec
+SELECT idxadvisor_reset();
+SELECT count(*) FROM tickets WHERE user_id = 10;
+SELECT count(*) FROM tickets WHERE user_id = 11 AND status = 'open';
+SELECT count(*) FROM tickets WHERE user_id = 12 AND status = 'closed';
+SELECT * FROM scans;
+
+-- A page of a conversation (ORDER BY sent DESC LIMIT) and a lookup by
+-- conversation and exact time: one index (conversation_id, sent), though
+-- sent alone is the more selective column.
+CREATE TABLE messages (id int PRIMARY KEY, conversation_id int,
+                       sent timestamptz, body text);
+INSERT INTO messages SELECT g, g % 400,
+                            '2026-01-01'::timestamptz + g * interval '1 second',
+                            'message ' || g
+  FROM generate_series(1, 20000) g;
+ANALYZE messages;
+
+SELECT idxadvisor_reset();
+SELECT id FROM messages WHERE conversation_id = 7 ORDER BY sent DESC LIMIT 3;
+SELECT id FROM messages WHERE conversation_id = 8
+   AND sent = '2026-01-01'::timestamptz + interval '8 seconds';
+SELECT * FROM sug;
+SELECT index_ddl FROM idxadvisor_suggest() \gexec
+SELECT idxadvisor_reset();
+SELECT id FROM messages WHERE conversation_id = 7 ORDER BY sent DESC LIMIT 3;
+SELECT id FROM messages WHERE conversation_id = 8
+   AND sent = '2026-01-01'::timestamptz + interval '8 seconds';
+SELECT * FROM scans;
+
+--
+-- 8. Tiny tables: scanned, but too small to matter.  No suggestion; the
+-- verbose output shows them rejected with the threshold.
+--
+CREATE TABLE countries (code text PRIMARY KEY, name text);
+CREATE TABLE cities (id int PRIMARY KEY, country text REFERENCES countries,
+                     name text);
+INSERT INTO countries VALUES ('fr', 'France'), ('de', 'Germany');
+INSERT INTO cities VALUES (1, 'fr', 'Paris'), (2, 'de', 'Berlin');
+ANALYZE countries, cities;
+
+SELECT idxadvisor_reset();
+SELECT name FROM cities WHERE country = 'fr';
+SELECT name FROM cities WHERE country = 'de';
+SELECT count(*) FROM idxadvisor_suggest();
+SELECT relid, columns, kind, foreign_key, index_ddl, seq_scans, score, reason
+  FROM idxadvisor_suggest(true)
+ ORDER BY relid::text COLLATE "C", columns::text COLLATE "C";
+-- lowering the threshold makes them candidates; the planner still finds
+-- that a two-row table wants no index
+SET idxadvisor.min_table_pages = 0;
+SELECT relid, columns, index_ddl, score, reason
+  FROM idxadvisor_suggest(true)
+ ORDER BY relid::text COLLATE "C", columns::text COLLATE "C";
+SET idxadvisor.min_table_pages = 20;
+
+--
+-- 9. A composite foreign key: both columns, the more selective first.
+--
+CREATE TABLE shelves (store int, shelf int, label text,
+                      PRIMARY KEY (store, shelf));
+CREATE TABLE placements (id int PRIMARY KEY, store int, shelf int,
+                         item text,
+                         FOREIGN KEY (store, shelf) REFERENCES shelves);
+INSERT INTO shelves SELECT s, h, 's' || s || '/' || h
+  FROM generate_series(1, 20) s, generate_series(1, 100) h;
+INSERT INTO placements SELECT g, g % 20 + 1, g % 100 + 1, 'item ' || g
+  FROM generate_series(1, 20000) g;
+ANALYZE shelves, placements;
+
+SELECT idxadvisor_reset();
+SELECT count(*) FROM placements WHERE store = 3 AND shelf = 14;
+SELECT count(*) FROM placements WHERE shelf = 15 AND store = 4;
+SELECT * FROM sug;
+SELECT index_ddl FROM idxadvisor_suggest() \gexec
+SELECT idxadvisor_reset();
+SELECT count(*) FROM placements WHERE store = 3 AND shelf = 14;
+SELECT count(*) FROM placements WHERE shelf = 15 AND store = 4;
+SELECT * FROM scans;
+
+--
+-- 10. An oddly named schema, table and columns: quotes, spaces, unicode,
+-- mixed case, a semicolon.  The DDL runs as printed.
+--
+CREATE SCHEMA "Odd ""Schema"" ü";
+CREATE TABLE "Odd ""Schema"" ü"."Parent Table" (id int PRIMARY KEY);
+CREATE TABLE "Odd ""Schema"" ü"."My Table;" (
+    id int PRIMARY KEY,
+    "Parent Id" int REFERENCES "Odd ""Schema"" ü"."Parent Table",
+    "Créé" timestamptz,
+    "select" text);
+INSERT INTO "Odd ""Schema"" ü"."Parent Table" SELECT g FROM generate_series(1, 500) g;
+INSERT INTO "Odd ""Schema"" ü"."My Table;"
+SELECT g, g % 500 + 1, '2026-01-01'::timestamptz + g * interval '1 hour', 's' || g
+  FROM generate_series(1, 20000) g;
+ANALYZE "Odd ""Schema"" ü"."Parent Table", "Odd ""Schema"" ü"."My Table;";
+
+SELECT idxadvisor_reset();
+SELECT count(*) FROM "Odd ""Schema"" ü"."My Table;" WHERE "Parent Id" = 7;
+SELECT id FROM "Odd ""Schema"" ü"."My Table;" WHERE "select" = 's77'
+ ORDER BY "Créé" DESC LIMIT 1;
+SELECT * FROM sug;
+SELECT index_ddl FROM idxadvisor_suggest() \gexec
+SELECT idxadvisor_reset();
+SELECT count(*) FROM "Odd ""Schema"" ü"."My Table;" WHERE "Parent Id" = 7;
+SELECT id FROM "Odd ""Schema"" ü"."My Table;" WHERE "select" = 's77'
+ ORDER BY "Créé" DESC LIMIT 1;
+SELECT * FROM scans;
+
+--
+-- 11. A partitioned table.  A pattern seen on every partition is suggested
+-- once, on the partitioned table, with a plain CREATE INDEX (PostgreSQL 15
+-- cannot build one concurrently there); a pattern seen on one partition
+-- only is suggested on that partition, concurrently.
+--
+CREATE TABLE readings (id int, region text, sensor_id int, batch int)
+  PARTITION BY LIST (region);
+CREATE TABLE readings_eu PARTITION OF readings FOR VALUES IN ('eu');
+-- a partition whose columns are numbered differently
+CREATE TABLE readings_us (batch int, dropme int, sensor_id int, id int, region text);
+ALTER TABLE readings_us DROP COLUMN dropme;
+ALTER TABLE readings ATTACH PARTITION readings_us FOR VALUES IN ('us');
+INSERT INTO readings SELECT g, (ARRAY['eu', 'us'])[g % 2 + 1], g % 400, g % 1000
+  FROM generate_series(1, 40000) g;
+ANALYZE readings;
+
+SELECT idxadvisor_reset();
+SELECT count(*) FROM readings WHERE sensor_id = 5;
+SELECT count(*) FROM readings WHERE sensor_id = 6;
+SELECT count(*) FROM readings_us WHERE batch = 7;
+SELECT * FROM scans;
+SELECT * FROM sug;
+SELECT index_ddl FROM idxadvisor_suggest() \gexec
+SELECT idxadvisor_reset();
+SELECT count(*) FROM readings WHERE sensor_id = 5;
+SELECT count(*) FROM readings WHERE sensor_id = 6;
+SELECT count(*) FROM readings_us WHERE batch = 7;
+SELECT * FROM scans;
+
+--
+-- 12. A role sees suggestions only for tables it holds a privilege on.
+--
+CREATE TABLE secrets (id int PRIMARY KEY, owner_id int, body text);
+INSERT INTO secrets SELECT g, g % 500, 'secret ' || g FROM generate_series(1, 20000) g;
+CREATE TABLE notes (id int PRIMARY KEY, owner_id int, body text);
+INSERT INTO notes SELECT g, g % 500, 'note ' || g FROM generate_series(1, 20000) g;
+ANALYZE secrets, notes;
+SELECT idxadvisor_reset();
+SELECT count(*) FROM secrets WHERE owner_id = 3;
+SELECT count(*) FROM notes WHERE owner_id = 3;
+CREATE ROLE regress_suggest_reader;
+GRANT SELECT ON notes TO regress_suggest_reader;
+SET ROLE regress_suggest_reader;
+SELECT relid, columns FROM idxadvisor_suggest(true);
+RESET ROLE;
+SELECT relid, columns FROM idxadvisor_suggest(true)
+ ORDER BY relid::text COLLATE "C", columns::text COLLATE "C";
+DROP TABLE secrets, notes;
+DROP ROLE regress_suggest_reader;
+
+--
+-- 13. A table never analyzed (pg_class has no size for it: it is measured)
+-- and a scan recorded before its column was dropped (no suggestion, no
+-- error).
+--
+CREATE TABLE fresh (id int, ref int, gone int);
+INSERT INTO fresh SELECT g, g % 700, g % 3 FROM generate_series(1, 20000) g;
+SELECT idxadvisor_reset();
+SELECT count(*) FROM fresh WHERE ref = 5;
+SELECT count(*) FROM fresh WHERE gone = 1 AND id > 100;
+ALTER TABLE fresh DROP COLUMN gone;
+SELECT relid, columns, index_ddl, seq_scans, reason FROM idxadvisor_suggest(true);
+SELECT index_ddl FROM idxadvisor_suggest() \gexec
+SELECT idxadvisor_reset();
+SELECT count(*) FROM fresh WHERE ref = 5;
+SELECT * FROM scans;
+
+\pset expanded off
+
+-- nothing is left to suggest for the workloads above
+SELECT count(*) FROM idxadvisor_suggest();
+
+-- bad input: NULL is STRICT (no rows), and the function needs no argument
+SELECT count(*) FROM idxadvisor_suggest(NULL);
+SELECT count(*) FROM idxadvisor_suggest(false);
+
+\c :regress_db
+DROP DATABASE regress_suggest;
