@@ -13,3 +13,4 @@ SELECT index_name, command, state FROM idxadvisor_builds;
 SELECT idxadvisor_drop('np_v_idx');
 CALL idxadvisor_wait();
 DROP TABLE np;
+DROP EXTENSION idxadvisor;
