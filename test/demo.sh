@@ -31,7 +31,8 @@ psql_demo()
 
 has_function()
 {
-	[ "$(psql_demo -At -c "SELECT to_regproc('$1') IS NOT NULL")" = t ]
+	# to_regproc() would say no to an overloaded name
+	[ "$(psql_demo -At -c "SELECT EXISTS (SELECT FROM pg_proc WHERE proname = '$1')")" = t ]
 }
 
 # Throughput of the demo workload, transactions per second
