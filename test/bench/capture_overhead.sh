@@ -8,12 +8,12 @@
 # its defaults) and, when pg_qualstats is installed, "pg_qualstats" (with
 # pg_qualstats.sample_rate = 1) -- loads the same data into each, and runs
 # paired pgbench runs: in every round each cluster runs the workload back to
-# back with the others, in an order that alternates from round to round, so
-# that whatever else the machine does hits both sides of a pair alike.  To
-# make the pairs tighter still, each round's DURATION seconds per cluster are
-# run as SLICES short runs interleaved with the other clusters' (again in
+# back with the baseline, in an order that alternates from round to round,
+# so that whatever else the machine does hits both sides of a pair alike.
+# To make the pairs tighter still, each side's DURATION seconds of a round
+# are run as SLICES short runs interleaved with the other side's (again in
 # alternating order).  The ratio of a round is tps(cluster) / tps(baseline)
-# of that round; the result is the median ratio over the rounds.
+# of that pair; the result is the median ratio over the rounds.
 #
 # On a machine whose CPUs are shared with other work, wall-clock tps swings
 # with that work.  So each run also measures the CPU time its backends used
@@ -260,7 +260,7 @@ for c in $CLUSTERS; do
 	IDLE_CHILDREN[$c]=$(pgrep -c -P "$(head -1 "$TMPDIR_BENCH/$c/postmaster.pid")")
 done
 
-echo "== $ROUNDS rounds of $SLICES x $SLICE_SECS s per cluster, $CLIENTS clients, clusters: $CLUSTERS"
+echo "== $ROUNDS rounds of $SLICES x $SLICE_SECS s per side of each pair, $CLIENTS clients, clusters: $CLUSTERS"
 echo "   ($(nproc) CPUs; $(uptime | sed 's/.*load average/load average/'))"
 echo "   tps: transactions per second (wall clock); tx/cpu-s: transactions per"
 echo "   CPU second of the backends; (ratio to baseline in the same round)"
@@ -274,45 +274,43 @@ for w in $WORKLOADS; do
 		run_one "$c" "$w" 3 warmup >/dev/null
 	done
 	for round in $(seq 1 "$ROUNDS"); do
-		# A round's run of each cluster is SLICES short runs, interleaved
-		# with the other clusters' and in alternating order, so that the
-		# two sides of a pair see the same machine; its tps is total
-		# transactions over total time.
+		# Each other cluster is paired with the baseline on its own: the
+		# pair's SLICES short runs alternate, "baseline X" then "X baseline",
+		# so that both sides run after each other equally often.  A side's
+		# tps is its total transactions over its total time.
 		declare -A tx=() secs=() ticks=() tps=() txcpu=()
-		for c in $CLUSTERS; do
-			tx[$c]=0
-			secs[$c]=0
-			ticks[$c]=0
-		done
-		for slice in $(seq 1 "$SLICES"); do
-			# baseline first in even (round + slice), last in odd
-			if [ $(((round + slice) % 2)) = 0 ]; then
-				order="$CLUSTERS"
-			else
-				order=$(echo "$CLUSTERS" | tr ' ' '\n' | tac | tr '\n' ' ')
-			fi
-			for c in $order; do
-				read -r n t k < <(run_one "$c" "$w" "$SLICE_SECS" "$round.$slice") || true
-				[ -n "${n:-}" ] && [ -n "${t:-}" ] && [ -n "${k:-}" ] ||
-					die "pgbench run $w on $c failed (see KEEP=1 outputs)"
-				tx[$c]=$((tx[$c] + n))
-				ticks[$c]=$((ticks[$c] + k))
-				secs[$c]=$(awk -v s="${secs[$c]}" -v n="$n" -v t="$t" 'BEGIN { printf "%.6f", s + n / t }')
+		line=$(printf "%-16s %2d" "$w" "$round")
+		for x in $CLUSTERS; do
+			[ "$x" = baseline ] && continue
+			for c in baseline "$x"; do
+				tx[$c]=0
+				secs[$c]=0
+				ticks[$c]=0
 			done
-		done
-		for c in $CLUSTERS; do
-			tps[$c]=$(awk -v n="${tx[$c]}" -v s="${secs[$c]}" 'BEGIN { printf "%.1f", n / s }')
-			txcpu[$c]=$(awk -v n="${tx[$c]}" -v k="${ticks[$c]}" -v hz="$(getconf CLK_TCK)" \
-				'BEGIN { printf "%.1f", (k > 0 ? n / (k / hz) : 0) }')
-		done
-		line=$(printf "%-16s %2d  baseline %8.1f tps %8.1f tx/cpu-s" "$w" "$round" \
-			"${tps[baseline]}" "${txcpu[baseline]}")
-		for c in $CLUSTERS; do
-			[ "$c" = baseline ] && continue
-			ratio=$(awk -v a="${tps[$c]}" -v b="${tps[baseline]}" 'BEGIN { printf "%.4f", a / b }')
-			cratio=$(awk -v a="${txcpu[$c]}" -v b="${txcpu[baseline]}" 'BEGIN { printf "%.4f", a / b }')
-			echo "$w $c $round ${tps[$c]} $ratio ${txcpu[$c]} $cratio" >>"$RESULTS"
-			line="$line | $c $(printf "%8.1f" "${tps[$c]}") ($ratio) $(printf "%8.1f" "${txcpu[$c]}") ($cratio)"
+			for slice in $(seq 1 "$SLICES"); do
+				if [ $(((round + slice) % 2)) = 0 ]; then
+					order="baseline $x"
+				else
+					order="$x baseline"
+				fi
+				for c in $order; do
+					read -r n t k < <(run_one "$c" "$w" "$SLICE_SECS" "$round.$slice") || true
+					[ -n "${n:-}" ] && [ -n "${t:-}" ] && [ -n "${k:-}" ] ||
+						die "pgbench run $w on $c failed (see KEEP=1 outputs)"
+					tx[$c]=$((tx[$c] + n))
+					ticks[$c]=$((ticks[$c] + k))
+					secs[$c]=$(awk -v s="${secs[$c]}" -v n="$n" -v t="$t" 'BEGIN { printf "%.6f", s + n / t }')
+				done
+			done
+			for c in baseline "$x"; do
+				tps[$c]=$(awk -v n="${tx[$c]}" -v s="${secs[$c]}" 'BEGIN { printf "%.1f", n / s }')
+				txcpu[$c]=$(awk -v n="${tx[$c]}" -v k="${ticks[$c]}" -v hz="$(getconf CLK_TCK)" \
+					'BEGIN { printf "%.1f", (k > 0 ? n / (k / hz) : 0) }')
+			done
+			ratio=$(awk -v a="${tps[$x]}" -v b="${tps[baseline]}" 'BEGIN { printf "%.4f", a / b }')
+			cratio=$(awk -v a="${txcpu[$x]}" -v b="${txcpu[baseline]}" 'BEGIN { printf "%.4f", a / b }')
+			echo "$w $x $round ${tps[$x]} $ratio ${txcpu[$x]} $cratio" >>"$RESULTS"
+			line="$line | baseline $(printf "%8.1f" "${tps[baseline]}") $x $(printf "%8.1f" "${tps[$x]}") tps ($ratio), tx/cpu-s ($cratio)"
 		done
 		echo "$line"
 		unset tx secs ticks tps txcpu
@@ -320,7 +318,7 @@ for w in $WORKLOADS; do
 done
 
 echo
-echo "== median ratios to baseline (same round), $ROUNDS rounds of $SLICES x ${SLICE_SECS}s per cluster"
+echo "== median ratios to baseline (same round), $ROUNDS rounds of $SLICES x ${SLICE_SECS}s per side"
 printf "%-16s %-13s %10s %10s %10s %12s %10s %10s\n" workload cluster \
 	"tps median" min max "tx/cpu med" min max
 for w in $WORKLOADS; do
