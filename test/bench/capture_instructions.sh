@@ -36,28 +36,11 @@ FK_ROWS=${FK_ROWS:-500}
 WORKLOADS=${WORKLOADS:-select fkscan select_prepared fkscan_prepared}
 QUALSTATS=${QUALSTATS:-auto}
 KEEP=${KEEP:-0}
-RUN_USER=${RUN_USER:-postgres}
-
-BINDIR=$("$PG_CONFIG" --bindir)
-PKGLIBDIR=$("$PG_CONFIG" --pkglibdir)
-
-die()
-{
-	echo "capture_instructions.sh: $*" >&2
-	exit 1
-}
+source "$(dirname "$0")/lib.sh"
 
 command -v valgrind >/dev/null || die "valgrind is not installed"
 command -v callgrind_annotate >/dev/null || die "callgrind_annotate is not installed"
-[ -f "$PKGLIBDIR/idxadvisor.so" ] ||
-	die "idxadvisor is not installed in $PKGLIBDIR (run make install)"
 [ "$N2" -gt "$N1" ] || die "N2 must be larger than N1"
-
-if [ "$(id -u)" = 0 ]; then
-	AS_PG=(runuser -u "$RUN_USER" --)
-else
-	AS_PG=()
-fi
 
 as_pg()
 {
@@ -118,16 +101,7 @@ EOF
 	as_pg "$BINDIR/pgbench" -h "$DIR" -p 5519 -U postgres -q -i -s "$SCALE" \
 		postgres >/dev/null 2>&1
 	as_pg "$BINDIR/psql" -X -q -v ON_ERROR_STOP=1 -h "$DIR" -p 5519 \
-		-U postgres -d postgres <<EOF
-CREATE TABLE fk_parent (id int PRIMARY KEY, name text);
-CREATE TABLE fk_child (id int PRIMARY KEY,
-                       parent_id int NOT NULL REFERENCES fk_parent,
-                       payload text);
-INSERT INTO fk_parent SELECT g, 'parent ' || g FROM generate_series(1, 100) g;
-INSERT INTO fk_child SELECT g, g % 100 + 1, repeat('x', 20)
-  FROM generate_series(1, $FK_ROWS) g;
-VACUUM ANALYZE;
-EOF
+		-U postgres -d postgres < <(fk_schema_sql)
 	as_pg "$BINDIR/pg_ctl" -D "$DIR/$c" -m fast -w stop >/dev/null
 done
 

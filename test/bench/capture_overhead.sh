@@ -55,25 +55,7 @@ PORT=${PORT:-5510}
 QUALSTATS=${QUALSTATS:-auto}
 SLICES=${SLICES:-5}
 KEEP=${KEEP:-0}
-RUN_USER=${RUN_USER:-postgres}
-
-BINDIR=$("$PG_CONFIG" --bindir)
-PKGLIBDIR=$("$PG_CONFIG" --pkglibdir)
-
-if [ "$(id -u)" = 0 ]; then
-	AS_PG=(runuser -u "$RUN_USER" --)
-else
-	AS_PG=()
-fi
-
-die()
-{
-	echo "capture_overhead.sh: $*" >&2
-	exit 1
-}
-
-[ -f "$PKGLIBDIR/idxadvisor.so" ] ||
-	die "idxadvisor is not installed in $PKGLIBDIR (run make install)"
+source "$(dirname "$0")/lib.sh"
 [ "$ROUNDS" -ge 1 ] || die "ROUNDS must be at least 1"
 SLICE_SECS=$((DURATION / SLICES))
 [ "$SLICE_SECS" -ge 1 ] || die "DURATION must be at least SLICES seconds"
@@ -176,17 +158,8 @@ read -r _ anon_base < <(pg baseline psql -X -At -F ' ' -d postgres -c "$shmem_sq
 echo "== loading data (pgbench scale $SCALE, fk_child $FK_ROWS rows)"
 for c in $CLUSTERS; do
 	pg "$c" pgbench -q -i -s "$SCALE" postgres >/dev/null 2>&1
-	pg "$c" psql -X -q -v ON_ERROR_STOP=1 -d postgres <<EOF
-CREATE TABLE fk_parent (id int PRIMARY KEY, name text);
-CREATE TABLE fk_child (id int PRIMARY KEY,
-                       parent_id int NOT NULL REFERENCES fk_parent,
-                       payload text);
-INSERT INTO fk_parent SELECT g, 'parent ' || g FROM generate_series(1, 100) g;
-INSERT INTO fk_child SELECT g, g % 100 + 1, repeat('x', 20)
-  FROM generate_series(1, $FK_ROWS) g;
-VACUUM ANALYZE;
-CHECKPOINT;
-EOF
+	{ fk_schema_sql; echo "CHECKPOINT;"; } |
+		pg "$c" psql -X -q -v ON_ERROR_STOP=1 -d postgres
 	case $c in
 		idxadvisor) pg "$c" psql -X -q -d postgres -c "CREATE EXTENSION idxadvisor" ;;
 		pg_qualstats) pg "$c" psql -X -q -d postgres -c "CREATE EXTENSION pg_qualstats" ;;

@@ -61,25 +61,7 @@ PORT=${PORT:-5503}
 WORKLOADS=${WORKLOADS-nplus1 topn}
 SCALE_TABLES=${SCALE_TABLES:-10000}
 KEEP=${KEEP:-0}
-RUN_USER=${RUN_USER:-postgres}
-
-BINDIR=$("$PG_CONFIG" --bindir)
-PKGLIBDIR=$("$PG_CONFIG" --pkglibdir)
-
-if [ "$(id -u)" = 0 ]; then
-	AS_PG=(runuser -u "$RUN_USER" --)
-else
-	AS_PG=()
-fi
-
-die()
-{
-	echo "suggest_bench.sh: $*" >&2
-	exit 1
-}
-
-[ -f "$PKGLIBDIR/idxadvisor.so" ] ||
-	die "idxadvisor is not installed in $PKGLIBDIR (run make install)"
+source "$(dirname "$0")/lib.sh"
 PRELOAD=idxadvisor
 QUALSTATS=0
 if [ -f "$PKGLIBDIR/pg_qualstats.so" ]; then
