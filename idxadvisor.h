@@ -205,6 +205,16 @@ extern PGDLLEXPORT void idxadv_job_main(Datum main_arg);
  */
 
 /*
+ * All of pg_index read once, by table, for callers that ask about many tables
+ * (the foreign-key report); NULL in the functions below means "look it up".
+ */
+typedef struct idxadvIndexMap idxadvIndexMap;
+
+extern idxadvIndexMap *idxadv_index_map_create(void);
+extern List *idxadv_index_map_tuples(idxadvIndexMap *map, Oid relid,
+									 TupleDesc *desc);
+
+/*
  * Find a valid, ready index of relid that serves an equality lookup on the
  * given columns, the way a foreign-key trigger looks up referencing rows
  * (DESIGN.md section 3): a btree (or hash, for one column) whose first ncols
@@ -212,13 +222,12 @@ extern PGDLLEXPORT void idxadv_job_main(Datum main_arg);
  * count), whose operator families contain the equality operators, whose
  * collations match the columns', and whose predicate, if any, is implied by
  * the equalities.  eqops may be NULL: then each column type's default btree
- * equality operator is used.  Returns the index's OID, or InvalidOid.
+ * equality operator is used.  map may be NULL.  Returns the index's OID, or
+ * InvalidOid.
  */
-extern Oid	idxadv_find_serving_index(Oid relid, int ncols,
-									  const AttrNumber *attnums,
+extern Oid	idxadv_find_serving_index(idxadvIndexMap *map, Oid relid,
+									  int ncols, const AttrNumber *attnums,
 									  const Oid *eqops);
-
-/* ---- report part (idxadvisor_catalog.c): pg_index tuple helpers ---- */
 
 /*
  * An index's predicate (implicitly ANDed list, NIL for a full index) and its
@@ -228,7 +237,30 @@ extern Oid	idxadv_find_serving_index(Oid relid, int ncols,
 extern List *idxadv_index_predicate(HeapTuple indtup, TupleDesc inddesc);
 extern List *idxadv_index_expressions(HeapTuple indtup, TupleDesc inddesc);
 
-/* ---- end of report part ---- */
+/* ----------
+ * Catalog reports (idxadvisor_report.c)
+ * ----------
+ */
+
+/* A foreign key that no index of its referencing table serves */
+typedef struct idxadvForeignKey
+{
+	Oid			conoid;
+	NameData	conname;
+	Oid			conrelid;		/* referencing table */
+	char		relkind;		/* its relkind */
+	Oid			confrelid;		/* referenced table */
+	char		confdeltype;	/* ON DELETE action */
+	char		confupdtype;	/* ON UPDATE action */
+	int			ncols;
+	AttrNumber	attnums[INDEX_MAX_KEYS];	/* referencing columns */
+	Oid			eqops[INDEX_MAX_KEYS];	/* the trigger's operators */
+	bool		some_leaves_served; /* partitioned: some leaf has an index */
+} idxadvForeignKey;
+
+extern List *idxadv_unindexed_foreign_keys(idxadvIndexMap **map_out);
+extern void idxadv_fk_parent_writes(const idxadvForeignKey *fk,
+									int64 *deletes, int64 *updates);
 
 /* ----------
  * Suggestions (idxadvisor_suggest.c)

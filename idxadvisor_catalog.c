@@ -8,8 +8,9 @@
  * Everything here reads the catalogs through pg_index scans and the system
  * caches; no index relation is opened and no lock is taken on the tables, so
  * that the callers can afford one call per foreign key of a database with
- * tens of thousands of tables.  A relation dropped concurrently simply stops
- * matching.
+ * tens of thousands of tables.  A caller with that many questions reads
+ * pg_index once into an idxadvIndexMap first.  A relation dropped
+ * concurrently simply stops matching.
  *
  * Copyright (c) 2026, the idxadvisor developers
  *
@@ -30,6 +31,7 @@
 #include "optimizer/optimizer.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
+#include "utils/hsearch.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
@@ -37,11 +39,30 @@
 
 #include "idxadvisor.h"
 
+/*
+ * The equality lookup idxadv_find_serving_index() asks about.  The columns'
+ * types, collations and operators are looked up only once some index has
+ * the right key columns: most tables asked about have none, and on a cold
+ * cache each pg_attribute lookup is an index scan.
+ */
+typedef struct idxadvLookup
+{
+	Oid			relid;
+	int			ncols;
+	const AttrNumber *attnums;
+	const Oid  *eqops;			/* the caller's, or NULL: default equality */
+	bool		prepared;		/* are the arrays below filled? */
+	Oid			ops[INDEX_MAX_KEYS];
+	Oid			collations[INDEX_MAX_KEYS];
+	Oid			atttypes[INDEX_MAX_KEYS];
+	int32		atttypmods[INDEX_MAX_KEYS];
+	List	   *clauses;		/* "$i = col", built for the first partial
+								 * index that matches */
+} idxadvLookup;
+
+static bool idxadv_lookup_columns(idxadvLookup *lookup);
 static bool idxadv_index_serves(HeapTuple indtup, TupleDesc inddesc,
-								int ncols, const AttrNumber *attnums,
-								const Oid *eqops, const Oid *collations,
-								List **clauses, const Oid *atttypes,
-								const int32 *atttypmods);
+								idxadvLookup *lookup);
 static Node *idxadv_index_node(HeapTuple indtup, TupleDesc inddesc,
 							   AttrNumber attnum);
 static List *idxadv_equality_clauses(int ncols, const AttrNumber *attnums,
@@ -108,102 +129,208 @@ idxadv_index_expressions(HeapTuple indtup, TupleDesc inddesc)
 }
 
 /*
- * idxadv_find_serving_index
- *		Find a valid, ready index of relid that serves an equality lookup on
- *		the given columns (see idxadvisor.h and DESIGN.md section 3).
- *
- * One index scan of pg_index on indrelid, then per candidate index only
- * system-cache lookups; a predicate is deparsed and proved only for an index
- * whose columns, operator families and collations already match.
+ * The pg_index tuples of every table, read in one sequential scan.  A caller
+ * that asks about thousands of tables (the foreign-key report on a large
+ * schema) builds one; thousands of index scans of pg_index, each through a
+ * cold buffer and a lock, cost far more than one pass over the catalog.
  */
-Oid
-idxadv_find_serving_index(Oid relid, int ncols, const AttrNumber *attnums,
-						  const Oid *eqops)
+struct idxadvIndexMap
 {
-	Oid			ops[INDEX_MAX_KEYS];
-	Oid			collations[INDEX_MAX_KEYS];
-	Oid			atttypes[INDEX_MAX_KEYS];
-	int32		atttypmods[INDEX_MAX_KEYS];
-	List	   *clauses = NIL;
+	HTAB	   *tables;			/* indrelid -> idxadvIndexMapEntry */
+	TupleDesc	desc;			/* pg_index's tuple descriptor (a copy) */
+};
+
+typedef struct idxadvIndexMapEntry
+{
+	Oid			indrelid;		/* hash key */
+	List	   *tuples;			/* copied pg_index tuples of its indexes */
+} idxadvIndexMapEntry;
+
+/*
+ * idxadv_index_map_create
+ *		Read all of pg_index into a map by table, in the current memory
+ *		context.  The map is a snapshot: an index created later is not in it,
+ *		which is what a report running under one snapshot expects anyway.
+ */
+idxadvIndexMap *
+idxadv_index_map_create(void)
+{
+	idxadvIndexMap *map = palloc(sizeof(idxadvIndexMap));
+	HASHCTL		ctl;
 	Relation	pg_index;
 	SysScanDesc scan;
-	ScanKeyData key;
 	HeapTuple	tup;
-	Oid			result = InvalidOid;
-	int			i;
 
-	if (ncols <= 0 || ncols > INDEX_MAX_KEYS || attnums == NULL)
-		return InvalidOid;
-
-	/* The columns' types and collations, and the equality operators */
-	for (i = 0; i < ncols; i++)
-	{
-		HeapTuple	atttup;
-		Form_pg_attribute att;
-
-		atttup = SearchSysCache2(ATTNUM, ObjectIdGetDatum(relid),
-								 Int16GetDatum(attnums[i]));
-		if (!HeapTupleIsValid(atttup))
-			return InvalidOid;
-		att = (Form_pg_attribute) GETSTRUCT(atttup);
-		if (att->attisdropped)
-		{
-			ReleaseSysCache(atttup);
-			return InvalidOid;
-		}
-		atttypes[i] = att->atttypid;
-		atttypmods[i] = att->atttypmod;
-		collations[i] = att->attcollation;
-		ReleaseSysCache(atttup);
-
-		if (eqops != NULL)
-			ops[i] = eqops[i];
-		else
-		{
-			TypeCacheEntry *tce = lookup_type_cache(atttypes[i],
-													TYPECACHE_EQ_OPR);
-
-			ops[i] = tce->eq_opr;
-		}
-		if (!OidIsValid(ops[i]))
-			return InvalidOid;
-	}
+	ctl.keysize = sizeof(Oid);
+	ctl.entrysize = sizeof(idxadvIndexMapEntry);
+	ctl.hcxt = CurrentMemoryContext;
+	map->tables = hash_create("idxadvisor index map", 1024, &ctl,
+							  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 
 	pg_index = table_open(IndexRelationId, AccessShareLock);
-	ScanKeyInit(&key, Anum_pg_index_indrelid, BTEqualStrategyNumber,
-				F_OIDEQ, ObjectIdGetDatum(relid));
-	scan = systable_beginscan(pg_index, IndexIndrelidIndexId, true,
-							  NULL, 1, &key);
+	map->desc = CreateTupleDescCopy(RelationGetDescr(pg_index));
+	scan = systable_beginscan(pg_index, InvalidOid, false, NULL, 0, NULL);
 	while (HeapTupleIsValid(tup = systable_getnext(scan)))
 	{
-		if (idxadv_index_serves(tup, RelationGetDescr(pg_index), ncols,
-								attnums, ops, collations, &clauses,
-								atttypes, atttypmods))
-		{
-			result = ((Form_pg_index) GETSTRUCT(tup))->indexrelid;
-			break;
-		}
+		Oid			indrelid = ((Form_pg_index) GETSTRUCT(tup))->indrelid;
+		idxadvIndexMapEntry *entry;
+		bool		found;
+
+		entry = hash_search(map->tables, &indrelid, HASH_ENTER, &found);
+		if (!found)
+			entry->tuples = NIL;
+		entry->tuples = lappend(entry->tuples, heap_copytuple(tup));
 	}
 	systable_endscan(scan);
 	table_close(pg_index, AccessShareLock);
 
+	return map;
+}
+
+/*
+ * idxadv_find_serving_index
+ *		Find a valid, ready index of relid that serves an equality lookup on
+ *		the given columns (see idxadvisor.h and DESIGN.md section 3).
+ *
+ * With a map, its tuples are used; without, one index scan of pg_index on
+ * indrelid.  Per candidate index only system-cache lookups follow; a
+ * predicate is deparsed and proved only for an index whose columns, operator
+ * families and collations already match.
+ */
+Oid
+idxadv_find_serving_index(idxadvIndexMap *map, Oid relid, int ncols,
+						  const AttrNumber *attnums, const Oid *eqops)
+{
+	idxadvLookup lookup;
+	Oid			result = InvalidOid;
+
+	if (ncols <= 0 || ncols > INDEX_MAX_KEYS || attnums == NULL)
+		return InvalidOid;
+
+	lookup.relid = relid;
+	lookup.ncols = ncols;
+	lookup.attnums = attnums;
+	lookup.eqops = eqops;
+	lookup.prepared = false;
+	lookup.clauses = NIL;
+
+	if (map != NULL)
+	{
+		idxadvIndexMapEntry *entry;
+		ListCell   *lc;
+
+		entry = hash_search(map->tables, &relid, HASH_FIND, NULL);
+		if (entry == NULL)
+			return InvalidOid;
+		foreach(lc, entry->tuples)
+		{
+			HeapTuple	tup = (HeapTuple) lfirst(lc);
+
+			if (idxadv_index_serves(tup, map->desc, &lookup))
+				return ((Form_pg_index) GETSTRUCT(tup))->indexrelid;
+		}
+	}
+	else
+	{
+		Relation	pg_index;
+		SysScanDesc scan;
+		ScanKeyData key;
+		HeapTuple	tup;
+
+		pg_index = table_open(IndexRelationId, AccessShareLock);
+		ScanKeyInit(&key, Anum_pg_index_indrelid, BTEqualStrategyNumber,
+					F_OIDEQ, ObjectIdGetDatum(relid));
+		scan = systable_beginscan(pg_index, IndexIndrelidIndexId, true,
+								  NULL, 1, &key);
+		while (HeapTupleIsValid(tup = systable_getnext(scan)))
+		{
+			if (idxadv_index_serves(tup, RelationGetDescr(pg_index), &lookup))
+			{
+				result = ((Form_pg_index) GETSTRUCT(tup))->indexrelid;
+				break;
+			}
+		}
+		systable_endscan(scan);
+		table_close(pg_index, AccessShareLock);
+	}
+
 	return result;
+}
+
+/*
+ * idxadv_lookup_columns
+ *		Fill in the columns' types, typmods and collations, and the equality
+ *		operators.  False when a column is gone (dropped meanwhile) or its
+ *		type has no default equality operator: then nothing serves.
+ */
+static bool
+idxadv_lookup_columns(idxadvLookup *lookup)
+{
+	int			i;
+
+	for (i = 0; i < lookup->ncols; i++)
+	{
+		HeapTuple	atttup;
+		Form_pg_attribute att;
+
+		atttup = SearchSysCache2(ATTNUM, ObjectIdGetDatum(lookup->relid),
+								 Int16GetDatum(lookup->attnums[i]));
+		if (!HeapTupleIsValid(atttup))
+			return false;
+		att = (Form_pg_attribute) GETSTRUCT(atttup);
+		if (att->attisdropped)
+		{
+			ReleaseSysCache(atttup);
+			return false;
+		}
+		lookup->atttypes[i] = att->atttypid;
+		lookup->atttypmods[i] = att->atttypmod;
+		lookup->collations[i] = att->attcollation;
+		ReleaseSysCache(atttup);
+
+		if (lookup->eqops != NULL)
+			lookup->ops[i] = lookup->eqops[i];
+		else
+		{
+			TypeCacheEntry *tce = lookup_type_cache(lookup->atttypes[i],
+													TYPECACHE_EQ_OPR);
+
+			lookup->ops[i] = tce->eq_opr;
+		}
+		if (!OidIsValid(lookup->ops[i]))
+			return false;
+	}
+	lookup->prepared = true;
+	return true;
+}
+
+/*
+ * idxadv_index_map_tuples
+ *		The copied pg_index tuples of relid's indexes (NIL when none), and
+ *		the descriptor to read them with.
+ */
+List *
+idxadv_index_map_tuples(idxadvIndexMap *map, Oid relid, TupleDesc *desc)
+{
+	idxadvIndexMapEntry *entry;
+
+	*desc = map->desc;
+	entry = hash_search(map->tables, &relid, HASH_FIND, NULL);
+	return entry ? entry->tuples : NIL;
 }
 
 /*
  * idxadv_index_serves
  *		Does the index of this pg_index tuple serve the equality lookup?
  *
- * *clauses is built on first need (the first partial index whose columns
- * match) and reused for the next ones.
+ * The key columns are compared first, from the tuple alone; the catalog
+ * lookups follow only for an index that passes.
  */
 static bool
-idxadv_index_serves(HeapTuple indtup, TupleDesc inddesc, int ncols,
-					const AttrNumber *attnums, const Oid *eqops,
-					const Oid *collations, List **clauses,
-					const Oid *atttypes, const int32 *atttypmods)
+idxadv_index_serves(HeapTuple indtup, TupleDesc inddesc, idxadvLookup *lookup)
 {
 	Form_pg_index idx = (Form_pg_index) GETSTRUCT(indtup);
+	int			ncols = lookup->ncols;
 	int			perm[INDEX_MAX_KEYS];
 	bool		used[INDEX_MAX_KEYS];
 	HeapTuple	classtup;
@@ -230,7 +357,7 @@ idxadv_index_serves(HeapTuple indtup, TupleDesc inddesc, int ncols,
 		if (k == 0)
 			return false;		/* an expression never matches */
 		for (i = 0; i < ncols; i++)
-			if (!used[i] && attnums[i] == k)
+			if (!used[i] && lookup->attnums[i] == k)
 				break;
 		if (i == ncols)
 			return false;
@@ -247,6 +374,9 @@ idxadv_index_serves(HeapTuple indtup, TupleDesc inddesc, int ncols,
 	if (!(amoid == BTREE_AM_OID || (amoid == HASH_AM_OID && ncols == 1)))
 		return false;
 
+	if (!lookup->prepared && !idxadv_lookup_columns(lookup))
+		return false;
+
 	/* operator families contain the equality operators; collations match */
 	d = heap_getattr(indtup, Anum_pg_index_indclass, inddesc, &isnull);
 	Assert(!isnull);
@@ -257,9 +387,10 @@ idxadv_index_serves(HeapTuple indtup, TupleDesc inddesc, int ncols,
 	for (j = 0; j < ncols; j++)
 	{
 		i = perm[j];
-		if (indcoll->values[j] != collations[i])
+		if (indcoll->values[j] != lookup->collations[i])
 			return false;
-		if (!op_in_opfamily(eqops[i], get_opclass_family(indclass->values[j])))
+		if (!op_in_opfamily(lookup->ops[i],
+							get_opclass_family(indclass->values[j])))
 			return false;
 	}
 
@@ -267,10 +398,13 @@ idxadv_index_serves(HeapTuple indtup, TupleDesc inddesc, int ncols,
 	if (heap_attisnull(indtup, Anum_pg_index_indpred, inddesc))
 		return true;
 	pred = idxadv_index_predicate(indtup, inddesc);
-	if (*clauses == NIL)
-		*clauses = idxadv_equality_clauses(ncols, attnums, eqops, atttypes,
-										   atttypmods, collations);
-	return predicate_implied_by(pred, *clauses, false);
+	if (lookup->clauses == NIL)
+		lookup->clauses = idxadv_equality_clauses(ncols, lookup->attnums,
+												  lookup->ops,
+												  lookup->atttypes,
+												  lookup->atttypmods,
+												  lookup->collations);
+	return predicate_implied_by(pred, lookup->clauses, false);
 }
 
 /*

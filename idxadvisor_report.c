@@ -82,6 +82,13 @@
 #define IDXADV_FK_COLS			11	/* columns of idxadvisor_unindexed_foreign_keys */
 #define IDXADV_DUP_COLS			8	/* columns of idxadvisor_duplicates */
 
+/*
+ * From this many foreign keys on, the foreign-key report reads pg_index once
+ * into a map instead of one index scan per key.  Below it the map would cost
+ * more than it saves on a database with many indexes and few foreign keys.
+ */
+#define IDXADV_INDEX_MAP_MIN_FKS	64
+
 /* indoption bits that a backward scan inverts */
 #define IDXADV_INDOPTION_ORDER	(INDOPTION_DESC | INDOPTION_NULLS_FIRST)
 
@@ -167,10 +174,10 @@ static int64 idxadv_relation_bytes(Oid relid, bool with_toast);
 static int64 idxadv_sum_leaves(PGFunction fn, Oid relid, char relkind,
 							   bool with_toast);
 static const char *idxadv_fk_action_name(char action);
-static bool idxadv_fk_leaves_served(Oid relid, int ncols,
+static bool idxadv_fk_leaves_served(idxadvIndexMap *map, Oid relid, int ncols,
 									const AttrNumber *attnums,
 									const Oid *eqops, bool *some_served);
-static bool idxadv_fk_partly_covered(Oid relid, int ncols,
+static bool idxadv_fk_partly_covered(idxadvIndexMap *map, Oid relid, int ncols,
 									 const AttrNumber *attnums);
 static char *idxadv_fk_suggested_ddl(Oid relid, char relkind, int ncols,
 									 const AttrNumber *attnums);
@@ -339,6 +346,7 @@ idxadv_relation_bytes(Oid relid, bool with_toast)
 	RelFileNode rnode;
 	BackendId	backend;
 	Oid			toastrelid;
+	char		persistence;
 	int64		total = 0;
 	ForkNumber	fork;
 
@@ -363,13 +371,25 @@ idxadv_relation_bytes(Oid relid, bool with_toast)
 	backend = classform->relpersistence == RELPERSISTENCE_TEMP ?
 		BackendIdForTempRelations() : InvalidBackendId;
 	toastrelid = classform->reltoastrelid;
+	persistence = classform->relpersistence;
 	ReleaseSysCache(tup);
 
+	/*
+	 * stat() is most of the report's cost on a large schema, so none is
+	 * wasted: only an unlogged relation has an init fork, and a segment
+	 * shorter than RELSEG_SIZE blocks is the last one with data (md.c keeps
+	 * every segment but the last full; segments past a truncation are left
+	 * empty).
+	 */
 	for (fork = 0; fork <= MAX_FORKNUM; fork++)
 	{
-		char	   *path = relpathbackend(rnode, backend, fork);
+		char	   *path;
 		unsigned int segno;
 
+		if (fork == INIT_FORKNUM &&
+			persistence != RELPERSISTENCE_UNLOGGED)
+			continue;
+		path = relpathbackend(rnode, backend, fork);
 		for (segno = 0;; segno++)
 		{
 			char		pathname[MAXPGPATH + 16];
@@ -388,6 +408,8 @@ idxadv_relation_bytes(Oid relid, bool with_toast)
 						 errmsg("could not stat file \"%s\": %m", pathname)));
 			}
 			total += fst.st_size;
+			if (fst.st_size < (off_t) RELSEG_SIZE * BLCKSZ)
+				break;
 		}
 		pfree(path);
 	}
@@ -476,8 +498,9 @@ idxadv_fk_action_name(char action)
  *		*some_served says whether at least one leaf has one.
  */
 static bool
-idxadv_fk_leaves_served(Oid relid, int ncols, const AttrNumber *attnums,
-						const Oid *eqops, bool *some_served)
+idxadv_fk_leaves_served(idxadvIndexMap *map, Oid relid, int ncols,
+						const AttrNumber *attnums, const Oid *eqops,
+						bool *some_served)
 {
 	List	   *rels = find_all_inheritors(relid, NoLock, NULL);
 	ListCell   *lc;
@@ -503,7 +526,8 @@ idxadv_fk_leaves_served(Oid relid, int ncols, const AttrNumber *attnums,
 				break;
 		}
 		if (i == ncols &&
-			OidIsValid(idxadv_find_serving_index(child, ncols, childatts, eqops)))
+			OidIsValid(idxadv_find_serving_index(map, child, ncols, childatts,
+												 eqops)))
 			nserved++;
 	}
 	*some_served = nserved > 0;
@@ -517,25 +541,48 @@ idxadv_fk_leaves_served(Oid relid, int ncols, const AttrNumber *attnums,
  *		that helps the lookup a little, or not in the way the trigger needs.
  */
 static bool
-idxadv_fk_partly_covered(Oid relid, int ncols, const AttrNumber *attnums)
+idxadv_fk_partly_covered(idxadvIndexMap *map, Oid relid, int ncols,
+						 const AttrNumber *attnums)
 {
-	Relation	pg_index;
-	SysScanDesc scan;
+	Relation	pg_index = NULL;
+	SysScanDesc scan = NULL;
 	ScanKeyData key;
+	List	   *tuples = NIL;
+	ListCell   *lc = NULL;
+	TupleDesc	desc;
 	HeapTuple	tup;
 	bool		found = false;
 
-	pg_index = table_open(IndexRelationId, AccessShareLock);
-	ScanKeyInit(&key, Anum_pg_index_indrelid, BTEqualStrategyNumber,
-				F_OIDEQ, ObjectIdGetDatum(relid));
-	scan = systable_beginscan(pg_index, IndexIndrelidIndexId, true,
-							  NULL, 1, &key);
-	while (!found && HeapTupleIsValid(tup = systable_getnext(scan)))
+	if (map != NULL)
 	{
-		Form_pg_index idx = (Form_pg_index) GETSTRUCT(tup);
+		tuples = idxadv_index_map_tuples(map, relid, &desc);
+		lc = list_head(tuples);
+	}
+	else
+	{
+		pg_index = table_open(IndexRelationId, AccessShareLock);
+		ScanKeyInit(&key, Anum_pg_index_indrelid, BTEqualStrategyNumber,
+					F_OIDEQ, ObjectIdGetDatum(relid));
+		scan = systable_beginscan(pg_index, IndexIndrelidIndexId, true,
+								  NULL, 1, &key);
+	}
+	while (!found)
+	{
+		Form_pg_index idx;
 		int			i,
 					j;
 
+		if (map != NULL)
+		{
+			if (lc == NULL)
+				break;
+			tup = (HeapTuple) lfirst(lc);
+			lc = lnext(tuples, lc);
+		}
+		else if (!HeapTupleIsValid(tup = systable_getnext(scan)))
+			break;
+
+		idx = (Form_pg_index) GETSTRUCT(tup);
 		if (!idx->indisvalid || !idx->indisready || !idx->indislive)
 			continue;
 		for (j = 0; j < idx->indnatts && !found; j++)
@@ -543,8 +590,11 @@ idxadv_fk_partly_covered(Oid relid, int ncols, const AttrNumber *attnums)
 				if (idx->indkey.values[j] == attnums[i])
 					found = true;
 	}
-	systable_endscan(scan);
-	table_close(pg_index, AccessShareLock);
+	if (map == NULL)
+	{
+		systable_endscan(scan);
+		table_close(pg_index, AccessShareLock);
+	}
 	return found;
 }
 
@@ -790,50 +840,50 @@ idxadv_fk_suggested_ddl(Oid relid, char relkind, int ncols,
 }
 
 /*
- * idxadvisor_unindexed_foreign_keys
- *		One row per foreign key whose referencing side has no index that
- *		serves the foreign-key trigger's lookup.
+ * idxadv_unindexed_foreign_keys
+ *		The top-level foreign keys whose referencing side has no index that
+ *		serves the trigger's lookup, in pg_constraint order, as a List of
+ *		idxadvForeignKey in the current memory context.  Shared by the report
+ *		below and by idxadvisor_suggest(), which wants only the keys and the
+ *		columns: the report's sizes and DDL are the report's business.
+ *
+ * Two passes, so that the cost stays flat on schemas with tens of thousands
+ * of foreign keys: first pg_constraint is read (one sequential scan) and the
+ * foreign keys of reported tables collected; then, when there are enough of
+ * them that one pass over pg_index beats one index scan per key, pg_index is
+ * read once into a map.  *map_out, when not NULL, receives that map (or NULL)
+ * for the caller's own questions.
  */
-Datum
-idxadvisor_unindexed_foreign_keys(PG_FUNCTION_ARGS)
+List *
+idxadv_unindexed_foreign_keys(idxadvIndexMap **map_out)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	idxadvReportFilter filter;
+	idxadvIndexMap *map = NULL;
+	List	   *fkeys = NIL;
+	List	   *result = NIL;
 	Relation	conrel;
 	SysScanDesc scan;
 	HeapTuple	tup;
-	MemoryContext rowcxt;
+	MemoryContext fkcxt;
 	MemoryContext oldcxt;
-
-	InitMaterializedSRF(fcinfo, 0);
-	if (rsinfo->setDesc->natts != IDXADV_FK_COLS)
-		elog(ERROR, "incorrect number of output arguments");
+	ListCell   *lc;
 
 	idxadv_filter_init(&filter);
-	rowcxt = AllocSetContextCreate(CurrentMemoryContext,
-								   "idxadvisor foreign key",
-								   ALLOCSET_DEFAULT_SIZES);
 
 	conrel = table_open(ConstraintRelationId, AccessShareLock);
 	scan = systable_beginscan(conrel, InvalidOid, false, NULL, 0, NULL);
 	while (HeapTupleIsValid(tup = systable_getnext(scan)))
 	{
 		Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(tup);
+		idxadvForeignKey *fk;
 		HeapTuple	classtup;
 		Form_pg_class classform;
 		char		relkind;
 		Datum		d;
 		bool		isnull;
 		ArrayType  *arr;
-		AttrNumber	attnums[INDEX_MAX_KEYS];
-		Oid			eqops[INDEX_MAX_KEYS];
 		int			ncols;
 		int			i;
-		bool		some_served = false;
-		bool		partly;
-		Datum		values[IDXADV_FK_COLS];
-		bool		nulls[IDXADV_FK_COLS];
-		Datum	   *colnames;
 
 		if (con->contype != CONSTRAINT_FOREIGN || OidIsValid(con->conparentid))
 			continue;
@@ -850,7 +900,15 @@ idxadvisor_unindexed_foreign_keys(PG_FUNCTION_ARGS)
 		}
 		ReleaseSysCache(classtup);
 
-		oldcxt = MemoryContextSwitchTo(rowcxt);
+		fk = palloc(sizeof(idxadvForeignKey));
+		fk->conoid = con->oid;
+		fk->conname = con->conname;
+		fk->conrelid = con->conrelid;
+		fk->relkind = relkind;
+		fk->confrelid = con->confrelid;
+		fk->confdeltype = con->confdeltype;
+		fk->confupdtype = con->confupdtype;
+		fk->some_leaves_served = false;
 
 		/* conkey and conpfeqop: the FK's columns and the trigger's operators */
 		d = heap_getattr(tup, Anum_pg_constraint_conkey,
@@ -862,8 +920,9 @@ idxadvisor_unindexed_foreign_keys(PG_FUNCTION_ARGS)
 		if (ncols <= 0 || ncols > INDEX_MAX_KEYS || ARR_HASNULL(arr) ||
 			ARR_ELEMTYPE(arr) != INT2OID)
 			elog(ERROR, "conkey is not a 1-D smallint array");
+		fk->ncols = ncols;
 		for (i = 0; i < ncols; i++)
-			attnums[i] = ((int16 *) ARR_DATA_PTR(arr))[i];
+			fk->attnums[i] = ((int16 *) ARR_DATA_PTR(arr))[i];
 		d = heap_getattr(tup, Anum_pg_constraint_conpfeqop,
 						 RelationGetDescr(conrel), &isnull);
 		if (isnull)
@@ -873,55 +932,140 @@ idxadvisor_unindexed_foreign_keys(PG_FUNCTION_ARGS)
 			ARR_HASNULL(arr) || ARR_ELEMTYPE(arr) != OIDOID)
 			elog(ERROR, "conpfeqop is not a 1-D oid array");
 		for (i = 0; i < ncols; i++)
-			eqops[i] = ((Oid *) ARR_DATA_PTR(arr))[i];
+			fk->eqops[i] = ((Oid *) ARR_DATA_PTR(arr))[i];
 
-		if (OidIsValid(idxadv_find_serving_index(con->conrelid, ncols,
-												 attnums, eqops)) ||
-			(relkind == RELKIND_PARTITIONED_TABLE &&
-			 idxadv_fk_leaves_served(con->conrelid, ncols, attnums, eqops,
-									 &some_served)))
-		{
-			MemoryContextSwitchTo(oldcxt);
-			MemoryContextReset(rowcxt);
-			continue;
-		}
-		partly = some_served ||
-			idxadv_fk_partly_covered(con->conrelid, ncols, attnums);
+		fkeys = lappend(fkeys, fk);
+	}
+	systable_endscan(scan);
+	table_close(conrel, AccessShareLock);
 
-		colnames = palloc(sizeof(Datum) * ncols);
-		for (i = 0; i < ncols; i++)
-			colnames[i] = CStringGetTextDatum(get_attname(con->conrelid,
-														  attnums[i], false));
+	if (list_length(fkeys) >= IDXADV_INDEX_MAP_MIN_FKS)
+		map = idxadv_index_map_create();
+
+	/* predicates proved along the way are garbage once a key is judged */
+	fkcxt = AllocSetContextCreate(CurrentMemoryContext,
+								  "idxadvisor foreign key",
+								  ALLOCSET_DEFAULT_SIZES);
+	foreach(lc, fkeys)
+	{
+		idxadvForeignKey *fk = (idxadvForeignKey *) lfirst(lc);
+		bool		served;
+
+		CHECK_FOR_INTERRUPTS();
+		oldcxt = MemoryContextSwitchTo(fkcxt);
+		served = OidIsValid(idxadv_find_serving_index(map, fk->conrelid,
+													  fk->ncols, fk->attnums,
+													  fk->eqops)) ||
+			(fk->relkind == RELKIND_PARTITIONED_TABLE &&
+			 idxadv_fk_leaves_served(map, fk->conrelid, fk->ncols,
+									 fk->attnums, fk->eqops,
+									 &fk->some_leaves_served));
+		MemoryContextSwitchTo(oldcxt);
+		MemoryContextReset(fkcxt);
+		if (served)
+			pfree(fk);
+		else
+			result = lappend(result, fk);
+	}
+	MemoryContextDelete(fkcxt);
+	list_free(fkeys);
+
+	if (map_out)
+		*map_out = map;
+	return result;
+}
+
+/*
+ * idxadv_fk_parent_writes
+ *		Deletes plus updates on the referenced table (all its leaves) since
+ *		statistics were reset: the statements whose foreign-key triggers look
+ *		up the referencing table.  Updates count whole, since the statistics
+ *		do not say which of them changed the key: an upper bound.
+ */
+void
+idxadv_fk_parent_writes(const idxadvForeignKey *fk, int64 *deletes,
+						int64 *updates)
+{
+	char		relkind = get_rel_relkind(fk->confrelid);
+
+	*deletes = idxadv_sum_leaves(pg_stat_get_tuples_deleted, fk->confrelid,
+								 relkind, false);
+	*updates = idxadv_sum_leaves(pg_stat_get_tuples_updated, fk->confrelid,
+								 relkind, false);
+}
+
+/*
+ * idxadvisor_unindexed_foreign_keys
+ *		One row per foreign key whose referencing side has no index that
+ *		serves the foreign-key trigger's lookup.
+ */
+Datum
+idxadvisor_unindexed_foreign_keys(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	idxadvIndexMap *map;
+	List	   *fkeys;
+	ListCell   *lc;
+	MemoryContext rowcxt;
+	MemoryContext oldcxt;
+
+	InitMaterializedSRF(fcinfo, 0);
+	if (rsinfo->setDesc->natts != IDXADV_FK_COLS)
+		elog(ERROR, "incorrect number of output arguments");
+
+	fkeys = idxadv_unindexed_foreign_keys(&map);
+
+	rowcxt = AllocSetContextCreate(CurrentMemoryContext,
+								   "idxadvisor foreign key row",
+								   ALLOCSET_DEFAULT_SIZES);
+	foreach(lc, fkeys)
+	{
+		idxadvForeignKey *fk = (idxadvForeignKey *) lfirst(lc);
+		Datum		values[IDXADV_FK_COLS];
+		bool		nulls[IDXADV_FK_COLS];
+		Datum	   *colnames;
+		bool		partly;
+		int64		deletes;
+		int64		updates;
+		int			i;
+
+		CHECK_FOR_INTERRUPTS();
+		oldcxt = MemoryContextSwitchTo(rowcxt);
+
+		partly = fk->some_leaves_served ||
+			idxadv_fk_partly_covered(map, fk->conrelid, fk->ncols,
+									 fk->attnums);
+
+		colnames = palloc(sizeof(Datum) * fk->ncols);
+		for (i = 0; i < fk->ncols; i++)
+			colnames[i] = CStringGetTextDatum(get_attname(fk->conrelid,
+														  fk->attnums[i],
+														  false));
+		idxadv_fk_parent_writes(fk, &deletes, &updates);
 
 		memset(nulls, 0, sizeof(nulls));
-		values[0] = ObjectIdGetDatum(con->conrelid);
-		values[1] = NameGetDatum(&con->conname);
-		values[2] = PointerGetDatum(construct_array(colnames, ncols, TEXTOID,
-													-1, false, TYPALIGN_INT));
-		values[3] = ObjectIdGetDatum(con->confrelid);
+		values[0] = ObjectIdGetDatum(fk->conrelid);
+		values[1] = NameGetDatum(&fk->conname);
+		values[2] = PointerGetDatum(construct_array(colnames, fk->ncols,
+													TEXTOID, -1, false,
+													TYPALIGN_INT));
+		values[3] = ObjectIdGetDatum(fk->confrelid);
 		values[4] = CStringGetTextDatum(partly ? "partial" : "none");
-		values[5] = CStringGetTextDatum(idxadv_fk_action_name(con->confdeltype));
-		values[6] = CStringGetTextDatum(idxadv_fk_action_name(con->confupdtype));
-		values[7] = Int64GetDatum(idxadv_sum_leaves(NULL, con->conrelid,
-													relkind, true));
-		values[8] = Int64GetDatum(idxadv_sum_leaves(pg_stat_get_tuples_deleted,
-													con->confrelid,
-													get_rel_relkind(con->confrelid),
-													false));
-		values[9] = Int64GetDatum(idxadv_sum_leaves(pg_stat_get_tuples_updated,
-													con->confrelid,
-													get_rel_relkind(con->confrelid),
-													false));
-		values[10] = CStringGetTextDatum(idxadv_fk_suggested_ddl(con->conrelid,
-																 relkind, ncols,
-																 attnums));
+		values[5] = CStringGetTextDatum(idxadv_fk_action_name(fk->confdeltype));
+		values[6] = CStringGetTextDatum(idxadv_fk_action_name(fk->confupdtype));
+		values[7] = Int64GetDatum(idxadv_sum_leaves(NULL, fk->conrelid,
+													fk->relkind, true));
+		values[8] = Int64GetDatum(deletes);
+		values[9] = Int64GetDatum(updates);
+		values[10] = CStringGetTextDatum(idxadv_fk_suggested_ddl(fk->conrelid,
+																 fk->relkind,
+																 fk->ncols,
+																 fk->attnums));
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 
 		MemoryContextSwitchTo(oldcxt);
 		MemoryContextReset(rowcxt);
 	}
-	systable_endscan(scan);
-	table_close(conrel, AccessShareLock);
 
 	return (Datum) 0;
 }

@@ -51,9 +51,8 @@
  * analysis and the planner took, so that a database with thousands of
  * candidates never fills the lock table; the representative queries have no
  * query identifier and skip post_parse_analyze_hook, so statistics
- * extensions never record them.  The unindexed foreign keys are read with
- * SPI from idxadvisor_unindexed_foreign_keys(), in the caller's name, so the
- * report's visibility rules apply.
+ * extensions never record them.  The unindexed foreign keys come from the
+ * catalog report's list (idxadvisor_report.c), so both judge them alike.
  *
  * Copyright (c) 2026, the idxadvisor developers
  *
@@ -81,7 +80,6 @@
 #include "catalog/pg_statistic.h"
 #include "catalog/pg_type.h"
 #include "commands/defrem.h"
-#include "executor/spi.h"
 #include "funcapi.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
@@ -93,7 +91,6 @@
 #include "optimizer/plancat.h"
 #include "optimizer/planner.h"
 #include "parser/analyze.h"
-#include "parser/parse_func.h"
 #include "parser/parse_param.h"
 #include "storage/bufmgr.h"
 #include "storage/bufpage.h"
@@ -286,7 +283,7 @@ static List *idxadv_lift_partitions(List *patterns);
 static bool idxadv_patterns_same_shape(const idxadvPattern *a,
 									   const idxadvPattern *b);
 static bool idxadv_map_to_root(idxadvPattern *p, Oid root);
-static List *idxadv_fk_patterns(List *patterns, Oid nspid);
+static List *idxadv_fk_patterns(List *patterns);
 static idxadvTable *idxadv_table_info(Oid relid);
 static Oid	idxadv_btree_opclass(Oid type);
 static void idxadv_decide_pattern(idxadvPattern *p, idxadvTable *t);
@@ -616,93 +613,48 @@ idxadv_patterns_same_shape(const idxadvPattern *a, const idxadvPattern *b)
 
 /*
  * Unindexed foreign keys from the catalog report, as patterns with no
- * captured scans: we ask idxadvisor_unindexed_foreign_keys() rather than
- * judge foreign keys twice.  Merging later folds such a pattern into a
- * candidate whose leading columns serve it, which makes that candidate a
- * foreign_key suggestion; the others stand on their own.
+ * captured scans: the report's own list (idxadv_unindexed_foreign_keys), so
+ * that foreign keys are judged in one place, without the report's sizes and
+ * DDL, which cost a stat() per file and are not needed here.  Merging later
+ * folds such a pattern into a candidate whose leading columns serve it,
+ * which makes that candidate a foreign_key suggestion; the others stand on
+ * their own.  As in the capture view, a caller sees the foreign keys of the
+ * tables on which it holds some privilege, or all with pg_read_all_stats.
  */
 static List *
-idxadv_fk_patterns(List *patterns, Oid nspid)
+idxadv_fk_patterns(List *patterns)
 {
 	Oid			userid = GetUserId();
 	bool		see_all = has_privs_of_role(userid, ROLE_PG_READ_ALL_STATS);
-	MemoryContext outer = CurrentMemoryContext;
-	char	   *sql;
-	uint64		i;
+	ListCell   *lc;
 
-	/* an extension script from before the catalog reports has none */
-	if (!OidIsValid(LookupFuncName(list_make2(makeString(get_namespace_name(nspid)),
-											  makeString("idxadvisor_unindexed_foreign_keys")),
-								   0, NULL, true)))
-		return patterns;
-
-	sql = psprintf("SELECT relid, foreign_key, columns, "
-				   "parent_deletes, parent_key_updates_max "
-				   "FROM %s.idxadvisor_unindexed_foreign_keys()",
-				   quote_identifier(get_namespace_name(nspid)));
-
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute(sql, true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not list unindexed foreign keys");
-
-	for (i = 0; i < SPI_processed; i++)
+	foreach(lc, idxadv_unindexed_foreign_keys(NULL))
 	{
-		HeapTuple	tup = SPI_tuptable->vals[i];
-		TupleDesc	desc = SPI_tuptable->tupdesc;
-		bool		isnull;
-		Oid			relid;
-		char	   *conname;
-		ArrayType  *cols;
-		Datum	   *elems;
-		int			nelems;
-		int			j;
+		idxadvForeignKey *fk = (idxadvForeignKey *) lfirst(lc);
 		idxadvPattern *p;
-		MemoryContext old;
+		int64		deletes;
+		int64		updates;
+		int			j;
 
-		relid = DatumGetObjectId(SPI_getbinval(tup, desc, 1, &isnull));
-		if (isnull)
-			continue;
 		if (!see_all &&
-			pg_class_aclcheck(relid, userid,
+			pg_class_aclcheck(fk->conrelid, userid,
 							  ACL_SELECT | ACL_INSERT | ACL_UPDATE |
 							  ACL_DELETE | ACL_REFERENCES) != ACLCHECK_OK)
 			continue;
-		conname = SPI_getvalue(tup, desc, 2);
-		cols = DatumGetArrayTypeP(SPI_getbinval(tup, desc, 3, &isnull));
-		if (isnull || conname == NULL)
-			continue;
-		deconstruct_array(cols, TEXTOID, -1, false, TYPALIGN_INT,
-						  &elems, NULL, &nelems);
 
-		old = MemoryContextSwitchTo(outer);
 		p = palloc0(sizeof(idxadvPattern));
-		p->relid = relid;
-		p->fk_name = pstrdup(conname);
-		for (j = 4; j <= 5; j++)
+		p->relid = fk->conrelid;
+		p->fk_name = pstrdup(NameStr(fk->conname));
+		idxadv_fk_parent_writes(fk, &deletes, &updates);
+		p->fk_parent_writes = (double) deletes + (double) updates;
+		for (j = 0; j < fk->ncols; j++)
 		{
-			Datum		d = SPI_getbinval(tup, desc, j, &isnull);
-
-			if (!isnull)
-				p->fk_parent_writes += (double) DatumGetInt64(d);
+			p->eq[j].attnum = fk->attnums[j];
+			p->eq[j].kind = IDXADV_CMP_EQ;
 		}
-		for (j = 0; j < nelems && j < INDEX_MAX_KEYS; j++)
-		{
-			char	   *name = TextDatumGetCString(elems[j]);
-			AttrNumber	att = get_attnum(relid, name);
-
-			if (att == InvalidAttrNumber)
-				break;
-			p->eq[p->neq].attnum = att;
-			p->eq[p->neq].kind = IDXADV_CMP_EQ;
-			p->neq++;
-		}
-		if (j == nelems)
-			patterns = lappend(patterns, p);
-		MemoryContextSwitchTo(old);
+		p->neq = fk->ncols;
+		patterns = lappend(patterns, p);
 	}
-
-	SPI_finish();
 	return patterns;
 }
 
@@ -956,7 +908,8 @@ idxadv_served_by(idxadvPattern *p)
 
 		for (i = 0; i < p->neq && i < INDEX_MAX_KEYS; i++)
 			attnums[i] = p->eq[i].attnum;
-		indexoid = idxadv_find_serving_index(p->relid, Min(p->neq, INDEX_MAX_KEYS),
+		indexoid = idxadv_find_serving_index(NULL, p->relid,
+											 Min(p->neq, INDEX_MAX_KEYS),
 											 attnums, NULL);
 		if (OidIsValid(indexoid))
 			return psprintf("already served by index %s",
@@ -2336,9 +2289,7 @@ idxadvisor_suggest(PG_FUNCTION_ARGS)
 							HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
 
 	patterns = idxadv_collect_patterns();
-	/* the report lives in the schema this function lives in */
-	patterns = idxadv_fk_patterns(patterns,
-								  get_func_namespace(fcinfo->flinfo->fn_oid));
+	patterns = idxadv_fk_patterns(patterns);
 
 	foreach(lc, patterns)
 	{
