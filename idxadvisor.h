@@ -261,6 +261,7 @@ typedef struct idxadvForeignKey
 extern List *idxadv_unindexed_foreign_keys(idxadvIndexMap **map_out);
 extern void idxadv_fk_parent_writes(const idxadvForeignKey *fk,
 									int64 *deletes, int64 *updates);
+extern BlockNumber idxadv_heap_blocks(Oid relid);
 
 /* ----------
  * Suggestions (idxadvisor_suggest.c)

@@ -170,7 +170,8 @@ static bool idxadv_filter_skip(idxadvReportFilter *filter, Oid relid,
 							   Form_pg_class classform);
 static char *idxadv_qualified_name(Oid relid);
 static int64 idxadv_call_int8(PGFunction fn, Oid relid);
-static int64 idxadv_relation_bytes(Oid relid, bool with_toast);
+static int64 idxadv_relation_bytes(Oid relid, bool with_toast,
+								   bool main_only);
 static int64 idxadv_sum_leaves(PGFunction fn, Oid relid, char relkind,
 							   bool with_toast);
 static const char *idxadv_fk_action_name(char action);
@@ -336,10 +337,11 @@ idxadv_call_int8(PGFunction fn, Oid relid)
  *		relation is neither opened nor locked, which on a catalog of 10,000
  *		tables is the difference between building 10,000 relcache entries and
  *		not.  with_toast adds the TOAST table and its index, which makes it
- *		pg_table_size().  A relation dropped meanwhile counts 0.
+ *		pg_table_size(); main_only counts the main fork alone.  A relation
+ *		dropped meanwhile counts 0.
  */
 static int64
-idxadv_relation_bytes(Oid relid, bool with_toast)
+idxadv_relation_bytes(Oid relid, bool with_toast, bool main_only)
 {
 	HeapTuple	tup;
 	Form_pg_class classform;
@@ -386,8 +388,9 @@ idxadv_relation_bytes(Oid relid, bool with_toast)
 		char	   *path;
 		unsigned int segno;
 
-		if (fork == INIT_FORKNUM &&
-			persistence != RELPERSISTENCE_UNLOGGED)
+		if ((fork == INIT_FORKNUM &&
+			 persistence != RELPERSISTENCE_UNLOGGED) ||
+			(main_only && fork != MAIN_FORKNUM))
 			continue;
 		path = relpathbackend(rnode, backend, fork);
 		for (segno = 0;; segno++)
@@ -421,7 +424,7 @@ idxadv_relation_bytes(Oid relid, bool with_toast)
 		ScanKeyData key;
 		HeapTuple	indtup;
 
-		total += idxadv_relation_bytes(toastrelid, false);
+		total += idxadv_relation_bytes(toastrelid, false, false);
 		pg_index = table_open(IndexRelationId, AccessShareLock);
 		ScanKeyInit(&key, Anum_pg_index_indrelid, BTEqualStrategyNumber,
 					F_OIDEQ, ObjectIdGetDatum(toastrelid));
@@ -429,11 +432,24 @@ idxadv_relation_bytes(Oid relid, bool with_toast)
 								  NULL, 1, &key);
 		while (HeapTupleIsValid(indtup = systable_getnext(scan)))
 			total += idxadv_relation_bytes(((Form_pg_index) GETSTRUCT(indtup))->indexrelid,
-										   false);
+										   false, false);
 		systable_endscan(scan);
 		table_close(pg_index, AccessShareLock);
 	}
 	return total;
+}
+
+/*
+ * idxadv_heap_blocks
+ *		Blocks in the main fork of a relation, counted from its files: what
+ *		idxadvisor_suggest() needs to know of a table never vacuumed nor
+ *		analyzed (pg_class knows nothing of it yet) to tell whether it is
+ *		big enough to matter, without building its relcache entry.
+ */
+BlockNumber
+idxadv_heap_blocks(Oid relid)
+{
+	return (BlockNumber) (idxadv_relation_bytes(relid, false, true) / BLCKSZ);
 }
 
 /*
@@ -464,7 +480,7 @@ idxadv_sum_leaves(PGFunction fn, Oid relid, char relkind, bool with_toast)
 			kind == RELKIND_PARTITIONED_INDEX || kind == '\0')
 			continue;
 		sum += fn ? idxadv_call_int8(fn, rel) :
-			idxadv_relation_bytes(rel, with_toast);
+			idxadv_relation_bytes(rel, with_toast, false);
 	}
 	return sum;
 }

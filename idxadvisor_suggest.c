@@ -44,9 +44,10 @@
  *	  updates) times the estimated cost saved per scan.
  *
  * Locks and side effects: the function only reads.  Sizes come from
- * pg_class; a table is opened (AccessShareLock, released at once) only to
- * compare its indexes with a pattern, or to measure it when it was never
- * vacuumed nor analyzed.  Each planner() call runs in an internal
+ * pg_class, or for a table never vacuumed nor analyzed from the size of its
+ * file; a table is opened (AccessShareLock, released at once) only to
+ * compare its indexes with a pattern, or to estimate the rows of a table
+ * never analyzed whose file makes it big enough to matter.  Each planner() call runs in an internal
  * subtransaction that is rolled back, which releases the locks parse
  * analysis and the planner took, so that a database with thousands of
  * candidates never fills the lock table; the representative queries have no
@@ -672,6 +673,8 @@ idxadv_table_info(Oid relid)
 	idxadvTable *t;
 	ListCell   *lc2;
 	bool		found;
+	List	   *unmeasured = NIL;
+	double		unmeasured_pages = 0;
 
 	t = (idxadvTable *) hash_search(table_hash, &relid, HASH_ENTER, &found);
 	if (found)
@@ -694,46 +697,58 @@ idxadv_table_info(Oid relid)
 
 	/*
 	 * Size: pg_class's figures, kept fresh by VACUUM and ANALYZE, which
-	 * cost a syscache lookup; only a table never vacuumed nor analyzed is
-	 * opened to measure it, the way the planner does.  Opening each of
-	 * thousands of tables would cost more than all the rest.
+	 * cost a syscache lookup.  A table never vacuumed nor analyzed has none:
+	 * its blocks are counted from its files first, and only when that makes
+	 * it big enough to matter is it opened to estimate its rows the way the
+	 * planner does.  Opening each of thousands of small tables would cost
+	 * more than all the rest (autovacuum never analyzes a table of a few
+	 * rows, so a schema of many small tables is full of them).
 	 */
 	foreach(lc2, t->leaves)
 	{
 		Oid			leaf = lfirst_oid(lc2);
 		HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(leaf));
 		Form_pg_class form;
-		bool		measure;
 
 		if (!HeapTupleIsValid(tup))
 			continue;
 		form = (Form_pg_class) GETSTRUCT(tup);
-		measure = form->reltuples < 0;
-		if (!measure)
+		if (form->reltuples >= 0)
 		{
 			t->pages += form->relpages;
 			t->tuples += form->reltuples;
 		}
-		ReleaseSysCache(tup);
-
-		if (measure)
+		else
 		{
-			Relation	rel = try_relation_open(leaf, AccessShareLock);
-			BlockNumber pages;
-			double		tuples;
-			double		allvisfrac;
-
-			if (rel == NULL)
-				continue;
-			if (rel->rd_rel->relkind == RELKIND_RELATION ||
-				rel->rd_rel->relkind == RELKIND_MATVIEW)
-			{
-				estimate_rel_size(rel, NULL, &pages, &tuples, &allvisfrac);
-				t->pages += pages;
-				t->tuples += tuples;
-			}
-			relation_close(rel, AccessShareLock);
+			unmeasured = lappend_oid(unmeasured, leaf);
+			unmeasured_pages += idxadv_heap_blocks(leaf);
 		}
+		ReleaseSysCache(tup);
+	}
+	if (t->pages + unmeasured_pages < idxadv_min_table_pages)
+	{
+		/* too small either way: its rows do not matter */
+		t->pages += unmeasured_pages;
+		return t;
+	}
+
+	foreach(lc2, unmeasured)
+	{
+		Relation	rel = try_relation_open(lfirst_oid(lc2), AccessShareLock);
+		BlockNumber pages;
+		double		tuples;
+		double		allvisfrac;
+
+		if (rel == NULL)
+			continue;
+		if (rel->rd_rel->relkind == RELKIND_RELATION ||
+			rel->rd_rel->relkind == RELKIND_MATVIEW)
+		{
+			estimate_rel_size(rel, NULL, &pages, &tuples, &allvisfrac);
+			t->pages += pages;
+			t->tuples += tuples;
+		}
+		relation_close(rel, AccessShareLock);
 	}
 
 	return t;
