@@ -221,9 +221,15 @@ typedef struct idxadvPlanState
 {
 	List	   *leaves;			/* OIDs of the tables planned on */
 	idxadvHypoIndex *hypo;		/* to inject, or NULL */
-	double		tuples;			/* summed over leaves */
-	double		pages;
 } idxadvPlanState;
+
+/* What one planner() call of idxadv_plan() tells */
+typedef struct idxadvPlanResult
+{
+	double		cost;			/* the plan's total cost */
+	double		rows;			/* its estimated rows */
+	bool		used;			/* does it use the hypothetical index? */
+} idxadvPlanResult;
 
 /* Per-table facts */
 typedef struct idxadvTable
@@ -306,9 +312,8 @@ static char *idxadv_rep_query(idxadvCandidate *c, idxadvTable *t,
 							  idxadvPattern *p, int *nparams, Oid **types,
 							  ParamListInfo *params);
 static char *idxadv_plan(idxadvTable *t, const char *sql, int nparams,
-						Oid *types, ParamListInfo params,
-						idxadvHypoIndex *hypo, double *cost, double *rows,
-						bool *used);
+						Oid *types, ParamListInfo params, int nplans,
+						idxadvHypoIndex **hypos, idxadvPlanResult *results);
 static bool idxadv_plan_uses_hypo(Plan *plan);
 static void idxadv_get_relation_info(PlannerInfo *root, Oid relid,
 									 bool inhparent, RelOptInfo *rel);
@@ -880,9 +885,8 @@ static double
 idxadv_clause_fraction(idxadvTable *t, AttrNumber attnum, uint8 kind)
 {
 	StringInfoData sql;
-	double		cost;
-	double		rows;
-	bool		used;
+	idxadvHypoIndex *nohypo = NULL;
+	idxadvPlanResult plan;
 
 	if (t->tuples <= 0)
 		return 1.0;
@@ -894,9 +898,9 @@ idxadv_clause_fraction(idxadvTable *t, AttrNumber attnum, uint8 kind)
 												t->relname),
 					 idxadv_flag_sql(get_attname(t->relid, attnum, false),
 									 kind));
-	if (idxadv_plan(t, sql.data, 0, NULL, NULL, NULL, &cost, &rows, &used))
+	if (idxadv_plan(t, sql.data, 0, NULL, NULL, 1, &nohypo, &plan))
 		return 1.0;				/* no estimate: no partial index */
-	return Min(rows / t->tuples, 1.0);
+	return Min(plan.rows / t->tuples, 1.0);
 }
 
 /*
@@ -1406,8 +1410,8 @@ idxadv_cost_candidate(idxadvCandidate *c, idxadvTable *t, HTAB *names)
 	int			nparams;
 	Oid		   *types;
 	ParamListInfo params;
-	double		rows;
-	bool		used;
+	idxadvHypoIndex *hypos[2];
+	idxadvPlanResult plans[2];
 	BlockNumber pages;
 	int			height;
 	int32		offset = 0;
@@ -1483,17 +1487,17 @@ idxadv_cost_candidate(idxadvCandidate *c, idxadvTable *t, HTAB *names)
 
 	/* cost of the dominant pattern's query, without and with the index */
 	sql = idxadv_rep_query(c, t, c->dominant, &nparams, &types, &params);
-	error = idxadv_plan(t, sql, nparams, types, params, NULL,
-					   &c->cost_before, &rows, &used);
-	if (error == NULL)
-		error = idxadv_plan(t, sql, nparams, types, params, &hypo,
-							&c->cost_after, &rows, &used);
+	hypos[0] = NULL;
+	hypos[1] = &hypo;
+	error = idxadv_plan(t, sql, nparams, types, params, 2, hypos, plans);
 	if (error)
 	{
 		c->rejected = psprintf("could not be costed: %s", error);
 		return;
 	}
-	if (!used || c->cost_after >= c->cost_before)
+	c->cost_before = plans[0].cost;
+	c->cost_after = plans[1].cost;
+	if (!plans[1].used || c->cost_after >= c->cost_before)
 	{
 		c->rejected = psprintf("the planner would not use this index (estimated cost %.2f without it, %.2f with it)",
 							   c->cost_before, Min(c->cost_after, c->cost_before));
@@ -1635,11 +1639,12 @@ idxadv_rep_query(idxadvCandidate *c, idxadvTable *t, idxadvPattern *p,
 }
 
 /*
- * Plan a query on table t, with the hypothetical index if hypo is given,
- * and return the plan's total cost, its estimated rows and whether it uses
- * the hypothetical index.  The hook is ours only for this call.
+ * Plan a query on table t nplans times, the i-th time with the hypothetical
+ * index hypos[i] (none when NULL), and fill in results[i]: the plan's total
+ * cost, its estimated rows and whether it uses the hypothetical index.  The
+ * query is parsed and analyzed once; the hook is ours only while planning.
  *
- * Planning runs in a subtransaction that is rolled back, and in a memory
+ * Planning runs in one subtransaction that is rolled back, and in a memory
  * context reset afterwards: the locks that parse analysis and the planner
  * take on the table and its indexes are released at once (a database with
  * thousands of candidates would otherwise run out of lock table entries),
@@ -1650,8 +1655,8 @@ idxadv_rep_query(idxadvCandidate *c, idxadvTable *t, idxadvPattern *p,
  */
 static char *
 idxadv_plan(idxadvTable *t, const char *sql, int nparams, Oid *types,
-			ParamListInfo params, idxadvHypoIndex *hypo, double *cost,
-			double *rows, bool *used)
+			ParamListInfo params, int nplans, idxadvHypoIndex **hypos,
+			idxadvPlanResult *results)
 {
 	MemoryContext outer = CurrentMemoryContext;
 	ResourceOwner owner = CurrentResourceOwner;
@@ -1662,7 +1667,6 @@ idxadv_plan(idxadvTable *t, const char *sql, int nparams, Oid *types,
 
 	memset(&state, 0, sizeof(state));
 	state.leaves = t->leaves;
-	state.hypo = hypo;
 
 	BeginInternalSubTransaction(NULL);
 	MemoryContextSwitchTo(plan_cxt);
@@ -1672,7 +1676,7 @@ idxadv_plan(idxadvTable *t, const char *sql, int nparams, Oid *types,
 		List	   *raw;
 		ParseState *pstate;
 		Query	   *query;
-		PlannedStmt *stmt;
+		int			i;
 
 		/*
 		 * Parse analysis without post_parse_analyze_hook and without a query
@@ -1690,16 +1694,24 @@ idxadv_plan(idxadvTable *t, const char *sql, int nparams, Oid *types,
 		query = transformTopLevelStmt(pstate, linitial_node(RawStmt, raw));
 		free_parsestate(pstate);
 
-		prev_get_relation_info_hook = save_hook;
-		get_relation_info_hook = idxadv_get_relation_info;
-		plan_state = &state;
-		stmt = planner(query, sql, 0, params);
-		get_relation_info_hook = save_hook;
-		plan_state = save_state;
+		for (i = 0; i < nplans; i++)
+		{
+			PlannedStmt *stmt;
 
-		*cost = stmt->planTree->total_cost;
-		*rows = stmt->planTree->plan_rows;
-		*used = idxadv_plan_uses_hypo(stmt->planTree);
+			state.hypo = hypos[i];
+			prev_get_relation_info_hook = save_hook;
+			get_relation_info_hook = idxadv_get_relation_info;
+			plan_state = &state;
+			/* the planner scribbles on its Query: a copy for all but the last */
+			stmt = planner(i < nplans - 1 ? copyObject(query) : query,
+						   sql, 0, params);
+			get_relation_info_hook = save_hook;
+			plan_state = save_state;
+
+			results[i].cost = stmt->planTree->total_cost;
+			results[i].rows = stmt->planTree->plan_rows;
+			results[i].used = idxadv_plan_uses_hypo(stmt->planTree);
+		}
 	}
 	PG_CATCH();
 	{
@@ -1769,8 +1781,8 @@ idxadv_plan_uses_hypo(Plan *plan)
 }
 
 /*
- * get_relation_info hook, set only while idxadv_plan() plans: note the
- * size of the tables planned on and give them the hypothetical index.
+ * get_relation_info hook, set only while idxadv_plan() plans: give the
+ * tables planned on the hypothetical index.
  */
 static void
 idxadv_get_relation_info(PlannerInfo *root, Oid relid, bool inhparent,
@@ -1783,8 +1795,6 @@ idxadv_get_relation_info(PlannerInfo *root, Oid relid, bool inhparent,
 		!list_member_oid(plan_state->leaves, relid))
 		return;
 
-	plan_state->tuples += rel->tuples;
-	plan_state->pages += rel->pages;
 	if (plan_state->hypo)
 	{
 		IndexOptInfo *info = idxadv_make_hypo_index(rel, relid,
