@@ -41,10 +41,12 @@
 # path), and with it at 0, so that every entry and every foreign key is
 # costed with the planner (the worst case).  The time of the report
 # idxadvisor_unindexed_foreign_keys(), which shares its foreign-key list
-# with idxadvisor_suggest(), is shown beside it.
+# with idxadvisor_suggest(), is shown beside it.  Then (SCALE_PARENTS > 0)
+# the same over partitioned tables (see below).
 #
 # Usage:  [PG_CONFIG=...] [ROUNDS=5] [DURATION=10] [WARMUP=3] [CLIENTS=2] [PORT=5503]
-#         [WORKLOADS="nplus1 topn" (empty: none)] [SCALE_TABLES=10000 (0: none)] [KEEP=1]
+#         [WORKLOADS="nplus1 topn" (empty: none)] [SCALE_TABLES=10000 (0: none)]
+#         [SCALE_PARENTS=10 (0: none)] [KEEP=1]
 #         bash test/bench/suggest_bench.sh
 #
 # Runs as root (the server and clients then run as user postgres, through
@@ -62,6 +64,7 @@ CLIENTS=${CLIENTS:-2}
 PORT=${PORT:-5503}
 WORKLOADS=${WORKLOADS-nplus1 topn}
 SCALE_TABLES=${SCALE_TABLES:-10000}
+SCALE_PARENTS=${SCALE_PARENTS:-10}
 KEEP=${KEEP:-0}
 source "$(dirname "$0")/lib.sh"
 PRELOAD=idxadvisor
@@ -358,4 +361,51 @@ EOF
 			"median of the next 3: $warm ms (the report idxadvisor_unindexed_foreign_keys(), warm: $fkwarm ms)"
 	done
 
+fi
+
+# ---------------------------------------------------------------------------
+# The same with partitions: SCALE_PARENTS partitioned tables of 1,000 hash
+# partitions of 20 rows, each parent with an unindexed foreign key; two scan
+# shapes on every parent (each scan of a parent records one entry per
+# partition).  The patterns move up to the parents, which are big enough to
+# matter together, so every candidate is planned over 1,000 partitions.
+# ---------------------------------------------------------------------------
+if [ "$SCALE_PARENTS" -gt 0 ]; then
+	echo "== idxadvisor_suggest() with $SCALE_PARENTS partitioned tables of 1000 partitions"
+	"${PSQL[@]}" -c "CREATE DATABASE parts"
+	PPSQL=("${AS_PG[@]}" "$BINDIR/psql" -X -q -v ON_ERROR_STOP=1 -h "$DIR" -p "$PORT" -d parts)
+	"${PPSQL[@]}" -c "CREATE EXTENSION idxadvisor"
+	"${PPSQL[@]}" -c "CREATE TABLE refd (id int PRIMARY KEY)" \
+		-c "INSERT INTO refd SELECT generate_series(1, 100)"
+	for p in $(seq 1 "$SCALE_PARENTS"); do
+		"${PPSQL[@]}" -c "CREATE TABLE pt$p (id int, a int, b int, r int REFERENCES refd) PARTITION BY HASH (id)" \
+			-c "DO \$\$ BEGIN FOR i IN 0..999 LOOP
+				EXECUTE format('CREATE TABLE pt${p}_%s PARTITION OF pt$p FOR VALUES WITH (MODULUS 1000, REMAINDER %s)', i, i);
+			END LOOP; END \$\$" \
+			-c "INSERT INTO pt$p SELECT g, g % 10, g % 7, g % 100 + 1 FROM generate_series(1, 20000) g"
+	done
+	for p in $(seq 1 "$SCALE_PARENTS"); do
+		echo "SELECT count(*) FROM pt$p WHERE a = 3; SELECT count(*) FROM pt$p WHERE b = 2;"
+	done | "${PPSQL[@]}" >/dev/null
+	entries=$("${PPSQL[@]}" -At -c "SELECT count(*) FROM idxadvisor_scans")
+	echo "-- entries recorded: $entries"
+	"${PPSQL[@]}" -At <<'EOF' 2>&1 | sed -n 's/.*NOTICE:  //p' >"$DIR/parts"
+DO $$
+DECLARE
+    t0 timestamptz;
+    n bigint;
+BEGIN
+    FOR k IN 1..4 LOOP
+        t0 := clock_timestamp();
+        SELECT count(*) INTO n FROM idxadvisor_suggest(verbose => true);
+        RAISE NOTICE 'suggest % %', n,
+            round(extract(epoch FROM clock_timestamp() - t0) * 1000);
+    END LOOP;
+END $$;
+EOF
+	rows=$(head -1 "$DIR/parts" | cut -d' ' -f2)
+	first=$(head -1 "$DIR/parts" | cut -d' ' -f3)
+	warm=$(tail -3 "$DIR/parts" | cut -d' ' -f3 | median)
+	echo "-- partitions never analyzed, default min_table_pages: $rows rows (verbose);" \
+		"first call in the session $first ms, median of the next 3: $warm ms"
 fi
