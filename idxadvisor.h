@@ -102,6 +102,9 @@ typedef struct idxadvCounters
 	int64		rows_scanned;	/* rows read by the scans */
 	int64		rows_matched;	/* rows that passed the filter */
 	int64		pages_scanned;	/* estimate: relation blocks per scan */
+	int64		limited_executions; /* of which under a Sort that a LIMIT
+									 * bounded (top-N) */
+	int64		limit_max;		/* the largest such bound (LIMIT + OFFSET) */
 	TimestampTz last_seen;
 	int64		queryid;		/* last non-zero query identifier */
 	double		usage;			/* for eviction; decays */

@@ -100,7 +100,7 @@
 
 /* Magic number and version of the file format */
 #define IDXADV_FILE_MAGIC	0x49445841	/* "IDXA" */
-#define IDXADV_FILE_VERSION 1
+#define IDXADV_FILE_VERSION 2
 
 /* Share of entries evicted when the table is full, and the least evicted */
 #define IDXADV_EVICT_PERCENT	5
@@ -150,6 +150,13 @@ typedef struct idxadvTracked
 } idxadvTracked;
 
 /* State of the plan-state walks */
+/* An entry of the statistics file, by usage, for loading the most used */
+typedef struct idxadvLoadOrder
+{
+	double		usage;
+	int			index;			/* position in the file */
+} idxadvLoadOrder;
+
 typedef struct idxadvWalkContext
 {
 	PlanState  *parent;			/* parent of the node visited */
@@ -172,6 +179,7 @@ PG_FUNCTION_INFO_V1(idxadvisor_scan_stats);
 PG_FUNCTION_INFO_V1(idxadvisor_reset);
 
 static Size idxadv_capture_memsize(void);
+static int	idxadv_load_order_cmp(const void *a, const void *b);
 static void idxadv_capture_shutdown(int code, Datum arg);
 static void idxadv_load_file(void);
 static void idxadv_untrack(void *arg);
@@ -185,6 +193,7 @@ static void idxadv_classify_clause(Node *clause, Index scanrelid,
 static void idxadv_note_vars(Node *node, Index scanrelid, uint8 *kinds);
 static int	idxadv_column_of(Node *node, Index scanrelid);
 static bool idxadv_is_pseudo_constant(Node *node);
+static void idxadv_sort_bound(PlanState *parent, idxadvCounters *delta);
 static void idxadv_classify_order(PlanState *parent, SeqScanState *node,
 								  idxadvHashKey *key);
 static void idxadv_store(const idxadvHashKey *key,
@@ -358,27 +367,51 @@ idxadv_load_file(void)
 
 	if (problem == NULL)
 	{
+		idxadvLoadOrder *order = NULL;
+
+		/*
+		 * The file may hold more entries than idxadvisor.max now allows:
+		 * then the most used ones are kept, as eviction would have kept them.
+		 */
+		if (header.nentries > idxadv_max)
+		{
+			order = palloc(header.nentries * sizeof(idxadvLoadOrder));
+			for (i = 0; i < header.nentries; i++)
+			{
+				idxadvCounters counters;
+
+				memcpy(&counters, buf + i * entsize + sizeof(idxadvHashKey),
+					   sizeof(counters));
+				order[i].usage = counters.usage;
+				order[i].index = i;
+			}
+			qsort(order, header.nentries, sizeof(idxadvLoadOrder),
+				  idxadv_load_order_cmp);
+		}
+
 		for (i = 0; i < header.nentries; i++)
 		{
+			int			n = order ? order[i].index : i;
 			idxadvHashKey key;
 			idxadvCounters counters;
 			idxadvEntry *entry;
 
-			memcpy(&key, buf + i * entsize, sizeof(key));
-			memcpy(&counters, buf + i * entsize + sizeof(key),
+			memcpy(&key, buf + n * entsize, sizeof(key));
+			memcpy(&counters, buf + n * entsize + sizeof(key),
 				   sizeof(counters));
 			if (key.natts > IDXADV_MAX_COLS || key.norder > IDXADV_MAX_ORDER)
 			{
 				problem = "invalid entry";
 				break;
 			}
-			/* the file may hold more entries than idxadvisor.max now allows */
 			if (hash_get_num_entries(idxadv_hash) >= idxadv_max)
 				break;
 			entry = idxadv_entry_alloc(&key);
 			if (entry)
 				entry->counters = counters;
 		}
+		if (order)
+			pfree(order);
 		if (problem != NULL)
 		{
 			/* drop what a bad file put in */
@@ -399,6 +432,21 @@ idxadv_load_file(void)
 	if (buf)
 		pfree(buf);
 	unlink(IDXADV_DUMP_FILE);
+}
+
+/*
+ * qsort comparator: most used first, then file order, so that loading is
+ * deterministic.
+ */
+static int
+idxadv_load_order_cmp(const void *a, const void *b)
+{
+	const idxadvLoadOrder *la = (const idxadvLoadOrder *) a;
+	const idxadvLoadOrder *lb = (const idxadvLoadOrder *) b;
+
+	if (la->usage != lb->usage)
+		return la->usage > lb->usage ? -1 : 1;
+	return la->index - lb->index;
 }
 
 /*
@@ -675,6 +723,9 @@ idxadv_end_walker(PlanState *planstate, void *context)
 			else
 				nblocks = (BlockNumber) Max(rel->rd_rel->relpages, 0);
 			delta.pages_scanned = (int64) nblocks * delta.executions;
+
+			if (key.norder > 0)
+				idxadv_sort_bound(ctx->parent, &delta);
 
 			delta.last_seen = GetCurrentTimestamp();
 			delta.queryid = (int64) ctx->queryDesc->plannedstmt->queryId;
@@ -976,6 +1027,38 @@ idxadv_classify_order(PlanState *parent, SeqScanState *node,
 	}
 }
 
+/*
+ * The Sort above a scan whose ORDER BY columns the key holds: was it bounded
+ * by a LIMIT above it (a top-N sort)?  ExecLimit passes its bound down when
+ * it starts, so at ExecutorEnd the Sort knows it.  An ORDER BY that returns
+ * every row is costed very differently from one that returns the first ten:
+ * idxadvisor_suggest() must know which.
+ */
+static void
+idxadv_sort_bound(PlanState *parent, idxadvCounters *delta)
+{
+	bool		bounded = false;
+	int64		bound = 0;
+
+	if (parent == NULL)
+		return;
+	if (IsA(parent, SortState))
+	{
+		bounded = ((SortState *) parent)->bounded;
+		bound = ((SortState *) parent)->bound;
+	}
+	else if (IsA(parent, IncrementalSortState))
+	{
+		bounded = ((IncrementalSortState *) parent)->bounded;
+		bound = ((IncrementalSortState *) parent)->bound;
+	}
+	if (bounded && bound > 0)
+	{
+		delta->limited_executions = delta->executions;
+		delta->limit_max = bound;
+	}
+}
+
 /* ----------------------------------------------------------------
  * The hash table
  * ----------------------------------------------------------------
@@ -1012,6 +1095,9 @@ idxadv_store(const idxadvHashKey *key, const idxadvCounters *delta)
 		e->counters.rows_scanned += delta->rows_scanned;
 		e->counters.rows_matched += delta->rows_matched;
 		e->counters.pages_scanned += delta->pages_scanned;
+		e->counters.limited_executions += delta->limited_executions;
+		if (delta->limit_max > e->counters.limit_max)
+			e->counters.limit_max = delta->limit_max;
 		e->counters.usage += delta->usage;
 		if (delta->last_seen > e->counters.last_seen)
 			e->counters.last_seen = delta->last_seen;

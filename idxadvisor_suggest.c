@@ -128,9 +128,6 @@
  */
 #define IDXADV_HYPO_INDEXOID	((Oid) 1)
 
-/* Rows assumed for an ORDER BY seen above a scan: the capture has no LIMIT */
-#define IDXADV_ORDER_LIMIT		10
-
 /* btree leaf fillfactor of a new index, and internal pages' fill */
 #define IDXADV_LEAF_FILL		(BTREE_DEFAULT_FILLFACTOR / 100.0)
 #define IDXADV_INTERNAL_FILL	0.7
@@ -166,6 +163,8 @@ typedef struct idxadvPattern
 	int64		fk_executions;
 	int64		rows_scanned;
 	int64		rows_matched;
+	int64		limited_executions; /* of which under a top-N sort */
+	int64		limit_max;		/* the largest LIMIT (+ OFFSET) seen */
 	int			npartitions;	/* lifted: partitions that showed it */
 
 	/* an unindexed foreign key known from the catalog */
@@ -290,6 +289,7 @@ static List *idxadv_lift_partitions(List *patterns);
 static bool idxadv_patterns_same_shape(const idxadvPattern *a,
 									   const idxadvPattern *b);
 static bool idxadv_map_to_root(idxadvPattern *p, Oid root);
+static bool idxadv_pattern_limited(const idxadvPattern *p);
 static List *idxadv_fk_patterns(List *patterns);
 static idxadvTable *idxadv_table_info(Oid relid);
 static Oid	idxadv_btree_opclass(Oid type);
@@ -470,6 +470,8 @@ idxadv_pattern_from_key(idxadvPattern *p, const idxadvScanStat *s)
 	p->fk_executions = s->counters.fk_trigger_executions;
 	p->rows_scanned = s->counters.rows_scanned;
 	p->rows_matched = s->counters.rows_matched;
+	p->limited_executions = s->counters.limited_executions;
+	p->limit_max = s->counters.limit_max;
 	p->npartitions = 1;
 }
 
@@ -518,6 +520,8 @@ idxadv_lift_partitions(List *patterns)
 				l->fk_executions += copy->fk_executions;
 				l->rows_scanned += copy->rows_scanned;
 				l->rows_matched += copy->rows_matched;
+				l->limited_executions += copy->limited_executions;
+				l->limit_max = Max(l->limit_max, copy->limit_max);
 				l->npartitions++;
 				found = true;
 				break;
@@ -615,6 +619,16 @@ idxadv_patterns_same_shape(const idxadvPattern *a, const idxadvPattern *b)
 		memcmp(a->range, b->range, a->nrange * sizeof(idxadvCol)) == 0 &&
 		memcmp(a->order, b->order, a->norder * sizeof(idxadvCol)) == 0 &&
 		memcmp(a->flag, b->flag, a->nflag * sizeof(idxadvCol)) == 0;
+}
+
+/*
+ * Is p a top-N pattern: did most of its scans run under a Sort bounded by a
+ * LIMIT?
+ */
+static bool
+idxadv_pattern_limited(const idxadvPattern *p)
+{
+	return p->limit_max > 0 && p->limited_executions * 2 >= p->executions;
 }
 
 /*
@@ -871,6 +885,20 @@ idxadv_decide_pattern(idxadvPattern *p, idxadvTable *t)
 	if (p->neq == 0 && p->nrange == 0 && p->norder == 0 && p->pred.attnum == 0)
 	{
 		p->rejected = "no condition of the filter is one a btree index can use (only <>, LIKE, expressions or IS NOT NULL on a common value)";
+		return;
+	}
+
+	/*
+	 * Left with only ORDER BY columns and no LIMIT, an index could only
+	 * return the whole table in order for the filter to sift: the sort of
+	 * the rows that pass is cheaper.  (The representative query cannot say
+	 * how few rows pass a filter no index can use, so the planner would be
+	 * asked the wrong question.)  Under a LIMIT the index stops early.
+	 */
+	if (p->neq == 0 && p->nrange == 0 && p->pred.attnum == 0 &&
+		!idxadv_pattern_limited(p))
+	{
+		p->rejected = "ORDER BY without LIMIT over a filter no btree index can use: an index would read the whole table in order, sorting the rows that pass is cheaper";
 		return;
 	}
 
@@ -1521,7 +1549,8 @@ idxadv_cost_candidate(idxadvCandidate *c, idxadvTable *t, HTAB *names)
  * equality columns compared with typed parameters of unknown value (the
  * planner then estimates an average value's selectivity), the range column
  * with a pg_statistic histogram bound chosen to keep the observed share of
- * rows, boolean and NULL tests as they were, and the ORDER BY with a LIMIT.
+ * rows, boolean and NULL tests as they were, and the ORDER BY with the
+ * LIMIT the captured scans ran under, if any.
  */
 static char *
 idxadv_rep_query(idxadvCandidate *c, idxadvTable *t, idxadvPattern *p,
@@ -1628,7 +1657,13 @@ idxadv_rep_query(idxadvCandidate *c, idxadvTable *t, idxadvPattern *p,
 		for (i = 0; i < p->norder; i++)
 			appendStringInfo(&sql, "%s%s", i > 0 ? ", " : "",
 							 idxadv_col_sql(p->relid, &p->order[i], true));
-		appendStringInfo(&sql, " LIMIT %d", IDXADV_ORDER_LIMIT);
+		/*
+		 * A top-N query (most of its scans ran under a LIMIT) is costed with
+		 * the largest LIMIT seen; an ORDER BY that returned every row without
+		 * one, where an index must beat a sort of all the matching rows.
+		 */
+		if (idxadv_pattern_limited(p))
+			appendStringInfo(&sql, " LIMIT " INT64_FORMAT, p->limit_max);
 	}
 
 	*nparams = np;

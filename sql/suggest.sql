@@ -408,6 +408,33 @@ SELECT idxadvisor_reset();
 SELECT count(*) FROM fresh WHERE ref = 5;
 SELECT * FROM scans;
 
+--
+-- 14. ORDER BY over a filter no index can use (LIKE '%...%').  Under a
+-- LIMIT, an index on the ORDER BY column finds the first rows without a
+-- sort; the same ORDER BY returning every matching row is cheaper as a
+-- sequential scan and a sort, so it gets no index.  The capture records
+-- whether a LIMIT bounded the sort, and the costing uses that LIMIT.
+--
+CREATE TABLE posts (id int PRIMARY KEY, body text, posted timestamptz);
+INSERT INTO posts
+SELECT g, 'post ' || g,
+       '2026-01-01'::timestamptz + ((g::bigint * 7919) % 40000) * interval '1 minute'
+  FROM generate_series(1, 40000) g;
+ANALYZE posts;
+SELECT idxadvisor_reset();
+SELECT count(*) FROM (SELECT id FROM posts WHERE body LIKE '%77%'
+                      ORDER BY posted DESC) every_row;
+SELECT relid, columns, index_ddl, reason FROM idxadvisor_suggest(true)
+ WHERE relid = 'posts'::regclass;
+SELECT idxadvisor_reset();
+SELECT id FROM posts WHERE body LIKE '%77%' ORDER BY posted DESC LIMIT 3;
+SELECT relid, columns, index_ddl, reason FROM idxadvisor_suggest(true)
+ WHERE relid = 'posts'::regclass;
+SELECT index_ddl FROM idxadvisor_suggest() WHERE relid = 'posts'::regclass \gexec
+SELECT idxadvisor_reset();
+SELECT id FROM posts WHERE body LIKE '%77%' ORDER BY posted DESC LIMIT 3;
+SELECT * FROM scans;
+
 \pset expanded off
 
 -- nothing is left to suggest for the workloads above
