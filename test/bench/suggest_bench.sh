@@ -39,7 +39,9 @@
 # analyzed, since they are so small), then after ANALYZE, at the default
 # idxadvisor.min_table_pages (the tables are small, so both are the cheap
 # path), and with it at 0, so that every entry and every foreign key is
-# costed with the planner (the worst case).  The time of the report
+# costed with the planner (the worst case); then, when run as root, the
+# first call after a server restart with the kernel's page cache dropped.
+# The time of the report
 # idxadvisor_unindexed_foreign_keys(), which shares its foreign-key list
 # with idxadvisor_suggest(), is shown beside it.  Then (SCALE_PARENTS > 0)
 # the same over partitioned tables (see below).
@@ -361,6 +363,25 @@ EOF
 			"median of the next 3: $warm ms (the report idxadvisor_unindexed_foreign_keys(), warm: $fkwarm ms)"
 	done
 
+	# Coldest: the server restarted (a fast stop keeps the entries) and,
+	# when we are root, the kernel's page cache dropped, so that the
+	# catalogs come from disk.  Three times.
+	if [ "$(id -u)" = 0 ]; then
+		colds=""
+		for k in 1 2 3; do
+			"${AS_PG[@]}" "$BINDIR/pg_ctl" -D "$DIR/data" -l "$DIR/log" -m fast -w restart >/dev/null
+			sync
+			echo 3 >/proc/sys/vm/drop_caches
+			ms=$("${SPSQL[@]}" -At <<'EOF'
+SELECT round(extract(epoch FROM clock_timestamp() - now()) * 1000)
+  FROM (SELECT count(*) FROM idxadvisor_suggest(verbose => true)) s;
+EOF
+			)
+			colds="$colds $ms"
+		done
+		echo "-- analyzed, default min_table_pages, after a restart with the page cache dropped:" \
+			"first call$colds ms"
+	fi
 fi
 
 # ---------------------------------------------------------------------------
