@@ -805,6 +805,7 @@ idxadv_partitioned_index_script(StringInfo buf, Oid relid,
  *		CONCURRENTLY per partition, each attached; the parent index becomes
  *		valid when the last partition is attached.  That is a script of
  *		several statements, to be run one statement at a time (psql does).
+ *		NULL when the table or a column is gone (dropped meanwhile).
  */
 static char *
 idxadv_fk_suggested_ddl(Oid relid, char relkind, int ncols,
@@ -816,12 +817,19 @@ idxadv_fk_suggested_ddl(Oid relid, char relkind, int ncols,
 	idxadvIndexScript script;
 	int			i;
 
+	/* a table dropped meanwhile: NULL, for the caller to skip */
+	if (get_rel_name(relid) == NULL ||
+		get_namespace_name(get_rel_namespace(relid)) == NULL)
+		return NULL;
+
 	initStringInfo(&collist);
 	initStringInfo(&colnames);
 	for (i = 0; i < ncols; i++)
 	{
-		char	   *attname = get_attname(relid, attnums[i], false);
+		char	   *attname = get_attname(relid, attnums[i], true);
 
+		if (attname == NULL)
+			return NULL;
 		script.names[i] = attname;
 		appendStringInfo(&collist, "%s%s", i > 0 ? ", " : "",
 						 quote_identifier(attname));
@@ -1040,6 +1048,7 @@ idxadvisor_unindexed_foreign_keys(PG_FUNCTION_ARGS)
 		Datum		values[IDXADV_FK_COLS];
 		bool		nulls[IDXADV_FK_COLS];
 		Datum	   *colnames;
+		char	   *ddl;
 		bool		partly;
 		int64		deletes;
 		int64		updates;
@@ -1048,15 +1057,33 @@ idxadvisor_unindexed_foreign_keys(PG_FUNCTION_ARGS)
 		CHECK_FOR_INTERRUPTS();
 		oldcxt = MemoryContextSwitchTo(rowcxt);
 
+		/*
+		 * Nothing is locked: a table dropped since the list was made has no
+		 * names left, and no row.
+		 */
+		ddl = idxadv_fk_suggested_ddl(fk->conrelid, fk->relkind, fk->ncols,
+									  fk->attnums);
+		colnames = palloc(sizeof(Datum) * fk->ncols);
+		for (i = 0; ddl != NULL && i < fk->ncols; i++)
+		{
+			char	   *attname = get_attname(fk->conrelid, fk->attnums[i],
+											  true);
+
+			if (attname == NULL)
+				ddl = NULL;
+			else
+				colnames[i] = CStringGetTextDatum(attname);
+		}
+		if (ddl == NULL)
+		{
+			MemoryContextSwitchTo(oldcxt);
+			MemoryContextReset(rowcxt);
+			continue;
+		}
+
 		partly = fk->some_leaves_served ||
 			idxadv_fk_partly_covered(map, fk->conrelid, fk->ncols,
 									 fk->attnums);
-
-		colnames = palloc(sizeof(Datum) * fk->ncols);
-		for (i = 0; i < fk->ncols; i++)
-			colnames[i] = CStringGetTextDatum(get_attname(fk->conrelid,
-														  fk->attnums[i],
-														  false));
 		idxadv_fk_parent_writes(fk, &deletes, &updates);
 
 		memset(nulls, 0, sizeof(nulls));
@@ -1073,10 +1100,7 @@ idxadvisor_unindexed_foreign_keys(PG_FUNCTION_ARGS)
 													fk->relkind, true));
 		values[8] = Int64GetDatum(deletes);
 		values[9] = Int64GetDatum(updates);
-		values[10] = CStringGetTextDatum(idxadv_fk_suggested_ddl(fk->conrelid,
-																 fk->relkind,
-																 fk->ncols,
-																 fk->attnums));
+		values[10] = CStringGetTextDatum(ddl);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 
 		MemoryContextSwitchTo(oldcxt);

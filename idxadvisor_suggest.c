@@ -45,12 +45,17 @@
  *
  * Locks and side effects: the function only reads.  Sizes come from
  * pg_class, or for a table never vacuumed nor analyzed from the size of its
- * file; a table is opened (AccessShareLock, released at once) only to
- * compare its indexes with a pattern, or to estimate the rows of a table
- * never analyzed whose file makes it big enough to matter.  Each planner() call runs in an internal
+ * file, so a table too small to matter is never locked.  Any other table is
+ * locked (AccessShareLock) while one of its patterns is judged and while one
+ * of its candidates is costed, and unlocked right after: so it cannot be
+ * dropped or altered under us, and thousands of tables never fill the lock
+ * table.  The lock is only tried: a table that a migration holds under
+ * ACCESS EXCLUSIVE is passed over with that reason rather than waited for.
+ * The rows are written without locks, from the system caches, and a table
+ * dropped by then is left out.  Each planner() call runs in an internal
  * subtransaction that is rolled back, which releases the locks parse
- * analysis and the planner took, so that a database with thousands of
- * candidates never fills the lock table; the representative queries have no
+ * analysis and the planner took on indexes and partitions, for the same
+ * reason; the representative queries have no
  * query identifier and skip post_parse_analyze_hook, so statistics
  * extensions never record them.  The unindexed foreign keys come from the
  * catalog report's list (idxadvisor_report.c), so both judge them alike.
@@ -95,6 +100,7 @@
 #include "parser/parse_param.h"
 #include "storage/bufmgr.h"
 #include "storage/bufpage.h"
+#include "storage/lmgr.h"
 #include "tcop/tcopprot.h"
 #include "utils/acl.h"
 #include "utils/array.h"
@@ -284,6 +290,7 @@ PG_FUNCTION_INFO_V1(idxadvisor_suggest);
 
 static List *idxadv_collect_patterns(void);
 static bool idxadv_columns_exist(const idxadvHashKey *key);
+static bool idxadv_column_live(Oid relid, AttrNumber attnum);
 static void idxadv_pattern_from_key(idxadvPattern *p, const idxadvScanStat *s);
 static List *idxadv_lift_partitions(List *patterns);
 static bool idxadv_patterns_same_shape(const idxadvPattern *a,
@@ -294,6 +301,9 @@ static List *idxadv_fk_patterns(List *patterns);
 static idxadvTable *idxadv_table_info(Oid relid);
 static Oid	idxadv_btree_opclass(Oid type);
 static void idxadv_decide_pattern(idxadvPattern *p, idxadvTable *t);
+static void idxadv_decide_columns(idxadvPattern *p, idxadvTable *t);
+static const char *idxadv_lock_table(Oid relid, int ncols,
+									 const idxadvCol *cols);
 static double idxadv_clause_fraction(idxadvTable *t, AttrNumber attnum,
 									 uint8 kind);
 static const char *idxadv_served_by(idxadvPattern *p);
@@ -397,22 +407,28 @@ idxadv_columns_exist(const idxadvHashKey *key)
 	int			i;
 
 	for (i = 0; i < key->natts + key->norder; i++)
-	{
-		AttrNumber	att = i < key->natts ? key->attnums[i] :
-			key->order_attnums[i - key->natts];
-		HeapTuple	tup;
-		bool		ok;
-
-		tup = SearchSysCache2(ATTNUM, ObjectIdGetDatum(key->relid),
-							  Int16GetDatum(att));
-		if (!HeapTupleIsValid(tup))
+		if (!idxadv_column_live(key->relid, i < key->natts ? key->attnums[i] :
+								key->order_attnums[i - key->natts]))
 			return false;
-		ok = !((Form_pg_attribute) GETSTRUCT(tup))->attisdropped;
-		ReleaseSysCache(tup);
-		if (!ok)
-			return false;
-	}
 	return true;
+}
+
+/*
+ * Is attnum a column of relid that is not dropped?
+ */
+static bool
+idxadv_column_live(Oid relid, AttrNumber attnum)
+{
+	HeapTuple	tup;
+	bool		ok;
+
+	tup = SearchSysCache2(ATTNUM, ObjectIdGetDatum(relid),
+						  Int16GetDatum(attnum));
+	if (!HeapTupleIsValid(tup))
+		return false;
+	ok = !((Form_pg_attribute) GETSTRUCT(tup))->attisdropped;
+	ReleaseSysCache(tup);
+	return ok;
 }
 
 /*
@@ -753,13 +769,24 @@ idxadv_table_info(Oid relid)
 
 	foreach(lc2, unmeasured)
 	{
-		Relation	rel = try_relation_open(lfirst_oid(lc2), AccessShareLock);
+		Oid			leaf = lfirst_oid(lc2);
+		Relation	rel;
 		BlockNumber pages;
 		double		tuples;
 		double		allvisfrac;
 
-		if (rel == NULL)
+		/* not behind a migration's lock: then its file's size will do */
+		if (!ConditionalLockRelationOid(leaf, AccessShareLock))
+		{
+			t->pages += idxadv_heap_blocks(leaf);
 			continue;
+		}
+		rel = try_relation_open(leaf, NoLock);
+		if (rel == NULL)
+		{
+			UnlockRelationOid(leaf, AccessShareLock);
+			continue;
+		}
 		if (rel->rd_rel->relkind == RELKIND_RELATION ||
 			rel->rd_rel->relkind == RELKIND_MATVIEW)
 		{
@@ -790,16 +817,46 @@ idxadv_btree_opclass(Oid type)
 }
 
 /*
+ * Lock a table (AccessShareLock) for the time one pattern or candidate of it
+ * is looked at: with the lock held it cannot be dropped or altered under us.
+ * Never waits: a migration holding ACCESS EXCLUSIVE must not make a DBA's
+ * call hang behind it, so such a table is passed over, with the reason.
+ * The columns cols[0 .. ncols-1] (attnum 0 skipped) must still be there
+ * too.  Returns NULL when locked (the caller
+ * unlocks), else the reason.  One table at a time, so that thousands of
+ * tables never fill the lock table.
+ */
+static const char *
+idxadv_lock_table(Oid relid, int ncols, const idxadvCol *cols)
+{
+	int			i;
+
+	if (!ConditionalLockRelationOid(relid, AccessShareLock))
+		return "the table is locked by another session (ACCESS EXCLUSIVE, as a migration's ALTER TABLE takes): run idxadvisor_suggest() again when it is done";
+
+	/* locking processed the invalidations: the caches are current */
+	if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)))
+	{
+		UnlockRelationOid(relid, AccessShareLock);
+		return "the table was dropped while idxadvisor_suggest() ran";
+	}
+	for (i = 0; i < ncols; i++)
+	{
+		if (cols[i].attnum != 0 && !idxadv_column_live(relid, cols[i].attnum))
+		{
+			UnlockRelationOid(relid, AccessShareLock);
+			return "a column was dropped while idxadvisor_suggest() ran";
+		}
+	}
+	return NULL;
+}
+
+/*
  * Decide what an index can do for a pattern on table t, or why not.
  */
 static void
 idxadv_decide_pattern(idxadvPattern *p, idxadvTable *t)
 {
-	int			i;
-	int			n;
-	idxadvCol	best = {0, 0, 0};
-	double		best_fraction = 2.0;
-
 	if (t->relkind != RELKIND_RELATION &&
 		t->relkind != RELKIND_PARTITIONED_TABLE &&
 		t->relkind != RELKIND_MATVIEW)
@@ -819,6 +876,38 @@ idxadv_decide_pattern(idxadvPattern *p, idxadvTable *t)
 							   idxadv_min_table_pages);
 		return;
 	}
+
+	{
+		idxadvCol	cols[IDXADV_MAX_COLS * 3 + IDXADV_MAX_ORDER + INDEX_MAX_KEYS];
+		int			n = 0;
+
+		memcpy(cols + n, p->eq, p->neq * sizeof(idxadvCol));
+		n += p->neq;
+		memcpy(cols + n, p->range, p->nrange * sizeof(idxadvCol));
+		n += p->nrange;
+		memcpy(cols + n, p->order, p->norder * sizeof(idxadvCol));
+		n += p->norder;
+		memcpy(cols + n, p->flag, p->nflag * sizeof(idxadvCol));
+		n += p->nflag;
+		p->rejected = idxadv_lock_table(p->relid, n, cols);
+		if (p->rejected)
+			return;
+	}
+	idxadv_decide_columns(p, t);
+	UnlockRelationOid(p->relid, AccessShareLock);
+}
+
+/*
+ * The part of idxadv_decide_pattern() that reads the table's columns,
+ * statistics and indexes, with the table locked.
+ */
+static void
+idxadv_decide_columns(idxadvPattern *p, idxadvTable *t)
+{
+	int			i;
+	int			n;
+	idxadvCol	best = {0, 0, 0};
+	double		best_fraction = 2.0;
 
 	/* a column whose type has no default btree opclass cannot be a key */
 #define IDXADV_KEEP_BTREE(arr, cnt) \
@@ -2092,9 +2181,15 @@ idxadv_flag_sql(const char *colname, uint8 kind)
 static char *
 idxadv_col_sql(Oid relid, const idxadvCol *col, bool order)
 {
-	const char *name = quote_identifier(get_attname(relid, col->attnum, false));
+	char	   *attname = get_attname(relid, col->attnum, true);
+	const char *name;
 	bool		desc = order && (col->flags & IDXADV_ORDER_DESC);
 	bool		nf = order && (col->flags & IDXADV_ORDER_NULLS_FIRST);
+
+	/* a table dropped since it was costed: the caller skips the row */
+	if (attname == NULL)
+		return NULL;
+	name = quote_identifier(attname);
 
 	return psprintf("%s%s%s", name, desc ? " DESC" : "",
 					desc && !nf ? " NULLS LAST" :
@@ -2125,6 +2220,7 @@ idxadv_emit(ReturnSetInfo *rsinfo, idxadvCandidate *c)
 	int			n = 0;
 	int			col = 0;
 	int			shapes = 0;
+	char	   *predname = NULL;
 	StringInfoData reason;
 
 	memset(nulls, 0, sizeof(nulls));
@@ -2140,16 +2236,30 @@ idxadv_emit(ReturnSetInfo *rsinfo, idxadvCandidate *c)
 		rows_matched += p->rows_matched;
 		writes += p->fk_parent_writes;
 	}
-	for (i = 0; i < c->neq; i++)
-		cols[n++] = CStringGetTextDatum(idxadv_col_sql(c->relid, &c->eq[i], false));
-	for (i = 0; i < c->ntail; i++)
-		cols[n++] = CStringGetTextDatum(idxadv_col_sql(c->relid, &c->tail[i], true));
+	/*
+	 * The names are read without a lock: a table dropped since it was looked
+	 * at has none left, and its row is left out.
+	 */
+	for (i = 0; i < c->neq + c->ntail; i++)
+	{
+		bool		order = i >= c->neq;
+		char	   *sql = idxadv_col_sql(c->relid,
+										 order ? &c->tail[i - c->neq] : &c->eq[i],
+										 order);
+
+		if (sql == NULL)
+			return;
+		cols[n++] = CStringGetTextDatum(sql);
+	}
+	if (c->pred.attnum != 0 &&
+		(predname = get_attname(c->relid, c->pred.attnum, true)) == NULL)
+		return;
 
 	values[col++] = ObjectIdGetDatum(c->relid);
 	values[col++] = PointerGetDatum(construct_array(cols, n, TEXTOID, -1, false,
 													TYPALIGN_INT));
 	if (c->pred.attnum != 0)
-		values[col++] = CStringGetTextDatum(idxadv_flag_sql(get_attname(c->relid, c->pred.attnum, false),
+		values[col++] = CStringGetTextDatum(idxadv_flag_sql(predname,
 															c->pred.kind));
 	else
 		nulls[col++] = true;
@@ -2372,9 +2482,17 @@ idxadvisor_suggest(PG_FUNCTION_ARGS)
 	foreach(lc, candidates)
 	{
 		idxadvCandidate *c = (idxadvCandidate *) lfirst(lc);
+		idxadvCol	cols[INDEX_MAX_KEYS + IDXADV_MAX_ORDER + 2];
 
 		CHECK_FOR_INTERRUPTS();
+		memcpy(cols, c->eq, c->neq * sizeof(idxadvCol));
+		memcpy(cols + c->neq, c->tail, c->ntail * sizeof(idxadvCol));
+		cols[c->neq + c->ntail] = c->pred;
+		c->rejected = idxadv_lock_table(c->relid, c->neq + c->ntail + 1, cols);
+		if (c->rejected)
+			continue;
 		idxadv_cost_candidate(c, idxadv_table_info(c->relid), name_hash);
+		UnlockRelationOid(c->relid, AccessShareLock);
 	}
 	list_sort(candidates, idxadv_candidate_cmp);
 
