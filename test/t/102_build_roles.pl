@@ -131,5 +131,39 @@ $locker->query_safe('COMMIT');
 $locker->quit;
 is(invalid_indexes($node, 'postgres'), '', 'nothing left behind');
 
+# --- idxadvisor.build_statement_timeout: a build that runs longer (here
+# waiting for an old snapshot) is stopped; the job fails with the timeout,
+# and the INVALID index it leaves is removed once the old transaction ends
+$node->append_conf('postgresql.conf',
+	"idxadvisor.build_statement_timeout = '1s'\n");
+$node->reload;
+$old = $node->background_psql('postgres');
+$old->query_safe('BEGIN ISOLATION LEVEL REPEATABLE READ');
+$old->query_safe('SELECT count(*) FROM t');
+$id = $node->safe_psql('postgres',
+	"SELECT idxadvisor_create_concurrently('t', ARRAY['w', 'v'])",
+	extra_params => [ '-U', 'alice' ]);
+$node->poll_query_until('postgres',
+	"SELECT query LIKE 'DROP INDEX CONCURRENTLY%' FROM pg_stat_activity WHERE backend_type = 'idxadvisor build'")
+  or die 'the timed-out build does not clean up';
+$old->query_safe('COMMIT');
+$old->quit;
+wait_job_state($node, 'postgres', $id, 'failed');
+like(job_state($node, 'postgres', $id),
+	qr/canceling statement due to statement timeout/,
+	'build_statement_timeout stops a build that runs too long');
+is(invalid_indexes($node, 'postgres'), '',
+	'the timed-out build left no INVALID index');
+
+# without the limit the same build succeeds
+$node->append_conf('postgresql.conf',
+	"idxadvisor.build_statement_timeout = 0\n");
+$node->reload;
+$id = $node->safe_psql('postgres',
+	"SELECT idxadvisor_create_concurrently('t', ARRAY['w', 'v'])",
+	extra_params => [ '-U', 'alice' ]);
+wait_job_state($node, 'postgres', $id, 'done');
+pass('with build_statement_timeout = 0 the build completes');
+
 $node->stop;
 done_testing();
