@@ -1,12 +1,13 @@
 # test/t/004_suggest_ddl.pl
 #
-# idxadvisor_suggest() and idxadvisor_unindexed_foreign_keys() while other
-# sessions drop, re-create, alter and lock the tables they are reading
-# about (DESIGN.md leaves this open; README "How it works" says what we do):
-# a table dropped meanwhile drops out of the answer, a table locked by an
-# ACCESS EXCLUSIVE lock is passed over with the reason instead of waited
-# for, and no call fails with an internal error such as "cache lookup
-# failed".  Every call of the functions must succeed.
+# idxadvisor_suggest(), idxadvisor_unindexed_foreign_keys() and
+# idxadvisor_duplicates() while other sessions drop, re-create, alter, index
+# and lock the tables they are reading about (DESIGN.md leaves this open;
+# README "How it works" says what we do): a table dropped meanwhile drops
+# out of the answer, a table locked by an ACCESS EXCLUSIVE lock is passed
+# over with the reason instead of waited for, and no call fails with an
+# internal error such as "cache lookup failed".  Every call of the
+# functions must succeed.
 
 use strict;
 use warnings;
@@ -46,7 +47,8 @@ END \$\$;
 cmp_ok($node->safe_psql('postgres', 'SELECT count(*) FROM idxadvisor_suggest()'),
 	'>=', $ntables, 'a suggestion per table before the churn');
 
-# One client drops and re-creates tables, adds and drops columns; one
+# One client drops and re-creates tables (with duplicate and redundant
+# indexes), adds and drops columns; one
 # takes ACCESS EXCLUSIVE locks and holds them a moment (when the table is
 # there: the other client may have dropped it); two call the functions all
 # the while.
@@ -61,6 +63,9 @@ SELECT count(*) FROM t:n WHERE a = 3;
 ALTER TABLE t:n ADD COLUMN b int;
 SELECT count(*) FROM t:n WHERE b = 3;
 ALTER TABLE t:n DROP COLUMN b;
+CREATE INDEX ON t:n (id);
+CREATE INDEX ON t:n (id, a);
+CREATE INDEX ON t:n (id) WHERE a > 0;
 }),
 	start_pgbench($node, 'locker', "-c 1 -t 100 -M simple", qq{
 \\set n random(1, $ntables)
@@ -72,17 +77,18 @@ COMMIT;
 	start_pgbench($node, 'advise', "-c 2 -t 25 -M simple", q{
 SELECT count(*) FROM idxadvisor_suggest(verbose => true);
 SELECT count(*) FROM idxadvisor_unindexed_foreign_keys();
+SELECT count(*) FROM idxadvisor_duplicates();
 }),
 );
 finish_pgbench($_) for @runs;
 server_healthy($node, 'suggest under DDL');
 
-# Afterwards every table is back with its scan, and suggested again
+# Afterwards every table is back, and judged again (suggested or rejected)
 is( $node->safe_psql('postgres', qq{
 SELECT count(*) FROM generate_series(1, $ntables) g
- WHERE NOT EXISTS (SELECT FROM idxadvisor_suggest()
+ WHERE NOT EXISTS (SELECT FROM idxadvisor_suggest(verbose => true)
                     WHERE relid::text = 't' || g)}),
-	'0', 'every table suggested once the churn is over');
+	'0', 'every table judged again once the churn is over');
 
 # A table held under ACCESS EXCLUSIVE: the call does not wait for it
 my $lock_holder = $node->interactive_psql('postgres');
