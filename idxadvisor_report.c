@@ -191,7 +191,7 @@ static char *idxadv_choose_index_name(Oid relid, const char *colnames,
 static HTAB *idxadv_index_constraints(void);
 static HTAB *idxadv_busy_tables(void);
 static int	idxadv_index_tuple_cmp(const void *a, const void *b);
-static void idxadv_load_index(idxadvIndex *ix, HeapTuple tup, TupleDesc desc,
+static bool idxadv_load_index(idxadvIndex *ix, HeapTuple tup, TupleDesc desc,
 							  HTAB *cons);
 static int	idxadv_covers(const idxadvIndex *x, const idxadvIndex *y);
 static int	idxadv_rank_cmp(const idxadvIndex *a, const idxadvIndex *b);
@@ -304,8 +304,12 @@ idxadv_qualified_name(Oid relid)
 	char	   *relname = get_rel_name(relid);
 	char	   *nspname = get_namespace_name(get_rel_namespace(relid));
 
+	/* nothing is locked: the relation may be dropped while a report runs */
 	if (relname == NULL || nspname == NULL)
-		elog(ERROR, "cache lookup failed for relation %u", relid);
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("relation %u was dropped while the report ran", relid),
+				 errhint("Run the report again.")));
 	return quote_qualified_identifier(nspname, relname);
 }
 
@@ -1215,9 +1219,10 @@ idxadv_index_tuple_cmp(const void *a, const void *b)
 
 /*
  * idxadv_load_index
- *		Fill an idxadvIndex from its pg_index tuple and the system caches.
+ *		Fill an idxadvIndex from its pg_index tuple and the system caches;
+ *		false when the index was dropped since pg_index was read.
  */
-static void
+static bool
 idxadv_load_index(idxadvIndex *ix, HeapTuple tup, TupleDesc desc, HTAB *cons)
 {
 	Form_pg_index idx = (Form_pg_index) GETSTRUCT(tup);
@@ -1236,7 +1241,7 @@ idxadv_load_index(idxadvIndex *ix, HeapTuple tup, TupleDesc desc, HTAB *cons)
 	ix->indexrelid = idx->indexrelid;
 	classtup = SearchSysCache1(RELOID, ObjectIdGetDatum(idx->indexrelid));
 	if (!HeapTupleIsValid(classtup))
-		elog(ERROR, "cache lookup failed for relation %u", idx->indexrelid);
+		return false;			/* dropped since pg_index was read */
 	classform = (Form_pg_class) GETSTRUCT(classtup);
 	ix->amoid = classform->relam;
 	ix->relkind = classform->relkind;
@@ -1283,6 +1288,7 @@ idxadv_load_index(idxadvIndex *ix, HeapTuple tup, TupleDesc desc, HTAB *cons)
 		}
 	}
 	ix->pred = idxadv_index_predicate(tup, desc);
+	return true;
 }
 
 /*
@@ -1758,6 +1764,7 @@ idxadvisor_duplicates(PG_FUNCTION_ARGS)
 		Form_pg_class classform;
 		idxadvIndex *ix;
 		int			nix;
+		int			n;
 		int			i;
 
 		while (end < ntuples && tuples[end].indrelid == relid)
@@ -1793,9 +1800,12 @@ idxadvisor_duplicates(PG_FUNCTION_ARGS)
 
 		oldcxt = MemoryContextSwitchTo(tablecxt);
 		ix = palloc(sizeof(idxadvIndex) * nix);
+		n = 0;
 		for (i = 0; i < nix; i++)
-			idxadv_load_index(&ix[i], tuples[start + i].tuple,
-							  RelationGetDescr(pg_index), cons);
+			if (idxadv_load_index(&ix[n], tuples[start + i].tuple,
+								  RelationGetDescr(pg_index), cons))
+				n++;
+		nix = n;
 
 		for (i = 0; i < nix; i++)
 		{

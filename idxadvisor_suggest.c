@@ -1752,7 +1752,19 @@ idxadv_rep_query(idxadvCandidate *c, idxadvTable *t, idxadvPattern *p,
 		 * one, where an index must beat a sort of all the matching rows.
 		 */
 		if (idxadv_pattern_limited(p))
-			appendStringInfo(&sql, " LIMIT " INT64_FORMAT, p->limit_max);
+		{
+			double		limit = (double) p->limit_max;
+
+			/*
+			 * Only ORDER BY columns: the filter is one the query cannot show,
+			 * and the index scan must read as many rows as the share the
+			 * capture saw pass it says, to return the first ones.
+			 */
+			if (p->neq == 0 && p->nrange == 0 && p->pred.attnum == 0 &&
+				p->rows_matched > 0 && p->rows_matched < p->rows_scanned)
+				limit = ceil(limit * p->rows_scanned / p->rows_matched);
+			appendStringInfo(&sql, " LIMIT %.0f", Min(limit, 1e15));
+		}
 	}
 
 	*nparams = np;
