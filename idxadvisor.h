@@ -210,12 +210,13 @@ extern PGDLLEXPORT void idxadv_job_main(Datum main_arg);
 /*
  * All of pg_index read once, by table, for callers that ask about many tables
  * (the foreign-key report); NULL in the functions below means "look it up".
+ * idxadv_table_indexes() gives one table's pg_index tuples either way.
  */
 typedef struct idxadvIndexMap idxadvIndexMap;
 
 extern idxadvIndexMap *idxadv_index_map_create(void);
-extern List *idxadv_index_map_tuples(idxadvIndexMap *map, Oid relid,
-									 TupleDesc *desc);
+extern List *idxadv_table_indexes(idxadvIndexMap *map, Oid relid,
+								  TupleDesc *desc);
 
 /*
  * Find a valid, ready index of relid that serves an equality lookup on the

@@ -33,6 +33,7 @@
 #include "utils/fmgroids.h"
 #include "utils/hsearch.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
 #include "utils/typcache.h"
@@ -192,8 +193,8 @@ idxadv_index_map_create(void)
  *		Find a valid, ready index of relid that serves an equality lookup on
  *		the given columns (see idxadvisor.h and DESIGN.md section 3).
  *
- * With a map, its tuples are used; without, one index scan of pg_index on
- * indrelid.  Per candidate index only system-cache lookups follow; a
+ * The table's pg_index tuples come from idxadv_table_indexes().  Per
+ * candidate index only system-cache lookups follow; a
  * predicate is deparsed and proved only for an index whose columns, operator
  * families and collations already match.
  */
@@ -202,7 +203,8 @@ idxadv_find_serving_index(idxadvIndexMap *map, Oid relid, int ncols,
 						  const AttrNumber *attnums, const Oid *eqops)
 {
 	idxadvLookup lookup;
-	Oid			result = InvalidOid;
+	TupleDesc	desc;
+	ListCell   *lc;
 
 	if (ncols <= 0 || ncols > INDEX_MAX_KEYS || attnums == NULL)
 		return InvalidOid;
@@ -214,47 +216,14 @@ idxadv_find_serving_index(idxadvIndexMap *map, Oid relid, int ncols,
 	lookup.prepared = false;
 	lookup.clauses = NIL;
 
-	if (map != NULL)
+	foreach(lc, idxadv_table_indexes(map, relid, &desc))
 	{
-		idxadvIndexMapEntry *entry;
-		ListCell   *lc;
+		HeapTuple	tup = (HeapTuple) lfirst(lc);
 
-		entry = hash_search(map->tables, &relid, HASH_FIND, NULL);
-		if (entry == NULL)
-			return InvalidOid;
-		foreach(lc, entry->tuples)
-		{
-			HeapTuple	tup = (HeapTuple) lfirst(lc);
-
-			if (idxadv_index_serves(tup, map->desc, &lookup))
-				return ((Form_pg_index) GETSTRUCT(tup))->indexrelid;
-		}
+		if (idxadv_index_serves(tup, desc, &lookup))
+			return ((Form_pg_index) GETSTRUCT(tup))->indexrelid;
 	}
-	else
-	{
-		Relation	pg_index;
-		SysScanDesc scan;
-		ScanKeyData key;
-		HeapTuple	tup;
-
-		pg_index = table_open(IndexRelationId, AccessShareLock);
-		ScanKeyInit(&key, Anum_pg_index_indrelid, BTEqualStrategyNumber,
-					F_OIDEQ, ObjectIdGetDatum(relid));
-		scan = systable_beginscan(pg_index, IndexIndrelidIndexId, true,
-								  NULL, 1, &key);
-		while (HeapTupleIsValid(tup = systable_getnext(scan)))
-		{
-			if (idxadv_index_serves(tup, RelationGetDescr(pg_index), &lookup))
-			{
-				result = ((Form_pg_index) GETSTRUCT(tup))->indexrelid;
-				break;
-			}
-		}
-		systable_endscan(scan);
-		table_close(pg_index, AccessShareLock);
-	}
-
-	return result;
+	return InvalidOid;
 }
 
 /*
@@ -305,18 +274,50 @@ idxadv_lookup_columns(idxadvLookup *lookup)
 }
 
 /*
- * idxadv_index_map_tuples
- *		The copied pg_index tuples of relid's indexes (NIL when none), and
- *		the descriptor to read them with.
+ * idxadv_table_indexes
+ *		The pg_index tuples of relid's indexes (NIL when none), and the
+ *		descriptor to read them with: from the map when there is one, else
+ *		from one index scan of pg_index on indrelid, copied into the current
+ *		memory context.
  */
 List *
-idxadv_index_map_tuples(idxadvIndexMap *map, Oid relid, TupleDesc *desc)
+idxadv_table_indexes(idxadvIndexMap *map, Oid relid, TupleDesc *desc)
 {
-	idxadvIndexMapEntry *entry;
+	static TupleDesc pg_index_desc = NULL;
+	List	   *result = NIL;
+	Relation	pg_index;
+	SysScanDesc scan;
+	ScanKeyData key;
+	HeapTuple	tup;
 
-	*desc = map->desc;
-	entry = hash_search(map->tables, &relid, HASH_FIND, NULL);
-	return entry ? entry->tuples : NIL;
+	if (map != NULL)
+	{
+		idxadvIndexMapEntry *entry;
+
+		*desc = map->desc;
+		entry = hash_search(map->tables, &relid, HASH_FIND, NULL);
+		return entry ? entry->tuples : NIL;
+	}
+
+	pg_index = table_open(IndexRelationId, AccessShareLock);
+	/* pg_index's row type is fixed: one copy serves the whole session */
+	if (pg_index_desc == NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+
+		pg_index_desc = CreateTupleDescCopy(RelationGetDescr(pg_index));
+		MemoryContextSwitchTo(old);
+	}
+	*desc = pg_index_desc;
+	ScanKeyInit(&key, Anum_pg_index_indrelid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(relid));
+	scan = systable_beginscan(pg_index, IndexIndrelidIndexId, true,
+							  NULL, 1, &key);
+	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+		result = lappend(result, heap_copytuple(tup));
+	systable_endscan(scan);
+	table_close(pg_index, AccessShareLock);
+	return result;
 }
 
 /*

@@ -423,22 +423,13 @@ idxadv_relation_bytes(Oid relid, bool with_toast, bool main_only)
 
 	if (with_toast && OidIsValid(toastrelid))
 	{
-		Relation	pg_index;
-		SysScanDesc scan;
-		ScanKeyData key;
-		HeapTuple	indtup;
+		TupleDesc	desc;
+		ListCell   *lc;
 
 		total += idxadv_relation_bytes(toastrelid, false, false);
-		pg_index = table_open(IndexRelationId, AccessShareLock);
-		ScanKeyInit(&key, Anum_pg_index_indrelid, BTEqualStrategyNumber,
-					F_OIDEQ, ObjectIdGetDatum(toastrelid));
-		scan = systable_beginscan(pg_index, IndexIndrelidIndexId, true,
-								  NULL, 1, &key);
-		while (HeapTupleIsValid(indtup = systable_getnext(scan)))
-			total += idxadv_relation_bytes(((Form_pg_index) GETSTRUCT(indtup))->indexrelid,
+		foreach(lc, idxadv_table_indexes(NULL, toastrelid, &desc))
+			total += idxadv_relation_bytes(((Form_pg_index) GETSTRUCT((HeapTuple) lfirst(lc)))->indexrelid,
 										   false, false);
-		systable_endscan(scan);
-		table_close(pg_index, AccessShareLock);
 	}
 	return total;
 }
@@ -564,58 +555,23 @@ static bool
 idxadv_fk_partly_covered(idxadvIndexMap *map, Oid relid, int ncols,
 						 const AttrNumber *attnums)
 {
-	Relation	pg_index = NULL;
-	SysScanDesc scan = NULL;
-	ScanKeyData key;
-	List	   *tuples = NIL;
-	ListCell   *lc = NULL;
 	TupleDesc	desc;
-	HeapTuple	tup;
-	bool		found = false;
+	ListCell   *lc;
 
-	if (map != NULL)
+	foreach(lc, idxadv_table_indexes(map, relid, &desc))
 	{
-		tuples = idxadv_index_map_tuples(map, relid, &desc);
-		lc = list_head(tuples);
-	}
-	else
-	{
-		pg_index = table_open(IndexRelationId, AccessShareLock);
-		ScanKeyInit(&key, Anum_pg_index_indrelid, BTEqualStrategyNumber,
-					F_OIDEQ, ObjectIdGetDatum(relid));
-		scan = systable_beginscan(pg_index, IndexIndrelidIndexId, true,
-								  NULL, 1, &key);
-	}
-	while (!found)
-	{
-		Form_pg_index idx;
+		Form_pg_index idx = (Form_pg_index) GETSTRUCT((HeapTuple) lfirst(lc));
 		int			i,
 					j;
 
-		if (map != NULL)
-		{
-			if (lc == NULL)
-				break;
-			tup = (HeapTuple) lfirst(lc);
-			lc = lnext(tuples, lc);
-		}
-		else if (!HeapTupleIsValid(tup = systable_getnext(scan)))
-			break;
-
-		idx = (Form_pg_index) GETSTRUCT(tup);
 		if (!idx->indisvalid || !idx->indisready || !idx->indislive)
 			continue;
-		for (j = 0; j < idx->indnatts && !found; j++)
+		for (j = 0; j < idx->indnatts; j++)
 			for (i = 0; i < ncols; i++)
 				if (idx->indkey.values[j] == attnums[i])
-					found = true;
+					return true;
 	}
-	if (map == NULL)
-	{
-		systable_endscan(scan);
-		table_close(pg_index, AccessShareLock);
-	}
-	return found;
+	return false;
 }
 
 /*
