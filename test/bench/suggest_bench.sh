@@ -301,6 +301,39 @@ for w in $WORKLOADS; do
 done
 
 # ---------------------------------------------------------------------------
+# Timing the functions themselves: in one session (the first call pays for
+# cold caches, the others not), four rounds of calls, each raising a NOTICE
+# "label rows ms"
+# ---------------------------------------------------------------------------
+
+# A DO block that calls each function of the (label, FROM item) pairs given,
+# four times in turn
+timed_calls_sql()
+{
+	echo 'DO $$ DECLARE t0 timestamptz; n bigint; BEGIN FOR k IN 1..4 LOOP'
+	while [ $# -ge 2 ]; do
+		cat <<EOF
+    t0 := clock_timestamp();
+    SELECT count(*) INTO n FROM $2;
+    RAISE NOTICE '$1 % %', n, round(extract(epoch FROM clock_timestamp() - t0) * 1000);
+EOF
+		shift 2
+	done
+	echo 'END LOOP; END $$;'
+}
+
+# "rows first warm" of one label in the notices: the rows and time of the
+# first call, the median time of the other three
+timings()
+{
+	local lines
+	lines=$(grep "^$2 " "$1")
+	echo "$(head -1 <<<"$lines" | cut -d' ' -f2)" \
+		"$(head -1 <<<"$lines" | cut -d' ' -f3)" \
+		"$(tail -3 <<<"$lines" | cut -d' ' -f3 | median)"
+}
+
+# ---------------------------------------------------------------------------
 # Speed of idxadvisor_suggest() on a database of SCALE_TABLES tables
 # ---------------------------------------------------------------------------
 if [ "$SCALE_TABLES" -gt 0 ]; then
@@ -331,29 +364,13 @@ if [ "$SCALE_TABLES" -gt 0 ]; then
 		set_guc=""
 		[ "$pages" = default ] && "${SPSQL[@]}" -c "ANALYZE"
 		[ "$pages" = 0 ] && set_guc="SET idxadvisor.min_table_pages = 0;"
-		"${SPSQL[@]}" -At <<EOF 2>&1 | sed -n 's/.*NOTICE:  //p' >"$DIR/scale.$pages"
-$set_guc
-DO \$\$
-DECLARE
-    t0 timestamptz;
-    n bigint;
-BEGIN
-    FOR k IN 1..4 LOOP
-        t0 := clock_timestamp();
-        SELECT count(*) INTO n FROM idxadvisor_suggest(verbose => true);
-        RAISE NOTICE 'suggest % %', n,
-            round(extract(epoch FROM clock_timestamp() - t0) * 1000);
-        t0 := clock_timestamp();
-        SELECT count(*) INTO n FROM idxadvisor_unindexed_foreign_keys();
-        RAISE NOTICE 'fks % %', n,
-            round(extract(epoch FROM clock_timestamp() - t0) * 1000);
-    END LOOP;
-END \$\$;
-EOF
-		rows=$(grep '^suggest' "$DIR/scale.$pages" | head -1 | cut -d' ' -f2)
-		first=$(grep '^suggest' "$DIR/scale.$pages" | head -1 | cut -d' ' -f3)
-		warm=$(grep '^suggest' "$DIR/scale.$pages" | tail -3 | cut -d' ' -f3 | median)
-		fkwarm=$(grep '^fks' "$DIR/scale.$pages" | tail -3 | cut -d' ' -f3 | median)
+		{
+			echo "$set_guc"
+			timed_calls_sql suggest "idxadvisor_suggest(verbose => true)" \
+				fks "idxadvisor_unindexed_foreign_keys()"
+		} | "${SPSQL[@]}" -At 2>&1 | sed -n 's/.*NOTICE:  //p' >"$DIR/scale.$pages"
+		read -r rows first warm < <(timings "$DIR/scale.$pages" suggest)
+		read -r _ _ fkwarm < <(timings "$DIR/scale.$pages" fks)
 		case $pages in
 		unanalyzed) what="never analyzed, default min_table_pages" ;;
 		default) what="analyzed, default min_table_pages" ;;
@@ -410,23 +427,9 @@ if [ "$SCALE_PARENTS" -gt 0 ]; then
 	done | "${PPSQL[@]}" >/dev/null
 	entries=$("${PPSQL[@]}" -At -c "SELECT count(*) FROM idxadvisor_scans")
 	echo "-- entries recorded: $entries"
-	"${PPSQL[@]}" -At <<'EOF' 2>&1 | sed -n 's/.*NOTICE:  //p' >"$DIR/parts"
-DO $$
-DECLARE
-    t0 timestamptz;
-    n bigint;
-BEGIN
-    FOR k IN 1..4 LOOP
-        t0 := clock_timestamp();
-        SELECT count(*) INTO n FROM idxadvisor_suggest(verbose => true);
-        RAISE NOTICE 'suggest % %', n,
-            round(extract(epoch FROM clock_timestamp() - t0) * 1000);
-    END LOOP;
-END $$;
-EOF
-	rows=$(head -1 "$DIR/parts" | cut -d' ' -f2)
-	first=$(head -1 "$DIR/parts" | cut -d' ' -f3)
-	warm=$(tail -3 "$DIR/parts" | cut -d' ' -f3 | median)
+	timed_calls_sql suggest "idxadvisor_suggest(verbose => true)" |
+		"${PPSQL[@]}" -At 2>&1 | sed -n 's/.*NOTICE:  //p' >"$DIR/parts"
+	read -r rows first warm < <(timings "$DIR/parts" suggest)
 	echo "-- partitions never analyzed, default min_table_pages: $rows rows (verbose);" \
 		"first call in the session $first ms, median of the next 3: $warm ms"
 fi
