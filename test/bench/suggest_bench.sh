@@ -422,6 +422,8 @@ if [ "$SCALE_PARENTS" -gt 0 ]; then
 			END LOOP; END \$\$" \
 			-c "INSERT INTO pt$p SELECT g, g % 10, g % 7, g % 100 + 1 FROM generate_series(1, 20000) g"
 	done
+	# the entries of the section above would take room: start empty
+	"${PPSQL[@]}" -c "SELECT idxadvisor_reset()" >/dev/null
 	for p in $(seq 1 "$SCALE_PARENTS"); do
 		echo "SELECT count(*) FROM pt$p WHERE a = 3; SELECT count(*) FROM pt$p WHERE b = 2;"
 	done | "${PPSQL[@]}" >/dev/null
