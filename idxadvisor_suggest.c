@@ -55,9 +55,8 @@
  * dropped by then is left out.  Each planner() call runs in an internal
  * subtransaction that is rolled back, which releases the locks parse
  * analysis and the planner took on indexes and partitions, for the same
- * reason; the representative queries have no
- * query identifier and skip post_parse_analyze_hook, so statistics
- * extensions never record them.  The unindexed foreign keys come from the
+ * reason; the representative queries have no query identifier and skip
+ * post_parse_analyze_hook, so statistics extensions never record them.  The unindexed foreign keys come from the
  * catalog report's list (idxadvisor_report.c), so both judge them alike.
  *
  * Copyright (c) 2026, the idxadvisor developers
@@ -822,9 +821,8 @@ idxadv_btree_opclass(Oid type)
  * Never waits: a migration holding ACCESS EXCLUSIVE must not make a DBA's
  * call hang behind it, so such a table is passed over, with the reason.
  * The columns cols[0 .. ncols-1] (attnum 0 skipped) must still be there
- * too.  Returns NULL when locked (the caller
- * unlocks), else the reason.  One table at a time, so that thousands of
- * tables never fill the lock table.
+ * too.  Returns NULL when locked (the caller unlocks), else the reason.  One
+ * table at a time, so that thousands of tables never fill the lock table.
  */
 static const char *
 idxadv_lock_table(Oid relid, int ncols, const idxadvCol *cols)
