@@ -16,7 +16,7 @@ OBJS = \
 	idxadvisor_worker.o
 
 EXTENSION = idxadvisor
-DATA = idxadvisor--1.0.sql
+DATA = idxadvisor--1.0.sql idxadvisor--1.1.sql idxadvisor--1.0--1.1.sql
 PGFILEDESC = "idxadvisor - index advisor for PostgreSQL"
 
 # pg_regress suites, run against temporary instances (never an existing one).
@@ -32,7 +32,8 @@ REGRESS_NOPRELOAD = \
 	nopreload \
 	report_nopreload \
 	build_nopreload \
-	suggest_nopreload
+	suggest_nopreload \
+	upgrade
 
 # isolation specs live in test/isolation/specs
 ISOLATION_SPECS = \

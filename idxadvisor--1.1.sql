@@ -1,0 +1,286 @@
+/* idxadvisor--1.1.sql */
+
+-- complain if script is sourced in psql, rather than via CREATE EXTENSION
+\echo Use "CREATE EXTENSION idxadvisor" to load this file. \quit
+
+--
+-- Capture (idxadvisor_capture.c)
+--
+
+-- Raw statistics of the current database; idxadvisor_scans names them.
+CREATE FUNCTION @extschema@.idxadvisor_scan_stats(
+    OUT relid pg_catalog.oid,
+    OUT attnums pg_catalog.int2[],
+    OUT comparisons pg_catalog.text[],
+    OUT order_attnums pg_catalog.int2[],
+    OUT order_desc pg_catalog.bool[],
+    OUT order_nulls_first pg_catalog.bool[],
+    OUT executions pg_catalog.int8,
+    OUT fk_trigger_executions pg_catalog.int8,
+    OUT rows_scanned pg_catalog.int8,
+    OUT rows_matched pg_catalog.int8,
+    OUT pages_scanned pg_catalog.int8,
+    OUT last_seen pg_catalog.timestamptz,
+    OUT queryid pg_catalog.int8)
+RETURNS SETOF pg_catalog.record
+AS 'MODULE_PATHNAME', 'idxadvisor_scan_stats'
+LANGUAGE C STRICT VOLATILE PARALLEL SAFE;
+
+CREATE VIEW @extschema@.idxadvisor_scans AS
+SELECT s.relid::pg_catalog.regclass AS relid,
+       ARRAY(SELECT a.attname::pg_catalog.text
+               FROM pg_catalog.unnest(s.attnums) WITH ORDINALITY AS u(attnum, i)
+               JOIN pg_catalog.pg_attribute a
+                 ON a.attrelid = s.relid AND a.attnum = u.attnum
+              ORDER BY u.i) AS columns,
+       s.comparisons,
+       fk.conname AS foreign_key,
+       CASE WHEN s.order_attnums IS NOT NULL THEN
+         ARRAY(SELECT pg_catalog.quote_ident(a.attname)
+                      OPERATOR(pg_catalog.||)
+                      CASE WHEN u.d THEN ' DESC' ELSE '' END
+                      OPERATOR(pg_catalog.||)
+                      CASE WHEN u.nf AND NOT u.d THEN ' NULLS FIRST'
+                           WHEN NOT u.nf AND u.d THEN ' NULLS LAST'
+                           ELSE '' END
+                 FROM ROWS FROM (pg_catalog.unnest(s.order_attnums),
+                                pg_catalog.unnest(s.order_desc),
+                                pg_catalog.unnest(s.order_nulls_first))
+                        WITH ORDINALITY AS u(attnum, d, nf, i)
+                 JOIN pg_catalog.pg_attribute a
+                   ON a.attrelid = s.relid AND a.attnum = u.attnum
+                ORDER BY u.i)
+       END AS order_by,
+       s.executions,
+       s.fk_trigger_executions,
+       s.rows_scanned,
+       s.rows_matched,
+       s.pages_scanned,
+       s.last_seen,
+       s.queryid
+  FROM @extschema@.idxadvisor_scan_stats() s
+  -- the foreign key whose columns the filter compares for equality
+  LEFT JOIN LATERAL (
+       SELECT con.conname
+         FROM pg_catalog.pg_constraint con
+        WHERE con.conrelid = s.relid
+          AND con.contype = 'f'
+          AND con.conkey OPERATOR(pg_catalog.<@)
+              ARRAY(SELECT u.attnum
+                      FROM ROWS FROM (pg_catalog.unnest(s.attnums),
+                                     pg_catalog.unnest(s.comparisons))
+                             AS u(attnum, kind)
+                     WHERE u.kind = 'eq')
+        ORDER BY pg_catalog.cardinality(con.conkey) DESC, con.conname
+        LIMIT 1) fk ON true;
+
+GRANT SELECT ON @extschema@.idxadvisor_scans TO PUBLIC;
+
+CREATE FUNCTION @extschema@.idxadvisor_reset()
+RETURNS pg_catalog.void
+AS 'MODULE_PATHNAME', 'idxadvisor_reset'
+LANGUAGE C STRICT VOLATILE PARALLEL SAFE;
+
+REVOKE ALL ON FUNCTION @extschema@.idxadvisor_reset() FROM PUBLIC;
+
+--
+-- Catalog reports (idxadvisor_report.c)
+--
+
+-- Foreign keys whose referencing side has no index that serves the lookup
+-- the foreign-key trigger runs there.  Catalog and statistics views only;
+-- works without shared_preload_libraries.  Shows what pg_constraint and
+-- pg_stat_user_tables show every role anyway, so PUBLIC may call it.
+CREATE FUNCTION @extschema@.idxadvisor_unindexed_foreign_keys(
+    OUT relid pg_catalog.regclass,
+    OUT foreign_key pg_catalog.name,
+    OUT columns pg_catalog.text[],
+    OUT referenced pg_catalog.regclass,
+    OUT coverage pg_catalog.text,
+    OUT on_delete pg_catalog.text,
+    OUT on_update pg_catalog.text,
+    OUT table_bytes pg_catalog.int8,
+    OUT parent_deletes pg_catalog.int8,
+    OUT parent_key_updates_max pg_catalog.int8,
+    OUT suggested_ddl pg_catalog.text)
+RETURNS SETOF pg_catalog.record
+AS 'MODULE_PATHNAME', 'idxadvisor_unindexed_foreign_keys'
+LANGUAGE C STRICT VOLATILE PARALLEL RESTRICTED;
+
+-- Duplicate, redundant and invalid indexes, with the index that stays and
+-- the DDL that removes the others.  Same visibility as above.
+CREATE FUNCTION @extschema@.idxadvisor_duplicates(
+    OUT relid pg_catalog.regclass,
+    OUT index pg_catalog.regclass,
+    OUT kind pg_catalog.text,
+    OUT covered_by pg_catalog.regclass,
+    OUT reason pg_catalog.text,
+    OUT drop_ddl pg_catalog.text,
+    OUT index_bytes pg_catalog.int8,
+    OUT index_scans pg_catalog.int8)
+RETURNS SETOF pg_catalog.record
+AS 'MODULE_PATHNAME', 'idxadvisor_duplicates'
+LANGUAGE C STRICT VOLATILE PARALLEL RESTRICTED;
+
+
+--
+-- Suggestions (idxadvisor_suggest.c)
+--
+
+-- Index suggestions from the captured scans, the catalogs and the planner;
+-- with verbose, also the candidates rejected and why.  Shows only tables the
+-- caller holds a privilege on (all for pg_read_all_stats), like
+-- idxadvisor_scans.
+CREATE FUNCTION @extschema@.idxadvisor_suggest(
+    verbose pg_catalog.bool DEFAULT false,
+    OUT relid pg_catalog.regclass,
+    OUT columns pg_catalog.text[],
+    OUT predicate pg_catalog.text,
+    OUT kind pg_catalog.text,
+    OUT foreign_key pg_catalog.name,
+    OUT index_ddl pg_catalog.text,
+    OUT seq_scans pg_catalog.int8,
+    OUT fk_trigger_scans pg_catalog.int8,
+    OUT rows_per_scan pg_catalog.float8,
+    OUT selectivity pg_catalog.float8,
+    OUT est_index_bytes pg_catalog.int8,
+    OUT est_cost_before pg_catalog.float8,
+    OUT est_cost_after pg_catalog.float8,
+    OUT score pg_catalog.float8,
+    OUT reason pg_catalog.text)
+RETURNS SETOF pg_catalog.record
+AS 'MODULE_PATHNAME', 'idxadvisor_suggest'
+LANGUAGE C STRICT VOLATILE PARALLEL UNSAFE;
+
+
+--
+-- Builds (idxadvisor_build.c)
+--
+
+-- One row per index build or drop requested through the functions below.
+-- Written only by the extension's C code (as the extension owner); not
+-- accessible to PUBLIC.  Roles read their own rows through idxadvisor_builds.
+CREATE TABLE @extschema@.idxadvisor_build_jobs (
+    id pg_catalog.int8 GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    kind pg_catalog.text NOT NULL CHECK (kind IN ('create', 'drop')),
+    relid pg_catalog.oid NOT NULL,          -- the table
+    indexrelid pg_catalog.oid,              -- drops: the index; builds: once built
+    index_schema pg_catalog.oid NOT NULL,
+    index_name pg_catalog.name NOT NULL,
+    command pg_catalog.text NOT NULL,       -- the DDL the worker runs
+    key pg_catalog.text NOT NULL,           -- the DDL without name: same request?
+    state pg_catalog.text NOT NULL
+        CHECK (state IN ('queued', 'running', 'done', 'failed', 'cancelled')),
+    requested_by pg_catalog.oid NOT NULL,   -- current_user of the request
+    session_role pg_catalog.oid NOT NULL,   -- session_user: the worker logs in as it
+    requested_at pg_catalog.timestamptz NOT NULL,
+    started_at pg_catalog.timestamptz,
+    finished_at pg_catalog.timestamptz,
+    error pg_catalog.text,
+    pid pg_catalog.int4,
+    attempts pg_catalog.int4 NOT NULL DEFAULT 0,
+    cancel_requested pg_catalog.bool NOT NULL DEFAULT false
+);
+
+-- at most one unfinished build and one unfinished drop per index name
+CREATE UNIQUE INDEX idxadvisor_build_jobs_pending
+    ON @extschema@.idxadvisor_build_jobs (index_schema, index_name, kind)
+    WHERE state IN ('queued', 'running');
+
+REVOKE ALL ON TABLE @extschema@.idxadvisor_build_jobs FROM PUBLIC;
+
+CREATE VIEW @extschema@.idxadvisor_builds WITH (security_barrier) AS
+SELECT j.id,
+       j.kind,
+       j.relid::pg_catalog.regclass AS relid,
+       j.index_name,
+       j.command,
+       j.state,
+       j.requested_by::pg_catalog.regrole AS requested_by,
+       j.requested_at,
+       j.started_at,
+       j.finished_at,
+       j.error,
+       j.pid,
+       p.phase,
+       p.blocks_done,
+       p.blocks_total,
+       p.tuples_done,
+       p.tuples_total,
+       p.lockers_done,
+       p.lockers_total,
+       p.current_locker_pid,
+       a.wait_event_type,
+       a.wait_event
+  FROM @extschema@.idxadvisor_build_jobs j
+  LEFT JOIN pg_catalog.pg_stat_progress_create_index p
+         ON j.state = 'running' AND p.pid = j.pid
+  LEFT JOIN pg_catalog.pg_stat_activity a
+         ON j.state = 'running' AND a.pid = j.pid
+ WHERE pg_catalog.pg_has_role(j.requested_by, 'USAGE')
+    OR pg_catalog.pg_has_role('pg_monitor', 'USAGE');
+
+GRANT SELECT ON @extschema@.idxadvisor_builds TO PUBLIC;
+
+CREATE FUNCTION @extschema@.idxadvisor_create(
+    relid pg_catalog.regclass,
+    columns pg_catalog.text[],
+    index_name pg_catalog.name DEFAULT NULL,
+    "unique" pg_catalog.bool DEFAULT false,
+    method pg_catalog.name DEFAULT 'btree',
+    include pg_catalog.text[] DEFAULT NULL)
+RETURNS pg_catalog.regclass
+AS 'MODULE_PATHNAME', 'idxadvisor_create'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION @extschema@.idxadvisor_create(definition pg_catalog.text)
+RETURNS pg_catalog.regclass
+AS 'MODULE_PATHNAME', 'idxadvisor_create_definition'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION @extschema@.idxadvisor_create_concurrently(
+    relid pg_catalog.regclass,
+    columns pg_catalog.text[],
+    index_name pg_catalog.name DEFAULT NULL,
+    "unique" pg_catalog.bool DEFAULT false,
+    method pg_catalog.name DEFAULT 'btree',
+    include pg_catalog.text[] DEFAULT NULL)
+RETURNS pg_catalog.int8
+AS 'MODULE_PATHNAME', 'idxadvisor_create_concurrently'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION @extschema@.idxadvisor_create_concurrently(definition pg_catalog.text)
+RETURNS pg_catalog.int8
+AS 'MODULE_PATHNAME', 'idxadvisor_create_concurrently_definition'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION @extschema@.idxadvisor_drop(index pg_catalog.regclass)
+RETURNS pg_catalog.void
+AS 'MODULE_PATHNAME', 'idxadvisor_drop'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION @extschema@.idxadvisor_drop_concurrently(index pg_catalog.regclass)
+RETURNS pg_catalog.int8
+AS 'MODULE_PATHNAME', 'idxadvisor_drop_concurrently'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION @extschema@.idxadvisor_cancel(id pg_catalog.int8)
+RETURNS pg_catalog.bool
+AS 'MODULE_PATHNAME', 'idxadvisor_cancel'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE;
+
+CREATE PROCEDURE @extschema@.idxadvisor_wait(
+    id pg_catalog.int8 DEFAULT NULL,
+    timeout pg_catalog.interval DEFAULT NULL)
+AS 'MODULE_PATHNAME', 'idxadvisor_wait'
+LANGUAGE C;
+
+-- They can only do what the caller could do with plain DDL, but they take
+-- background workers: grant them to the roles that run migrations.
+REVOKE ALL ON FUNCTION @extschema@.idxadvisor_create(pg_catalog.regclass, pg_catalog.text[], pg_catalog.name, pg_catalog.bool, pg_catalog.name, pg_catalog.text[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.idxadvisor_create(pg_catalog.text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.idxadvisor_create_concurrently(pg_catalog.regclass, pg_catalog.text[], pg_catalog.name, pg_catalog.bool, pg_catalog.name, pg_catalog.text[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.idxadvisor_create_concurrently(pg_catalog.text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.idxadvisor_drop(pg_catalog.regclass) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.idxadvisor_drop_concurrently(pg_catalog.regclass) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.idxadvisor_cancel(pg_catalog.int8) FROM PUBLIC;
