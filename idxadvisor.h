@@ -3,8 +3,9 @@
  * idxadvisor.h
  *		Declarations shared by the parts of the idxadvisor extension.
  *
- * idxadvisor.c is the entry point: module magic, GUCs and hook
- * registration.  Each part lives in its own file:
+ * idxadvisor.c is the entry point: module magic, every GUC and the hook
+ * registration; idxadvisor_compat.h holds every difference between
+ * PostgreSQL versions.  Each part lives in its own file:
  *
  *	idxadvisor_capture.c	executor hooks' work: recording filtered
  *							sequential scans in shared memory, persistence
@@ -19,26 +20,16 @@
 #ifndef IDXADVISOR_H
 #define IDXADVISOR_H
 
+/* Every PG_VERSION_NUM difference, and the supported range */
+#include "idxadvisor_compat.h"
+
 #include "executor/execdesc.h"
 #include "storage/latch.h"
 #include "storage/lwlock.h"
 #include "utils/timestamp.h"
 
 /* ----------
- * Version-specific shims live here, and only here, so that the code below
- * reads as one version.
- * ----------
- */
-#if PG_VERSION_NUM < 130000
-#error "idxadvisor needs PostgreSQL 13 or later"
-#endif
-
-#if PG_VERSION_NUM < 150000
-#define IDXADV_NO_SHMEM_REQUEST_HOOK 1
-#endif
-
-/* ----------
- * GUC variables (defined in idxadvisor.c unless said otherwise)
+ * GUC variables, all defined in _PG_init (idxadvisor.c)
  * ----------
  */
 typedef enum
@@ -47,11 +38,21 @@ typedef enum
 	IDXADV_TRACK_ALL			/* every statement, nested ones too */
 } idxadvTrackLevel;
 
+/* capture */
 extern bool idxadv_enabled;
 extern int	idxadv_max;
 extern int	idxadv_track;
 extern double idxadv_sample_rate;
 extern bool idxadv_save;
+
+/* suggestions: tables smaller than this get no suggestion */
+extern int	idxadv_min_table_pages;
+
+/* builds */
+extern int	idxadv_build_lock_timeout;
+extern int	idxadv_build_lock_retries;
+extern int	idxadv_build_statement_timeout;
+extern int	idxadv_max_builds;
 
 /* ----------
  * Capture (idxadvisor_capture.c)
@@ -126,11 +127,16 @@ extern void idxadv_capture_query_end(QueryDesc *queryDesc);
 extern idxadvScanStat *idxadv_capture_snapshot(Oid dbid, int *nentries);
 extern const char *idxadv_cmp_kind_name(idxadvCmpKind kind);
 
+/*
+ * Raise the error of a SQL function that needs the capture's shared memory
+ * (the library in shared_preload_libraries) when it is not there.
+ */
+extern void idxadv_require_preload(const char *funcname);
+
 /* ----------
  * Build (idxadvisor_build.c)
  * ----------
  */
-extern void idxadv_build_init(bool preloading);
 extern void idxadv_build_shmem_request(void);
 extern void idxadv_build_shmem_startup(void);
 
@@ -173,12 +179,6 @@ typedef struct idxadvBuildShared
 } idxadvBuildShared;
 
 extern idxadvBuildShared *idxadv_build_shared;
-
-/* Build GUCs (idxadvisor_build.c) */
-extern int	idxadv_build_lock_timeout;
-extern int	idxadv_build_lock_retries;
-extern int	idxadv_build_statement_timeout;
-extern int	idxadv_max_builds;
 
 /* The extension in the current database, as the build code needs it */
 typedef struct idxadvExtInfo
@@ -267,18 +267,5 @@ extern void idxadv_fk_parent_writes(const idxadvForeignKey *fk,
 									int64 *deletes, int64 *updates);
 extern BlockNumber idxadv_heap_blocks(Oid relid);
 
-/* ----------
- * Suggestions (idxadvisor_suggest.c)
- * ----------
- */
-
-/* idxadvisor.min_table_pages: smaller tables get no suggestion */
-extern int	idxadv_min_table_pages;
-
-/* ----------
- * Shared helpers
- * ----------
- */
-extern void idxadv_require_preload(const char *funcname);
 
 #endif							/* IDXADVISOR_H */
