@@ -11,6 +11,7 @@ OBJS = \
 	idxadvisor_build.o \
 	idxadvisor_capture.o \
 	idxadvisor_catalog.o \
+	idxadvisor_ddl.o \
 	idxadvisor_report.o \
 	idxadvisor_suggest.o \
 	idxadvisor_worker.o
