@@ -310,7 +310,7 @@ idxadv_xact_callback(XactEvent event, void *arg)
 				if (overflow)
 					idxadv_request_scan(MyDatabaseId);
 			}
-			/* FALLTHROUGH */
+			pg_fallthrough;
 		case XACT_EVENT_ABORT:
 		case XACT_EVENT_PARALLEL_ABORT:
 			list_free_deep(pending_jobs);
@@ -531,7 +531,7 @@ idxadv_check_table(Oid relid, bool concurrent)
 							relkind == RELKIND_PARTITIONED_INDEX) ? "an index" :
 						   "not a table")));
 
-	if (!pg_class_ownercheck(relid, GetUserId()))
+	if (!object_ownercheck(RelationRelationId, relid, GetUserId()))
 		aclcheck_error(ACLCHECK_NOT_OWNER, get_relkind_objtype(relkind),
 					   relname);
 
@@ -768,7 +768,7 @@ idxadv_prepare_index(IndexStmt *stmt, bool concurrent, idxadvIndexSpec *spec)
 		Oid			tsoid = get_tablespace_oid(stmt->tableSpace, false);
 
 		if (tsoid != MyDatabaseTableSpace &&
-			pg_tablespace_aclcheck(tsoid, GetUserId(), ACL_CREATE) != ACLCHECK_OK)
+			object_aclcheck(TableSpaceRelationId, tsoid, GetUserId(), ACL_CREATE) != ACLCHECK_OK)
 			aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_TABLESPACE,
 						   stmt->tableSpace);
 	}

@@ -457,7 +457,7 @@ idxadv_index_def_from_stmt(IndexStmt *stmt, Oid relid, idxadvIndexDef *def)
 	partitioned = rel->rd_rel->relkind == RELKIND_PARTITIONED_TABLE;
 	def->only = partitioned && !stmt->relation->inh;
 
-	aclresult = pg_namespace_aclcheck(nspid, GetUserId(), ACL_CREATE);
+	aclresult = object_aclcheck(NamespaceRelationId, nspid, GetUserId(), ACL_CREATE);
 	if (aclresult != ACLCHECK_OK)
 		aclcheck_error(aclresult, OBJECT_SCHEMA, get_namespace_name(nspid));
 
@@ -475,8 +475,8 @@ idxadv_index_def_from_stmt(IndexStmt *stmt, Oid relid, idxadvIndexDef *def)
 											   partitioned);
 	if (OidIsValid(def->tablespace) && def->tablespace != MyDatabaseTableSpace)
 	{
-		aclresult = pg_tablespace_aclcheck(def->tablespace, GetUserId(),
-										   ACL_CREATE);
+		aclresult = object_aclcheck(TableSpaceRelationId, def->tablespace,
+									GetUserId(), ACL_CREATE);
 		if (aclresult != ACLCHECK_OK)
 			aclcheck_error(aclresult, OBJECT_TABLESPACE,
 						   get_tablespace_name(def->tablespace));
