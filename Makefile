@@ -11,6 +11,7 @@ OBJS = \
 	idxadvisor_build.o \
 	idxadvisor_capture.o \
 	idxadvisor_catalog.o \
+	idxadvisor_queue.o \
 	idxadvisor_report.o \
 	idxadvisor_suggest.o \
 	idxadvisor_worker.o
@@ -52,6 +53,7 @@ PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
 $(OBJS): idxadvisor.h
+idxadvisor_build.o idxadvisor_queue.o idxadvisor_worker.o: idxadvisor_queue.h
 
 # ---------------------------------------------------------------------------
 # Test suites.  They need an unprivileged user (PostgreSQL refuses root) and
