@@ -136,7 +136,6 @@ extern int	idxadv_job_list_unfinished(const idxadvExtInfo *ext,
  * once.  See idxadvisor_queue.c for the locking protocol.
  * ----------
  */
-#define IDXADV_JOB_SLOTS	64		/* queued or running jobs, all databases */
 #define IDXADV_SCAN_SLOTS	16		/* databases whose job table needs a scan */
 
 typedef enum idxadvSlotState
@@ -192,7 +191,6 @@ extern void idxadv_queue_finish(int slotno);
  * Workers (idxadvisor_worker.c)
  * ----------
  */
-extern void idxadv_register_launcher(void);
 extern PGDLLEXPORT void idxadv_launcher_main(Datum main_arg);
 extern PGDLLEXPORT void idxadv_scan_main(Datum main_arg);
 extern PGDLLEXPORT void idxadv_job_main(Datum main_arg);
