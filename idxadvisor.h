@@ -3,8 +3,9 @@
  * idxadvisor.h
  *		Declarations shared by the parts of the idxadvisor extension.
  *
- * idxadvisor.c is the entry point: module magic, GUCs and hook
- * registration.  Each part lives in its own file:
+ * idxadvisor.c is the entry point: module magic, every GUC and the hook
+ * registration; idxadvisor_compat.h holds every difference between
+ * PostgreSQL versions.  Each part lives in its own file:
  *
  *	idxadvisor_capture.c	executor hooks' work: recording filtered
  *							sequential scans in shared memory, persistence
@@ -12,6 +13,7 @@
  *							invalid indexes, unindexed foreign keys
  *	idxadvisor_suggest.c	ranked index suggestions
  *	idxadvisor_build.c		index builds: SQL functions, job queue
+ *	idxadvisor_ddl.c		index definitions, names and DDL text
  *	idxadvisor_worker.c		index builds: launcher and background workers
  *
  *-------------------------------------------------------------------------
@@ -19,26 +21,17 @@
 #ifndef IDXADVISOR_H
 #define IDXADVISOR_H
 
+/* Every PG_VERSION_NUM difference, and the supported range */
+#include "idxadvisor_compat.h"
+
 #include "executor/execdesc.h"
+#include "nodes/parsenodes.h"
 #include "storage/latch.h"
 #include "storage/lwlock.h"
 #include "utils/timestamp.h"
 
 /* ----------
- * Version-specific shims live here, and only here, so that the code below
- * reads as one version.
- * ----------
- */
-#if PG_VERSION_NUM < 130000
-#error "idxadvisor needs PostgreSQL 13 or later"
-#endif
-
-#if PG_VERSION_NUM < 150000
-#define IDXADV_NO_SHMEM_REQUEST_HOOK 1
-#endif
-
-/* ----------
- * GUC variables (defined in idxadvisor.c unless said otherwise)
+ * GUC variables, all defined in _PG_init (idxadvisor.c)
  * ----------
  */
 typedef enum
@@ -47,11 +40,21 @@ typedef enum
 	IDXADV_TRACK_ALL			/* every statement, nested ones too */
 } idxadvTrackLevel;
 
+/* capture */
 extern bool idxadv_enabled;
 extern int	idxadv_max;
 extern int	idxadv_track;
 extern double idxadv_sample_rate;
 extern bool idxadv_save;
+
+/* suggestions: tables smaller than this get no suggestion */
+extern int	idxadv_min_table_pages;
+
+/* builds */
+extern int	idxadv_build_lock_timeout;
+extern int	idxadv_build_lock_retries;
+extern int	idxadv_build_statement_timeout;
+extern int	idxadv_max_builds;
 
 /* ----------
  * Capture (idxadvisor_capture.c)
@@ -126,11 +129,16 @@ extern void idxadv_capture_query_end(QueryDesc *queryDesc);
 extern idxadvScanStat *idxadv_capture_snapshot(Oid dbid, int *nentries);
 extern const char *idxadv_cmp_kind_name(idxadvCmpKind kind);
 
+/*
+ * Raise the error of a SQL function that needs the capture's shared memory
+ * (the library in shared_preload_libraries) when it is not there.
+ */
+extern void idxadv_require_preload(const char *funcname);
+
 /* ----------
  * Build (idxadvisor_build.c)
  * ----------
  */
-extern void idxadv_build_init(bool preloading);
 extern void idxadv_build_shmem_request(void);
 extern void idxadv_build_shmem_startup(void);
 
@@ -174,12 +182,6 @@ typedef struct idxadvBuildShared
 
 extern idxadvBuildShared *idxadv_build_shared;
 
-/* Build GUCs (idxadvisor_build.c) */
-extern int	idxadv_build_lock_timeout;
-extern int	idxadv_build_lock_retries;
-extern int	idxadv_build_statement_timeout;
-extern int	idxadv_max_builds;
-
 /* The extension in the current database, as the build code needs it */
 typedef struct idxadvExtInfo
 {
@@ -200,6 +202,90 @@ extern void idxadv_register_launcher(void);
 extern PGDLLEXPORT void idxadv_launcher_main(Datum main_arg);
 extern PGDLLEXPORT void idxadv_scan_main(Datum main_arg);
 extern PGDLLEXPORT void idxadv_job_main(Datum main_arg);
+
+/* ----------
+ * Index definitions, names and DDL text (idxadvisor_ddl.c).  Every CREATE,
+ * DROP and REINDEX INDEX text the extension shows or runs is written here.
+ *
+ * Fill an idxadvIndexDef (idxadv_index_def_init + _add_column for plain
+ * columns; zero means "the default" for opclass, collation, indoption,
+ * options and tablespace), or get one from a request
+ * (idxadv_index_def_from_stmt: checked as CREATE INDEX checks it) or from an
+ * existing index (idxadv_index_def_from_index: evaluates nothing).  Then:
+ *
+ *	name = idxadv_ddl_choose_name(&def, NULL, NULL, &existing);
+ *	sql = idxadv_index_ddl(&def, name, IDXADV_DDL_CONCURRENTLY);
+ *
+ * gives the name CREATE INDEX would choose, except that an index with the
+ * same definition is reused (existing != InvalidOid) instead of getting an
+ * "_idx1" sibling, and the named, schema-qualified, quoted statement.  The
+ * text is written under fixed settings (idxadv_ddl_settings_begin) and must
+ * be run under them too, so that every constant reads back as written.
+ * ----------
+ */
+typedef struct idxadvIndexColumn
+{
+	AttrNumber	attnum;			/* table column, or 0 for an expression */
+	Node	   *expr;			/* analyzed expression when attnum is 0 */
+	const char *colname;		/* part of the index name; NULL: the column's
+								 * name, or "expr" */
+	Oid			opclass;		/* InvalidOid: the type's default for the AM */
+	Datum		opclassopts;	/* text[] of "name=value", or (Datum) 0 */
+	Oid			collation;		/* InvalidOid or the column's own: none */
+	int16		indoption;		/* INDOPTION_DESC, INDOPTION_NULLS_FIRST */
+} idxadvIndexColumn;
+
+typedef struct idxadvIndexDef
+{
+	Oid			relid;			/* the table */
+	Oid			amoid;			/* access method */
+	bool		unique;
+	bool		nulls_not_distinct;
+	bool		only;			/* ON ONLY (partitioned tables) */
+	int			nkeycols;		/* key columns: cols[0 .. nkeycols - 1] */
+	int			ncols;			/* key and INCLUDE columns */
+	idxadvIndexColumn cols[INDEX_MAX_KEYS];
+	Datum		reloptions;		/* WITH: text[] of "name=value", or 0 */
+	Oid			tablespace;		/* InvalidOid: the database's default */
+	Node	   *predicate;		/* analyzed WHERE clause, or NULL */
+} idxadvIndexDef;
+
+/* flags of the DDL writers */
+#define IDXADV_DDL_CONCURRENTLY		0x01
+#define IDXADV_DDL_IF_NOT_EXISTS	0x02
+#define IDXADV_DDL_IF_EXISTS		0x04
+
+/* What a candidate index name is to the caller of the name chooser */
+typedef enum idxadvNameUse
+{
+	IDXADV_NAME_FREE,			/* nothing has it: choose it */
+	IDXADV_NAME_OURS,			/* it holds (or will hold) this index */
+	IDXADV_NAME_TAKEN			/* something else has it: try the next */
+} idxadvNameUse;
+
+typedef idxadvNameUse (*idxadv_name_check_fn) (const char *name,
+											   Oid existing, bool same,
+											   void *arg);
+
+extern int	idxadv_ddl_settings_begin(void);
+extern void idxadv_ddl_settings_end(int nestlevel);
+extern void idxadv_ddl_settings_session(void);
+extern void idxadv_index_def_init(idxadvIndexDef *def, Oid relid);
+extern void idxadv_index_def_add_column(idxadvIndexDef *def,
+										AttrNumber attnum);
+extern void idxadv_index_def_from_stmt(IndexStmt *stmt, Oid relid,
+									   idxadvIndexDef *def);
+extern void idxadv_index_def_from_index(Oid indexoid, idxadvIndexDef *def);
+extern bool idxadv_index_def_equal(const idxadvIndexDef *a,
+								   const idxadvIndexDef *b);
+extern char *idxadv_index_ddl(const idxadvIndexDef *def, const char *name,
+							  int flags);
+extern char *idxadv_drop_index_ddl(Oid nspid, const char *name, int flags);
+extern char *idxadv_reindex_ddl(Oid indexoid, int flags);
+extern char *idxadv_ddl_relation_name(Oid relid);
+extern char *idxadv_ddl_choose_name(const idxadvIndexDef *def,
+									  idxadv_name_check_fn check, void *arg,
+									  Oid *existing);
 
 /* ----------
  * Catalog helpers (idxadvisor_catalog.c), shared by the reports and the
@@ -282,18 +368,5 @@ extern void idxadv_fk_parent_writes(const idxadvForeignKey *fk,
 									int64 *deletes, int64 *updates);
 extern BlockNumber idxadv_heap_blocks(Oid relid);
 
-/* ----------
- * Suggestions (idxadvisor_suggest.c)
- * ----------
- */
-
-/* idxadvisor.min_table_pages: smaller tables get no suggestion */
-extern int	idxadv_min_table_pages;
-
-/* ----------
- * Shared helpers
- * ----------
- */
-extern void idxadv_require_preload(const char *funcname);
 
 #endif							/* IDXADVISOR_H */

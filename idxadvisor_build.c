@@ -123,13 +123,6 @@ typedef struct idxadvIndexSpec
 	char	   *key;			/* the DDL without name: identifies a request */
 } idxadvIndexSpec;
 
-/*---- GUC variables ----*/
-
-int			idxadv_build_lock_timeout = 5000;
-int			idxadv_build_lock_retries = 120;
-int			idxadv_build_statement_timeout = 0;
-int			idxadv_max_builds = 2;
-
 /*---- Local variables ----*/
 
 idxadvBuildShared *idxadv_build_shared = NULL;
@@ -178,62 +171,6 @@ static char *idxadv_qualified_name(Oid relid);
 static int	idxadv_spi_exec(const idxadvExtInfo *ext, const char *sql,
 							int nargs, Oid *argtypes, Datum *values,
 							const char *nulls);
-
-/*
- * Define the build GUCs and, when preloading, register the launcher.
- * Called from _PG_init, also when not preloaded; PGC_POSTMASTER variables
- * can only be defined when preloading is true.
- */
-void
-idxadv_build_init(bool preloading)
-{
-	DefineCustomIntVariable("idxadvisor.build_lock_timeout",
-							"Longest wait for the table lock at each attempt of a queued build or drop.",
-							"On timeout the worker releases everything and tries again, up to idxadvisor.build_lock_retries times. Waits for older transactions and snapshots during a concurrent build are not bounded by it.",
-							&idxadv_build_lock_timeout,
-							5000,
-							1,
-							INT_MAX,
-							PGC_SIGHUP,
-							GUC_UNIT_MS,
-							NULL, NULL, NULL);
-
-	DefineCustomIntVariable("idxadvisor.build_lock_retries",
-							"How many more times a queued build tries to get its table lock before failing; -1 means forever.",
-							NULL,
-							&idxadv_build_lock_retries,
-							120,
-							-1,
-							INT_MAX,
-							PGC_SIGHUP,
-							0,
-							NULL, NULL, NULL);
-
-	DefineCustomIntVariable("idxadvisor.build_statement_timeout",
-							"Longest time a queued build or drop may run, once it has its table lock; 0 means no limit.",
-							"Role and database settings of statement_timeout and lock_timeout do not apply to the workers.",
-							&idxadv_build_statement_timeout,
-							0,
-							0,
-							INT_MAX,
-							PGC_SIGHUP,
-							GUC_UNIT_MS,
-							NULL, NULL, NULL);
-
-	DefineCustomIntVariable("idxadvisor.max_builds",
-							"Most queued builds and drops that run at the same time, in all databases together.",
-							"At most one runs per database at a time; builds also need free max_worker_processes slots.",
-							&idxadv_max_builds,
-							2,
-							1,
-							IDXADV_JOB_SLOTS,
-							PGC_SIGHUP,
-							0,
-							NULL, NULL, NULL);
-
-	if (preloading)
-		idxadv_register_launcher();
-}
 
 /*
  * shmem_request hook part: the shared state and our LWLock tranche.

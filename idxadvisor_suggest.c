@@ -281,10 +281,6 @@ static HTAB *table_hash = NULL;
 static HTAB *name_hash = NULL;
 static HTAB *opclass_hash = NULL;
 
-/*---- GUC variables ----*/
-
-int			idxadv_min_table_pages = 128;
-
 /*---- Function declarations ----*/
 
 PG_FUNCTION_INFO_V1(idxadvisor_suggest);
