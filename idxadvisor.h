@@ -270,11 +270,26 @@ extern Oid	idxadv_find_serving_index(idxadvIndexMap *map, Oid relid,
 
 /*
  * An index's predicate (implicitly ANDed list, NIL for a full index) and its
- * expression columns (one per zero in indkey), read from a pg_index tuple and
- * prepared the way the relcache prepares them, without opening the index.
+ * expression columns (one per zero in indkey), read from a pg_index tuple
+ * without opening the index, as stored: never constant-folded, so that no
+ * function of the table owner's runs with the caller's privileges.
  */
 extern List *idxadv_index_predicate(HeapTuple indtup, TupleDesc inddesc);
 extern List *idxadv_index_expressions(HeapTuple indtup, TupleDesc inddesc);
+
+/*
+ * Run a table's own code (what planning or opening it may evaluate) as the
+ * table's owner in a security-restricted operation, never as the caller.
+ */
+typedef struct idxadvUserSwitch
+{
+	Oid			save_userid;
+	int			save_sec;
+	int			nestlevel;
+} idxadvUserSwitch;
+
+extern void idxadv_switch_to_owner(Oid owner, idxadvUserSwitch *sw);
+extern void idxadv_switch_back(idxadvUserSwitch *sw);
 
 /* ----------
  * Catalog reports (idxadvisor_report.c)
