@@ -12,6 +12,7 @@ OBJS = \
 	idxadvisor_capture.o \
 	idxadvisor_catalog.o \
 	idxadvisor_ddl.o \
+	idxadvisor_queue.o \
 	idxadvisor_report.o \
 	idxadvisor_suggest.o \
 	idxadvisor_worker.o
@@ -57,6 +58,7 @@ PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
 $(OBJS): idxadvisor.h idxadvisor_compat.h
+idxadvisor_build.o idxadvisor_queue.o idxadvisor_worker.o: idxadvisor_queue.h
 
 # ---------------------------------------------------------------------------
 # Test suites.  They need an unprivileged user (PostgreSQL refuses root) and
