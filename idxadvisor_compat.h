@@ -124,37 +124,46 @@ idxadv_object_aclcheck_15(Oid classid, Oid objectid, Oid roleid, AclMode mode)
  * one fork of a relation's first segment, palloc'd, in every version.
  * ---------------------------------------------------------------------
  */
+#if PG_VERSION_NUM >= 180000
+#define IDXADV_RELPATH_STRING(relpathstr) pstrdup((relpathstr).str)
+#else
+#define IDXADV_RELPATH_STRING(path) (path)
+#endif
+#if PG_VERSION_NUM >= 170000
+#define IDXADV_TEMP_BACKEND(temp) \
+	((temp) ? ProcNumberForTempRelations() : INVALID_PROC_NUMBER)
+#else
+#define IDXADV_TEMP_BACKEND(temp) \
+	((temp) ? BackendIdForTempRelations() : InvalidBackendId)
+#endif
+
+#if PG_VERSION_NUM >= 160000
 static inline char *
 idxadv_relpath(Oid spcoid, Oid dboid, Oid relnumber, bool temp,
 			   ForkNumber fork)
 {
-#if PG_VERSION_NUM >= 160000
 	RelFileLocator locator;
 
 	locator.spcOid = spcoid;
 	locator.dbOid = dboid;
 	locator.relNumber = relnumber;
+	return IDXADV_RELPATH_STRING(relpathbackend(locator,
+												IDXADV_TEMP_BACKEND(temp),
+												fork));
+}
 #else
+static inline char *
+idxadv_relpath(Oid spcoid, Oid dboid, Oid relnumber, bool temp,
+			   ForkNumber fork)
+{
 	RelFileNode locator;
 
 	locator.spcNode = spcoid;
 	locator.dbNode = dboid;
 	locator.relNode = relnumber;
-#endif
-#if PG_VERSION_NUM >= 180000
-	return pstrdup(relpathbackend(locator,
-								  temp ? ProcNumberForTempRelations() : INVALID_PROC_NUMBER,
-								  fork).str);
-#elif PG_VERSION_NUM >= 170000
-	return relpathbackend(locator,
-						  temp ? ProcNumberForTempRelations() : INVALID_PROC_NUMBER,
-						  fork);
-#else
-	return relpathbackend(locator,
-						  temp ? BackendIdForTempRelations() : InvalidBackendId,
-						  fork);
-#endif
+	return relpathbackend(locator, IDXADV_TEMP_BACKEND(temp), fork);
 }
+#endif
 
 /* ---------------------------------------------------------------------
  * 17 (3d51cb5197): pgstat_fetch_stat_local_beentry() renamed
