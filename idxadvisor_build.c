@@ -120,6 +120,7 @@ typedef struct idxadvIndexSpec
 	Oid			nspid;
 	char	   *relname;
 	IndexStmt  *stmt;			/* transformed */
+	idxadvIndexDef def;			/* checked, as CREATE INDEX would check it */
 	char	   *key;			/* the DDL without name: identifies a request */
 } idxadvIndexSpec;
 
@@ -161,10 +162,8 @@ static IndexStmt *idxadv_stmt_from_definition(FunctionCallInfo fcinfo,
 static void idxadv_check_table(Oid relid, bool concurrent);
 static void idxadv_prepare_index(IndexStmt *stmt, bool concurrent,
 								 idxadvIndexSpec *spec);
-static char *idxadv_deparse_index(idxadvIndexSpec *spec, const char *idxname,
-								  bool concurrent);
 static char *idxadv_choose_name(idxadvIndexSpec *spec,
-								const idxadvExtInfo *ext);
+								const idxadvExtInfo *ext, Oid *existing);
 static int64 idxadv_insert_job(const idxadvExtInfo *ext, const char *kind,
 							   Oid relid, Oid indexrelid, Oid nspid,
 							   const char *idxname, const char *command,
@@ -174,7 +173,6 @@ static bool idxadv_find_job(const idxadvExtInfo *ext, const char *where,
 							const char *key, int64 *jobid);
 static void idxadv_check_droppable(Oid indexoid, bool concurrent);
 static bool idxadv_drop_pending(const idxadvExtInfo *ext, Oid indexoid);
-static char *idxadv_qualified_name(Oid relid);
 static int	idxadv_spi_exec(const idxadvExtInfo *ext, const char *sql,
 							int nargs, Oid *argtypes, Datum *values,
 							const char *nulls);
@@ -770,261 +768,27 @@ idxadv_stmt_from_definition(FunctionCallInfo fcinfo, bool concurrent)
 static void
 idxadv_prepare_index(IndexStmt *stmt, bool concurrent, idxadvIndexSpec *spec)
 {
-	RangeVar   *rv = stmt->relation;
-	bool		inh = rv->inh;
+	bool		inh = stmt->relation->inh;
 	Oid			relid;
-	Oid			amoid;
-	const IndexAmRoutine *amroutine;
-	ListCell   *lc;
-	int			natts;
 
-	relid = RangeVarGetRelid(rv, AccessShareLock, false);
+	relid = RangeVarGetRelid(stmt->relation, AccessShareLock, false);
 	idxadv_check_table(relid, concurrent);
-
-	amoid = get_index_am_oid(stmt->accessMethod, false);
-	amroutine = GetIndexAmRoutineByAmId(amoid, false);
-	natts = list_length(stmt->indexParams);
-	if (stmt->unique && !amroutine->amcanunique)
+	if (stmt->idxname != NULL && stmt->idxname[0] == '\0')
 		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("access method \"%s\" does not support unique indexes",
-						stmt->accessMethod)));
-	if (stmt->indexIncludingParams != NIL && !amroutine->amcaninclude)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("access method \"%s\" does not support included columns",
-						stmt->accessMethod)));
-	if (natts > 1 && !amroutine->amcanmulticol)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("access method \"%s\" does not support multicolumn indexes",
-						stmt->accessMethod)));
-	if (natts + list_length(stmt->indexIncludingParams) > INDEX_MAX_KEYS)
-		ereport(ERROR,
-				(errcode(ERRCODE_TOO_MANY_COLUMNS),
-				 errmsg("cannot use more than %d columns in an index",
-						INDEX_MAX_KEYS)));
+				(errcode(ERRCODE_SYNTAX_ERROR),
+				 errmsg("zero-length delimited identifier"),
+				 errdetail("The index name is empty.")));
 
-	/* every named column must exist and be a user column */
-	foreach(lc, list_concat_copy(stmt->indexParams,
-								 stmt->indexIncludingParams))
-	{
-		IndexElem  *elem = lfirst_node(IndexElem, lc);
-
-		if (elem->name == NULL)
-		{
-			if (list_member_ptr(stmt->indexIncludingParams, elem))
-				ereport(ERROR,
-						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-						 errmsg("expressions are not supported in included columns")));
-			continue;
-		}
-		if (get_attnum(relid, elem->name) <= 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_UNDEFINED_COLUMN),
-					 errmsg("column \"%s\" of relation \"%s\" does not exist",
-							elem->name, get_rel_name(relid))));
-	}
-
-	if (stmt->tableSpace != NULL)
-	{
-		Oid			tsoid = get_tablespace_oid(stmt->tableSpace, false);
-
-		if (tsoid != MyDatabaseTableSpace &&
-			pg_tablespace_aclcheck(tsoid, GetUserId(), ACL_CREATE) != ACLCHECK_OK)
-			aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_TABLESPACE,
-						   stmt->tableSpace);
-	}
-
-	if (stmt->options != NIL)
-	{
-		Datum		reloptions;
-
-		reloptions = transformRelOptions((Datum) 0, stmt->options, NULL, NULL,
-										 false, false);
-		(void) index_reloptions(amroutine->amoptions, reloptions, true);
-	}
-
-	/* parse analysis of expressions and predicate, as DefineIndex would */
+	/* parse analysis, then every check DefineIndex makes before building */
 	stmt = transformIndexStmt(relid, copyObject(stmt), NULL);
 	stmt->relation->inh = inh;
-
-	foreach(lc, stmt->indexParams)
-	{
-		IndexElem  *elem = lfirst_node(IndexElem, lc);
-		Oid			atttype;
-
-		if (elem->expr != NULL)
-		{
-			if (contain_mutable_functions(elem->expr))
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
-						 errmsg("functions in index expression must be marked IMMUTABLE")));
-			atttype = exprType(elem->expr);
-		}
-		else
-			atttype = get_atttype(relid, get_attnum(relid, elem->name));
-		/* check the names now; the DDL names them qualified */
-		if (elem->opclass != NIL)
-			(void) ResolveOpClass(elem->opclass, atttype, stmt->accessMethod,
-								  amoid);
-		if (elem->collation != NIL)
-			(void) get_collation_oid(elem->collation, false);
-	}
-	if (stmt->whereClause != NULL &&
-		contain_mutable_functions(stmt->whereClause))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
-				 errmsg("functions in index predicate must be marked IMMUTABLE")));
+	idxadv_index_def_from_stmt(stmt, relid, &spec->def);
 
 	spec->relid = relid;
 	spec->nspid = get_rel_namespace(relid);
 	spec->relname = get_rel_name(relid);
 	spec->stmt = stmt;
-	spec->key = idxadv_deparse_index(spec, NULL, false);
-}
-
-/* Append a DefElem list as "(name = 'value', ...)" */
-static void
-idxadv_deparse_options(StringInfo buf, List *options)
-{
-	ListCell   *lc;
-	bool		first = true;
-
-	appendStringInfoChar(buf, '(');
-	foreach(lc, options)
-	{
-		DefElem    *def = lfirst_node(DefElem, lc);
-
-		if (!first)
-			appendStringInfoString(buf, ", ");
-		first = false;
-		if (def->defnamespace)
-			appendStringInfo(buf, "%s.", quote_identifier(def->defnamespace));
-		appendStringInfoString(buf, quote_identifier(def->defname));
-		if (def->arg != NULL)
-			appendStringInfo(buf, " = %s",
-							 quote_literal_cstr(defGetString(def)));
-	}
-	appendStringInfoChar(buf, ')');
-}
-
-/*
- * Generate the DDL of a checked, transformed request.  Run with only
- * pg_catalog on the search_path, so that every object outside pg_catalog is
- * schema-qualified and the worker (which runs with the same search_path)
- * resolves exactly the same objects.  idxname NULL leaves the name out.
- */
-static char *
-idxadv_deparse_index(idxadvIndexSpec *spec, const char *idxname,
-					 bool concurrent)
-{
-	IndexStmt  *stmt = spec->stmt;
-	StringInfoData buf;
-	List	   *dpcontext;
-	ListCell   *lc;
-	Oid			amoid = get_index_am_oid(stmt->accessMethod, false);
-	int			nestlevel;
-	bool		first;
-
-	nestlevel = NewGUCNestLevel();
-	(void) set_config_option("search_path", "pg_catalog, pg_temp",
-							 PGC_USERSET, PGC_S_SESSION,
-							 GUC_ACTION_SAVE, true, 0, false);
-
-	dpcontext = deparse_context_for(spec->relname, spec->relid);
-	initStringInfo(&buf);
-	appendStringInfo(&buf, "CREATE %sINDEX %s",
-					 stmt->unique ? "UNIQUE " : "",
-					 concurrent ? "CONCURRENTLY " : "");
-	if (idxname != NULL)
-		appendStringInfo(&buf, "%s ", quote_identifier(idxname));
-	appendStringInfo(&buf, "ON %s%s USING %s (",
-					 stmt->relation->inh ? "" : "ONLY ",
-					 quote_qualified_identifier(get_namespace_name(spec->nspid),
-												spec->relname),
-					 quote_identifier(stmt->accessMethod));
-	first = true;
-	foreach(lc, stmt->indexParams)
-	{
-		IndexElem  *elem = lfirst_node(IndexElem, lc);
-		Oid			atttype;
-
-		if (!first)
-			appendStringInfoString(&buf, ", ");
-		first = false;
-		if (elem->expr != NULL)
-		{
-			appendStringInfo(&buf, "(%s)",
-							 deparse_expression(elem->expr, dpcontext,
-												false, false));
-			atttype = exprType(elem->expr);
-		}
-		else
-		{
-			appendStringInfoString(&buf, quote_identifier(elem->name));
-			atttype = get_atttype(spec->relid,
-								  get_attnum(spec->relid, elem->name));
-		}
-		if (elem->collation != NIL)
-			appendStringInfo(&buf, " COLLATE %s",
-							 generate_collation_name(get_collation_oid(elem->collation,
-																	   false)));
-		if (elem->opclass != NIL)
-		{
-			appendStringInfo(&buf, " %s",
-							 generate_opclass_name(ResolveOpClass(elem->opclass,
-																  atttype,
-																  stmt->accessMethod,
-																  amoid)));
-			if (elem->opclassopts != NIL)
-			{
-				appendStringInfoChar(&buf, ' ');
-				idxadv_deparse_options(&buf, elem->opclassopts);
-			}
-		}
-		if (elem->ordering == SORTBY_ASC)
-			appendStringInfoString(&buf, " ASC");
-		else if (elem->ordering == SORTBY_DESC)
-			appendStringInfoString(&buf, " DESC");
-		if (elem->nulls_ordering == SORTBY_NULLS_FIRST)
-			appendStringInfoString(&buf, " NULLS FIRST");
-		else if (elem->nulls_ordering == SORTBY_NULLS_LAST)
-			appendStringInfoString(&buf, " NULLS LAST");
-	}
-	appendStringInfoChar(&buf, ')');
-	if (stmt->indexIncludingParams != NIL)
-	{
-		appendStringInfoString(&buf, " INCLUDE (");
-		first = true;
-		foreach(lc, stmt->indexIncludingParams)
-		{
-			IndexElem  *elem = lfirst_node(IndexElem, lc);
-
-			if (!first)
-				appendStringInfoString(&buf, ", ");
-			first = false;
-			appendStringInfoString(&buf, quote_identifier(elem->name));
-		}
-		appendStringInfoChar(&buf, ')');
-	}
-	if (stmt->nulls_not_distinct)
-		appendStringInfoString(&buf, " NULLS NOT DISTINCT");
-	if (stmt->options != NIL)
-	{
-		appendStringInfoString(&buf, " WITH ");
-		idxadv_deparse_options(&buf, stmt->options);
-	}
-	if (stmt->tableSpace != NULL)
-		appendStringInfo(&buf, " TABLESPACE %s",
-						 quote_identifier(stmt->tableSpace));
-	if (stmt->whereClause != NULL)
-		appendStringInfo(&buf, " WHERE %s",
-						 deparse_expression(stmt->whereClause, dpcontext,
-											false, false));
-
-	AtEOXact_GUC(true, nestlevel);
-	return buf.data;
+	spec->key = idxadv_index_ddl(&spec->def, NULL, 0);
 }
 
 /*
@@ -1149,87 +913,96 @@ idxadv_insert_job(const idxadvExtInfo *ext, const char *kind, Oid relid,
 }
 
 /*
- * Choose an index name the way CREATE INDEX does (table, columns, "idx" or
- * "key"), skipping names taken in the catalog or by unfinished jobs.
+ * The build queue's part of choosing a name: a name that an unfinished job
+ * builds is ours when it is the same request, taken when not.
  */
-static char *
-idxadv_choose_name(idxadvIndexSpec *spec, const idxadvExtInfo *ext)
+typedef struct idxadvNameCheckArg
 {
-	StringInfoData cols;
-	ListCell   *lc;
-	const char *label = spec->stmt->unique ? "key" : "idx";
-	int			pass;
+	const idxadvExtInfo *ext;
+	idxadvIndexSpec *spec;
+} idxadvNameCheckArg;
 
-	initStringInfo(&cols);
-	foreach(lc, list_concat_copy(spec->stmt->indexParams,
-								 spec->stmt->indexIncludingParams))
+static idxadvNameUse
+idxadv_name_check(const char *name, Oid existing, bool same, void *arg)
+{
+	idxadvNameCheckArg *a = (idxadvNameCheckArg *) arg;
+	int64		jobid;
+
+	if (OidIsValid(existing) && same)
+		return IDXADV_NAME_OURS;
+	if (OidIsValid(existing))
 	{
-		IndexElem  *elem = lfirst_node(IndexElem, lc);
-		const char *colname = elem->name;
+		idxadvIndexDef other;
 
-		if (colname == NULL)
-			colname = (IsA(elem->expr, FuncExpr) &&
-					   get_func_name(((FuncExpr *) elem->expr)->funcid)) ?
-				get_func_name(((FuncExpr *) elem->expr)->funcid) : "expr";
-		if (cols.len > 0)
-			appendStringInfoChar(&cols, '_');
-		appendStringInfoString(&cols, colname);
-		if (cols.len >= NAMEDATALEN)
-			break;
+		/*
+		 * An earlier run of this request built it under this name, and
+		 * another index has replaced it since: say so rather than build the
+		 * request under the next name.
+		 */
+		if (!idxadv_find_job(a->ext, "state OPERATOR(pg_catalog.=) 'done'",
+							 a->spec->nspid, name, a->spec->relid,
+							 a->spec->key, &jobid))
+			return IDXADV_NAME_TAKEN;
+		idxadv_index_def_from_index(existing, &other);
+		ereport(ERROR,
+				(errcode(ERRCODE_DUPLICATE_TABLE),
+				 errmsg("relation \"%s\" already exists", name),
+				 errdetail("Job %lld built this request as \"%s\", which is now a different index: %s.",
+						   (long long) jobid, name,
+						   idxadv_index_ddl(&other, name, 0)),
+				 errhint("Drop or rename that index, or give the request an index name of its own.")));
 	}
-
-	for (pass = 0;; pass++)
-	{
-		char		suffix[NAMEDATALEN];
-		char	   *name;
-		int64		jobid;
-
-		if (pass == 0)
-			strlcpy(suffix, label, sizeof(suffix));
-		else
-			snprintf(suffix, sizeof(suffix), "%s%d", label, pass);
-		name = makeObjectName(spec->relname, cols.data, suffix);
-		if (OidIsValid(get_relname_relid(name, spec->nspid)))
-			continue;
-		if (idxadv_find_job(ext, "state IN ('queued', 'running')",
-							spec->nspid, name, InvalidOid, NULL, &jobid))
-			continue;
-		return name;
-	}
+	if (idxadv_find_job(a->ext, "state IN ('queued', 'running')",
+						a->spec->nspid, name, InvalidOid, NULL, &jobid))
+		return idxadv_find_job(a->ext, "state IN ('queued', 'running')",
+							   a->spec->nspid, name, a->spec->relid,
+							   a->spec->key, &jobid) ?
+			IDXADV_NAME_OURS : IDXADV_NAME_TAKEN;
+	return IDXADV_NAME_FREE;
 }
 
 /*
- * The index an existing relation of that name is, for a request on relid:
- * returns its OID (and whether it is valid), or raises the error CREATE
- * INDEX would when the name is taken by something else.
+ * Choose the index name of an unnamed request (idxadv_ddl_choose_name):
+ * the name CREATE INDEX would choose, or the one an index or unfinished job
+ * of the same definition has.  *existing is that index, if any.
+ */
+static char *
+idxadv_choose_name(idxadvIndexSpec *spec, const idxadvExtInfo *ext,
+				   Oid *existing)
+{
+	idxadvNameCheckArg arg = {ext, spec};
+
+	return idxadv_ddl_choose_name(&spec->def, idxadv_name_check, &arg,
+								  existing);
+}
+
+/*
+ * The index an existing relation of a requested name is: returns its OID
+ * when it is an index of the same definition, or
+ * InvalidOid when there is none; raises the error CREATE INDEX would (42P07)
+ * when the name is taken by anything else, with the existing definition.
  */
 static Oid
-idxadv_existing_index(Oid nspid, const char *idxname, Oid relid, bool *valid)
+idxadv_existing_index(idxadvIndexSpec *spec, const char *idxname)
 {
-	Oid			existing = get_relname_relid(idxname, nspid);
-	HeapTuple	tup;
-	Form_pg_index idx;
+	Oid			existing = get_relname_relid(idxname, spec->nspid);
+	idxadvIndexDef other;
 
 	if (!OidIsValid(existing))
 		return InvalidOid;
-	tup = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(existing));
-	if (!HeapTupleIsValid(tup))
+	if (!SearchSysCacheExists1(INDEXRELID, ObjectIdGetDatum(existing)))
 		ereport(ERROR,
 				(errcode(ERRCODE_DUPLICATE_TABLE),
 				 errmsg("relation \"%s\" already exists", idxname),
 				 errdetail("It is not an index.")));
-	idx = (Form_pg_index) GETSTRUCT(tup);
-	if (idx->indrelid != relid)
-	{
-		ReleaseSysCache(tup);
+	idxadv_index_def_from_index(existing, &other);
+	if (!idxadv_index_def_equal(&spec->def, &other))
 		ereport(ERROR,
 				(errcode(ERRCODE_DUPLICATE_TABLE),
 				 errmsg("relation \"%s\" already exists", idxname),
-				 errdetail("It is an index of table \"%s\".",
-						   get_rel_name(idx->indrelid))));
-	}
-	*valid = idx->indisvalid && idx->indisready;
-	ReleaseSysCache(tup);
+				 errdetail("It is a different index: %s.",
+						   idxadv_index_ddl(&other, idxname, 0)),
+				 errhint("Choose another index name, or drop the existing index first.")));
 	return existing;
 }
 
@@ -1249,12 +1022,113 @@ idxadv_drop_pending(const idxadvExtInfo *ext, Oid indexoid)
 						   1, &argtype, &value, NULL) > 0;
 }
 
-/* Schema-qualified, quoted name of a relation */
-static char *
-idxadv_qualified_name(Oid relid)
+/*
+ * Record that a request found its index already built: the finished job
+ * that built it, or a new "done" job.  SPI must be connected.
+ */
+static int64
+idxadv_record_existing(const idxadvExtInfo *ext, idxadvIndexSpec *spec,
+					   const char *idxname, Oid existing, bool concurrent)
 {
-	return quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
-									  get_rel_name(relid));
+	int64		jobid;
+
+	ereport(NOTICE,
+			(errmsg("index \"%s\" already exists, skipping", idxname)));
+	if (idxadv_find_job(ext, "state OPERATOR(pg_catalog.=) 'done'",
+						spec->nspid, idxname, spec->relid, spec->key, &jobid))
+		return jobid;
+	return idxadv_insert_job(ext, "create", spec->relid, existing,
+							 spec->nspid, idxname,
+							 idxadv_index_ddl(&spec->def, idxname,
+											  concurrent ? IDXADV_DDL_CONCURRENTLY : 0),
+							 spec->key, "done");
+}
+
+/*
+ * Build the index in the caller's transaction, as the caller, with the DDL
+ * written from the checked definition and run under the same settings.  An
+ * invalid index of that name (a failed concurrent build of the same
+ * definition) is dropped first.  SPI must be connected.
+ */
+static Oid
+idxadv_build_now(idxadvIndexSpec *spec, const char *idxname, Oid invalid,
+				 const char *command)
+{
+	int			nestlevel = idxadv_ddl_settings_begin();
+
+	if (OidIsValid(invalid))
+		SPI_execute(idxadv_drop_index_ddl(spec->nspid, idxname, 0), false, 0);
+	if (SPI_execute(command, false, 0) != SPI_OK_UTILITY)
+		elog(ERROR, "CREATE INDEX failed");
+	idxadv_ddl_settings_end(nestlevel);
+	return get_relname_relid(idxname, spec->nspid);
+}
+
+/*
+ * The work of idxadv_create_common(), with SPI connected: find the name
+ * (the requested one, or the one an index, job or CREATE INDEX would give
+ * it), skip an index that is already there, then queue the build or run it.
+ */
+static int64
+idxadv_create_request(const idxadvExtInfo *ext, idxadvIndexSpec *spec,
+					  bool concurrent, Oid *indexoid)
+{
+	char	   *idxname = spec->stmt->idxname;
+	char	   *command;
+	int64		jobid;
+	Oid			existing;
+	bool		valid = false;
+
+	/* the same unnamed request again: its unfinished job */
+	if (idxname == NULL && concurrent &&
+		idxadv_find_job(ext, "state IN ('queued', 'running')", spec->nspid,
+						NULL, spec->relid, spec->key, &jobid))
+		return jobid;
+
+	if (idxname == NULL)
+		idxname = idxadv_choose_name(spec, ext, &existing);
+	else
+		existing = idxadv_existing_index(spec, idxname);
+	if (OidIsValid(existing))
+	{
+		HeapTuple	tup = SearchSysCache1(INDEXRELID,
+										  ObjectIdGetDatum(existing));
+
+		if (!HeapTupleIsValid(tup))
+			elog(ERROR, "cache lookup failed for index %u", existing);
+		valid = ((Form_pg_index) GETSTRUCT(tup))->indisvalid &&
+			((Form_pg_index) GETSTRUCT(tup))->indisready;
+		ReleaseSysCache(tup);
+	}
+
+	/* a valid index is skipped, unless a queued drop removes it first */
+	if (OidIsValid(existing) && valid &&
+		!(concurrent && idxadv_drop_pending(ext, existing)))
+	{
+		*indexoid = existing;
+		return idxadv_record_existing(ext, spec, idxname, existing,
+									  concurrent);
+	}
+	if (OidIsValid(existing) && !valid)
+		ereport(NOTICE,
+				(errmsg("invalid index \"%s\" will be dropped and built again",
+						idxname)));
+	else
+		existing = InvalidOid;
+
+	command = idxadv_index_ddl(&spec->def, idxname,
+							   concurrent ? IDXADV_DDL_CONCURRENTLY : 0);
+	if (concurrent)
+	{
+		jobid = idxadv_insert_job(ext, "create", spec->relid, InvalidOid,
+								  spec->nspid, idxname, command, spec->key,
+								  "queued");
+		idxadv_remember_job(jobid);
+		return jobid;
+	}
+	*indexoid = idxadv_build_now(spec, idxname, existing, command);
+	return idxadv_insert_job(ext, "create", spec->relid, *indexoid,
+							 spec->nspid, idxname, command, spec->key, "done");
 }
 
 /*
@@ -1267,145 +1141,12 @@ idxadv_create_common(IndexStmt *stmt, bool concurrent, Oid *indexoid)
 {
 	idxadvExtInfo ext;
 	idxadvIndexSpec spec;
-	char	   *idxname = stmt->idxname;
-	char	   *command;
 	int64		jobid;
-	Oid			existing = InvalidOid;
-	bool		valid = false;
 
 	idxadv_require_extension(&ext);
 	idxadv_prepare_index(stmt, concurrent, &spec);
-
 	SPI_connect();
-
-	if (idxname == NULL)
-	{
-		/*
-		 * Same request again: the unfinished job for it, or the index a
-		 * finished one built if it is still there and valid.
-		 */
-		if (idxadv_find_job(&ext, "state IN ('queued', 'running')",
-							spec.nspid, NULL, spec.relid, spec.key, &jobid) &&
-			concurrent)
-		{
-			SPI_finish();
-			return jobid;
-		}
-		if (idxadv_find_job(&ext, "state OPERATOR(pg_catalog.=) 'done'",
-							spec.nspid, NULL, spec.relid, spec.key, &jobid))
-		{
-			char	   *sql = psprintf("SELECT index_name::pg_catalog.text FROM %s WHERE id OPERATOR(pg_catalog.=) $1",
-									   ext.jobs_table);
-			Oid			t = INT8OID;
-			Datum		v = Int64GetDatum(jobid);
-
-			if (idxadv_spi_exec(&ext, sql, 1, &t, &v, NULL) == 1)
-			{
-				char	   *name = SPI_getvalue(SPI_tuptable->vals[0],
-												SPI_tuptable->tupdesc, 1);
-
-				existing = get_relname_relid(name, spec.nspid);
-				if (OidIsValid(existing))
-				{
-					HeapTuple	tup = SearchSysCache1(INDEXRELID,
-													  ObjectIdGetDatum(existing));
-
-					if (HeapTupleIsValid(tup) &&
-						((Form_pg_index) GETSTRUCT(tup))->indrelid == spec.relid &&
-						((Form_pg_index) GETSTRUCT(tup))->indisvalid &&
-						concurrent && idxadv_drop_pending(&ext, existing))
-					{
-						/* dropped first, then built again under its name */
-						ReleaseSysCache(tup);
-						idxname = pstrdup(name);
-						tup = NULL;
-					}
-					else if (HeapTupleIsValid(tup) &&
-							 ((Form_pg_index) GETSTRUCT(tup))->indrelid == spec.relid &&
-							 ((Form_pg_index) GETSTRUCT(tup))->indisvalid)
-					{
-						ReleaseSysCache(tup);
-						ereport(NOTICE,
-								(errmsg("index \"%s\" already exists, skipping",
-										name)));
-						SPI_finish();
-						*indexoid = existing;
-						return jobid;
-					}
-					if (HeapTupleIsValid(tup))
-						ReleaseSysCache(tup);
-				}
-			}
-		}
-		if (idxname == NULL)
-			idxname = idxadv_choose_name(&spec, &ext);
-		existing = InvalidOid;
-	}
-	else
-	{
-		existing = idxadv_existing_index(spec.nspid, idxname, spec.relid,
-										 &valid);
-		if (OidIsValid(existing) && valid &&
-			!(concurrent && idxadv_drop_pending(&ext, existing)))
-		{
-			ereport(NOTICE,
-					(errmsg("index \"%s\" already exists, skipping",
-							idxname)));
-			*indexoid = existing;
-			if (!idxadv_find_job(&ext, "state OPERATOR(pg_catalog.=) 'done'",
-								 spec.nspid, idxname, spec.relid, NULL,
-								 &jobid))
-			{
-				command = idxadv_deparse_index(&spec, idxname, concurrent);
-				jobid = idxadv_insert_job(&ext, "create", spec.relid,
-										  existing, spec.nspid, idxname,
-										  command, spec.key, "done");
-			}
-			SPI_finish();
-			return jobid;
-		}
-		if (OidIsValid(existing) && valid)
-			existing = InvalidOid;	/* built again after the queued drop */
-		if (OidIsValid(existing))
-			ereport(NOTICE,
-					(errmsg("invalid index \"%s\" will be dropped and built again",
-							idxname)));
-	}
-
-	command = idxadv_deparse_index(&spec, idxname, concurrent);
-	if (concurrent)
-	{
-		jobid = idxadv_insert_job(&ext, "create", spec.relid, InvalidOid,
-								  spec.nspid, idxname, command, spec.key,
-								  "queued");
-		SPI_finish();
-		idxadv_remember_job(jobid);
-		return jobid;
-	}
-
-	/*
-	 * Transactional build, as the caller, with the DDL we generated.  An
-	 * invalid index of that name (from a failed concurrent build) is
-	 * dropped first.
-	 */
-	{
-		int			nestlevel = NewGUCNestLevel();
-
-		(void) set_config_option("search_path", "pg_catalog, pg_temp",
-								 PGC_USERSET, PGC_S_SESSION,
-								 GUC_ACTION_SAVE, true, 0, false);
-		if (OidIsValid(existing))
-			SPI_execute(psprintf("DROP INDEX %s",
-								 quote_qualified_identifier(get_namespace_name(spec.nspid),
-															idxname)),
-						false, 0);
-		if (SPI_execute(command, false, 0) != SPI_OK_UTILITY)
-			elog(ERROR, "CREATE INDEX failed");
-		AtEOXact_GUC(true, nestlevel);
-	}
-	*indexoid = get_relname_relid(idxname, spec.nspid);
-	jobid = idxadv_insert_job(&ext, "create", spec.relid, *indexoid,
-							  spec.nspid, idxname, command, spec.key, "done");
+	jobid = idxadv_create_request(&ext, &spec, concurrent, indexoid);
 	SPI_finish();
 	return jobid;
 }
@@ -1538,7 +1279,7 @@ idxadv_check_droppable(Oid indexoid, bool concurrent)
 							idxname, NameStr(con->conname),
 							get_rel_name(con->conrelid)),
 					 errhint("Drop the foreign key first: ALTER TABLE %s DROP CONSTRAINT %s.",
-							 idxadv_qualified_name(con->conrelid),
+							 idxadv_ddl_relation_name(con->conrelid),
 							 quote_identifier(NameStr(con->conname)))));
 		if (con->conrelid == relid)
 			ereport(ERROR,
@@ -1550,7 +1291,7 @@ idxadv_check_droppable(Oid indexoid, bool concurrent)
 							con->contype == CONSTRAINT_EXCLUSION ? "exclusion" :
 							"a", NameStr(con->conname)),
 					 errhint("Drop the constraint instead: ALTER TABLE %s DROP CONSTRAINT %s.",
-							 idxadv_qualified_name(relid),
+							 idxadv_ddl_relation_name(relid),
 							 quote_identifier(NameStr(con->conname)))));
 	}
 	systable_endscan(scan);
@@ -1574,17 +1315,14 @@ idxadvisor_drop(PG_FUNCTION_ARGS)
 				 errmsg("argument \"index\" must not be null")));
 	indexoid = PG_GETARG_OID(0);
 	idxadv_check_droppable(indexoid, false);
-	command = psprintf("DROP INDEX %s",
-					   idxadv_qualified_name(indexoid));
+	command = idxadv_drop_index_ddl(get_rel_namespace(indexoid),
+									get_rel_name(indexoid), 0);
 
 	SPI_connect();
-	nestlevel = NewGUCNestLevel();
-	(void) set_config_option("search_path", "pg_catalog, pg_temp",
-							 PGC_USERSET, PGC_S_SESSION,
-							 GUC_ACTION_SAVE, true, 0, false);
+	nestlevel = idxadv_ddl_settings_begin();
 	if (SPI_execute(command, false, 0) != SPI_OK_UTILITY)
 		elog(ERROR, "DROP INDEX failed");
-	AtEOXact_GUC(true, nestlevel);
+	idxadv_ddl_settings_end(nestlevel);
 	SPI_finish();
 	PG_RETURN_VOID();
 }
@@ -1616,9 +1354,8 @@ idxadvisor_drop_concurrently(PG_FUNCTION_ARGS)
 	idxadv_check_table(relid, true);
 	nspid = get_rel_namespace(indexoid);
 	idxname = get_rel_name(indexoid);
-	command = psprintf("DROP INDEX CONCURRENTLY IF EXISTS %s",
-					   quote_qualified_identifier(get_namespace_name(nspid),
-												  idxname));
+	command = idxadv_drop_index_ddl(nspid, idxname,
+									IDXADV_DDL_CONCURRENTLY | IDXADV_DDL_IF_EXISTS);
 	SPI_connect();
 	jobid = idxadv_insert_job(&ext, "drop", relid, indexoid, nspid, idxname,
 							  command, command, "queued");

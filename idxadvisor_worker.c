@@ -985,14 +985,13 @@ idxadv_job_main(Datum main_arg)
 
 	/*
 	 * Role and database settings of the requester must not cancel the build
-	 * (lock_timeout, statement_timeout, idle timeouts), and every name in
-	 * the DDL is qualified unless it is in pg_catalog.
+	 * (lock_timeout, statement_timeout, idle timeouts), and the DDL is read
+	 * under the settings it was written under (idxadvisor_ddl.c).
 	 */
 	SetConfigOption("statement_timeout", "0", PGC_SUSET, PGC_S_OVERRIDE);
 	SetConfigOption("idle_in_transaction_session_timeout", "0", PGC_SUSET,
 					PGC_S_OVERRIDE);
-	SetConfigOption("search_path", "pg_catalog, pg_temp", PGC_SUSET,
-					PGC_S_OVERRIDE);
+	idxadv_ddl_settings_session();
 
 	if (!idxadv_job_claim(extra.jobid, &job))
 	{
