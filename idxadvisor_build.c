@@ -99,6 +99,7 @@
 #include "utils/ruleutils.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
+#include "utils/varlena.h"
 
 #include "idxadvisor.h"
 
@@ -124,6 +125,14 @@ typedef struct idxadvIndexSpec
 	char	   *key;			/* the DDL without name: identifies a request */
 } idxadvIndexSpec;
 
+/* What idxadv_cancel_job() did */
+typedef enum idxadvCancelResult
+{
+	IDXADV_CANCEL_FINISHED,		/* nothing: the job had finished */
+	IDXADV_CANCEL_QUEUED,		/* a queued job, cancelled in this transaction */
+	IDXADV_CANCEL_RUNNING		/* a running job, interrupted at commit */
+} idxadvCancelResult;
+
 /*---- GUC variables ----*/
 
 int			idxadv_build_lock_timeout = 5000;
@@ -148,6 +157,8 @@ PG_FUNCTION_INFO_V1(idxadvisor_create_concurrently);
 PG_FUNCTION_INFO_V1(idxadvisor_create_concurrently_definition);
 PG_FUNCTION_INFO_V1(idxadvisor_drop);
 PG_FUNCTION_INFO_V1(idxadvisor_drop_concurrently);
+PG_FUNCTION_INFO_V1(idxadvisor_drop_name);
+PG_FUNCTION_INFO_V1(idxadvisor_drop_concurrently_name);
 PG_FUNCTION_INFO_V1(idxadvisor_cancel);
 PG_FUNCTION_INFO_V1(idxadvisor_wait);
 
@@ -172,6 +183,9 @@ static bool idxadv_find_job(const idxadvExtInfo *ext, const char *where,
 							Oid nspid, const char *idxname, Oid relid,
 							const char *key, int64 *jobid);
 static void idxadv_check_droppable(Oid indexoid, bool concurrent);
+static TimestampTz idxadv_wait_deadline(Interval *iv);
+static idxadvCancelResult idxadv_cancel_job(const idxadvExtInfo *ext,
+											int64 jobid, bool verbose);
 static bool idxadv_drop_pending(const idxadvExtInfo *ext, Oid indexoid);
 static int	idxadv_spi_exec(const idxadvExtInfo *ext, const char *sql,
 							int nargs, Oid *argtypes, Datum *values,
@@ -978,17 +992,21 @@ idxadv_choose_name(idxadvIndexSpec *spec, const idxadvExtInfo *ext,
 
 /*
  * The index an existing relation of a requested name is: returns its OID
- * when it is an index of the same definition, or
- * InvalidOid when there is none; raises the error CREATE INDEX would (42P07)
+ * when it is an index of the same definition, or InvalidOid when there is
+ * none (or a queued drop removes it first); raises the error CREATE INDEX would (42P07)
  * when the name is taken by anything else, with the existing definition.
  */
 static Oid
-idxadv_existing_index(idxadvIndexSpec *spec, const char *idxname)
+idxadv_existing_index(const idxadvExtInfo *ext, idxadvIndexSpec *spec,
+					  const char *idxname, bool concurrent)
 {
 	Oid			existing = get_relname_relid(idxname, spec->nspid);
 	idxadvIndexDef other;
 
 	if (!OidIsValid(existing))
+		return InvalidOid;
+	/* a queued drop frees the name before this build runs */
+	if (concurrent && idxadv_drop_pending(ext, existing))
 		return InvalidOid;
 	if (!SearchSysCacheExists1(INDEXRELID, ObjectIdGetDatum(existing)))
 		ereport(ERROR,
@@ -1088,7 +1106,7 @@ idxadv_create_request(const idxadvExtInfo *ext, idxadvIndexSpec *spec,
 	if (idxname == NULL)
 		idxname = idxadv_choose_name(spec, ext, &existing);
 	else
-		existing = idxadv_existing_index(spec, idxname);
+		existing = idxadv_existing_index(ext, spec, idxname, concurrent);
 	if (OidIsValid(existing))
 	{
 		HeapTuple	tup = SearchSysCache1(INDEXRELID,
@@ -1299,104 +1317,295 @@ idxadv_check_droppable(Oid indexoid, bool concurrent)
 }
 
 /*
- * idxadvisor_drop(index regclass): DROP INDEX in the caller's transaction.
+ * An index to drop, given by OID or by name, and the unfinished build of
+ * that name, if any.
  */
-Datum
-idxadvisor_drop(PG_FUNCTION_ARGS)
+typedef struct idxadvDropTarget
 {
-	Oid			indexoid;
-	int			nestlevel;
-	char	   *command;
+	Oid			indexoid;		/* InvalidOid: not (yet) there */
+	Oid			nspid;			/* its schema, InvalidOid if unknown */
+	char	   *idxname;
+	const char *given;			/* as the caller wrote it, for messages */
+	int64		build_job;		/* unfinished build job of that name, or 0 */
+} idxadvDropTarget;
 
-	idxadv_check_writable("idxadvisor_drop()");
+/*
+ * Find the unfinished build job of the target's name (0 if none).  SPI must
+ * be connected.
+ */
+static void
+idxadv_drop_find_build(const idxadvExtInfo *ext, idxadvDropTarget *target)
+{
+	target->build_job = 0;
+	if (OidIsValid(target->nspid) &&
+		!idxadv_find_job(ext, "state IN ('queued', 'running')",
+						 target->nspid, target->idxname, InvalidOid, NULL,
+						 &target->build_job))
+		target->build_job = 0;
+}
+
+/*
+ * Resolve an index given by name, schema-qualified or through the
+ * search_path, as a later DROP INDEX would; when no such index exists yet,
+ * the schema is the named one, or the first schema of the search_path where
+ * an unfinished build job of that name will create it.  SPI must be
+ * connected.
+ */
+static void
+idxadv_drop_target_by_name(const idxadvExtInfo *ext, text *name,
+						   idxadvDropTarget *target)
+{
+	RangeVar   *rv = makeRangeVarFromNameList(textToQualifiedNameList(name));
+	ListCell   *lc;
+
+	memset(target, 0, sizeof(idxadvDropTarget));
+	target->given = text_to_cstring(name);
+	target->idxname = rv->relname;
+	target->indexoid = RangeVarGetRelid(rv, NoLock, true);
+	if (OidIsValid(target->indexoid))
+		target->nspid = get_rel_namespace(target->indexoid);
+	else if (rv->schemaname != NULL)
+		target->nspid = LookupExplicitNamespace(rv->schemaname, true);
+	else
+		foreach(lc, fetch_search_path(false))
+		{
+			target->nspid = lfirst_oid(lc);
+			idxadv_drop_find_build(ext, target);
+			if (target->build_job != 0)
+				break;
+			target->nspid = InvalidOid;
+		}
+	idxadv_drop_find_build(ext, target);
+}
+
+/*
+ * Cancel the unfinished build of an index that is to be dropped, so that it
+ * does not create the index after the drop: a queued build is cancelled in
+ * this transaction, a running one is interrupted at commit.  SPI must be
+ * connected.
+ */
+static idxadvCancelResult
+idxadv_drop_cancel_build(const idxadvExtInfo *ext, idxadvDropTarget *target)
+{
+	idxadvCancelResult r = idxadv_cancel_job(ext, target->build_job, false);
+
+	if (r != IDXADV_CANCEL_FINISHED)
+		ereport(NOTICE,
+				(errmsg("index build job %lld of index \"%s\" is cancelled",
+						(long long) target->build_job, target->idxname)));
+	return r;
+}
+
+/*
+ * The drop of an index that is not there: none (with a notice) when only a
+ * queued build was going to create it, or when if_exists; an error when
+ * nothing was, or when a build is about to create it.
+ */
+static void
+idxadv_drop_missing(const idxadvExtInfo *ext, idxadvDropTarget *target,
+					bool if_exists)
+{
+	if (target->build_job != 0)
+	{
+		/* a running build may create it any moment (or just did) */
+		if (idxadv_drop_cancel_build(ext, target) != IDXADV_CANCEL_QUEUED)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_IN_USE),
+					 errmsg("index build job %lld is starting to build index \"%s\"",
+							(long long) target->build_job, target->given),
+					 errhint("Try again in a moment: once the build has created the index, the drop is queued after it.")));
+		return;
+	}
+	if (!if_exists)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("index \"%s\" does not exist", target->given)));
+	ereport(NOTICE,
+			(errmsg("index \"%s\" does not exist, skipping", target->given)));
+}
+
+/*
+ * Common part of the idxadvisor_drop() variants: DROP INDEX in the caller's
+ * transaction.  An unfinished build of the index is cancelled first; a
+ * running one cannot be dropped here (the drop would wait for the build,
+ * which waits for this transaction).
+ */
+static void
+idxadv_drop_common(const idxadvExtInfo *ext, idxadvDropTarget *target,
+				   bool if_exists)
+{
+	int			nestlevel;
+
+	if (!OidIsValid(target->indexoid))
+	{
+		idxadv_drop_missing(ext, target, if_exists);
+		return;
+	}
+	idxadv_check_droppable(target->indexoid, false);
+	if (target->build_job != 0 &&
+		idxadv_drop_cancel_build(ext, target) == IDXADV_CANCEL_RUNNING)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_IN_USE),
+				 errmsg("index build job %lld is building index \"%s\"",
+						(long long) target->build_job, target->idxname),
+				 errhint("Use idxadvisor_drop_concurrently(), which drops the index after the build, or cancel the build and wait for it first.")));
+	nestlevel = idxadv_ddl_settings_begin();
+	if (SPI_execute(idxadv_drop_index_ddl(target->nspid, target->idxname, 0),
+					false, 0) != SPI_OK_UTILITY)
+		elog(ERROR, "DROP INDEX failed");
+	idxadv_ddl_settings_end(nestlevel);
+}
+
+/*
+ * Common part of the idxadvisor_drop_concurrently() variants: queue a DROP
+ * INDEX CONCURRENTLY.  An unfinished build of the index is cancelled; a
+ * running one may still finish, and the drop, queued after it, removes what
+ * it built.  Returns the drop's job id, or 0 when there is nothing to drop.
+ */
+static int64
+idxadv_drop_concurrently_common(const idxadvExtInfo *ext,
+								idxadvDropTarget *target, bool if_exists)
+{
+	Oid			relid;
+	char	   *command;
+	int64		jobid;
+
+	if (!OidIsValid(target->indexoid))
+	{
+		idxadv_drop_missing(ext, target, if_exists);
+		return 0;
+	}
+	idxadv_check_droppable(target->indexoid, true);
+	relid = IndexGetRelation(target->indexoid, false);
+	idxadv_check_table(relid, true);
+	if (target->build_job != 0)
+		(void) idxadv_drop_cancel_build(ext, target);
+	command = idxadv_drop_index_ddl(target->nspid, target->idxname,
+									IDXADV_DDL_CONCURRENTLY | IDXADV_DDL_IF_EXISTS);
+	jobid = idxadv_insert_job(ext, "drop", relid, target->indexoid,
+							  target->nspid, target->idxname, command,
+							  command, "queued");
+	idxadv_remember_job(jobid);
+	return jobid;
+}
+
+/*
+ * The arguments of the drop functions: the index by OID (1.0, regclass) or
+ * by name (text), and if_exists.  SPI must be connected.
+ */
+static bool
+idxadv_drop_args(FunctionCallInfo fcinfo, const idxadvExtInfo *ext,
+				 bool by_name, idxadvDropTarget *target)
+{
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("argument \"index\" must not be null")));
-	indexoid = PG_GETARG_OID(0);
-	idxadv_check_droppable(indexoid, false);
-	command = idxadv_drop_index_ddl(get_rel_namespace(indexoid),
-									get_rel_name(indexoid), 0);
+	if (PG_NARGS() > 1 && PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("argument \"if_exists\" must not be null")));
+	if (by_name)
+		idxadv_drop_target_by_name(ext, PG_GETARG_TEXT_PP(0), target);
+	else
+	{
+		memset(target, 0, sizeof(idxadvDropTarget));
+		target->indexoid = PG_GETARG_OID(0);
+		idxadv_check_droppable(target->indexoid, false);
+		target->nspid = get_rel_namespace(target->indexoid);
+		target->idxname = get_rel_name(target->indexoid);
+		target->given = target->idxname;
+		idxadv_drop_find_build(ext, target);
+	}
+	return PG_NARGS() > 1 && PG_GETARG_BOOL(1);
+}
 
+/*
+ * idxadvisor_drop(index regclass)
+ * idxadvisor_drop(index text, if_exists boolean DEFAULT false)
+ */
+static Datum
+idxadv_drop_entry(FunctionCallInfo fcinfo, bool by_name)
+{
+	idxadvExtInfo ext;
+	idxadvDropTarget target;
+	bool		if_exists;
+
+	idxadv_check_writable("idxadvisor_drop()");
+	idxadv_require_extension(&ext);
 	SPI_connect();
-	nestlevel = idxadv_ddl_settings_begin();
-	if (SPI_execute(command, false, 0) != SPI_OK_UTILITY)
-		elog(ERROR, "DROP INDEX failed");
-	idxadv_ddl_settings_end(nestlevel);
+	if_exists = idxadv_drop_args(fcinfo, &ext, by_name, &target);
+	idxadv_drop_common(&ext, &target, if_exists);
 	SPI_finish();
 	PG_RETURN_VOID();
 }
 
-/*
- * idxadvisor_drop_concurrently(index regclass) -> job id: queue a DROP INDEX
- * CONCURRENTLY.
- */
 Datum
-idxadvisor_drop_concurrently(PG_FUNCTION_ARGS)
+idxadvisor_drop(PG_FUNCTION_ARGS)
 {
-	idxadvExtInfo ext;
-	Oid			indexoid;
-	Oid			relid;
-	Oid			nspid;
-	char	   *idxname;
-	char	   *command;
-	int64		jobid;
+	return idxadv_drop_entry(fcinfo, false);
+}
 
-	idxadv_check_queue_available("idxadvisor_drop_concurrently()");
-	if (PG_ARGISNULL(0))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("argument \"index\" must not be null")));
-	indexoid = PG_GETARG_OID(0);
-	idxadv_require_extension(&ext);
-	idxadv_check_droppable(indexoid, true);
-	relid = IndexGetRelation(indexoid, false);
-	idxadv_check_table(relid, true);
-	nspid = get_rel_namespace(indexoid);
-	idxname = get_rel_name(indexoid);
-	command = idxadv_drop_index_ddl(nspid, idxname,
-									IDXADV_DDL_CONCURRENTLY | IDXADV_DDL_IF_EXISTS);
-	SPI_connect();
-	jobid = idxadv_insert_job(&ext, "drop", relid, indexoid, nspid, idxname,
-							  command, command, "queued");
-	SPI_finish();
-	idxadv_remember_job(jobid);
-	PG_RETURN_INT64(jobid);
+Datum
+idxadvisor_drop_name(PG_FUNCTION_ARGS)
+{
+	return idxadv_drop_entry(fcinfo, true);
 }
 
 /*
- * idxadvisor_cancel(id) -> boolean: cancel a queued or running job.  Only
- * the role that requested it (or a role with its privileges) or a superuser
- * may.  A queued job is cancelled in this transaction; a running one is
- * interrupted at commit, and its worker removes the half-built index.
- * Returns false when the job had already finished.
+ * idxadvisor_drop_concurrently(index regclass) -> job id
+ * idxadvisor_drop_concurrently(index text, if_exists boolean DEFAULT false)
  */
-Datum
-idxadvisor_cancel(PG_FUNCTION_ARGS)
+static Datum
+idxadv_drop_concurrently_entry(FunctionCallInfo fcinfo, bool by_name)
 {
 	idxadvExtInfo ext;
+	idxadvDropTarget target;
+	bool		if_exists;
 	int64		jobid;
+
+	idxadv_check_queue_available("idxadvisor_drop_concurrently()");
+	idxadv_require_extension(&ext);
+	SPI_connect();
+	if_exists = idxadv_drop_args(fcinfo, &ext, by_name, &target);
+	jobid = idxadv_drop_concurrently_common(&ext, &target, if_exists);
+	SPI_finish();
+	if (jobid == 0)
+		PG_RETURN_NULL();
+	PG_RETURN_INT64(jobid);
+}
+
+Datum
+idxadvisor_drop_concurrently(PG_FUNCTION_ARGS)
+{
+	return idxadv_drop_concurrently_entry(fcinfo, false);
+}
+
+Datum
+idxadvisor_drop_concurrently_name(PG_FUNCTION_ARGS)
+{
+	return idxadv_drop_concurrently_entry(fcinfo, true);
+}
+
+/*
+ * Cancel a job, if the caller may (the role that requested it, a role with
+ * its privileges, or a superuser): a queued job in this transaction, a
+ * running one by interrupting its worker at commit.  A finished job is left
+ * alone (with a notice when "verbose").  SPI must be connected.
+ */
+static idxadvCancelResult
+idxadv_cancel_job(const idxadvExtInfo *ext, int64 jobid, bool verbose)
+{
 	Oid			argtype = INT8OID;
-	Datum		value;
+	Datum		value = Int64GetDatum(jobid);
 	Oid			requested_by;
 	char	   *state;
 	bool		isnull;
-	bool		result = true;
 
-	idxadv_check_writable("idxadvisor_cancel()");
-	if (PG_ARGISNULL(0))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("argument \"id\" must not be null")));
-	jobid = PG_GETARG_INT64(0);
-	value = Int64GetDatum(jobid);
-	idxadv_require_extension(&ext);
-
-	SPI_connect();
-	if (idxadv_spi_exec(&ext,
+	if (idxadv_spi_exec(ext,
 						psprintf("SELECT requested_by, state FROM %s"
 								 " WHERE id OPERATOR(pg_catalog.=) $1 FOR UPDATE",
-								 ext.jobs_table),
+								 ext->jobs_table),
 						1, &argtype, &value, NULL) != 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
@@ -1415,22 +1624,25 @@ idxadvisor_cancel(PG_FUNCTION_ARGS)
 				 errdetail("Only the role that requested it, or a superuser, can cancel it.")));
 
 	if (strcmp(state, "queued") == 0)
-		idxadv_spi_exec(&ext,
+	{
+		idxadv_spi_exec(ext,
 						psprintf("UPDATE %s SET state = 'cancelled',"
 								 " cancel_requested = true,"
 								 " finished_at = pg_catalog.clock_timestamp()"
 								 " WHERE id OPERATOR(pg_catalog.=) $1",
-								 ext.jobs_table),
+								 ext->jobs_table),
 						1, &argtype, &value, NULL);
-	else if (strcmp(state, "running") == 0)
+		return IDXADV_CANCEL_QUEUED;
+	}
+	if (strcmp(state, "running") == 0)
 	{
 		int64	   *pc;
 		MemoryContext old;
 
-		idxadv_spi_exec(&ext,
+		idxadv_spi_exec(ext,
 						psprintf("UPDATE %s SET cancel_requested = true"
 								 " WHERE id OPERATOR(pg_catalog.=) $1",
-								 ext.jobs_table),
+								 ext->jobs_table),
 						1, &argtype, &value, NULL);
 		idxadv_register_xact_callback();
 		old = MemoryContextSwitchTo(TopMemoryContext);
@@ -1438,16 +1650,65 @@ idxadvisor_cancel(PG_FUNCTION_ARGS)
 		*pc = jobid;
 		pending_cancels = lappend(pending_cancels, pc);
 		MemoryContextSwitchTo(old);
+		return IDXADV_CANCEL_RUNNING;
 	}
-	else
-	{
+	if (verbose)
 		ereport(NOTICE,
 				(errmsg("index build job %lld has already finished (%s)",
 						(long long) jobid, state)));
-		result = false;
-	}
+	return IDXADV_CANCEL_FINISHED;
+}
+
+/*
+ * idxadvisor_cancel(id) -> boolean: cancel a queued or running job.  Only
+ * the role that requested it (or a role with its privileges) or a superuser
+ * may.  A queued job is cancelled in this transaction; a running one is
+ * interrupted at commit, and its worker removes the half-built index.
+ * Returns false when the job had already finished.
+ */
+Datum
+idxadvisor_cancel(PG_FUNCTION_ARGS)
+{
+	idxadvExtInfo ext;
+	bool		result;
+
+	idxadv_check_writable("idxadvisor_cancel()");
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("argument \"id\" must not be null")));
+	idxadv_require_extension(&ext);
+	SPI_connect();
+	result = idxadv_cancel_job(&ext, PG_GETARG_INT64(0), true) !=
+		IDXADV_CANCEL_FINISHED;
 	SPI_finish();
 	PG_RETURN_BOOL(result);
+}
+
+/*
+ * When idxadvisor_wait() gives up: now plus the timeout, which must not be
+ * negative and must end within the timestamp range.
+ */
+static TimestampTz
+idxadv_wait_deadline(Interval *iv)
+{
+	TimestampTz now = GetCurrentTimestamp();
+	double		usecs;
+
+	usecs = (double) iv->time +
+		((double) iv->day + (double) iv->month * DAYS_PER_MONTH) *
+		SECS_PER_DAY * USECS_PER_SEC;
+	if (usecs < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("timeout must not be negative")));
+	if (usecs >= (double) (END_TIMESTAMP - now))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("timeout is out of range"),
+				 errdetail("The timeout must end within the range of timestamps."),
+				 errhint("Leave it NULL to wait without a timeout.")));
+	return now + (TimestampTz) usecs;
 }
 
 /*
@@ -1480,20 +1741,7 @@ idxadvisor_wait(PG_FUNCTION_ARGS)
 				 errhint("Commit the transaction that queued the build, then CALL idxadvisor_wait() on its own.")));
 
 	if (!PG_ARGISNULL(1))
-	{
-		Interval   *iv = PG_GETARG_INTERVAL_P(1);
-		double		secs;
-
-		secs = (double) iv->time / USECS_PER_SEC +
-			(double) iv->day * SECS_PER_DAY +
-			(double) iv->month * DAYS_PER_MONTH * SECS_PER_DAY;
-		if (secs < 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("timeout must not be negative")));
-		deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
-											   (int64) (secs * 1000.0));
-	}
+		deadline = idxadv_wait_deadline(PG_GETARG_INTERVAL_P(1));
 	idxadv_require_extension(&ext);
 
 	/* SPI's procedure context survives the commits below */

@@ -108,6 +108,7 @@ SELECT count(*) AS nothing_queued FROM idxadvisor_builds WHERE state = 'queued';
 
 -- a name that holds a different index is an error, named or unnamed
 SELECT idxadvisor_create_concurrently('req', '{n}', 'req_n_named');
+CALL idxadvisor_wait();
 SELECT idxadvisor_create('req', '{n}', 'req_float_now');
 SELECT idxadvisor_create_concurrently('req', '{t}', 'req_float_now');
 SELECT idxadvisor_create('CREATE INDEX req_date ON req (id) WHERE d > ''2020-03-05''');
@@ -133,6 +134,57 @@ SELECT indexrelid::regclass, pg_get_indexdef(indexrelid) FROM pg_index
  WHERE indrelid = 'req'::regclass AND indexrelid::regclass::text LIKE 'req\_n\_%'
  ORDER BY indexrelid::regclass::text COLLATE "C";
 CALL idxadvisor_wait();
+
+-- drop by name: an index whose build is only queued (fresh-database replay
+-- of migrations, all in one transaction): the build is cancelled, and the
+-- wider index queued after it is the only one built
+BEGIN;
+CREATE TABLE replay (a int, b int, c text);
+SELECT idxadvisor_create_concurrently('replay', '{a}', 'replay_lookup') IS NOT NULL AS queued;
+SELECT idxadvisor_drop_concurrently('replay_lookup');
+SELECT idxadvisor_create_concurrently('replay', '{a, b}', 'replay_lookup') IS NOT NULL AS queued;
+SELECT idxadvisor_create_concurrently('replay', '{c}') IS NOT NULL AS queued;
+SELECT idxadvisor_drop('public.replay_c_idx');
+SELECT idxadvisor_create_concurrently('replay', '{c, a}') IS NOT NULL AS queued;
+COMMIT;
+CALL idxadvisor_wait();
+SELECT indexrelid::regclass, pg_get_indexdef(indexrelid) FROM pg_index
+ WHERE indrelid = 'replay'::regclass ORDER BY indexrelid::regclass::text COLLATE "C";
+SELECT index_name, kind, state FROM idxadvisor_builds
+ WHERE relid = 'replay'::regclass ORDER BY id;
+
+-- drop by name of a built index, qualified or through the search_path, with
+-- odd identifiers; the regclass form still works
+SELECT idxadvisor_create('replay', '{b}', 'Odd "Name"') IS NOT NULL AS built;
+SELECT idxadvisor_drop_concurrently('public."Odd ""Name"""') AS dropjob \gset
+CALL idxadvisor_wait(:dropjob);
+SELECT count(*) AS left_over FROM pg_class WHERE relname = 'Odd "Name"';
+SELECT idxadvisor_drop('replay_lookup'::regclass);
+SELECT idxadvisor_drop(index => 'replay_c_a_idx');
+SELECT count(*) AS indexes_left FROM pg_index WHERE indrelid = 'replay'::regclass;
+
+-- missing indexes: an error, or a notice with if_exists
+SELECT idxadvisor_drop('replay_nosuch');
+SELECT idxadvisor_drop_concurrently('replay_nosuch');
+SELECT idxadvisor_drop('replay_nosuch', if_exists => true);
+SELECT idxadvisor_drop_concurrently('nosuch_schema.replay_nosuch', true) IS NULL AS no_job;
+SELECT idxadvisor_drop('replay_nosuch', NULL);
+SELECT idxadvisor_drop(NULL::text);
+SELECT idxadvisor_drop_concurrently('"unterminated');
+SELECT idxadvisor_drop_concurrently('replay');
+\set VERBOSITY sqlstate
+SELECT idxadvisor_drop('replay_nosuch');
+SELECT idxadvisor_drop_concurrently('"unterminated');
+\set VERBOSITY default
+DROP TABLE replay;
+
+-- a timeout that does not fit is an error about the argument
+CALL idxadvisor_wait(NULL, '300000 years');
+CALL idxadvisor_wait(NULL, '1 month -40 days');
+CALL idxadvisor_wait(NULL, '1 day');
+\set VERBOSITY sqlstate
+CALL idxadvisor_wait(NULL, '300000 years');
+\set VERBOSITY default
 
 DROP TABLE req;
 DROP SCHEMA sp CASCADE;
