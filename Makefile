@@ -12,6 +12,7 @@ OBJS = \
 	idxadvisor_capture.o \
 	idxadvisor_catalog.o \
 	idxadvisor_ddl.o \
+	idxadvisor_queue.o \
 	idxadvisor_report.o \
 	idxadvisor_suggest.o \
 	idxadvisor_worker.o
@@ -43,8 +44,12 @@ ISOLATION_SPECS = \
 	build_queue \
 	build_writers
 
-# -Wall comes from PGXS; we add -Wextra (and -Werror in CI).
+# -Wall comes from PGXS; we add -Wextra (and -Werror in CI).  A call of a
+# function the server's headers do not declare (one renamed or removed in
+# another PostgreSQL version) must fail the build, not give a library that
+# fails to load.
 PG_CPPFLAGS += -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare
+PG_CPPFLAGS += -Werror=implicit-function-declaration
 ifdef IDXADV_WERROR
 PG_CPPFLAGS += -Werror
 endif
@@ -53,7 +58,8 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
-$(OBJS): idxadvisor.h
+$(OBJS): idxadvisor.h idxadvisor_compat.h
+idxadvisor_build.o idxadvisor_queue.o idxadvisor_worker.o: idxadvisor_queue.h
 
 # ---------------------------------------------------------------------------
 # Test suites.  They need an unprivileged user (PostgreSQL refuses root) and

@@ -3,15 +3,17 @@
  * idxadvisor.h
  *		Declarations shared by the parts of the idxadvisor extension.
  *
- * idxadvisor.c is the entry point: module magic, GUCs and hook
- * registration.  Each part lives in its own file:
+ * idxadvisor.c is the entry point: module magic, every GUC and the hook
+ * registration; idxadvisor_compat.h holds every difference between
+ * PostgreSQL versions.  Each part lives in its own file:
  *
  *	idxadvisor_capture.c	executor hooks' work: recording filtered
  *							sequential scans in shared memory, persistence
  *	idxadvisor_report.c		catalog reports: duplicate, redundant and
  *							invalid indexes, unindexed foreign keys
  *	idxadvisor_suggest.c	ranked index suggestions
- *	idxadvisor_build.c		index builds: SQL functions, job queue
+ *	idxadvisor_build.c		index builds: SQL functions
+ *	idxadvisor_queue.c		index builds: job states, job table, shared slots
  *	idxadvisor_ddl.c		index definitions, names and DDL text
  *	idxadvisor_worker.c		index builds: launcher and background workers
  *
@@ -20,6 +22,9 @@
 #ifndef IDXADVISOR_H
 #define IDXADVISOR_H
 
+/* Every PG_VERSION_NUM difference, and the supported range */
+#include "idxadvisor_compat.h"
+
 #include "executor/execdesc.h"
 #include "nodes/parsenodes.h"
 #include "storage/latch.h"
@@ -27,20 +32,7 @@
 #include "utils/timestamp.h"
 
 /* ----------
- * Version-specific shims live here, and only here, so that the code below
- * reads as one version.
- * ----------
- */
-#if PG_VERSION_NUM < 130000
-#error "idxadvisor needs PostgreSQL 13 or later"
-#endif
-
-#if PG_VERSION_NUM < 150000
-#define IDXADV_NO_SHMEM_REQUEST_HOOK 1
-#endif
-
-/* ----------
- * GUC variables (defined in idxadvisor.c unless said otherwise)
+ * GUC variables, all defined in _PG_init (idxadvisor.c)
  * ----------
  */
 typedef enum
@@ -49,11 +41,21 @@ typedef enum
 	IDXADV_TRACK_ALL			/* every statement, nested ones too */
 } idxadvTrackLevel;
 
+/* capture */
 extern bool idxadv_enabled;
 extern int	idxadv_max;
 extern int	idxadv_track;
 extern double idxadv_sample_rate;
 extern bool idxadv_save;
+
+/* suggestions: tables smaller than this get no suggestion */
+extern int	idxadv_min_table_pages;
+
+/* builds */
+extern int	idxadv_build_lock_timeout;
+extern int	idxadv_build_lock_retries;
+extern int	idxadv_build_statement_timeout;
+extern int	idxadv_max_builds;
 
 /* ----------
  * Capture (idxadvisor_capture.c)
@@ -128,80 +130,27 @@ extern void idxadv_capture_query_end(QueryDesc *queryDesc);
 extern idxadvScanStat *idxadv_capture_snapshot(Oid dbid, int *nentries);
 extern const char *idxadv_cmp_kind_name(idxadvCmpKind kind);
 
+/*
+ * Raise the error of a SQL function that needs the capture's shared memory
+ * (the library in shared_preload_libraries) when it is not there.
+ */
+extern void idxadv_require_preload(const char *funcname);
+
 /* ----------
- * Build (idxadvisor_build.c)
+ * Build (idxadvisor_build.c: SQL functions; idxadvisor_queue.c: the queue
+ * and its shared memory; idxadvisor_worker.c: launcher and workers).  The
+ * queue's types and functions are private to those files:
+ * idxadvisor_queue.h.
  * ----------
  */
-extern void idxadv_build_init(bool preloading);
 extern void idxadv_build_shmem_request(void);
 extern void idxadv_build_shmem_startup(void);
 
-/*
- * Shared state of the build queue (idxadvisor_build.c), used by the SQL
- * functions and by the workers (idxadvisor_worker.c).  The job table in each
- * database is the truth; the slots are a hint that lets the launcher start a
- * worker for a committed job at once.  See idxadvisor_build.c for the
- * locking protocol.
- */
-#define IDXADV_JOB_SLOTS	64		/* queued or running jobs, all databases */
-#define IDXADV_SCAN_SLOTS	16		/* databases whose job table needs a scan */
+/* Most queued or running jobs, all databases (idxadvisor.max_builds' max) */
+#define IDXADV_JOB_SLOTS	64
 
-typedef enum idxadvSlotState
-{
-	IDXADV_SLOT_FREE = 0,
-	IDXADV_SLOT_QUEUED,			/* committed, no worker yet */
-	IDXADV_SLOT_STARTING,		/* worker registered, not yet attached */
-	IDXADV_SLOT_RUNNING			/* worker attached (pid set) */
-} idxadvSlotState;
-
-typedef struct idxadvJobSlot
-{
-	idxadvSlotState state;
-	Oid			dbid;
-	int64		jobid;
-	Oid			roleid;			/* session user the worker connects as */
-	pid_t		pid;			/* worker, once attached */
-	bool		finished;		/* the worker recorded the job's outcome */
-} idxadvJobSlot;
-
-typedef struct idxadvBuildShared
-{
-	LWLock	   *lock;			/* protects everything below */
-	pid_t		launcher_pid;
-	Latch	   *launcher_latch;
-	bool		rescan_all;		/* scan every database (slots overflowed) */
-	Oid			scan_dbs[IDXADV_SCAN_SLOTS];	/* InvalidOid = free */
-	idxadvJobSlot slots[IDXADV_JOB_SLOTS];
-} idxadvBuildShared;
-
-extern idxadvBuildShared *idxadv_build_shared;
-
-/* Build GUCs (idxadvisor_build.c) */
-extern int	idxadv_build_lock_timeout;
-extern int	idxadv_build_lock_retries;
-extern int	idxadv_build_statement_timeout;
-extern int	idxadv_max_builds;
-
-/* The extension in the current database, as the build code needs it */
-typedef struct idxadvExtInfo
-{
-	Oid			owner;			/* extension owner: writes the job table */
-	char	   *jobs_table;		/* quoted, schema-qualified job table name */
-} idxadvExtInfo;
-
-extern bool idxadv_get_extension(idxadvExtInfo *info);
-extern void idxadv_owner_spi_begin(const idxadvExtInfo *info,
-								   Oid *save_userid, int *save_sec,
-								   int *nestlevel);
-extern void idxadv_owner_spi_end(Oid save_userid, int save_sec,
-								 int nestlevel);
-extern void idxadv_request_scan(Oid dbid);
-
-/* Workers (idxadvisor_worker.c) */
+/* Register the launcher (idxadvisor_worker.c); called from _PG_init */
 extern void idxadv_register_launcher(void);
-extern PGDLLEXPORT void idxadv_launcher_main(Datum main_arg);
-extern PGDLLEXPORT void idxadv_scan_main(Datum main_arg);
-extern PGDLLEXPORT void idxadv_job_main(Datum main_arg);
 
 /* ----------
  * Index definitions, names and DDL text (idxadvisor_ddl.c).  Every CREATE,
@@ -323,11 +272,26 @@ extern Oid	idxadv_find_serving_index(idxadvIndexMap *map, Oid relid,
 
 /*
  * An index's predicate (implicitly ANDed list, NIL for a full index) and its
- * expression columns (one per zero in indkey), read from a pg_index tuple and
- * prepared the way the relcache prepares them, without opening the index.
+ * expression columns (one per zero in indkey), read from a pg_index tuple
+ * without opening the index, as stored: never constant-folded, so that no
+ * function of the table owner's runs with the caller's privileges.
  */
 extern List *idxadv_index_predicate(HeapTuple indtup, TupleDesc inddesc);
 extern List *idxadv_index_expressions(HeapTuple indtup, TupleDesc inddesc);
+
+/*
+ * Run a table's own code (what planning or opening it may evaluate) as the
+ * table's owner in a security-restricted operation, never as the caller.
+ */
+typedef struct idxadvUserSwitch
+{
+	Oid			save_userid;
+	int			save_sec;
+	int			nestlevel;
+} idxadvUserSwitch;
+
+extern void idxadv_switch_to_owner(Oid owner, idxadvUserSwitch *sw);
+extern void idxadv_switch_back(idxadvUserSwitch *sw);
 
 /* ----------
  * Catalog reports (idxadvisor_report.c)
@@ -355,18 +319,5 @@ extern void idxadv_fk_parent_writes(const idxadvForeignKey *fk,
 									int64 *deletes, int64 *updates);
 extern BlockNumber idxadv_heap_blocks(Oid relid);
 
-/* ----------
- * Suggestions (idxadvisor_suggest.c)
- * ----------
- */
-
-/* idxadvisor.min_table_pages: smaller tables get no suggestion */
-extern int	idxadv_min_table_pages;
-
-/* ----------
- * Shared helpers
- * ----------
- */
-extern void idxadv_require_preload(const char *funcname);
 
 #endif							/* IDXADVISOR_H */

@@ -16,31 +16,19 @@
  *
  * The request is never executed as the caller wrote it.  Both forms, a table
  * and column names or a whole CREATE INDEX statement, become an IndexStmt
- * that is checked (ownership, relation kind, columns, access method,
- * expressions) and transformed here, and the DDL the worker runs is
- * regenerated from it: identifiers quoted from catalog data, expressions
- * deparsed with only pg_catalog on the search path so that everything else is
- * schema-qualified.  The worker parses that text again and runs it only if
- * it is exactly one index statement on the job's table.
+ * whose table is checked here (ownership, relation kind) and which is then
+ * transformed and checked as CREATE INDEX would check it, into an index
+ * definition (idxadvisor_ddl.c).  The DDL the worker runs is written from
+ * that definition by idxadvisor_ddl.c, under settings that the worker pins
+ * too, so that it reads back exactly what was checked.  The worker parses
+ * that text again and runs it only if it is exactly one index statement on
+ * the job's table.
  *
- * The job table, @extschema@.idxadvisor_build_jobs, is owned by the
- * extension's owner and not accessible to PUBLIC.  This file and the workers
- * write it through SPI after switching to the extension owner
- * (SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION) with
- * search_path set to pg_catalog, pg_temp; the view idxadvisor_builds shows
- * each role its own jobs.
- *
- * Shared memory and locking.  idxadvBuildShared (idxadvisor.h) holds the
- * launcher's latch, IDXADV_JOB_SLOTS job slots and a short list of databases
- * whose job table must be scanned.  One LWLock of our own tranche protects
- * all of it; it is only ever held for a few instructions, always in
- * exclusive mode, and never while doing I/O.  At commit, a transaction that
- * queued jobs puts each (database, job, role) into a free slot and sets the
- * launcher's latch; when no slot is free it asks for a scan of its database
- * instead.  The slots are only a hint: a worker claims its job with an UPDATE
- * of the job row, so a stale slot (a job queued in a rolled-back
- * subtransaction, or cancelled meanwhile) costs one worker start and nothing
- * else.
+ * The job queue (the job table, the shared slots that hand committed jobs
+ * to the launcher, job states) is idxadvisor_queue.c's: this file only
+ * calls its functions.  Locking: the functions here take the locks the
+ * DDL they check or run takes (the table, the index); the job table's row
+ * locks and the queue's LWLock are taken inside idxadvisor_queue.c.
  *
  * Copyright (c) 2026, the idxadvisor developers
  *
@@ -101,18 +89,10 @@
 #include "utils/timestamp.h"
 #include "utils/varlena.h"
 
-#include "idxadvisor.h"
+#include "idxadvisor_queue.h"
 
 /* Poll interval of idxadvisor_wait(), in milliseconds */
 #define IDXADV_WAIT_POLL_MS		100
-
-/* What a transaction asked for, acted on at commit */
-typedef struct idxadvPendingJob
-{
-	Oid			dbid;
-	int64		jobid;
-	Oid			roleid;
-} idxadvPendingJob;
 
 /* A checked, transformed index request */
 typedef struct idxadvIndexSpec
@@ -133,22 +113,6 @@ typedef enum idxadvCancelResult
 	IDXADV_CANCEL_RUNNING		/* a running job, interrupted at commit */
 } idxadvCancelResult;
 
-/*---- GUC variables ----*/
-
-int			idxadv_build_lock_timeout = 5000;
-int			idxadv_build_lock_retries = 120;
-int			idxadv_build_statement_timeout = 0;
-int			idxadv_max_builds = 2;
-
-/*---- Local variables ----*/
-
-idxadvBuildShared *idxadv_build_shared = NULL;
-
-/* jobs to hand to the launcher, and running jobs to cancel, at commit */
-static List *pending_jobs = NIL;
-static List *pending_cancels = NIL;
-static bool xact_callback_registered = false;
-
 /*---- Function declarations ----*/
 
 PG_FUNCTION_INFO_V1(idxadvisor_create);
@@ -162,8 +126,6 @@ PG_FUNCTION_INFO_V1(idxadvisor_drop_concurrently_name);
 PG_FUNCTION_INFO_V1(idxadvisor_cancel);
 PG_FUNCTION_INFO_V1(idxadvisor_wait);
 
-static void idxadv_xact_callback(XactEvent event, void *arg);
-static void idxadv_remember_job(int64 jobid);
 static void idxadv_check_writable(const char *funcname);
 static void idxadv_check_queue_available(const char *funcname);
 static void idxadv_require_extension(idxadvExtInfo *info);
@@ -175,256 +137,10 @@ static void idxadv_prepare_index(IndexStmt *stmt, bool concurrent,
 								 idxadvIndexSpec *spec);
 static char *idxadv_choose_name(idxadvIndexSpec *spec,
 								const idxadvExtInfo *ext, Oid *existing);
-static int64 idxadv_insert_job(const idxadvExtInfo *ext, const char *kind,
-							   Oid relid, Oid indexrelid, Oid nspid,
-							   const char *idxname, const char *command,
-							   const char *key, const char *state);
-static bool idxadv_find_job(const idxadvExtInfo *ext, const char *where,
-							Oid nspid, const char *idxname, Oid relid,
-							const char *key, int64 *jobid);
 static void idxadv_check_droppable(Oid indexoid, bool concurrent);
-static TimestampTz idxadv_wait_deadline(Interval *iv);
 static idxadvCancelResult idxadv_cancel_job(const idxadvExtInfo *ext,
 											int64 jobid, bool verbose);
-static bool idxadv_drop_pending(const idxadvExtInfo *ext, Oid indexoid);
-static int	idxadv_spi_exec(const idxadvExtInfo *ext, const char *sql,
-							int nargs, Oid *argtypes, Datum *values,
-							const char *nulls);
-
-/*
- * Define the build GUCs and, when preloading, register the launcher.
- * Called from _PG_init, also when not preloaded; PGC_POSTMASTER variables
- * can only be defined when preloading is true.
- */
-void
-idxadv_build_init(bool preloading)
-{
-	DefineCustomIntVariable("idxadvisor.build_lock_timeout",
-							"Longest wait for the table lock at each attempt of a queued build or drop.",
-							"On timeout the worker releases everything and tries again, up to idxadvisor.build_lock_retries times. Waits for older transactions and snapshots during a concurrent build are not bounded by it.",
-							&idxadv_build_lock_timeout,
-							5000,
-							1,
-							INT_MAX,
-							PGC_SIGHUP,
-							GUC_UNIT_MS,
-							NULL, NULL, NULL);
-
-	DefineCustomIntVariable("idxadvisor.build_lock_retries",
-							"How many more times a queued build tries to get its table lock before failing; -1 means forever.",
-							NULL,
-							&idxadv_build_lock_retries,
-							120,
-							-1,
-							INT_MAX,
-							PGC_SIGHUP,
-							0,
-							NULL, NULL, NULL);
-
-	DefineCustomIntVariable("idxadvisor.build_statement_timeout",
-							"Longest time a queued build or drop may run, once it has its table lock; 0 means no limit.",
-							"Role and database settings of statement_timeout and lock_timeout do not apply to the workers.",
-							&idxadv_build_statement_timeout,
-							0,
-							0,
-							INT_MAX,
-							PGC_SIGHUP,
-							GUC_UNIT_MS,
-							NULL, NULL, NULL);
-
-	DefineCustomIntVariable("idxadvisor.max_builds",
-							"Most queued builds and drops that run at the same time, in all databases together.",
-							"At most one runs per database at a time; builds also need free max_worker_processes slots.",
-							&idxadv_max_builds,
-							2,
-							1,
-							IDXADV_JOB_SLOTS,
-							PGC_SIGHUP,
-							0,
-							NULL, NULL, NULL);
-
-	if (preloading)
-		idxadv_register_launcher();
-}
-
-/*
- * shmem_request hook part: the shared state and our LWLock tranche.
- */
-void
-idxadv_build_shmem_request(void)
-{
-	RequestAddinShmemSpace(MAXALIGN(sizeof(idxadvBuildShared)));
-	RequestNamedLWLockTranche("idxadvisor build", 1);
-}
-
-/*
- * shmem_startup hook part: create or attach to the shared state.
- */
-void
-idxadv_build_shmem_startup(void)
-{
-	bool		found;
-
-	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
-	idxadv_build_shared = ShmemInitStruct("idxadvisor build",
-										  sizeof(idxadvBuildShared), &found);
-	if (!found)
-	{
-		memset(idxadv_build_shared, 0, sizeof(idxadvBuildShared));
-		idxadv_build_shared->lock =
-			&(GetNamedLWLockTranche("idxadvisor build"))->lock;
-		/* after a start or a crash, look for unfinished jobs everywhere */
-		idxadv_build_shared->rescan_all = true;
-	}
-	LWLockRelease(AddinShmemInitLock);
-}
-
-/*
- * Ask the launcher to scan a database's job table (also when its job slots
- * are full).  Caller must not hold the lock.
- */
-void
-idxadv_request_scan(Oid dbid)
-{
-	idxadvBuildShared *sh = idxadv_build_shared;
-	int			i;
-	bool		done = false;
-
-	LWLockAcquire(sh->lock, LW_EXCLUSIVE);
-	for (i = 0; i < IDXADV_SCAN_SLOTS && !done; i++)
-		if (sh->scan_dbs[i] == dbid)
-			done = true;
-	for (i = 0; i < IDXADV_SCAN_SLOTS && !done; i++)
-		if (sh->scan_dbs[i] == InvalidOid)
-		{
-			sh->scan_dbs[i] = dbid;
-			done = true;
-		}
-	if (!done)
-		sh->rescan_all = true;
-	if (sh->launcher_latch)
-		SetLatch(sh->launcher_latch);
-	LWLockRelease(sh->lock);
-}
-
-/*
- * Transaction callback: at commit, hand the transaction's jobs to the
- * launcher and signal the workers of the jobs it cancelled; at abort,
- * forget them.  A job queued by a subtransaction that rolled back is handed
- * over too: its worker finds no job row and exits.
- */
-static void
-idxadv_xact_callback(XactEvent event, void *arg)
-{
-	ListCell   *lc;
-
-	switch (event)
-	{
-		case XACT_EVENT_PRE_PREPARE:
-			if (pending_jobs != NIL || pending_cancels != NIL)
-				ereport(ERROR,
-						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-						 errmsg("cannot PREPARE a transaction that queued or cancelled an index build")));
-			break;
-
-		case XACT_EVENT_COMMIT:
-		case XACT_EVENT_PARALLEL_COMMIT:
-			if (idxadv_build_shared != NULL &&
-				(pending_jobs != NIL || pending_cancels != NIL))
-			{
-				idxadvBuildShared *sh = idxadv_build_shared;
-				bool		overflow = false;
-
-				LWLockAcquire(sh->lock, LW_EXCLUSIVE);
-				foreach(lc, pending_jobs)
-				{
-					idxadvPendingJob *pj = (idxadvPendingJob *) lfirst(lc);
-					int			i;
-
-					for (i = 0; i < IDXADV_JOB_SLOTS; i++)
-					{
-						idxadvJobSlot *slot = &sh->slots[i];
-
-						if (slot->state == IDXADV_SLOT_FREE)
-						{
-							slot->state = IDXADV_SLOT_QUEUED;
-							slot->dbid = pj->dbid;
-							slot->jobid = pj->jobid;
-							slot->roleid = pj->roleid;
-							slot->pid = 0;
-							slot->finished = false;
-							break;
-						}
-					}
-					if (i == IDXADV_JOB_SLOTS)
-						overflow = true;
-				}
-				foreach(lc, pending_cancels)
-				{
-					int64		jobid = *(int64 *) lfirst(lc);
-					int			i;
-
-					for (i = 0; i < IDXADV_JOB_SLOTS; i++)
-					{
-						idxadvJobSlot *slot = &sh->slots[i];
-
-						/*
-						 * The worker checks the committed cancel flag before
-						 * it starts the build; once running, a query cancel
-						 * interrupts it and it removes the invalid index.
-						 */
-						if (slot->state == IDXADV_SLOT_RUNNING &&
-							slot->dbid == MyDatabaseId &&
-							slot->jobid == jobid && slot->pid != 0)
-							kill(slot->pid, SIGINT);
-					}
-				}
-				if (sh->launcher_latch)
-					SetLatch(sh->launcher_latch);
-				LWLockRelease(sh->lock);
-				if (overflow)
-					idxadv_request_scan(MyDatabaseId);
-			}
-			/* FALLTHROUGH */
-		case XACT_EVENT_ABORT:
-		case XACT_EVENT_PARALLEL_ABORT:
-			list_free_deep(pending_jobs);
-			list_free_deep(pending_cancels);
-			pending_jobs = NIL;
-			pending_cancels = NIL;
-			break;
-
-		default:
-			break;
-	}
-}
-
-static void
-idxadv_register_xact_callback(void)
-{
-	if (!xact_callback_registered)
-	{
-		RegisterXactCallback(idxadv_xact_callback, NULL);
-		xact_callback_registered = true;
-	}
-}
-
-/* Remember a job queued by this transaction, for the launcher */
-static void
-idxadv_remember_job(int64 jobid)
-{
-	idxadvPendingJob *pj;
-	MemoryContext old;
-
-	idxadv_register_xact_callback();
-	old = MemoryContextSwitchTo(TopMemoryContext);
-	pj = palloc(sizeof(idxadvPendingJob));
-	pj->dbid = MyDatabaseId;
-	pj->jobid = jobid;
-	pj->roleid = GetSessionUserId();
-	pending_jobs = lappend(pending_jobs, pj);
-	MemoryContextSwitchTo(old);
-}
+static TimestampTz idxadv_wait_deadline(Interval *iv);
 
 /*
  * Refuse a change on a hot standby, with a clearer message than the
@@ -457,50 +173,13 @@ idxadv_check_queue_available(const char *funcname)
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("cannot call %s within security-restricted operation",
 						funcname)));
-	if (idxadv_build_shared == NULL)
+	if (!idxadv_queue_available())
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("%s requires idxadvisor to be loaded via shared_preload_libraries",
 						funcname),
 				 errdetail("Queued builds are run by background workers, which only a preloaded library can start."),
 				 errhint("Add idxadvisor to the shared_preload_libraries configuration parameter and restart the server, or use idxadvisor_create() or idxadvisor_drop(), which work in the caller's transaction.")));
-}
-
-/*
- * Look up the extension in the current database: its owner and the quoted,
- * qualified name of the job table.  Returns false when it is not installed.
- * Never assumes a schema.
- */
-bool
-idxadv_get_extension(idxadvExtInfo *info)
-{
-	Relation	rel;
-	ScanKeyData key;
-	SysScanDesc scan;
-	HeapTuple	tup;
-	bool		found = false;
-
-	rel = table_open(ExtensionRelationId, AccessShareLock);
-	ScanKeyInit(&key, Anum_pg_extension_extname, BTEqualStrategyNumber,
-				F_NAMEEQ, CStringGetDatum("idxadvisor"));
-	scan = systable_beginscan(rel, ExtensionNameIndexId, true, NULL, 1, &key);
-	tup = systable_getnext(scan);
-	if (HeapTupleIsValid(tup))
-	{
-		Form_pg_extension ext = (Form_pg_extension) GETSTRUCT(tup);
-		char	   *nspname = get_namespace_name(ext->extnamespace);
-
-		if (nspname != NULL)
-		{
-			info->owner = ext->extowner;
-			info->jobs_table = psprintf("%s.idxadvisor_build_jobs",
-										quote_identifier(nspname));
-			found = true;
-		}
-	}
-	systable_endscan(scan);
-	table_close(rel, AccessShareLock);
-	return found;
 }
 
 static void
@@ -510,55 +189,6 @@ idxadv_require_extension(idxadvExtInfo *info)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("extension \"idxadvisor\" is not installed in this database")));
-}
-
-/*
- * Switch to the extension owner, with a search_path that only holds
- * pg_catalog, to read or write the job table.  Transaction and
- * subtransaction abort undo both, so an error in between is safe.
- */
-void
-idxadv_owner_spi_begin(const idxadvExtInfo *info, Oid *save_userid,
-					   int *save_sec, int *nestlevel)
-{
-	GetUserIdAndSecContext(save_userid, save_sec);
-	SetUserIdAndSecContext(info->owner, *save_sec |
-						   SECURITY_LOCAL_USERID_CHANGE |
-						   SECURITY_RESTRICTED_OPERATION);
-	*nestlevel = NewGUCNestLevel();
-	(void) set_config_option("search_path", "pg_catalog, pg_temp",
-							 PGC_USERSET, PGC_S_SESSION,
-							 GUC_ACTION_SAVE, true, 0, false);
-}
-
-void
-idxadv_owner_spi_end(Oid save_userid, int save_sec, int nestlevel)
-{
-	AtEOXact_GUC(true, nestlevel);
-	SetUserIdAndSecContext(save_userid, save_sec);
-}
-
-/*
- * Run one statement on the job table as the extension owner; SPI must be
- * connected.  Returns SPI_processed.
- */
-static int
-idxadv_spi_exec(const idxadvExtInfo *ext, const char *sql, int nargs,
-				Oid *argtypes, Datum *values, const char *nulls)
-{
-	Oid			save_userid;
-	int			save_sec;
-	int			nestlevel;
-	int			ret;
-
-	idxadv_owner_spi_begin(ext, &save_userid, &save_sec, &nestlevel);
-	ret = SPI_execute_with_args(sql, nargs, argtypes, values, nulls,
-								false, 0);
-	idxadv_owner_spi_end(save_userid, save_sec, nestlevel);
-	if (ret < 0)
-		elog(ERROR, "SPI_execute_with_args failed: %s",
-			 SPI_result_code_string(ret));
-	return (int) SPI_processed;
 }
 
 /*
@@ -806,127 +436,6 @@ idxadv_prepare_index(IndexStmt *stmt, bool concurrent, idxadvIndexSpec *spec)
 }
 
 /*
- * Find a build job of this database by index schema, and optionally name,
- * table and key, in the states given by "where" (an SQL condition on
- * "state").  Returns the newest matching job.  SPI must be connected.
- */
-static bool
-idxadv_find_job(const idxadvExtInfo *ext, const char *where, Oid nspid,
-				const char *idxname, Oid relid, const char *key,
-				int64 *jobid)
-{
-	Oid			argtypes[4] = {OIDOID, NAMEOID, OIDOID, TEXTOID};
-	Datum		values[4];
-	char		nulls[4] = {' ', ' ', ' ', ' '};
-	char	   *sql;
-	bool		isnull;
-
-	values[0] = ObjectIdGetDatum(nspid);
-	if (idxname)
-		values[1] = DirectFunctionCall1(namein, CStringGetDatum(idxname));
-	else
-		nulls[1] = 'n';
-	values[2] = ObjectIdGetDatum(relid);
-	if (!OidIsValid(relid))
-		nulls[2] = 'n';
-	if (key)
-		values[3] = CStringGetTextDatum(key);
-	else
-		nulls[3] = 'n';
-
-	sql = psprintf("SELECT id FROM %s"
-				   " WHERE index_schema OPERATOR(pg_catalog.=) $1"
-				   "   AND ($2 IS NULL OR index_name OPERATOR(pg_catalog.=) $2)"
-				   "   AND ($3 IS NULL OR relid OPERATOR(pg_catalog.=) $3)"
-				   "   AND ($4 IS NULL OR key OPERATOR(pg_catalog.=) $4)"
-				   "   AND kind OPERATOR(pg_catalog.=) 'create'"
-				   "   AND (%s)"
-				   " ORDER BY id DESC LIMIT 1",
-				   ext->jobs_table, where);
-	if (idxadv_spi_exec(ext, sql, 4, argtypes, values, nulls) == 0)
-		return false;
-	*jobid = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
-										 SPI_tuptable->tupdesc, 1, &isnull));
-	return true;
-}
-
-/*
- * Insert a job row in the caller's transaction.  A queued job of the same
- * kind for the same index name conflicts with the partial unique index on
- * unfinished jobs: then the existing job is returned if it is the same
- * request, and an error raised if not.  SPI must be connected.
- */
-static int64
-idxadv_insert_job(const idxadvExtInfo *ext, const char *kind, Oid relid,
-				  Oid indexrelid, Oid nspid, const char *idxname,
-				  const char *command, const char *key, const char *state)
-{
-	Oid			argtypes[10] = {TEXTOID, OIDOID, OIDOID, OIDOID, NAMEOID,
-	TEXTOID, TEXTOID, TEXTOID, OIDOID, OIDOID};
-	Datum		values[10];
-	char		nulls[10] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
-	char	   *sql;
-	bool		isnull;
-	bool		finished = strcmp(state, "queued") != 0;
-
-	values[0] = CStringGetTextDatum(kind);
-	values[1] = ObjectIdGetDatum(relid);
-	values[2] = ObjectIdGetDatum(indexrelid);
-	if (!OidIsValid(indexrelid))
-		nulls[2] = 'n';
-	values[3] = ObjectIdGetDatum(nspid);
-	values[4] = DirectFunctionCall1(namein, CStringGetDatum(idxname));
-	values[5] = CStringGetTextDatum(command);
-	values[6] = CStringGetTextDatum(key);
-	values[7] = CStringGetTextDatum(state);
-	values[8] = ObjectIdGetDatum(GetUserId());
-	values[9] = ObjectIdGetDatum(GetSessionUserId());
-
-	sql = psprintf("INSERT INTO %s (kind, relid, indexrelid, index_schema,"
-				   " index_name, command, key, state, requested_by,"
-				   " session_role, requested_at, started_at, finished_at)"
-				   " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,"
-				   " pg_catalog.clock_timestamp(), %s, %s)"
-				   " ON CONFLICT (index_schema, index_name, kind)"
-				   "   WHERE state IN ('queued', 'running')"
-				   " DO NOTHING RETURNING id",
-				   ext->jobs_table,
-				   finished ? "pg_catalog.clock_timestamp()" : "NULL",
-				   finished ? "pg_catalog.clock_timestamp()" : "NULL");
-	if (idxadv_spi_exec(ext, sql, 10, argtypes, values, nulls) == 1)
-		return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
-										   SPI_tuptable->tupdesc, 1, &isnull));
-
-	/* an unfinished job of this kind for this index name exists */
-	sql = psprintf("SELECT id, key OPERATOR(pg_catalog.=) $2 FROM %s"
-				   " WHERE index_schema OPERATOR(pg_catalog.=) $3"
-				   "   AND index_name OPERATOR(pg_catalog.=) $4"
-				   "   AND kind OPERATOR(pg_catalog.=) $1"
-				   "   AND state IN ('queued', 'running')",
-				   ext->jobs_table);
-	{
-		Oid			t2[4] = {TEXTOID, TEXTOID, OIDOID, NAMEOID};
-		Datum		v2[4] = {values[0], values[6], values[3], values[4]};
-		int64		id;
-
-		if (idxadv_spi_exec(ext, sql, 4, t2, v2, NULL) != 1)
-			elog(ERROR, "conflicting index build job not found");
-		id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
-										 SPI_tuptable->tupdesc, 1, &isnull));
-		if (!DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
-										SPI_tuptable->tupdesc, 2, &isnull)))
-			ereport(ERROR,
-					(errcode(ERRCODE_DUPLICATE_OBJECT),
-					 errmsg("another %s of index \"%s\" is already queued as job %lld",
-							strcmp(kind, "create") == 0 ? "build" : "drop",
-							idxname, (long long) id),
-					 errhint("Wait for it with CALL idxadvisor_wait(%lld), or cancel it with idxadvisor_cancel(%lld).",
-							 (long long) id, (long long) id)));
-		return id;
-	}
-}
-
-/*
  * The build queue's part of choosing a name: a name that an unfinished job
  * builds is ours when it is the same request, taken when not.
  */
@@ -953,7 +462,7 @@ idxadv_name_check(const char *name, Oid existing, bool same, void *arg)
 		 * another index has replaced it since: say so rather than build the
 		 * request under the next name.
 		 */
-		if (!idxadv_find_job(a->ext, "state OPERATOR(pg_catalog.=) 'done'",
+		if (!idxadv_job_find(a->ext, IDXADV_JOB_MASK(IDXADV_JOB_DONE),
 							 a->spec->nspid, name, a->spec->relid,
 							 a->spec->key, &jobid))
 			return IDXADV_NAME_TAKEN;
@@ -966,9 +475,9 @@ idxadv_name_check(const char *name, Oid existing, bool same, void *arg)
 						   idxadv_index_ddl(&other, name, 0)),
 				 errhint("Drop or rename that index, or give the request an index name of its own.")));
 	}
-	if (idxadv_find_job(a->ext, "state IN ('queued', 'running')",
+	if (idxadv_job_find(a->ext, IDXADV_JOB_UNFINISHED,
 						a->spec->nspid, name, InvalidOid, NULL, &jobid))
-		return idxadv_find_job(a->ext, "state IN ('queued', 'running')",
+		return idxadv_job_find(a->ext, IDXADV_JOB_UNFINISHED,
 							   a->spec->nspid, name, a->spec->relid,
 							   a->spec->key, &jobid) ?
 			IDXADV_NAME_OURS : IDXADV_NAME_TAKEN;
@@ -1006,7 +515,7 @@ idxadv_existing_index(const idxadvExtInfo *ext, idxadvIndexSpec *spec,
 	if (!OidIsValid(existing))
 		return InvalidOid;
 	/* a queued drop frees the name before this build runs */
-	if (concurrent && idxadv_drop_pending(ext, existing))
+	if (concurrent && idxadv_job_drop_pending(ext, existing))
 		return InvalidOid;
 	if (!SearchSysCacheExists1(INDEXRELID, ObjectIdGetDatum(existing)))
 		ereport(ERROR,
@@ -1024,22 +533,6 @@ idxadv_existing_index(const idxadvExtInfo *ext, idxadvIndexSpec *spec,
 	return existing;
 }
 
-/* Is a drop of this index queued or running?  SPI must be connected. */
-static bool
-idxadv_drop_pending(const idxadvExtInfo *ext, Oid indexoid)
-{
-	Oid			argtype = OIDOID;
-	Datum		value = ObjectIdGetDatum(indexoid);
-
-	return idxadv_spi_exec(ext,
-						   psprintf("SELECT 1 FROM %s"
-									" WHERE kind OPERATOR(pg_catalog.=) 'drop'"
-									"   AND indexrelid OPERATOR(pg_catalog.=) $1"
-									"   AND state IN ('queued', 'running')",
-									ext->jobs_table),
-						   1, &argtype, &value, NULL) > 0;
-}
-
 /*
  * Record that a request found its index already built: the finished job
  * that built it, or a new "done" job.  SPI must be connected.
@@ -1052,14 +545,14 @@ idxadv_record_existing(const idxadvExtInfo *ext, idxadvIndexSpec *spec,
 
 	ereport(NOTICE,
 			(errmsg("index \"%s\" already exists, skipping", idxname)));
-	if (idxadv_find_job(ext, "state OPERATOR(pg_catalog.=) 'done'",
+	if (idxadv_job_find(ext, IDXADV_JOB_MASK(IDXADV_JOB_DONE),
 						spec->nspid, idxname, spec->relid, spec->key, &jobid))
 		return jobid;
-	return idxadv_insert_job(ext, "create", spec->relid, existing,
+	return idxadv_job_insert(ext, IDXADV_JOB_CREATE, spec->relid, existing,
 							 spec->nspid, idxname,
 							 idxadv_index_ddl(&spec->def, idxname,
 											  concurrent ? IDXADV_DDL_CONCURRENTLY : 0),
-							 spec->key, "done");
+							 spec->key, IDXADV_JOB_DONE);
 }
 
 /*
@@ -1099,7 +592,7 @@ idxadv_create_request(const idxadvExtInfo *ext, idxadvIndexSpec *spec,
 
 	/* the same unnamed request again: its unfinished job */
 	if (idxname == NULL && concurrent &&
-		idxadv_find_job(ext, "state IN ('queued', 'running')", spec->nspid,
+		idxadv_job_find(ext, IDXADV_JOB_UNFINISHED, spec->nspid,
 						NULL, spec->relid, spec->key, &jobid))
 		return jobid;
 
@@ -1121,7 +614,7 @@ idxadv_create_request(const idxadvExtInfo *ext, idxadvIndexSpec *spec,
 
 	/* a valid index is skipped, unless a queued drop removes it first */
 	if (OidIsValid(existing) && valid &&
-		!(concurrent && idxadv_drop_pending(ext, existing)))
+		!(concurrent && idxadv_job_drop_pending(ext, existing)))
 	{
 		*indexoid = existing;
 		return idxadv_record_existing(ext, spec, idxname, existing,
@@ -1138,15 +631,15 @@ idxadv_create_request(const idxadvExtInfo *ext, idxadvIndexSpec *spec,
 							   concurrent ? IDXADV_DDL_CONCURRENTLY : 0);
 	if (concurrent)
 	{
-		jobid = idxadv_insert_job(ext, "create", spec->relid, InvalidOid,
+		jobid = idxadv_job_insert(ext, IDXADV_JOB_CREATE, spec->relid, InvalidOid,
 								  spec->nspid, idxname, command, spec->key,
-								  "queued");
-		idxadv_remember_job(jobid);
+								  IDXADV_JOB_QUEUED);
+		idxadv_queue_after_commit(jobid);
 		return jobid;
 	}
 	*indexoid = idxadv_build_now(spec, idxname, existing, command);
-	return idxadv_insert_job(ext, "create", spec->relid, *indexoid,
-							 spec->nspid, idxname, command, spec->key, "done");
+	return idxadv_job_insert(ext, IDXADV_JOB_CREATE, spec->relid, *indexoid,
+							 spec->nspid, idxname, command, spec->key, IDXADV_JOB_DONE);
 }
 
 /*
@@ -1338,7 +831,7 @@ idxadv_drop_find_build(const idxadvExtInfo *ext, idxadvDropTarget *target)
 {
 	target->build_job = 0;
 	if (OidIsValid(target->nspid) &&
-		!idxadv_find_job(ext, "state IN ('queued', 'running')",
+		!idxadv_job_find(ext, IDXADV_JOB_UNFINISHED,
 						 target->nspid, target->idxname, InvalidOid, NULL,
 						 &target->build_job))
 		target->build_job = 0;
@@ -1482,10 +975,10 @@ idxadv_drop_concurrently_common(const idxadvExtInfo *ext,
 		(void) idxadv_drop_cancel_build(ext, target);
 	command = idxadv_drop_index_ddl(target->nspid, target->idxname,
 									IDXADV_DDL_CONCURRENTLY | IDXADV_DDL_IF_EXISTS);
-	jobid = idxadv_insert_job(ext, "drop", relid, target->indexoid,
+	jobid = idxadv_job_insert(ext, IDXADV_JOB_DROP, relid, target->indexoid,
 							  target->nspid, target->idxname, command,
-							  command, "queued");
-	idxadv_remember_job(jobid);
+							  command, IDXADV_JOB_QUEUED);
+	idxadv_queue_after_commit(jobid);
 	return jobid;
 }
 
@@ -1596,26 +1089,14 @@ idxadvisor_drop_concurrently_name(PG_FUNCTION_ARGS)
 static idxadvCancelResult
 idxadv_cancel_job(const idxadvExtInfo *ext, int64 jobid, bool verbose)
 {
-	Oid			argtype = INT8OID;
-	Datum		value = Int64GetDatum(jobid);
 	Oid			requested_by;
-	char	   *state;
-	bool		isnull;
+	idxadvJobState state;
 
-	if (idxadv_spi_exec(ext,
-						psprintf("SELECT requested_by, state FROM %s"
-								 " WHERE id OPERATOR(pg_catalog.=) $1 FOR UPDATE",
-								 ext->jobs_table),
-						1, &argtype, &value, NULL) != 1)
+	if (!idxadv_job_lock(ext, jobid, &requested_by, &state))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("index build job %lld does not exist",
 						(long long) jobid)));
-	requested_by = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0],
-												  SPI_tuptable->tupdesc, 1,
-												  &isnull));
-	state = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
-
 	if (!superuser() && !has_privs_of_role(GetUserId(), requested_by))
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
@@ -1623,39 +1104,21 @@ idxadv_cancel_job(const idxadvExtInfo *ext, int64 jobid, bool verbose)
 						(long long) jobid),
 				 errdetail("Only the role that requested it, or a superuser, can cancel it.")));
 
-	if (strcmp(state, "queued") == 0)
+	if (state == IDXADV_JOB_QUEUED)
 	{
-		idxadv_spi_exec(ext,
-						psprintf("UPDATE %s SET state = 'cancelled',"
-								 " cancel_requested = true,"
-								 " finished_at = pg_catalog.clock_timestamp()"
-								 " WHERE id OPERATOR(pg_catalog.=) $1",
-								 ext->jobs_table),
-						1, &argtype, &value, NULL);
+		idxadv_job_mark_cancelled(ext, jobid);
 		return IDXADV_CANCEL_QUEUED;
 	}
-	if (strcmp(state, "running") == 0)
+	if (state == IDXADV_JOB_RUNNING)
 	{
-		int64	   *pc;
-		MemoryContext old;
-
-		idxadv_spi_exec(ext,
-						psprintf("UPDATE %s SET cancel_requested = true"
-								 " WHERE id OPERATOR(pg_catalog.=) $1",
-								 ext->jobs_table),
-						1, &argtype, &value, NULL);
-		idxadv_register_xact_callback();
-		old = MemoryContextSwitchTo(TopMemoryContext);
-		pc = palloc(sizeof(int64));
-		*pc = jobid;
-		pending_cancels = lappend(pending_cancels, pc);
-		MemoryContextSwitchTo(old);
+		idxadv_job_request_cancel(ext, jobid);
+		idxadv_queue_cancel_after_commit(jobid);
 		return IDXADV_CANCEL_RUNNING;
 	}
 	if (verbose)
 		ereport(NOTICE,
 				(errmsg("index build job %lld has already finished (%s)",
-						(long long) jobid, state)));
+						(long long) jobid, idxadv_job_state_name(state))));
 	return IDXADV_CANCEL_FINISHED;
 }
 
@@ -1725,7 +1188,7 @@ idxadvisor_wait(PG_FUNCTION_ARGS)
 	bool		all = PG_ARGISNULL(0);
 	int64		onejob = all ? 0 : PG_GETARG_INT64(0);
 	TimestampTz deadline = 0;
-	Datum	   *ids = NULL;		/* jobs waited for, fixed at the first poll */
+	int64	   *ids = NULL;		/* jobs waited for, fixed at the first poll */
 	int			nids = 0;
 	Oid			me = GetUserId();
 	bool		first = true;
@@ -1751,36 +1214,14 @@ idxadvisor_wait(PG_FUNCTION_ARGS)
 									ALLOCSET_DEFAULT_SIZES);
 	for (;;)
 	{
-		Oid			argtypes[3] = {INT8OID, OIDOID, INT8ARRAYOID};
-		Datum		values[3];
-		char		nulls[3] = {' ', ' ', ' '};
+		idxadvJobStatus *jobs;
 		int			n;
 		int			i;
 		bool		unfinished = false;
-		char	   *sql;
 
 		oldcxt = MemoryContextSwitchTo(pollcxt);
-		values[0] = Int64GetDatum(onejob);
-		values[1] = ObjectIdGetDatum(me);
-		values[2] = (Datum) 0;
-		if (all)
-			nulls[0] = 'n';
-		if (all && !first)
-			values[2] = PointerGetDatum(construct_array(ids, nids, INT8OID, 8,
-														FLOAT8PASSBYVAL,
-														TYPALIGN_DOUBLE));
-		else
-			nulls[2] = 'n';
-
-		sql = psprintf("SELECT id, state, error FROM %s j"
-					   " WHERE (pg_catalog.pg_has_role($2, j.requested_by, 'USAGE')"
-					   "        OR pg_catalog.pg_has_role($2, 'pg_monitor', 'USAGE'))"
-					   "   AND %s ORDER BY id",
-					   ext.jobs_table,
-					   !all ? "id OPERATOR(pg_catalog.=) $1 AND $3 IS NULL" :
-					   first ? "$1 IS NULL AND $3 IS NULL AND state IN ('queued', 'running')" :
-					   "$1 IS NULL AND id OPERATOR(pg_catalog.=) ANY ($3)");
-		n = idxadv_spi_exec(&ext, sql, 3, argtypes, values, nulls);
+		n = idxadv_job_statuses(&ext, me, all ? NULL : &onejob,
+								all && !first ? ids : NULL, nids, &jobs);
 		MemoryContextSwitchTo(oldcxt);
 
 		if (!all && n == 0)
@@ -1790,38 +1231,31 @@ idxadvisor_wait(PG_FUNCTION_ARGS)
 							(long long) onejob)));
 		if (all && first)
 		{
-			ids = palloc(sizeof(Datum) * Max(n, 1));
+			ids = palloc(sizeof(int64) * Max(n, 1));
 			nids = n;
 		}
 		for (i = 0; i < n; i++)
 		{
-			HeapTuple	tup = SPI_tuptable->vals[i];
-			TupleDesc	desc = SPI_tuptable->tupdesc;
-			bool		isnull;
-			int64		id = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
-			char	   *state = SPI_getvalue(tup, desc, 2);
-			char	   *error = SPI_getvalue(tup, desc, 3);
-
 			if (all && first)
-				ids[i] = Int64GetDatum(id);
-			if (strcmp(state, "failed") == 0)
+				ids[i] = jobs[i].id;
+			if (jobs[i].state == IDXADV_JOB_FAILED)
 				ereport(ERROR,
 						(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 						 errmsg("index build job %lld failed: %s",
-								(long long) id,
-								error ? error : "unknown error")));
-			if (strcmp(state, "cancelled") == 0)
+								(long long) jobs[i].id,
+								jobs[i].error ? jobs[i].error : "unknown error")));
+			if (jobs[i].state == IDXADV_JOB_CANCELLED)
 				ereport(ERROR,
 						(errcode(ERRCODE_QUERY_CANCELED),
 						 errmsg("index build job %lld was cancelled",
-								(long long) id)));
-			if (strcmp(state, "done") != 0)
+								(long long) jobs[i].id)));
+			if (jobs[i].state != IDXADV_JOB_DONE)
 				unfinished = true;
 		}
 		first = false;
 		if (!unfinished)
 			break;
-		if (idxadv_build_shared == NULL)
+		if (!idxadv_queue_available())
 			idxadv_check_queue_available("idxadvisor_wait()");
 		if (deadline != 0 && GetCurrentTimestamp() >= deadline)
 			ereport(ERROR,

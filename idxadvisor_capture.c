@@ -77,22 +77,6 @@
 
 #include "idxadvisor.h"
 
-/*---- Version shims ----*/
-#if PG_VERSION_NUM < 140000
-#define IDXADV_INSTR_ALLOC(opts) InstrAlloc(1, (opts))
-#else
-#define IDXADV_INSTR_ALLOC(opts) InstrAlloc(1, (opts), false)
-#endif
-
-/* pg_class_aclcheck_ext, which copes with a concurrently dropped table, is 14+ */
-#if PG_VERSION_NUM < 140000
-#define IDXADV_CLASS_ACLCHECK(relid, userid, mode, is_missing) \
-	pg_class_aclcheck((relid), (userid), (mode))
-#else
-#define IDXADV_CLASS_ACLCHECK(relid, userid, mode, is_missing) \
-	pg_class_aclcheck_ext((relid), (userid), (mode), (is_missing))
-#endif
-
 /*---- Macros ----*/
 
 /* Location of the statistics file, relative to the data directory */
@@ -294,6 +278,22 @@ bool
 idxadv_capture_available(void)
 {
 	return idxadv_shared != NULL && idxadv_hash != NULL;
+}
+
+/*
+ * Raise the error of a function that needs shared memory when the library
+ * was not preloaded.  The shared memory is only ever created by the
+ * shmem_startup hook, which _PG_init installs only when preloading.
+ */
+void
+idxadv_require_preload(const char *funcname)
+{
+	if (!idxadv_capture_available())
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("%s requires idxadvisor to be loaded via shared_preload_libraries",
+						funcname),
+				 errhint("Add idxadvisor to the shared_preload_libraries configuration parameter and restart the server.")));
 }
 
 /*
@@ -662,7 +662,7 @@ idxadv_start_walker(PlanState *planstate, void *context)
 		idxadv_scan_qualifies((SeqScanState *) planstate))
 	{
 		if (planstate->instrument == NULL)
-			planstate->instrument = IDXADV_INSTR_ALLOC(INSTRUMENT_ROWS);
+			planstate->instrument = InstrAlloc(1, INSTRUMENT_ROWS, false);
 		ctx->nscans++;
 	}
 
@@ -1266,7 +1266,7 @@ idxadv_entry_visible(const idxadvHashKey *key, Oid userid, bool see_all)
 	if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(key->relid)))
 		return false;
 	if (!see_all &&
-		IDXADV_CLASS_ACLCHECK(key->relid, userid,
+		pg_class_aclcheck_ext(key->relid, userid,
 							  ACL_SELECT | ACL_INSERT | ACL_UPDATE |
 							  ACL_DELETE | ACL_REFERENCES,
 							  &is_missing) != ACLCHECK_OK)
