@@ -29,6 +29,7 @@ REGRESS = \
 	report_duplicates \
 	report_fk \
 	build \
+	build_requests \
 	suggest
 REGRESS_NOPRELOAD = \
 	nopreload \

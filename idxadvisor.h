@@ -231,6 +231,8 @@ extern char *idxadv_index_ddl(const idxadvIndexDef *def, const char *name,
 							  int flags);
 extern char *idxadv_drop_index_ddl(Oid nspid, const char *name, int flags);
 extern char *idxadv_reindex_ddl(Oid indexoid, int flags);
+extern char *idxadv_attach_partition_ddl(Oid parent_nspid, const char *parent,
+										 Oid child_nspid, const char *child);
 extern char *idxadv_ddl_relation_name(Oid relid);
 extern char *idxadv_ddl_choose_name(const idxadvIndexDef *def,
 									  idxadv_name_check_fn check, void *arg,
