@@ -54,6 +54,7 @@
 #include "utils/acl.h"
 #include "utils/backend_status.h"
 #include "utils/lsyscache.h"
+#include "utils/regproc.h"
 #include "utils/tuplestore.h"
 
 #if PG_VERSION_NUM >= 190000
@@ -115,6 +116,17 @@ idxadv_object_aclcheck_15(Oid classid, Oid objectid, Oid roleid, AclMode mode)
 	idxadv_object_ownercheck_15((classid), (objectid), (roleid))
 #define object_aclcheck(classid, objectid, roleid, mode) \
 	idxadv_object_aclcheck_15((classid), (objectid), (roleid), (mode))
+#endif
+
+/* ---------------------------------------------------------------------
+ * 16 (858e776c84): stringToQualifiedNameList() takes an error context for
+ * soft errors (NULL: throw them).  The 15 declaration is read above, before
+ * the macro exists.
+ * ---------------------------------------------------------------------
+ */
+#if PG_VERSION_NUM < 160000
+#define stringToQualifiedNameList(string, escontext) \
+	stringToQualifiedNameList(string)
 #endif
 
 /* ---------------------------------------------------------------------

@@ -644,7 +644,7 @@ idxadv_job_has_sqlstate(const idxadvExtInfo *ext)
 	RangeVar   *rv;
 	Oid			relid;
 
-	rv = makeRangeVarFromNameList(stringToQualifiedNameList(ext->jobs_table));
+	rv = makeRangeVarFromNameList(stringToQualifiedNameList(ext->jobs_table, NULL));
 	relid = RangeVarGetRelid(rv, NoLock, true);
 	return OidIsValid(relid) &&
 		SearchSysCacheExistsAttName(relid, "sqlstate");
