@@ -12,6 +12,7 @@ OBJS = \
 	idxadvisor_capture.o \
 	idxadvisor_catalog.o \
 	idxadvisor_ddl.o \
+	idxadvisor_queue.o \
 	idxadvisor_report.o \
 	idxadvisor_suggest.o \
 	idxadvisor_worker.o
@@ -37,6 +38,7 @@ REGRESS = \
 	report_duplicates \
 	report_fk \
 	build \
+	build_requests \
 	suggest
 # Which of them skip without the library preloaded, and which with it.  The
 # temporary-instance suites check that these took the path they test.
@@ -70,6 +72,7 @@ PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
 $(OBJS): idxadvisor.h idxadvisor_compat.h
+idxadvisor_build.o idxadvisor_queue.o idxadvisor_worker.o: idxadvisor_queue.h
 
 # ---------------------------------------------------------------------------
 # Test suites.  They need an unprivileged user (PostgreSQL refuses root) and

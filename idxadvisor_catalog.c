@@ -26,11 +26,13 @@
 #include "catalog/pg_class.h"
 #include "catalog/pg_index.h"
 #include "catalog/pg_type.h"
+#include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
 #include "optimizer/optimizer.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
+#include "utils/guc.h"
 #include "utils/hsearch.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -73,8 +75,20 @@ static List *idxadv_equality_clauses(int ncols, const AttrNumber *attnums,
 
 /*
  * idxadv_index_node
- *		A node-tree column of a pg_index tuple (indexprs or indpred) with its
- *		constants folded, as the relcache prepares it; NULL when null.
+ *		A node-tree column of a pg_index tuple (indexprs or indpred) as it is
+ *		stored, or NULL when null.
+ *
+ * Unlike the relcache (RelationGetIndexExpressions/Predicate), this does not
+ * run eval_const_expressions(): folding evaluates every immutable function
+ * whose arguments are constants, and such a function is code of whoever
+ * created the index, the table's owner, who may have written an "IMMUTABLE"
+ * function that does anything (ALTER ROLE ... SUPERUSER, COPY ... TO
+ * PROGRAM).  Folding it here would run it with our caller's privileges,
+ * often a superuser's.  Trees compared as stored are compared as CREATE
+ * INDEX wrote them (the parser already made literals constants), so two
+ * indexes defined alike still compare equal; what is lost is only the proof
+ * that differently written constant expressions are the same (a > 1 + 1
+ * versus a > 2, b = false versus NOT b).
  */
 static Node *
 idxadv_index_node(HeapTuple indtup, TupleDesc inddesc, AttrNumber attnum)
@@ -85,17 +99,19 @@ idxadv_index_node(HeapTuple indtup, TupleDesc inddesc, AttrNumber attnum)
 	d = heap_getattr(indtup, attnum, inddesc, &isnull);
 	if (isnull)
 		return NULL;
-	return eval_const_expressions(NULL,
-								  (Node *) stringToNode(TextDatumGetCString(d)));
+	return (Node *) stringToNode(TextDatumGetCString(d));
 }
 
 /*
  * idxadv_index_predicate
- *		The predicate of an index as an implicitly-ANDed list, prepared the way
- *		the relcache prepares it for the planner (constants folded, qual
- *		canonicalised, Vars with varno 1), or NIL for a full index.
+ *		The predicate of an index as an implicitly-ANDed list, canonicalised
+ *		the way the relcache prepares it for the planner (qual flattened,
+ *		Vars with varno 1) but not constant-folded (see idxadv_index_node),
+ *		or NIL for a full index.
  *
  * Works on a pg_index tuple, so the index relation is not opened.
+ * canonicalize_qual() and make_ands_implicit() only rearrange the tree;
+ * fix_opfuncids() only looks up pg_operator: nothing is evaluated.
  */
 List *
 idxadv_index_predicate(HeapTuple indtup, TupleDesc inddesc)
@@ -115,7 +131,8 @@ idxadv_index_predicate(HeapTuple indtup, TupleDesc inddesc)
 /*
  * idxadv_index_expressions
  *		The expression key (and INCLUDE) columns of an index, one per zero in
- *		indkey, in order, prepared as the relcache does; NIL when none.
+ *		indkey, in order, as stored (not constant-folded: see
+ *		idxadv_index_node); NIL when none.
  */
 List *
 idxadv_index_expressions(HeapTuple indtup, TupleDesc inddesc)
@@ -395,7 +412,14 @@ idxadv_index_serves(HeapTuple indtup, TupleDesc inddesc, idxadvLookup *lookup)
 			return false;
 	}
 
-	/* a partial index serves only if the equalities imply its predicate */
+	/*
+	 * A partial index serves only if the equalities imply its predicate.
+	 * predicate_implied_by() evaluates nothing of the predicate's own: the
+	 * only code it may run is a btree comparison operator that it looks up
+	 * in an operator family to compare two constants (predtest.c,
+	 * operator_predicate_proof), and only a superuser can create an
+	 * operator family or add an operator to one.
+	 */
 	if (heap_attisnull(indtup, Anum_pg_index_indpred, inddesc))
 		return true;
 	pred = idxadv_index_predicate(indtup, inddesc);
@@ -446,4 +470,35 @@ idxadv_equality_clauses(int ncols, const AttrNumber *attnums,
 	}
 	fix_opfuncids((Node *) result);
 	return result;
+}
+
+/*
+ * idxadv_switch_to_owner
+ *		Become a relation's owner, inside a security-restricted operation,
+ *		until idxadv_switch_back(): the way ANALYZE and CREATE INDEX run the
+ *		code a table carries (index expressions and predicates, partition key
+ *		expressions, constraints), so that a table owner's function never
+ *		runs with the caller's privileges.  The GUC nest level undoes any SET
+ *		that code makes.  An error in between needs no cleanup: aborting the
+ *		(sub)transaction restores the user and the settings.
+ */
+void
+idxadv_switch_to_owner(Oid owner, idxadvUserSwitch *sw)
+{
+	GetUserIdAndSecContext(&sw->save_userid, &sw->save_sec);
+	SetUserIdAndSecContext(owner, sw->save_sec |
+						   SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_RESTRICTED_OPERATION);
+	sw->nestlevel = NewGUCNestLevel();
+}
+
+/*
+ * idxadv_switch_back
+ *		Undo idxadv_switch_to_owner().
+ */
+void
+idxadv_switch_back(idxadvUserSwitch *sw)
+{
+	AtEOXact_GUC(false, sw->nestlevel);
+	SetUserIdAndSecContext(sw->save_userid, sw->save_sec);
 }

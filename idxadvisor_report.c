@@ -20,6 +20,12 @@
  * follows DESIGN.md section 5; the comments at idxadv_rank_cmp() and
  * idxadv_covers() say how.
  *
+ * Neither report runs any code of the tables it reads about: index
+ * expressions and predicates are compared as stored, never constant-folded
+ * (idxadvisor_catalog.c, idxadv_index_node), because folding would run the
+ * table owner's "IMMUTABLE" functions with the caller's privileges, and a
+ * superuser is the usual caller.
+ *
  * Neither report opens or locks the tables and indexes it reads about: sizes
  * come from stat() of the relation files (idxadv_relation_bytes), catalog
  * data from scans of pg_constraint and pg_index and the system caches.  So a
@@ -1315,7 +1321,10 @@ idxadv_covers(const idxadvIndex *x, const idxadvIndex *y)
 			return 0;
 	}
 
-	/* x's rows must be among y's: x's predicate implies y's */
+	/*
+	 * x's rows must be among y's: x's predicate implies y's.  The proofs
+	 * run no code of the table's (see idxadv_find_serving_index).
+	 */
 	if (y->pred != NIL && !predicate_implied_by(y->pred, x->pred, false))
 		return 0;
 	if (dup)

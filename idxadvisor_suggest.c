@@ -243,6 +243,8 @@ typedef struct idxadvTable
 	Oid			nspid;
 	char	   *relname;
 	List	   *leaves;			/* leaf partitions, or just relid */
+	Oid			owner;			/* planned as this role (relowner) */
+	char	   *owner_problem;	/* why it cannot be planned as one role */
 	double		pages;
 	double		tuples;
 	List	   *candidates;		/* idxadvCandidate * on this table */
@@ -294,6 +296,8 @@ static bool idxadv_map_to_root(idxadvPattern *p, Oid root);
 static bool idxadv_pattern_limited(const idxadvPattern *p);
 static List *idxadv_fk_patterns(List *patterns);
 static idxadvTable *idxadv_table_info(Oid relid);
+static Oid	idxadv_rel_owner(Oid relid);
+static void idxadv_check_partition_owner(idxadvTable *t, Oid child);
 static Oid	idxadv_btree_opclass(Oid type);
 static void idxadv_decide_pattern(idxadvPattern *p, idxadvTable *t);
 static void idxadv_decide_columns(idxadvPattern *p, idxadvTable *t);
@@ -715,12 +719,18 @@ idxadv_table_info(Oid relid)
 	t->relkind = get_rel_relkind(relid);
 	t->nspid = get_rel_namespace(relid);
 	t->relname = get_rel_name(relid);
+	t->owner = idxadv_rel_owner(relid);
 	if (t->relkind == RELKIND_PARTITIONED_TABLE)
 	{
 		/* no locks: a partition dropped meanwhile just drops out below */
 		foreach(lc2, find_all_inheritors(relid, NoLock, NULL))
-			if (get_rel_relkind(lfirst_oid(lc2)) == RELKIND_RELATION)
-				t->leaves = lappend_oid(t->leaves, lfirst_oid(lc2));
+		{
+			Oid			child = lfirst_oid(lc2);
+
+			if (get_rel_relkind(child) == RELKIND_RELATION)
+				t->leaves = lappend_oid(t->leaves, child);
+			idxadv_check_partition_owner(t, child);
+		}
 	}
 	else
 		t->leaves = list_make1_oid(relid);
@@ -769,6 +779,7 @@ idxadv_table_info(Oid relid)
 		BlockNumber pages;
 		double		tuples;
 		double		allvisfrac;
+		idxadvUserSwitch sw;
 
 		/* not behind a migration's lock: then its file's size will do */
 		if (!ConditionalLockRelationOid(leaf, AccessShareLock))
@@ -776,23 +787,66 @@ idxadv_table_info(Oid relid)
 			t->pages += idxadv_heap_blocks(leaf);
 			continue;
 		}
+
+		/*
+		 * Opened as its owner, like everything that builds a relcache entry
+		 * of a table we plan on (see idxadv_plan).
+		 */
+		idxadv_switch_to_owner(idxadv_rel_owner(leaf), &sw);
 		rel = try_relation_open(leaf, NoLock);
-		if (rel == NULL)
-		{
-			UnlockRelationOid(leaf, AccessShareLock);
-			continue;
-		}
-		if (rel->rd_rel->relkind == RELKIND_RELATION ||
-			rel->rd_rel->relkind == RELKIND_MATVIEW)
+		if (rel != NULL &&
+			(rel->rd_rel->relkind == RELKIND_RELATION ||
+			 rel->rd_rel->relkind == RELKIND_MATVIEW))
 		{
 			estimate_rel_size(rel, NULL, &pages, &tuples, &allvisfrac);
 			t->pages += pages;
 			t->tuples += tuples;
 		}
-		relation_close(rel, AccessShareLock);
+		idxadv_switch_back(&sw);
+		if (rel != NULL)
+			relation_close(rel, AccessShareLock);
+		else
+			UnlockRelationOid(leaf, AccessShareLock);
 	}
 
 	return t;
+}
+
+/*
+ * The owner of a relation; InvalidOid when it is gone (then nothing of it
+ * is planned).
+ */
+static Oid
+idxadv_rel_owner(Oid relid)
+{
+	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	Oid			owner;
+
+	if (!HeapTupleIsValid(tup))
+		return InvalidOid;
+	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
+	ReleaseSysCache(tup);
+	return owner;
+}
+
+/*
+ * A partitioned table is planned as its owner, with all its partitions
+ * (their index expressions and predicates, partition keys and constraints
+ * are evaluated while planning, and the planner cannot switch user per
+ * partition).  A partition with another owner would have its code run with
+ * the partitioned table's owner's privileges: the table is then not planned
+ * at all, and says why.
+ */
+static void
+idxadv_check_partition_owner(idxadvTable *t, Oid child)
+{
+	Oid			owner = idxadv_rel_owner(child);
+
+	if (t->owner_problem != NULL || !OidIsValid(owner) || owner == t->owner)
+		return;
+	t->owner_problem = psprintf("partition %s has another owner than the partitioned table: planning the table would run that owner's index expressions, predicates and constraints with the privileges of the table's owner, so it is left out (give all partitions the table's owner)",
+								quote_qualified_identifier(get_namespace_name(get_rel_namespace(child)),
+														   get_rel_name(child)));
 }
 
 /*
@@ -868,6 +922,11 @@ idxadv_decide_pattern(idxadvPattern *p, idxadvTable *t)
 		p->rejected = psprintf("table has %.0f page%s, fewer than idxadvisor.min_table_pages (%d): a sequential scan of it is cheap",
 							   t->pages, t->pages == 1 ? "" : "s",
 							   idxadv_min_table_pages);
+		return;
+	}
+	if (t->owner_problem != NULL)
+	{
+		p->rejected = t->owner_problem;
 		return;
 	}
 
@@ -1127,8 +1186,28 @@ idxadv_index_matches(Relation index, idxadvPattern *p)
 			return false;
 	}
 
-	/* the predicate: none, or exactly the pattern's */
-	pred = RelationGetIndexPredicate(index);
+	/*
+	 * The predicate: none, or exactly the pattern's.  As stored, not through
+	 * the relcache, which would constant-fold it: that runs the table
+	 * owner's functions with our caller's privileges.
+	 */
+	pred = NIL;
+	if (!heap_attisnull(index->rd_indextuple, Anum_pg_index_indpred, NULL))
+	{
+		TupleDesc	desc;
+		ListCell   *lc;
+
+		foreach(lc, idxadv_table_indexes(NULL, p->relid, &desc))
+		{
+			HeapTuple	tup = (HeapTuple) lfirst(lc);
+
+			if (((Form_pg_index) GETSTRUCT(tup))->indexrelid ==
+				RelationGetRelid(index))
+				pred = idxadv_index_predicate(tup, desc);
+		}
+		if (pred == NIL)
+			return false;
+	}
 	if (pred != NIL)
 	{
 		Var		   *var;
@@ -1794,6 +1873,10 @@ idxadv_plan(idxadvTable *t, const char *sql, int nparams, Oid *types,
 	idxadvPlanState *save_state = plan_state;
 	get_relation_info_hook_type save_hook = get_relation_info_hook;
 	char	   *volatile error = NULL;
+	idxadvUserSwitch sw;
+
+	if (!OidIsValid(t->owner) || t->owner_problem != NULL)
+		return t->owner_problem ? t->owner_problem : "the table was dropped";
 
 	memset(&state, 0, sizeof(state));
 	state.leaves = t->leaves;
@@ -1807,6 +1890,16 @@ idxadv_plan(idxadvTable *t, const char *sql, int nparams, Oid *types,
 		ParseState *pstate;
 		Query	   *query;
 		int			i;
+
+		/*
+		 * Parse analysis and planning open the table and its partitions and
+		 * indexes and evaluate their index expressions and predicates,
+		 * partition keys and constraints (the relcache and the planner
+		 * constant-fold them): code of the table's owner, run as that owner
+		 * in a security-restricted operation, as ANALYZE does.  An error
+		 * rolls the subtransaction back, which switches back.
+		 */
+		idxadv_switch_to_owner(t->owner, &sw);
 
 		/*
 		 * Parse analysis without post_parse_analyze_hook and without a query
@@ -1842,6 +1935,7 @@ idxadv_plan(idxadvTable *t, const char *sql, int nparams, Oid *types,
 			results[i].rows = stmt->planTree->plan_rows;
 			results[i].used = idxadv_plan_uses_hypo(stmt->planTree);
 		}
+		idxadv_switch_back(&sw);
 	}
 	PG_CATCH();
 	{

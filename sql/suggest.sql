@@ -471,5 +471,76 @@ SELECT count(*) FROM idxadvisor_suggest();
 SELECT count(*) FROM idxadvisor_suggest(NULL);
 SELECT count(*) FROM idxadvisor_suggest(false);
 
+--
+-- 15. A hostile table owner (issue 9).  The owner of a table writes an
+-- "IMMUTABLE" function that, when a superuser runs it, makes the owner a
+-- superuser, writes a table the owner may not write and a file on the
+-- server, and puts it in a partial index on a foreign key column and in an
+-- expression index of the table.  The reports must run none of it;
+-- idxadvisor_suggest() plans the table as its owner, in a security-
+-- restricted operation.  A partition of someone else's table that the role
+-- owns and indexes the same way leaves the partitioned table out of the
+-- suggestions: planning it would run the partition's code as the
+-- partitioned table's owner.
+--
+CREATE ROLE regress_evil;
+CREATE SCHEMA evil AUTHORIZATION regress_evil;
+CREATE TABLE loot (who text);
+CREATE TABLE shared_parted (id int, ref int) PARTITION BY RANGE (id);
+CREATE TABLE evil.shared_part PARTITION OF shared_parted
+    FOR VALUES FROM (0) TO (1000000);
+INSERT INTO shared_parted SELECT g, g % 500 FROM generate_series(1, 20000) g;
+ANALYZE shared_parted;
+ALTER TABLE evil.shared_part OWNER TO regress_evil;
+SELECT idxadvisor_reset();
+SET ROLE regress_evil;
+-- (a non-volatile PL/pgSQL function may not run ALTER ROLE itself, but it
+-- may call a volatile one that does)
+CREATE FUNCTION evil.do_pwn() RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  IF (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user) THEN
+    ALTER ROLE regress_evil SUPERUSER;
+    INSERT INTO public.loot VALUES (current_user);
+    COPY (SELECT 'pwned') TO PROGRAM 'cat > idxadvisor_pwned';
+  END IF;
+END $$;
+CREATE FUNCTION evil.pwn() RETURNS boolean LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+  PERFORM evil.do_pwn();
+  RETURN true;
+END $$;
+CREATE FUNCTION evil.one() RETURNS int LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+  RETURN CASE WHEN evil.pwn() THEN 1 ELSE 0 END;
+END $$;
+CREATE TABLE evil.parent (id int PRIMARY KEY);
+INSERT INTO evil.parent SELECT g FROM generate_series(0, 999) g;
+CREATE TABLE evil.t (id int, ref int REFERENCES evil.parent, a int, b int);
+INSERT INTO evil.t SELECT g, g % 1000, g % 300, g % 700
+  FROM generate_series(1, 20000) g;
+CREATE INDEX t_ref_evil ON evil.t (ref) WHERE evil.pwn();
+CREATE INDEX t_expr_evil ON evil.t ((a + evil.one()));
+CREATE INDEX t_expr_evil2 ON evil.t ((a + evil.one()));
+CREATE INDEX shared_part_evil ON evil.shared_part (ref) WHERE evil.pwn();
+ANALYZE evil.t;
+SELECT count(*) FROM evil.t WHERE b = 5;
+SELECT count(*) FROM evil.t WHERE b = 6;
+SELECT count(*) FROM evil.shared_part WHERE id = 5;
+RESET ROLE;
+SELECT relid, columns, coverage, suggested_ddl
+  FROM idxadvisor_unindexed_foreign_keys() WHERE relid = 'evil.t'::regclass;
+SELECT relid, index, kind, covered_by
+  FROM idxadvisor_duplicates() WHERE relid = 'evil.t'::regclass;
+SELECT relid, columns, index_ddl, reason FROM idxadvisor_suggest(true)
+ WHERE relid IN ('evil.t'::regclass, 'shared_parted'::regclass)
+ ORDER BY relid::text COLLATE "C", columns::text COLLATE "C";
+-- nothing ran as the superuser
+SELECT rolsuper FROM pg_roles WHERE rolname = 'regress_evil';
+SELECT count(*) AS loot FROM loot;
+SELECT pg_stat_file('idxadvisor_pwned', true) IS NULL AS no_file;
+DROP TABLE shared_parted, loot;
+DROP SCHEMA evil CASCADE;
+DROP ROLE regress_evil;
+
 \c :regress_db
 DROP DATABASE regress_suggest;
