@@ -42,7 +42,7 @@ REGRESS = \
 	suggest
 # Which of them skip without the library preloaded, and which with it.  The
 # temporary-instance suites check that these took the path they test.
-REGRESS_NEEDS_PRELOAD = capture capture_errors build suggest
+REGRESS_NEEDS_PRELOAD = capture capture_errors build build_requests suggest
 REGRESS_NEEDS_NOPRELOAD = nopreload report_nopreload build_nopreload \
 	suggest_nopreload
 

@@ -275,4 +275,7 @@ DROP SERVER dummy_srv;
 DROP FOREIGN DATA WRAPPER dummy;
 DROP SCHEMA "Other Schema";
 REVOKE CREATE ON SCHEMA public FROM regress_idxadv_owner;
+-- (the grants of the functions above; a server that runs this again must
+-- be able to create the roles again)
+DROP OWNED BY regress_idxadv_owner, regress_idxadv_other;
 DROP ROLE regress_idxadv_owner, regress_idxadv_other;

@@ -2,11 +2,12 @@
 # test/installcheck.sh -- `make check-installcheck`: run `make installcheck`
 # the way a user runs it against their own server, against two throwaway
 # servers at default settings: one with idxadvisor in
-# shared_preload_libraries, one without.  Both must pass.
+# shared_preload_libraries, one without; twice on each.  All must pass.
 #
 # Run as the user the servers run as (not root); the extension must be
 # installed in PG_CONFIG's installation and the tree writable.  Outputs go to
-# $TEST_OUT/installcheck/{preload,nopreload}/ with each server's log.
+# $TEST_OUT/installcheck/{preload,nopreload}/run{1,2}/, with each server's
+# log.
 
 set -euo pipefail
 
@@ -51,15 +52,20 @@ for mode in preload nopreload; do
 	"$BINDIR/pg_ctl" -D "$DIR/$mode" -l "$OUT/$mode/server.log" -o "-p 5432" \
 		-w start >/dev/null
 
-	if (cd "$SRC" && PGHOST="$DIR" PGPORT=5432 PGUSER=$(id -un) \
-		make -s installcheck PG_CONFIG="$PG_CONFIG" \
-		EXTRA_REGRESS_OPTS="--outputdir=$OUT/$mode") >"$OUT/$mode/installcheck.log" 2>&1; then
-		echo "installcheck, library $mode: ok"
-	else
-		echo "installcheck, library $mode: FAILED (see $OUT/$mode)"
-		tail -20 "$OUT/$mode/installcheck.log"
-		status=1
-	fi
+	# Twice: a user runs it again on the same server, which must not trip
+	# over what the first run left behind (roles, databases, jobs).
+	for run in 1 2; do
+		if (cd "$SRC" && PGHOST="$DIR" PGPORT=5432 PGUSER=$(id -un) \
+			make -s installcheck PG_CONFIG="$PG_CONFIG" \
+			EXTRA_REGRESS_OPTS="--outputdir=$OUT/$mode/run$run") \
+			>"$OUT/$mode/installcheck.$run.log" 2>&1; then
+			echo "installcheck, library $mode, run $run: ok"
+		else
+			echo "installcheck, library $mode, run $run: FAILED (see $OUT/$mode)"
+			tail -20 "$OUT/$mode/installcheck.$run.log"
+			status=1
+		fi
+	done
 
 	"$BINDIR/pg_ctl" -D "$DIR/$mode" -m fast -w stop >/dev/null
 done
