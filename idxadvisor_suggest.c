@@ -162,6 +162,8 @@ typedef struct idxadvPattern
 	idxadvCol	flag[IDXADV_MAX_COLS];
 	idxadvCol	pred;			/* partial predicate, attnum 0 if none */
 	double		pred_fraction;
+	int			ncond;			/* boolean / NULL tests that are neither */
+	idxadvCol	cond[IDXADV_MAX_COLS];	/* keys nor the predicate */
 
 	/* counters */
 	int64		executions;
@@ -306,8 +308,6 @@ static const char *idxadv_lock_table(Oid relid, int ncols,
 static double idxadv_clause_fraction(idxadvTable *t, AttrNumber attnum,
 									 uint8 kind);
 static const char *idxadv_served_by(idxadvPattern *p);
-static bool idxadv_index_matches(Relation index, idxadvPattern *p);
-static bool idxadv_same_direction(uint8 want, uint8 have, int *dir);
 static List *idxadv_merge(List *patterns);
 static bool idxadv_absorb(idxadvCandidate *c, idxadvPattern *p);
 static int	idxadv_refine_blocks(idxadvCandidate *c, int pos,
@@ -329,11 +329,9 @@ static void idxadv_get_relation_info(PlannerInfo *root, Oid relid,
 static IndexOptInfo *idxadv_make_hypo_index(RelOptInfo *rel, Oid relid,
 											idxadvHypoIndex *hypo);
 static Var *idxadv_leaf_var(RelOptInfo *rel, Oid relid, const char *name);
-static Expr *idxadv_flag_clause(Var *var, uint8 kind);
 static void idxadv_index_size(double tuples, int32 datawidth,
 							  BlockNumber *pages, int *height);
 static char *idxadv_operator_sql(Oid type, int16 strategy);
-static Oid	idxadv_attcollation(Oid relid, AttrNumber attnum);
 static int32 idxadv_column_width(Oid relid, AttrNumber attnum, int32 *offset);
 static char *idxadv_flag_sql(const char *colname, uint8 kind);
 static char *idxadv_col_sql(Oid relid, const idxadvCol *col, bool order);
@@ -1000,6 +998,8 @@ idxadv_decide_columns(idxadvPattern *p, idxadvTable *t)
 		if (p->flag[i].kind != IDXADV_CMP_NOTNULL &&
 			OidIsValid(idxadv_btree_opclass(get_atttype(p->relid, p->flag[i].attnum))))
 			p->eq[p->neq++] = p->flag[i];
+		else
+			p->cond[p->ncond++] = p->flag[i];	/* still a condition */
 	}
 	p->nflag = 0;
 	if (best.attnum != 0)
@@ -1074,177 +1074,54 @@ idxadv_clause_fraction(idxadvTable *t, AttrNumber attnum, uint8 kind)
 }
 
 /*
- * If an existing valid index already serves the pattern, say which.
- *
- * The equality part follows DESIGN.md section 3, through the catalog
- * helper (operator family, collation, predicate implied by the
- * equalities).  Range and ORDER BY columns, and partial predicates, are
- * checked here, on plain btree indexes.
+ * If an existing valid index already serves the pattern, say which: the one
+ * rule of idxadv_find_serving_index() (idxadvisor_catalog.c), which the
+ * foreign-key report applies too.  The pattern's equality-like columns in
+ * any order, then its range column, then its ORDER BY columns; its partial
+ * predicate and other conditions count toward implying an index's
+ * predicate.
  */
 static const char *
 idxadv_served_by(idxadvPattern *p)
 {
-	Relation	rel;
-	List	   *indexes;
-	ListCell   *lc;
-	const char *result = NULL;
-
-	if (p->neq > 0 && p->nrange == 0 && p->norder == 0 && p->pred.attnum == 0)
-	{
-		AttrNumber	attnums[INDEX_MAX_KEYS];
-		Oid			indexoid;
-		int			i;
-
-		for (i = 0; i < p->neq && i < INDEX_MAX_KEYS; i++)
-			attnums[i] = p->eq[i].attnum;
-		indexoid = idxadv_find_serving_index(NULL, p->relid,
-											 Min(p->neq, INDEX_MAX_KEYS),
-											 attnums, NULL);
-		if (OidIsValid(indexoid))
-			return psprintf("already served by index %s",
-							quote_identifier(get_rel_name(indexoid)));
-	}
-
-	rel = table_open(p->relid, AccessShareLock);
-	indexes = RelationGetIndexList(rel);
-	foreach(lc, indexes)
-	{
-		Relation	index = index_open(lfirst_oid(lc), AccessShareLock);
-
-		if (idxadv_index_matches(index, p))
-			result = psprintf("already served by index %s",
-							  quote_identifier(RelationGetRelationName(index)));
-		index_close(index, AccessShareLock);
-		if (result)
-			break;
-	}
-	list_free(indexes);
-	table_close(rel, AccessShareLock);
-	return result;
-}
-
-/*
- * Does a btree index serve the pattern: its first key columns the equality
- * columns in any order, then the range column, then the ORDER BY columns
- * (all in the pattern's direction, or all reversed), with the column type's
- * default operator family and collation, and no predicate other than the
- * pattern's own?
- */
-static bool
-idxadv_index_matches(Relation index, idxadvPattern *p)
-{
-	Form_pg_index form = index->rd_index;
-	int			nkeys = form->indnkeyatts;
-	int			pos;
+	idxadvIndexLookup lookup;
+	Oid			indexoid;
+	int			n = 0;
 	int			i;
-	int			dir = 0;		/* 1 same, -1 reversed, 0 undecided */
-	List	   *pred;
 
-	if (!form->indisvalid || !form->indisready || !form->indislive ||
-		index->rd_rel->relam != BTREE_AM_OID ||
-		nkeys < p->neq + p->nrange + p->norder)
-		return false;
+	if (p->neq + p->nrange + p->norder > INDEX_MAX_KEYS)
+		return NULL;			/* no index has that many keys */
 
-	for (i = 0; i < p->neq + p->nrange + p->norder; i++)
+	memset(&lookup, 0, sizeof(lookup));
+	lookup.relid = p->relid;
+	for (i = 0; i < p->neq; i++, n++)
 	{
-		AttrNumber	att = form->indkey.values[i];
-		Oid			type;
-		Oid			opclass;
-
-		if (att == 0)
-			return false;
-		type = get_atttype(p->relid, att);
-		opclass = idxadv_btree_opclass(type);
-		if (!OidIsValid(opclass) ||
-			index->rd_opfamily[i] != get_opclass_family(opclass) ||
-			index->rd_indcollation[i] != idxadv_attcollation(p->relid, att))
-			return false;
+		lookup.cols[n].attnum = p->eq[i].attnum;
+		lookup.cols[n].kind = p->eq[i].kind;
 	}
-
-	/* equality columns: the first neq keys, in any order */
-	for (i = 0; i < p->neq; i++)
+	for (i = 0; i < p->nrange; i++, n++)
 	{
-		bool		found = false;
-
-		for (pos = 0; pos < p->neq; pos++)
-			if (form->indkey.values[pos] == p->eq[i].attnum)
-				found = true;
-		if (!found)
-			return false;
+		lookup.cols[n].attnum = p->range[i].attnum;
+		lookup.cols[n].kind = IDXADV_CMP_RANGE;
 	}
-	pos = p->neq;
-	if (p->nrange == 1 && form->indkey.values[pos++] != p->range[0].attnum)
-		return false;
-	for (i = 0; i < p->norder; i++, pos++)
+	for (i = 0; i < p->norder; i++, n++)
 	{
-		int16		opt = index->rd_indoption[pos];
-		uint8		have = ((opt & INDOPTION_DESC) ? IDXADV_ORDER_DESC : 0) |
-			((opt & INDOPTION_NULLS_FIRST) ? IDXADV_ORDER_NULLS_FIRST : 0);
-
-		if (form->indkey.values[pos] != p->order[i].attnum ||
-			!idxadv_same_direction(p->order[i].flags, have, &dir))
-			return false;
+		lookup.cols[n].attnum = p->order[i].attnum;
+		lookup.cols[n].flags = p->order[i].flags;
 	}
+	if (p->pred.attnum != 0)
+		lookup.cols[n++] = (idxadvLookupCol) {p->pred.attnum, p->pred.kind, 0, InvalidOid};
+	for (i = 0; i < p->ncond && n < IDXADV_LOOKUP_MAX_COLS; i++)
+		lookup.cols[n++] = (idxadvLookupCol) {p->cond[i].attnum, p->cond[i].kind, 0, InvalidOid};
+	lookup.neq = p->neq;
+	lookup.ntail = p->nrange + p->norder;
+	lookup.nconds = n - lookup.neq - lookup.ntail;
 
-	/*
-	 * The predicate: none, or exactly the pattern's.  As stored, not through
-	 * the relcache, which would constant-fold it: that runs the table
-	 * owner's functions with our caller's privileges.
-	 */
-	pred = NIL;
-	if (!heap_attisnull(index->rd_indextuple, Anum_pg_index_indpred, NULL))
-	{
-		TupleDesc	desc;
-		ListCell   *lc;
-
-		foreach(lc, idxadv_table_indexes(NULL, p->relid, &desc))
-		{
-			HeapTuple	tup = (HeapTuple) lfirst(lc);
-
-			if (((Form_pg_index) GETSTRUCT(tup))->indexrelid ==
-				RelationGetRelid(index))
-				pred = idxadv_index_predicate(tup, desc);
-		}
-		if (pred == NIL)
-			return false;
-	}
-	if (pred != NIL)
-	{
-		Var		   *var;
-		Expr	   *want;
-
-		if (p->pred.attnum == 0 || list_length(pred) != 1)
-			return false;
-		var = makeVar(1, p->pred.attnum,
-					  get_atttype(p->relid, p->pred.attnum), -1,
-					  idxadv_attcollation(p->relid, p->pred.attnum), 0);
-		want = idxadv_flag_clause(var, p->pred.kind);
-		if (!equal(linitial(pred), want))
-			return false;
-	}
-	return true;
-}
-
-/*
- * Does an index column sorted by "have" give the order "want", in the
- * direction *dir the earlier columns set (1 as is, -1 scanned backward, 0
- * not yet known)?  Updates *dir.
- */
-static bool
-idxadv_same_direction(uint8 want, uint8 have, int *dir)
-{
-	int			d;
-
-	if (have == want)
-		d = 1;
-	else if ((have ^ want) == (IDXADV_ORDER_DESC | IDXADV_ORDER_NULLS_FIRST))
-		d = -1;
-	else
-		return false;
-	if (*dir != 0 && d != *dir)
-		return false;
-	*dir = d;
-	return true;
+	indexoid = idxadv_find_serving_index(NULL, &lookup);
+	if (!OidIsValid(indexoid))
+		return NULL;
+	return psprintf("already served by index %s",
+					quote_identifier(get_rel_name(indexoid)));
 }
 
 /* ----------------------------------------------------------------
@@ -2133,31 +2010,6 @@ idxadv_leaf_var(RelOptInfo *rel, Oid relid, const char *name)
 }
 
 /*
- * The boolean or NULL test on a column, as the parser makes it from the
- * SQL idxadv_flag_sql() writes.
- */
-static Expr *
-idxadv_flag_clause(Var *var, uint8 kind)
-{
-	NullTest   *nt;
-
-	switch (kind)
-	{
-		case IDXADV_CMP_TRUE:
-			return (Expr *) var;
-		case IDXADV_CMP_FALSE:
-			return make_notclause((Expr *) var);
-		default:
-			nt = makeNode(NullTest);
-			nt->arg = (Expr *) var;
-			nt->nulltesttype = kind == IDXADV_CMP_NULL ? IS_NULL : IS_NOT_NULL;
-			nt->argisrow = false;
-			nt->location = -1;
-			return (Expr *) nt;
-	}
-}
-
-/*
  * Estimate a new btree index's pages and height from its tuples and the
  * width of its key data: leaf tuples of header + MAXALIGNed data + line
  * pointer, leaves filled to the default fillfactor, internal levels to
@@ -2237,20 +2089,6 @@ idxadv_operator_sql(Oid type, int16 strategy)
 					  NameStr(form->oprname));
 	ReleaseSysCache(tup);
 	return result;
-}
-
-/*
- * Collation of a table column.
- */
-static Oid
-idxadv_attcollation(Oid relid, AttrNumber attnum)
-{
-	Oid			type;
-	int32		typmod;
-	Oid			coll;
-
-	get_atttypetypmodcoll(relid, attnum, &type, &typmod, &coll);
-	return coll;
 }
 
 /*

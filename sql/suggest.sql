@@ -530,5 +530,40 @@ DROP TABLE shared_parted, loot;
 DROP SCHEMA evil CASCADE;
 DROP ROLE regress_evil;
 
+--
+-- 16. One rule for "does this index serve that lookup?" (issue 10): the
+-- suggestions and the foreign-key report judge existing indexes alike.  An
+-- index whose operator family is not the column type's default but
+-- contains the equality operator (text_pattern_ops has "="), and a partial
+-- index whose predicate the lookup implies without being equal to it
+-- (WHERE ref IS NOT NULL, implied by ref = $1), serve: the scans that the
+-- workload made with index scans turned off get no suggestion, and the
+-- foreign key on code is indexed.
+--
+CREATE TABLE stock_kinds (code text PRIMARY KEY);
+INSERT INTO stock_kinds SELECT 'k' || g FROM generate_series(1, 500) g;
+CREATE TABLE stock (id int PRIMARY KEY, code text REFERENCES stock_kinds,
+                    ref int, n int);
+INSERT INTO stock SELECT g, 'k' || (g % 500 + 1), g % 1000, g % 7
+  FROM generate_series(1, 20000) g;
+CREATE INDEX stock_code_pattern ON stock (code text_pattern_ops, n);
+CREATE INDEX stock_ref_notnull ON stock (ref, n) WHERE ref IS NOT NULL;
+ANALYZE stock_kinds, stock;
+SELECT idxadvisor_reset();
+SET enable_indexscan = off;
+SET enable_bitmapscan = off;
+SET enable_indexonlyscan = off;
+SELECT count(*) FROM stock WHERE code = 'k5' AND n > 3;
+SELECT count(*) FROM stock WHERE ref = 5 AND n > 3;
+RESET enable_indexscan;
+RESET enable_bitmapscan;
+RESET enable_indexonlyscan;
+SELECT relid, columns, index_ddl, reason FROM idxadvisor_suggest(true)
+ WHERE relid = 'stock'::regclass
+ ORDER BY columns::text COLLATE "C";
+SELECT count(*) AS unindexed FROM idxadvisor_unindexed_foreign_keys()
+ WHERE relid = 'stock'::regclass;
+DROP TABLE stock, stock_kinds;
+
 \c :regress_db
 DROP DATABASE regress_suggest;
