@@ -14,6 +14,7 @@ OBJS = \
 	idxadvisor_ddl.o \
 	idxadvisor_report.o \
 	idxadvisor_suggest.o \
+	idxadvisor_whatif.o \
 	idxadvisor_worker.o
 
 EXTENSION = idxadvisor
@@ -57,6 +58,7 @@ PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
 $(OBJS): idxadvisor.h idxadvisor_compat.h
+idxadvisor_suggest.o idxadvisor_whatif.o: idxadvisor_whatif.h
 
 # ---------------------------------------------------------------------------
 # Test suites.  They need an unprivileged user (PostgreSQL refuses root) and

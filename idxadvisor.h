@@ -395,6 +395,24 @@ extern List *idxadv_unindexed_foreign_keys(idxadvIndexMap **map_out);
 extern void idxadv_fk_parent_writes(const idxadvForeignKey *fk,
 									int64 *deletes, int64 *updates);
 
+/*
+ * A suggested index, by column name (partitions may number columns
+ * differently), and the DDL that creates it: one text for the foreign-key
+ * report and the suggestions (see idxadvisor_catalog.c).
+ */
+typedef struct idxadvIndexShape
+{
+	int			ncols;
+	const char *colnames[INDEX_MAX_KEYS];
+	int16		indoption[INDEX_MAX_KEYS];	/* INDOPTION_DESC, _NULLS_FIRST */
+	const char *predcol;		/* partial: the column tested, or NULL */
+	uint8		predkind;		/* IDXADV_CMP_TRUE, _FALSE, _NULL, _NOTNULL */
+} idxadvIndexShape;
+
+extern char *idxadv_create_index_script(Oid relid,
+										const idxadvIndexShape *shape,
+										List **used);
+
 /* Sizes, names, and the relations the reports leave out */
 typedef struct idxadvReportFilter
 {

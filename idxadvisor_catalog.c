@@ -13,6 +13,8 @@
  *	  relations the reports leave out;
  *	- the list of foreign keys that no index serves, used by the foreign-key
  *	  report and by the suggestions;
+ *	- the DDL (through idxadvisor_ddl.c) that creates a suggested index, one
+ *	  text for the foreign-key report and the suggestions alike;
  *	- switching to a table's owner to run the table's own code.
  *
  * Locking: everything here reads the catalogs through heap and index scans
@@ -67,6 +69,7 @@
 #include "utils/fmgroids.h"
 #include "utils/fmgrprotos.h"
 #include "utils/guc.h"
+#include "lib/stringinfo.h"
 #include "utils/hsearch.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -128,6 +131,20 @@ typedef struct idxadvLookupState
 } idxadvLookupState;
 
 
+/* A name handed out by idxadv_create_index_script(), with its index's key */
+typedef struct idxadvUsedName
+{
+	char	   *name;
+	char	   *key;			/* idxadv_index_ddl() without a name */
+} idxadvUsedName;
+
+/* What idxadv_script_name_check() is asked with */
+typedef struct idxadvNameCheck
+{
+	List	   *used;			/* idxadvUsedName */
+	const char *key;			/* of the definition being named */
+} idxadvNameCheck;
+
 /*---- Function declarations ----*/
 
 static Node *idxadv_index_node(HeapTuple indtup, TupleDesc inddesc,
@@ -140,6 +157,16 @@ static bool idxadv_index_keys_fit(HeapTuple indtup, TupleDesc inddesc,
 static void idxadv_lookup_prepare(idxadvLookupState *state);
 static List *idxadv_lookup_clauses(idxadvLookupState *state);
 static int64 idxadv_call_int8(PGFunction fn, Oid relid);
+static bool idxadv_partition_script(StringInfo buf, Oid relid,
+									const char *parentindex,
+									const idxadvIndexShape *shape,
+									List **used);
+static bool idxadv_shape_def(Oid relid, const idxadvIndexShape *shape,
+							 bool only, idxadvIndexDef *def);
+static Oid	idxadv_attachable_index(const idxadvIndexDef *def);
+static char *idxadv_script_name(const idxadvIndexDef *def, List **used);
+static idxadvNameUse idxadv_script_name_check(const char *name, Oid existing,
+											  bool same, void *arg);
 static bool idxadv_fk_served(idxadvIndexMap *map, Oid relid, int ncols,
 							 const AttrNumber *attnums, const Oid *eqops);
 static bool idxadv_fk_leaves_served(idxadvIndexMap *map, Oid relid, int ncols,
@@ -1166,6 +1193,232 @@ idxadv_fk_parent_writes(const idxadvForeignKey *fk, int64 *deletes,
 								 relkind, false);
 	*updates = idxadv_sum_leaves(pg_stat_get_tuples_updated, fk->confrelid,
 								 relkind, false);
+}
+
+/* ----------------------------------------------------------------
+ * The DDL that creates a suggested index
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * idxadv_create_index_script
+ *		The DDL that creates an index of this shape on relid, written by
+ *		idxadvisor_ddl.c and named by its chooser, the same text for every
+ *		function that suggests the index (the foreign-key report,
+ *		idxadvisor_suggest()); NULL when the table or a column is gone.
+ *
+ * A plain table gets one "CREATE INDEX CONCURRENTLY name ON ...;".
+ * PostgreSQL 15 cannot build an index on a partitioned table concurrently,
+ * and a plain CREATE INDEX there blocks writes to every partition for the
+ * whole build; so a partitioned table gets the documented recipe: CREATE
+ * INDEX ... ON ONLY the table (instant, invalid until the last partition is
+ * attached), then for each partition either ALTER INDEX ... ATTACH
+ * PARTITION of an existing index with the same definition, or CREATE INDEX
+ * CONCURRENTLY and the ATTACH; a sub-partitioned partition gets its own ON
+ * ONLY index, attached, and the same for its partitions.  That script has
+ * several statements, one per line, to be run one at a time (psql does).
+ *
+ * *used (a List of idxadvUsedName, NIL at first) carries the names handed
+ * out by one call of the caller: a name given to another definition is not
+ * given again, and the same definition gets the same name.
+ */
+char *
+idxadv_create_index_script(Oid relid, const idxadvIndexShape *shape,
+						   List **used)
+{
+	StringInfoData buf;
+	idxadvIndexDef def;
+	char		relkind = get_rel_relkind(relid);
+	char	   *name;
+
+	if (relkind == '\0' ||
+		!idxadv_shape_def(relid, shape,
+						  relkind == RELKIND_PARTITIONED_TABLE, &def))
+		return NULL;			/* dropped meanwhile */
+
+	initStringInfo(&buf);
+	name = idxadv_script_name(&def, used);
+	if (relkind != RELKIND_PARTITIONED_TABLE)
+	{
+		appendStringInfo(&buf, "%s;",
+						 idxadv_index_ddl(&def, name,
+										  IDXADV_DDL_CONCURRENTLY));
+		return buf.data;
+	}
+	appendStringInfo(&buf, "%s;\n", idxadv_index_ddl(&def, name, 0));
+	if (!idxadv_partition_script(&buf, relid,
+								 quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+															name),
+								 shape, used))
+		return NULL;
+	/* no trailing newline */
+	if (buf.len > 0 && buf.data[buf.len - 1] == '\n')
+		buf.data[--buf.len] = '\0';
+	return buf.data;
+}
+
+/*
+ * idxadv_partition_script
+ *		Append what gives each partition of relid its index and attaches it
+ *		to parentindex (quoted, qualified).  False when something is gone.
+ */
+static bool
+idxadv_partition_script(StringInfo buf, Oid relid, const char *parentindex,
+						const idxadvIndexShape *shape, List **used)
+{
+	ListCell   *lc;
+
+	foreach(lc, find_inheritance_children(relid, NoLock))
+	{
+		Oid			child = lfirst_oid(lc);
+		char		kind = get_rel_relkind(child);
+		bool		sub = kind == RELKIND_PARTITIONED_TABLE;
+		idxadvIndexDef def;
+		Oid			existing;
+		char	   *name;
+		char	   *qname;
+
+		/* foreign tables cannot have indexes */
+		if (kind != RELKIND_RELATION && !sub)
+			continue;
+		if (!idxadv_shape_def(child, shape, sub, &def))
+			return false;
+		if (!sub && OidIsValid(existing = idxadv_attachable_index(&def)))
+		{
+			appendStringInfo(buf, "ALTER INDEX %s ATTACH PARTITION %s;\n",
+							 parentindex, idxadv_ddl_relation_name(existing));
+			continue;
+		}
+		name = idxadv_script_name(&def, used);
+		qname = quote_qualified_identifier(get_namespace_name(get_rel_namespace(child)),
+										   name);
+		appendStringInfo(buf, "%s;\nALTER INDEX %s ATTACH PARTITION %s;\n",
+						 idxadv_index_ddl(&def, name,
+										  sub ? 0 : IDXADV_DDL_CONCURRENTLY),
+						 parentindex, qname);
+		if (sub && !idxadv_partition_script(buf, child, qname, shape, used))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * idxadv_shape_def
+ *		The definition of an index of this shape on relid (columns found by
+ *		name: partitions may number them differently); ON ONLY when only.
+ *		False when a column is gone.
+ */
+static bool
+idxadv_shape_def(Oid relid, const idxadvIndexShape *shape, bool only,
+				 idxadvIndexDef *def)
+{
+	int			i;
+
+	if (get_rel_name(relid) == NULL || shape->ncols <= 0 ||
+		shape->ncols > INDEX_MAX_KEYS)
+		return false;
+	idxadv_index_def_init(def, relid);
+	def->only = only;
+	for (i = 0; i < shape->ncols; i++)
+	{
+		AttrNumber	att = get_attnum(relid, shape->colnames[i]);
+
+		if (att == InvalidAttrNumber)
+			return false;
+		idxadv_index_def_add_column(def, att);
+		def->cols[i].indoption = shape->indoption[i];
+	}
+	if (shape->predcol != NULL)
+	{
+		AttrNumber	att = get_attnum(relid, shape->predcol);
+		Oid			type;
+		int32		typmod;
+		Oid			coll;
+
+		if (att == InvalidAttrNumber)
+			return false;
+		get_atttypetypmodcoll(relid, att, &type, &typmod, &coll);
+		def->predicate = (Node *) idxadv_flag_clause(makeVar(1, att, type,
+															 typmod, coll, 0),
+													 shape->predkind);
+	}
+	return true;
+}
+
+/*
+ * idxadv_attachable_index
+ *		A valid index of a leaf partition, not attached to anything yet, with
+ *		exactly the definition def (ATTACH PARTITION accepts it instead of
+ *		building a second index that would duplicate it); InvalidOid if none.
+ */
+static Oid
+idxadv_attachable_index(const idxadvIndexDef *def)
+{
+	TupleDesc	desc;
+	ListCell   *lc;
+
+	foreach(lc, idxadv_table_indexes(NULL, def->relid, &desc))
+	{
+		Form_pg_index idx = (Form_pg_index) GETSTRUCT((HeapTuple) lfirst(lc));
+		idxadvIndexDef other;
+
+		if (!idx->indisvalid || !idx->indisready || !idx->indislive ||
+			get_rel_relispartition(idx->indexrelid))
+			continue;
+		idxadv_index_def_from_index(idx->indexrelid, &other);
+		other.only = def->only;
+		if (idxadv_index_def_equal(def, &other))
+			return idx->indexrelid;
+	}
+	return InvalidOid;
+}
+
+/*
+ * idxadv_script_name
+ *		The name idxadvisor_ddl.c chooses for def, among the names that *used
+ *		does not give to another definition; remembered in *used.
+ */
+static char *
+idxadv_script_name(const idxadvIndexDef *def, List **used)
+{
+	idxadvUsedName *entry = palloc(sizeof(idxadvUsedName));
+	idxadvNameCheck check;
+	Oid			existing;
+
+	entry->key = idxadv_index_ddl(def, NULL, 0);
+	check.used = *used;
+	check.key = entry->key;
+	entry->name = idxadv_ddl_choose_name(def, idxadv_script_name_check,
+										 (void *) &check, &existing);
+	*used = lappend(*used, entry);
+	return entry->name;
+}
+
+/*
+ * idxadv_script_name_check
+ *		The name chooser's question for idxadv_script_name(): a name this
+ *		call gave out is ours for the same definition, taken for another;
+ *		otherwise an existing relation of that name is ours when it is an
+ *		index with the same definition (a re-run after a failed build must
+ *		not make an "_idx1" sibling), else taken.
+ */
+static idxadvNameUse
+idxadv_script_name_check(const char *name, Oid existing, bool same, void *arg)
+{
+	idxadvNameCheck *check = (idxadvNameCheck *) arg;
+	ListCell   *lc;
+
+	foreach(lc, check->used)
+	{
+		idxadvUsedName *u = (idxadvUsedName *) lfirst(lc);
+
+		if (strcmp(u->name, name) == 0)
+			return strcmp(u->key, check->key) == 0 ?
+				IDXADV_NAME_OURS : IDXADV_NAME_TAKEN;
+	}
+	if (!OidIsValid(existing))
+		return IDXADV_NAME_FREE;
+	return same ? IDXADV_NAME_OURS : IDXADV_NAME_TAKEN;
 }
 
 /* ----------------------------------------------------------------

@@ -135,16 +135,6 @@ typedef struct idxadvIndex
 	bool		removed;
 } idxadvIndex;
 
-/* What the partitioned-table index script needs at every level */
-typedef struct idxadvIndexScript
-{
-	int			ncols;
-	char	   *names[INDEX_MAX_KEYS];	/* column names, unquoted */
-	const char *collist;		/* quoted, comma-separated */
-	const char *colnames;		/* for index names: a_b */
-	List	   *used;			/* index names the script already uses */
-} idxadvIndexScript;
-
 /* A pg_index tuple copied out of the scan, for sorting by table */
 typedef struct idxadvIndexTuple
 {
@@ -162,14 +152,6 @@ static char *idxadv_qualified_name(Oid relid);
 static const char *idxadv_fk_action_name(char action);
 static bool idxadv_fk_partly_covered(idxadvIndexMap *map, Oid relid, int ncols,
 									 const AttrNumber *attnums);
-static char *idxadv_fk_suggested_ddl(Oid relid, char relkind, int ncols,
-									 const AttrNumber *attnums);
-static Oid	idxadv_attachable_index(Oid leaf, idxadvIndexScript *script);
-static void idxadv_partitioned_index_script(StringInfo buf, Oid relid,
-											const char *parentindex,
-											idxadvIndexScript *script);
-static char *idxadv_choose_index_name(Oid relid, const char *colnames,
-									  List **used);
 static HTAB *idxadv_index_constraints(void);
 static HTAB *idxadv_busy_tables(void);
 static int	idxadv_index_tuple_cmp(const void *a, const void *b);
@@ -261,255 +243,6 @@ idxadv_fk_partly_covered(idxadvIndexMap *map, Oid relid, int ncols,
 }
 
 /*
- * idxadv_choose_index_name
- *		A name for a new index on relid that no relation of its schema has and
- *		that this script has not used yet, made the way PostgreSQL names an
- *		index (table_columns_idx, then idx1, idx2 ...).
- */
-static char *
-idxadv_choose_index_name(Oid relid, const char *colnames, List **used)
-{
-	Oid			nsp = get_rel_namespace(relid);
-	char	   *relname = get_rel_name(relid);
-	int			pass = 0;
-
-	for (;;)
-	{
-		char		label[NAMEDATALEN];
-		char	   *name;
-		ListCell   *lc;
-		bool		taken = false;
-
-		if (pass == 0)
-			strlcpy(label, "idx", sizeof(label));
-		else
-			snprintf(label, sizeof(label), "idx%d", pass);
-		pass++;
-		name = makeObjectName(relname, colnames, label);
-		if (OidIsValid(get_relname_relid(name, nsp)))
-			continue;
-		foreach(lc, *used)
-			if (strcmp((char *) lfirst(lc), name) == 0)
-				taken = true;
-		if (taken)
-			continue;
-		*used = lappend(*used, name);
-		return name;
-	}
-}
-
-/*
- * idxadv_attachable_index
- *		An existing index of the leaf partition that ATTACH PARTITION accepts
- *		for the parent's new index "ON ONLY parent (cols)": valid, plain btree
- *		on exactly these columns in this order, default operator classes, the
- *		columns' collations, no expression, predicate, INCLUDE column or
- *		ordering option, not unique, not already attached.  Attaching it
- *		saves building a second index that would duplicate it.
- */
-static Oid
-idxadv_attachable_index(Oid leaf, idxadvIndexScript *script)
-{
-	AttrNumber	atts[INDEX_MAX_KEYS];
-	Oid			colls[INDEX_MAX_KEYS];
-	Oid			families[INDEX_MAX_KEYS];
-	Relation	pg_index;
-	SysScanDesc scan;
-	ScanKeyData key;
-	HeapTuple	tup;
-	Oid			result = InvalidOid;
-	int			i;
-
-	for (i = 0; i < script->ncols; i++)
-	{
-		Oid			typid;
-		int32		typmod;
-		Oid			opclass;
-
-		atts[i] = get_attnum(leaf, script->names[i]);
-		if (atts[i] == InvalidAttrNumber)
-			return InvalidOid;
-		get_atttypetypmodcoll(leaf, atts[i], &typid, &typmod, &colls[i]);
-		opclass = GetDefaultOpClass(typid, BTREE_AM_OID);
-		if (!OidIsValid(opclass))
-			return InvalidOid;
-		families[i] = get_opclass_family(opclass);
-	}
-
-	pg_index = table_open(IndexRelationId, AccessShareLock);
-	ScanKeyInit(&key, Anum_pg_index_indrelid, BTEqualStrategyNumber,
-				F_OIDEQ, ObjectIdGetDatum(leaf));
-	scan = systable_beginscan(pg_index, IndexIndrelidIndexId, true,
-							  NULL, 1, &key);
-	while (!OidIsValid(result) &&
-		   HeapTupleIsValid(tup = systable_getnext(scan)))
-	{
-		Form_pg_index idx = (Form_pg_index) GETSTRUCT(tup);
-		TupleDesc	desc = RelationGetDescr(pg_index);
-		HeapTuple	classtup;
-		Form_pg_class classform;
-		bool		plain;
-		bool		isnull;
-		oidvector  *indclass;
-		oidvector  *indcoll;
-		int2vector *indoption;
-
-		if (!idx->indisvalid || !idx->indisready || !idx->indislive ||
-			idx->indisunique || idx->indisexclusion ||
-			idx->indnatts != script->ncols ||
-			idx->indnkeyatts != script->ncols ||
-			!heap_attisnull(tup, Anum_pg_index_indexprs, desc) ||
-			!heap_attisnull(tup, Anum_pg_index_indpred, desc))
-			continue;
-		classtup = SearchSysCache1(RELOID, ObjectIdGetDatum(idx->indexrelid));
-		if (!HeapTupleIsValid(classtup))
-			continue;
-		classform = (Form_pg_class) GETSTRUCT(classtup);
-		plain = classform->relam == BTREE_AM_OID && !classform->relispartition;
-		ReleaseSysCache(classtup);
-		if (!plain)
-			continue;
-		indclass = (oidvector *) DatumGetPointer(heap_getattr(tup, Anum_pg_index_indclass,
-															  desc, &isnull));
-		indcoll = (oidvector *) DatumGetPointer(heap_getattr(tup, Anum_pg_index_indcollation,
-															 desc, &isnull));
-		indoption = (int2vector *) DatumGetPointer(heap_getattr(tup, Anum_pg_index_indoption,
-																desc, &isnull));
-		for (i = 0; i < script->ncols; i++)
-			if (idx->indkey.values[i] != atts[i] ||
-				indcoll->values[i] != colls[i] ||
-				indoption->values[i] != 0 ||
-				get_opclass_family(indclass->values[i]) != families[i])
-				break;
-		if (i == script->ncols)
-			result = idx->indexrelid;
-	}
-	systable_endscan(scan);
-	table_close(pg_index, AccessShareLock);
-	return result;
-}
-
-/*
- * idxadv_partitioned_index_script
- *		Append, for every partition of relid, what gives it an index without
- *		blocking writes and attaches that to parentindex: a leaf that already
- *		has a fitting index (idxadv_attachable_index) just gets ALTER INDEX
- *		... ATTACH PARTITION; any other leaf CREATE INDEX CONCURRENTLY first;
- *		a sub-partitioned partition gets its own CREATE INDEX ON ONLY,
- *		attached, then the same for its partitions.  Foreign-table partitions
- *		cannot have indexes and are skipped.
- */
-static void
-idxadv_partitioned_index_script(StringInfo buf, Oid relid,
-								const char *parentindex,
-								idxadvIndexScript *script)
-{
-	List	   *children = find_inheritance_children(relid, NoLock);
-	ListCell   *lc;
-
-	foreach(lc, children)
-	{
-		Oid			child = lfirst_oid(lc);
-		char		kind = get_rel_relkind(child);
-		Oid			existing;
-		char	   *name;
-		char	   *qname;
-
-		if (kind != RELKIND_RELATION && kind != RELKIND_PARTITIONED_TABLE)
-			continue;
-		if (kind == RELKIND_RELATION &&
-			OidIsValid(existing = idxadv_attachable_index(child, script)))
-		{
-			appendStringInfo(buf, "ALTER INDEX %s ATTACH PARTITION %s;\n",
-							 parentindex, idxadv_qualified_name(existing));
-			continue;
-		}
-		name = idxadv_choose_index_name(child, script->colnames,
-										&script->used);
-		qname = quote_qualified_identifier(get_namespace_name(get_rel_namespace(child)),
-										   name);
-		appendStringInfo(buf, "CREATE INDEX %s%s ON %s%s (%s);\n",
-						 kind == RELKIND_RELATION ? "CONCURRENTLY " : "",
-						 quote_identifier(name),
-						 kind == RELKIND_RELATION ? "" : "ONLY ",
-						 idxadv_qualified_name(child), script->collist);
-		appendStringInfo(buf, "ALTER INDEX %s ATTACH PARTITION %s;\n",
-						 parentindex, qname);
-		if (kind == RELKIND_PARTITIONED_TABLE)
-			idxadv_partitioned_index_script(buf, child, qname, script);
-	}
-}
-
-/*
- * idxadv_fk_suggested_ddl
- *		The DDL that indexes the foreign key's columns without blocking
- *		writes.  A plain table gets one CREATE INDEX CONCURRENTLY.  PostgreSQL
- *		15 cannot build an index on a partitioned table concurrently, and a
- *		plain CREATE INDEX on the parent blocks writes to every partition for
- *		the whole build; so a partitioned table gets the documented recipe:
- *		an index ON ONLY the parent (invalid, instant), one CREATE INDEX
- *		CONCURRENTLY per partition, each attached; the parent index becomes
- *		valid when the last partition is attached.  That is a script of
- *		several statements, to be run one statement at a time (psql does).
- *		NULL when the table or a column is gone (dropped meanwhile).
- */
-static char *
-idxadv_fk_suggested_ddl(Oid relid, char relkind, int ncols,
-						const AttrNumber *attnums)
-{
-	StringInfoData buf;
-	StringInfoData collist;
-	StringInfoData colnames;
-	idxadvIndexScript script;
-	int			i;
-
-	/* a table dropped meanwhile: NULL, for the caller to skip */
-	if (get_rel_name(relid) == NULL ||
-		get_namespace_name(get_rel_namespace(relid)) == NULL)
-		return NULL;
-
-	initStringInfo(&collist);
-	initStringInfo(&colnames);
-	for (i = 0; i < ncols; i++)
-	{
-		char	   *attname = get_attname(relid, attnums[i], true);
-
-		if (attname == NULL)
-			return NULL;
-		script.names[i] = attname;
-		appendStringInfo(&collist, "%s%s", i > 0 ? ", " : "",
-						 quote_identifier(attname));
-		appendStringInfo(&colnames, "%s%s", i > 0 ? "_" : "", attname);
-	}
-
-	initStringInfo(&buf);
-	if (relkind != RELKIND_PARTITIONED_TABLE)
-		appendStringInfo(&buf, "CREATE INDEX CONCURRENTLY ON %s (%s);",
-						 idxadv_qualified_name(relid), collist.data);
-	else
-	{
-		char	   *name;
-		char	   *qname;
-
-		script.ncols = ncols;
-		script.collist = collist.data;
-		script.colnames = colnames.data;
-		script.used = NIL;
-		name = idxadv_choose_index_name(relid, colnames.data, &script.used);
-		qname = quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
-										   name);
-		appendStringInfo(&buf, "CREATE INDEX %s ON ONLY %s (%s);\n",
-						 quote_identifier(name), idxadv_qualified_name(relid),
-						 collist.data);
-		idxadv_partitioned_index_script(&buf, relid, qname, &script);
-		/* no trailing newline */
-		if (buf.len > 0 && buf.data[buf.len - 1] == '\n')
-			buf.data[--buf.len] = '\0';
-	}
-	return buf.data;
-}
-
-/*
  * idxadvisor_unindexed_foreign_keys
  *		One row per foreign key whose referencing side has no index that
  *		serves the foreign-key trigger's lookup.
@@ -539,6 +272,7 @@ idxadvisor_unindexed_foreign_keys(PG_FUNCTION_ARGS)
 		Datum		values[IDXADV_FK_COLS];
 		bool		nulls[IDXADV_FK_COLS];
 		Datum	   *colnames;
+		idxadvIndexShape shape;
 		char	   *ddl;
 		bool		partly;
 		int64		deletes;
@@ -550,20 +284,28 @@ idxadvisor_unindexed_foreign_keys(PG_FUNCTION_ARGS)
 
 		/*
 		 * Nothing is locked: a table dropped since the list was made has no
-		 * names left, and no row.
+		 * names left, and no row.  The DDL is the one idxadvisor_suggest()
+		 * writes for the same index (idxadv_create_index_script).
 		 */
-		ddl = idxadv_fk_suggested_ddl(fk->conrelid, fk->relkind, fk->ncols,
-									  fk->attnums);
+		memset(&shape, 0, sizeof(shape));
+		shape.ncols = fk->ncols;
 		colnames = palloc(sizeof(Datum) * fk->ncols);
-		for (i = 0; ddl != NULL && i < fk->ncols; i++)
+		ddl = NULL;
+		for (i = 0; i < fk->ncols; i++)
 		{
 			char	   *attname = get_attname(fk->conrelid, fk->attnums[i],
 											  true);
 
 			if (attname == NULL)
-				ddl = NULL;
-			else
-				colnames[i] = CStringGetTextDatum(attname);
+				break;
+			shape.colnames[i] = attname;
+			colnames[i] = CStringGetTextDatum(attname);
+		}
+		if (i == fk->ncols)
+		{
+			List	   *used = NIL;
+
+			ddl = idxadv_create_index_script(fk->conrelid, &shape, &used);
 		}
 		if (ddl == NULL)
 		{

@@ -34,10 +34,10 @@
  * 4. Costing.  Each candidate's columns are ordered (within each block the
  *	  most selective column first, by pg_statistic's n_distinct), named, and
  *	  costed by planning a representative query built from catalog data
- *	  twice: once as the catalogs are, once with a hypothetical IndexOptInfo
- *	  for the candidate added through get_relation_info_hook, which is set
- *	  only for the duration of that planner() call.  The index is never
- *	  built.  A candidate the planner would not use is rejected.
+ *	  twice through the what-if planner (idxadvisor_whatif.c): once as the
+ *	  catalogs are, once with a hypothetical index for the candidate.  The
+ *	  index is never built.  A candidate the planner would not use is
+ *	  rejected.
  *
  * 5. Ranking.  score = scans that the index would serve (for an unindexed
  *	  foreign key known only from the catalog: its parent's deletes and
@@ -52,12 +52,20 @@
  * table.  The lock is only tried: a table that a migration holds under
  * ACCESS EXCLUSIVE is passed over with that reason rather than waited for.
  * The rows are written without locks, from the system caches, and a table
- * dropped by then is left out.  Each planner() call runs in an internal
- * subtransaction that is rolled back, which releases the locks parse
- * analysis and the planner took on indexes and partitions, for the same
- * reason; the representative queries have no query identifier and skip
- * post_parse_analyze_hook, so statistics extensions never record them.  The unindexed foreign keys come from the
- * catalog report's list (idxadvisor_report.c), so both judge them alike.
+ * dropped by then is left out.  The what-if planner releases the locks that
+ * planning takes on indexes and partitions at once (see its header).
+ *
+ * Which existing index serves a pattern, and which foreign keys no index
+ * serves, come from idxadvisor_catalog.c (idxadv_find_serving_index,
+ * idxadv_unindexed_foreign_keys), so the foreign-key report and the
+ * suggestions judge them by one rule.
+ *
+ * Security: opening and planning a table runs code of its owner's (index
+ * expressions and predicates, partition keys and constraints are
+ * constant-folded), so a table is opened and planned as its owner in a
+ * security-restricted operation, never as the caller; a partitioned table
+ * with a partition of another owner is left out (the planner plans all
+ * partitions as one role).
  *
  * Copyright (c) 2026, the idxadvisor developers
  *
@@ -112,6 +120,7 @@
 #include "utils/syscache.h"
 
 #include "idxadvisor.h"
+#include "idxadvisor_whatif.h"
 
 /*---- Macros ----*/
 
@@ -125,17 +134,6 @@
  */
 #define IDXADV_PARTIAL_FRACTION 0.2
 
-/*
- * OID given to the hypothetical index.  The planner only compares it with
- * the OIDs in its own paths; no catalog lookup is ever made with it
- * (IndexOptInfo.hypothetical keeps get_actual_variable_range away).  No
- * relation has OID 1.
- */
-#define IDXADV_HYPO_INDEXOID	((Oid) 1)
-
-/* btree leaf fillfactor of a new index, and internal pages' fill */
-#define IDXADV_LEAF_FILL		(BTREE_DEFAULT_FILLFACTOR / 100.0)
-#define IDXADV_INTERNAL_FILL	0.7
 
 /*---- Data structures ----*/
 
@@ -210,32 +208,6 @@ typedef struct idxadvCandidate
 	bool		merged;			/* identical to an earlier candidate */
 } idxadvCandidate;
 
-/* What the hypothetical index looks like, by column name */
-typedef struct idxadvHypoIndex
-{
-	int			ncols;
-	char	   *colnames[INDEX_MAX_KEYS];
-	uint8		colflags[INDEX_MAX_KEYS];
-	char	   *predname;		/* NULL: not partial */
-	uint8		predkind;
-	double		pred_fraction;
-	int32		datawidth;
-} idxadvHypoIndex;
-
-/* State of one planning call, seen by the get_relation_info hook */
-typedef struct idxadvPlanState
-{
-	List	   *leaves;			/* OIDs of the tables planned on */
-	idxadvHypoIndex *hypo;		/* to inject, or NULL */
-} idxadvPlanState;
-
-/* What one planner() call of idxadv_plan() tells */
-typedef struct idxadvPlanResult
-{
-	double		cost;			/* the plan's total cost */
-	double		rows;			/* its estimated rows */
-	bool		used;			/* does it use the hypothetical index? */
-} idxadvPlanResult;
 
 /* Per-table facts */
 typedef struct idxadvTable
@@ -252,12 +224,6 @@ typedef struct idxadvTable
 	List	   *candidates;		/* idxadvCandidate * on this table */
 } idxadvTable;
 
-/* An index name given out by this call */
-typedef struct idxadvName
-{
-	char		name[NAMEDATALEN];
-} idxadvName;
-
 /* Default btree operator class of a type, cached for this call */
 typedef struct idxadvOpclass
 {
@@ -267,11 +233,6 @@ typedef struct idxadvOpclass
 
 /*---- Local variables ----*/
 
-static get_relation_info_hook_type prev_get_relation_info_hook = NULL;
-static idxadvPlanState *plan_state = NULL;
-
-/* Memory of one planning call, reset after each */
-static MemoryContext plan_cxt = NULL;
 
 /*
  * Lookup tables of one idxadvisor_suggest() call, so that a database with
@@ -280,7 +241,7 @@ static MemoryContext plan_cxt = NULL;
  * pg_opclass each time).
  */
 static HTAB *table_hash = NULL;
-static HTAB *name_hash = NULL;
+static List *used_names = NIL;	/* idxadvUsedName, for the DDL */
 static HTAB *opclass_hash = NULL;
 
 /*---- Function declarations ----*/
@@ -316,25 +277,19 @@ static void idxadv_order_columns(idxadvCandidate *c, idxadvTable *t);
 static bool idxadv_same_as_earlier(idxadvCandidate *c, idxadvTable *t);
 static double idxadv_ndistinct(idxadvTable *t, AttrNumber attnum);
 static void idxadv_cost_candidate(idxadvCandidate *c, idxadvTable *t,
-								  HTAB *names);
+								  List **names);
+static char *idxadv_candidate_ddl(idxadvCandidate *c,
+								  const idxadvHypoIndex *hypo, List **names);
 static char *idxadv_rep_query(idxadvCandidate *c, idxadvTable *t,
 							  idxadvPattern *p, int *nparams, Oid **types,
 							  ParamListInfo *params);
-static char *idxadv_plan(idxadvTable *t, const char *sql, int nparams,
-						Oid *types, ParamListInfo params, int nplans,
-						idxadvHypoIndex **hypos, idxadvPlanResult *results);
-static bool idxadv_plan_uses_hypo(Plan *plan);
-static void idxadv_get_relation_info(PlannerInfo *root, Oid relid,
-									 bool inhparent, RelOptInfo *rel);
-static IndexOptInfo *idxadv_make_hypo_index(RelOptInfo *rel, Oid relid,
-											idxadvHypoIndex *hypo);
-static Var *idxadv_leaf_var(RelOptInfo *rel, Oid relid, const char *name);
-static void idxadv_index_size(double tuples, int32 datawidth,
-							  BlockNumber *pages, int *height);
 static char *idxadv_operator_sql(Oid type, int16 strategy);
 static int32 idxadv_column_width(Oid relid, AttrNumber attnum, int32 *offset);
 static char *idxadv_flag_sql(const char *colname, uint8 kind);
 static char *idxadv_col_sql(Oid relid, const idxadvCol *col, bool order);
+static char *idxadv_plan(idxadvTable *t, const char *sql, int nparams,
+						Oid *types, ParamListInfo params, int nplans,
+						idxadvHypoIndex **hypos, idxadvPlanResult *results);
 static void idxadv_emit(ReturnSetInfo *rsinfo, idxadvCandidate *c);
 static void idxadv_emit_rejected(ReturnSetInfo *rsinfo, idxadvPattern *p);
 static int	idxadv_pattern_cmp(const ListCell *a, const ListCell *b);
@@ -1467,12 +1422,9 @@ idxadv_ndistinct(idxadvTable *t, AttrNumber attnum)
  * not use it.  names collects the index names given out in this call.
  */
 static void
-idxadv_cost_candidate(idxadvCandidate *c, idxadvTable *t, HTAB *names)
+idxadv_cost_candidate(idxadvCandidate *c, idxadvTable *t, List **names)
 {
 	idxadvHypoIndex hypo;
-	StringInfoData buf;
-	StringInfoData colnames;
-	char	   *name;
 	char	   *sql;
 	int			nparams;
 	Oid		   *types;
@@ -1493,12 +1445,14 @@ idxadv_cost_candidate(idxadvCandidate *c, idxadvTable *t, HTAB *names)
 	for (i = 0; i < c->neq; i++)
 	{
 		hypo.colnames[n] = get_attname(c->relid, c->eq[i].attnum, false);
+		hypo.opclasses[n] = idxadv_btree_opclass(get_atttype(c->relid, c->eq[i].attnum));
 		hypo.colflags[n++] = 0;
 		hypo.datawidth = idxadv_column_width(c->relid, c->eq[i].attnum, &offset);
 	}
 	for (i = 0; i < c->ntail; i++)
 	{
 		hypo.colnames[n] = get_attname(c->relid, c->tail[i].attnum, false);
+		hypo.opclasses[n] = idxadv_btree_opclass(get_atttype(c->relid, c->tail[i].attnum));
 		hypo.colflags[n++] = c->tail[i].flags;
 		hypo.datawidth = idxadv_column_width(c->relid, c->tail[i].attnum, &offset);
 	}
@@ -1510,45 +1464,16 @@ idxadv_cost_candidate(idxadvCandidate *c, idxadvTable *t, HTAB *names)
 		hypo.pred_fraction = c->pred_fraction;
 	}
 
-	/* the name PostgreSQL itself would choose, unique within this call too */
-	initStringInfo(&colnames);
-	for (i = 0; i < n; i++)
-		appendStringInfo(&colnames, "%s%s", i > 0 ? "_" : "", hypo.colnames[i]);
-	name = ChooseRelationName(t->relname, colnames.data, "idx", t->nspid, false);
-	for (i = 1; hash_search(names, name, HASH_FIND, NULL) != NULL; i++)
+	/* named and written as the foreign-key report writes it */
+	c->ddl = idxadv_candidate_ddl(c, &hypo, names);
+	if (c->ddl == NULL)
 	{
-		char		suffix[16];
-
-		snprintf(suffix, sizeof(suffix), "idx%d", i);
-		name = ChooseRelationName(t->relname, colnames.data, suffix, t->nspid,
-								  false);
+		c->rejected = "a column was dropped while idxadvisor_suggest() ran";
+		return;
 	}
-	(void) hash_search(names, name, HASH_ENTER, NULL);
-
-	/*
-	 * CREATE INDEX CONCURRENTLY does not work on a partitioned table in
-	 * PostgreSQL 15: a plain CREATE INDEX there.
-	 */
-	initStringInfo(&buf);
-	appendStringInfo(&buf, "CREATE INDEX %s%s ON %s USING btree (",
-					 t->relkind == RELKIND_PARTITIONED_TABLE ? "" : "CONCURRENTLY ",
-					 quote_identifier(name),
-					 quote_qualified_identifier(get_namespace_name(t->nspid),
-												t->relname));
-	for (i = 0; i < c->neq; i++)
-		appendStringInfo(&buf, "%s%s", i > 0 ? ", " : "",
-						 idxadv_col_sql(c->relid, &c->eq[i], false));
-	for (i = 0; i < c->ntail; i++)
-		appendStringInfo(&buf, "%s%s", c->neq + i > 0 ? ", " : "",
-						 idxadv_col_sql(c->relid, &c->tail[i], true));
-	appendStringInfoChar(&buf, ')');
-	if (hypo.predname)
-		appendStringInfo(&buf, " WHERE %s",
-						 idxadv_flag_sql(hypo.predname, hypo.predkind));
-	c->ddl = buf.data;
 
 	/* size */
-	idxadv_index_size(t->tuples * (hypo.predname ? hypo.pred_fraction : 1.0),
+	idxadv_whatif_index_size(t->tuples * (hypo.predname ? hypo.pred_fraction : 1.0),
 					  hypo.datawidth, &pages, &height);
 	c->index_bytes = (int64) pages * BLCKSZ;
 
@@ -1581,6 +1506,33 @@ idxadv_cost_candidate(idxadvCandidate *c, idxadvTable *t, HTAB *names)
 	}
 	c->score = (scans > 0 ? (double) scans : writes) *
 		(c->cost_before - c->cost_after);
+}
+
+/*
+ * The DDL of a candidate: idxadv_create_index_script() (idxadvisor_catalog.c),
+ * so that the same index gets the same text, and the same name, as in the
+ * foreign-key report.  names carries the names given out in this call.
+ */
+static char *
+idxadv_candidate_ddl(idxadvCandidate *c, const idxadvHypoIndex *hypo,
+					 List **names)
+{
+	idxadvIndexShape shape;
+	int			i;
+
+	memset(&shape, 0, sizeof(shape));
+	shape.ncols = hypo->ncols;
+	for (i = 0; i < hypo->ncols; i++)
+	{
+		shape.colnames[i] = hypo->colnames[i];
+		shape.indoption[i] =
+			((hypo->colflags[i] & IDXADV_ORDER_DESC) ? INDOPTION_DESC : 0) |
+			((hypo->colflags[i] & IDXADV_ORDER_NULLS_FIRST) ?
+			 INDOPTION_NULLS_FIRST : 0);
+	}
+	shape.predcol = hypo->predname;
+	shape.predkind = hypo->predkind;
+	return idxadv_create_index_script(c->relid, &shape, names);
 }
 
 /*
@@ -1725,319 +1677,19 @@ idxadv_rep_query(idxadvCandidate *c, idxadvTable *t, idxadvPattern *p,
 }
 
 /*
- * Plan a query on table t nplans times, the i-th time with the hypothetical
- * index hypos[i] (none when NULL), and fill in results[i]: the plan's total
- * cost, its estimated rows and whether it uses the hypothetical index.  The
- * query is parsed and analyzed once; the hook is ours only while planning.
- *
- * Planning runs in one subtransaction that is rolled back, and in a memory
- * context reset afterwards: the locks that parse analysis and the planner
- * take on the table and its indexes are released at once (a database with
- * thousands of candidates would otherwise run out of lock table entries),
- * and no plan outlives its use.  An error while planning (say, a table
- * dropped concurrently) makes that one candidate unusable, not the whole
- * call: its message is returned, NULL on success.  Query cancel is not
- * caught.
+ * Plan a query on table t through the what-if planner (idxadvisor_whatif.c),
+ * as the table's owner; a table that cannot be planned as one role (see
+ * idxadv_check_partition_owner) is not planned at all.
  */
 static char *
 idxadv_plan(idxadvTable *t, const char *sql, int nparams, Oid *types,
 			ParamListInfo params, int nplans, idxadvHypoIndex **hypos,
 			idxadvPlanResult *results)
 {
-	MemoryContext outer = CurrentMemoryContext;
-	ResourceOwner owner = CurrentResourceOwner;
-	idxadvPlanState state;
-	idxadvPlanState *save_state = plan_state;
-	get_relation_info_hook_type save_hook = get_relation_info_hook;
-	char	   *volatile error = NULL;
-	idxadvUserSwitch sw;
-
-	if (!OidIsValid(t->owner) || t->owner_problem != NULL)
-		return t->owner_problem ? t->owner_problem : "the table was dropped";
-
-	memset(&state, 0, sizeof(state));
-	state.leaves = t->leaves;
-
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(plan_cxt);
-
-	PG_TRY();
-	{
-		List	   *raw;
-		ParseState *pstate;
-		Query	   *query;
-		int			i;
-
-		/*
-		 * Parse analysis and planning open the table and its partitions and
-		 * indexes and evaluate their index expressions and predicates,
-		 * partition keys and constraints (the relcache and the planner
-		 * constant-fold them): code of the table's owner, run as that owner
-		 * in a security-restricted operation, as ANALYZE does.  An error
-		 * rolls the subtransaction back, which switches back.
-		 */
-		idxadv_switch_to_owner(t->owner, &sw);
-
-		/*
-		 * Parse analysis without post_parse_analyze_hook and without a query
-		 * identifier, so that pg_stat_statements and the like never see
-		 * these queries; and without the rewriter: a table has no SELECT
-		 * rules, and its row security policies do not matter to an index.
-		 */
-		raw = pg_parse_query(sql);
-		if (list_length(raw) != 1)
-			elog(ERROR, "unexpected representative query \"%s\"", sql);
-		pstate = make_parsestate(NULL);
-		pstate->p_sourcetext = sql;
-		if (nparams > 0)
-			setup_parse_fixed_parameters(pstate, types, nparams);
-		query = transformTopLevelStmt(pstate, linitial_node(RawStmt, raw));
-		free_parsestate(pstate);
-
-		for (i = 0; i < nplans; i++)
-		{
-			PlannedStmt *stmt;
-
-			state.hypo = hypos[i];
-			prev_get_relation_info_hook = save_hook;
-			get_relation_info_hook = idxadv_get_relation_info;
-			plan_state = &state;
-			/* the planner scribbles on its Query: a copy for all but the last */
-			stmt = planner(i < nplans - 1 ? copyObject(query) : query,
-						   sql, 0, params);
-			get_relation_info_hook = save_hook;
-			plan_state = save_state;
-
-			results[i].cost = stmt->planTree->total_cost;
-			results[i].rows = stmt->planTree->plan_rows;
-			results[i].used = idxadv_plan_uses_hypo(stmt->planTree);
-		}
-		idxadv_switch_back(&sw);
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		get_relation_info_hook = save_hook;
-		plan_state = save_state;
-
-		MemoryContextSwitchTo(outer);
-		edata = CopyErrorData();
-		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED ||
-			edata->elevel > ERROR)
-			PG_RE_THROW();
-		FlushErrorState();
-		error = edata->message;
-	}
-	PG_END_TRY();
-
-	MemoryContextSwitchTo(outer);
-	RollbackAndReleaseCurrentSubTransaction();
-	MemoryContextSwitchTo(outer);
-	CurrentResourceOwner = owner;
-	MemoryContextReset(plan_cxt);
-
-	return error;
-}
-
-/*
- * Does a plan tree scan the hypothetical index?
- */
-static bool
-idxadv_plan_uses_hypo(Plan *plan)
-{
-	ListCell   *lc;
-	List	   *children = NIL;
-
-	if (plan == NULL)
-		return false;
-	switch (nodeTag(plan))
-	{
-		case T_IndexScan:
-			return ((IndexScan *) plan)->indexid == IDXADV_HYPO_INDEXOID;
-		case T_IndexOnlyScan:
-			return ((IndexOnlyScan *) plan)->indexid == IDXADV_HYPO_INDEXOID;
-		case T_BitmapIndexScan:
-			return ((BitmapIndexScan *) plan)->indexid == IDXADV_HYPO_INDEXOID;
-		case T_Append:
-			children = ((Append *) plan)->appendplans;
-			break;
-		case T_MergeAppend:
-			children = ((MergeAppend *) plan)->mergeplans;
-			break;
-		case T_BitmapAnd:
-			children = ((BitmapAnd *) plan)->bitmapplans;
-			break;
-		case T_BitmapOr:
-			children = ((BitmapOr *) plan)->bitmapplans;
-			break;
-		default:
-			break;
-	}
-	foreach(lc, children)
-		if (idxadv_plan_uses_hypo((Plan *) lfirst(lc)))
-			return true;
-	return idxadv_plan_uses_hypo(plan->lefttree) ||
-		idxadv_plan_uses_hypo(plan->righttree);
-}
-
-/*
- * get_relation_info hook, set only while idxadv_plan() plans: give the
- * tables planned on the hypothetical index.
- */
-static void
-idxadv_get_relation_info(PlannerInfo *root, Oid relid, bool inhparent,
-						 RelOptInfo *rel)
-{
-	if (prev_get_relation_info_hook)
-		prev_get_relation_info_hook(root, relid, inhparent, rel);
-
-	if (plan_state == NULL || inhparent ||
-		!list_member_oid(plan_state->leaves, relid))
-		return;
-
-	if (plan_state->hypo)
-	{
-		IndexOptInfo *info = idxadv_make_hypo_index(rel, relid,
-													plan_state->hypo);
-
-		if (info)
-			rel->indexlist = lcons(info, rel->indexlist);
-	}
-}
-
-/*
- * Build the IndexOptInfo of the hypothetical btree index on one table (a
- * leaf partition maps the columns by name), the way plancat.c describes a
- * real one.  Returns NULL if a column is missing there.
- */
-static IndexOptInfo *
-idxadv_make_hypo_index(RelOptInfo *rel, Oid relid, idxadvHypoIndex *hypo)
-{
-	IndexOptInfo *info = makeNode(IndexOptInfo);
-	IndexAmRoutine *amroutine = GetIndexAmRoutineByAmId(BTREE_AM_OID, false);
-	int			n = hypo->ncols;
-	int			i;
-	BlockNumber pages;
-	int			height;
-
-	info->indexoid = IDXADV_HYPO_INDEXOID;
-	info->reltablespace = rel->reltablespace;
-	info->rel = rel;
-	info->ncolumns = info->nkeycolumns = n;
-	info->indexkeys = palloc(sizeof(int) * n);
-	info->indexcollations = palloc(sizeof(Oid) * n);
-	info->opfamily = palloc(sizeof(Oid) * n);
-	info->opcintype = palloc(sizeof(Oid) * n);
-	info->reverse_sort = palloc(sizeof(bool) * n);
-	info->nulls_first = palloc(sizeof(bool) * n);
-	info->canreturn = palloc(sizeof(bool) * n);
-	info->opclassoptions = palloc0(sizeof(bytea *) * n);
-	info->sortopfamily = info->opfamily;
-	info->relam = BTREE_AM_OID;
-
-	for (i = 0; i < n; i++)
-	{
-		Var		   *var = idxadv_leaf_var(rel, relid, hypo->colnames[i]);
-		Oid			opclass;
-
-		if (var == NULL)
-			return NULL;
-		opclass = idxadv_btree_opclass(var->vartype);
-		if (!OidIsValid(opclass))
-			return NULL;
-		info->indexkeys[i] = var->varattno;
-		info->indexcollations[i] = var->varcollid;
-		info->opfamily[i] = get_opclass_family(opclass);
-		info->opcintype[i] = get_opclass_input_type(opclass);
-		info->reverse_sort[i] = (hypo->colflags[i] & IDXADV_ORDER_DESC) != 0;
-		info->nulls_first[i] = (hypo->colflags[i] & IDXADV_ORDER_NULLS_FIRST) != 0;
-		info->canreturn[i] = true;
-		info->indextlist = lappend(info->indextlist,
-								   makeTargetEntry((Expr *) var, i + 1, NULL,
-												   false));
-	}
-
-	if (hypo->predname)
-	{
-		Var		   *var = idxadv_leaf_var(rel, relid, hypo->predname);
-
-		if (var == NULL)
-			return NULL;
-		info->indpred = list_make1(idxadv_flag_clause(var, hypo->predkind));
-	}
-
-	info->unique = false;
-	info->immediate = true;
-	info->hypothetical = true;
-
-	info->amcanorderbyop = amroutine->amcanorderbyop;
-	info->amoptionalkey = amroutine->amoptionalkey;
-	info->amsearcharray = amroutine->amsearcharray;
-	info->amsearchnulls = amroutine->amsearchnulls;
-	info->amcanparallel = amroutine->amcanparallel;
-	info->amhasgettuple = (amroutine->amgettuple != NULL);
-	info->amhasgetbitmap = (amroutine->amgetbitmap != NULL);
-	info->amcanmarkpos = (amroutine->ammarkpos != NULL &&
-						  amroutine->amrestrpos != NULL);
-	info->amcostestimate = amroutine->amcostestimate;
-
-	info->tuples = rel->tuples * (hypo->predname ? hypo->pred_fraction : 1.0);
-	idxadv_index_size(info->tuples, hypo->datawidth, &pages, &height);
-	info->pages = pages;
-	info->tree_height = height;
-
-	return info;
-}
-
-/*
- * A Var of the planner's relation for the column of that name in one of the
- * tables planned on (leaf partitions number their columns their own way),
- * or NULL if it has no such column.
- */
-static Var *
-idxadv_leaf_var(RelOptInfo *rel, Oid relid, const char *name)
-{
-	AttrNumber	att = get_attnum(relid, name);
-	Oid			type;
-	int32		typmod;
-	Oid			coll;
-
-	if (att == InvalidAttrNumber)
-		return NULL;
-	get_atttypetypmodcoll(relid, att, &type, &typmod, &coll);
-	return makeVar(rel->relid, att, type, typmod, coll, 0);
-}
-
-/*
- * Estimate a new btree index's pages and height from its tuples and the
- * width of its key data: leaf tuples of header + MAXALIGNed data + line
- * pointer, leaves filled to the default fillfactor, internal levels to
- * 70%, plus the metapage.  Deduplication is ignored: an upper bound for
- * columns with many duplicates.
- */
-static void
-idxadv_index_size(double tuples, int32 datawidth, BlockNumber *pages,
-				  int *height)
-{
-	double		usable = BLCKSZ - SizeOfPageHeaderData -
-		MAXALIGN(sizeof(BTPageOpaqueData));
-	double		itemsz = MAXALIGN(sizeof(IndexTupleData) + datawidth) +
-		sizeof(ItemIdData);
-	double		leaf_per_page = Max(floor(usable * IDXADV_LEAF_FILL / itemsz), 2);
-	double		fanout = Max(floor(usable * IDXADV_INTERNAL_FILL / itemsz), 2);
-	double		level = ceil(Max(tuples, 1) / leaf_per_page);
-	double		total = level;
-	int			h = 0;
-
-	while (level > 1)
-	{
-		level = ceil(level / fanout);
-		total += level;
-		h++;
-	}
-	*pages = (BlockNumber) Min(total + 1, (double) MaxBlockNumber);
-	*height = h;
+	if (t->owner_problem != NULL)
+		return t->owner_problem;
+	return idxadv_whatif_plan(t->owner, t->leaves, sql, nparams, types,
+							  params, nplans, hypos, results);
 }
 
 /*
@@ -2271,7 +1923,7 @@ idxadv_emit(ReturnSetInfo *rsinfo, idxadvCandidate *c)
 							 shapes);
 		if (get_rel_relkind(c->relid) == RELKIND_PARTITIONED_TABLE)
 			appendStringInfoString(&reason,
-								   " Seen on every partition: PostgreSQL 15 cannot build an index concurrently on a partitioned table, so this CREATE INDEX blocks writes while it runs; to avoid that, build it concurrently on each partition, CREATE INDEX ON ONLY the parent, then ALTER INDEX ... ATTACH PARTITION each one.");
+								   " Seen on every partition: PostgreSQL 15 cannot build an index concurrently on a partitioned table, so the DDL builds it without blocking writes, partition by partition (CREATE INDEX ON ONLY the table, then CREATE INDEX CONCURRENTLY and ALTER INDEX ... ATTACH PARTITION for each partition); run it one statement at a time (psql -f, or \\gset and :variable).");
 	}
 	values[col++] = CStringGetTextDatum(reason.data);
 
@@ -2380,9 +2032,6 @@ idxadvisor_suggest(PG_FUNCTION_ARGS)
 	if (rsinfo->setDesc->natts != IDXADV_SUGGEST_COLS)
 		elog(ERROR, "incorrect number of output arguments");
 
-	plan_cxt = AllocSetContextCreate(CurrentMemoryContext,
-									 "idxadvisor_suggest planning",
-									 ALLOCSET_DEFAULT_SIZES);
 	ctl.hcxt = CurrentMemoryContext;
 	ctl.keysize = sizeof(Oid);
 	ctl.entrysize = sizeof(idxadvTable);
@@ -2391,10 +2040,7 @@ idxadvisor_suggest(PG_FUNCTION_ARGS)
 	ctl.entrysize = sizeof(idxadvOpclass);
 	opclass_hash = hash_create("idxadvisor_suggest opclasses", 64, &ctl,
 							   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-	ctl.keysize = NAMEDATALEN;
-	ctl.entrysize = sizeof(idxadvName);
-	name_hash = hash_create("idxadvisor_suggest names", 256, &ctl,
-							HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+	used_names = NIL;
 
 	patterns = idxadv_collect_patterns();
 	patterns = idxadv_fk_patterns(patterns);
@@ -2429,7 +2075,7 @@ idxadvisor_suggest(PG_FUNCTION_ARGS)
 		c->rejected = idxadv_lock_table(c->relid, c->neq + c->ntail + 1, cols);
 		if (c->rejected)
 			continue;
-		idxadv_cost_candidate(c, idxadv_table_info(c->relid), name_hash);
+		idxadv_cost_candidate(c, idxadv_table_info(c->relid), &used_names);
 		UnlockRelationOid(c->relid, AccessShareLock);
 	}
 	list_sort(candidates, idxadv_candidate_cmp);

@@ -336,9 +336,11 @@ SELECT * FROM scans;
 
 --
 -- 11. A partitioned table.  A pattern seen on every partition is suggested
--- once, on the partitioned table, with a plain CREATE INDEX (PostgreSQL 15
--- cannot build one concurrently there); a pattern seen on one partition
--- only is suggested on that partition, concurrently.
+-- once, on the partitioned table, built without blocking writes partition
+-- by partition (PostgreSQL 15 cannot build an index concurrently there): a
+-- script of several statements, which psql runs one by one when it is
+-- interpolated from a variable.  A pattern seen on one partition only is
+-- suggested on that partition, concurrently.
 --
 CREATE TABLE readings (id int, region text, sensor_id int, batch int)
   PARTITION BY LIST (region);
@@ -357,7 +359,11 @@ SELECT count(*) FROM readings WHERE sensor_id = 6;
 SELECT count(*) FROM readings_us WHERE batch = 7;
 SELECT * FROM scans;
 SELECT * FROM sug;
-SELECT index_ddl FROM idxadvisor_suggest() \gexec
+SELECT index_ddl FROM idxadvisor_suggest()
+ WHERE strpos(index_ddl, E'\n') = 0 \gexec
+SELECT index_ddl AS script FROM idxadvisor_suggest()
+ WHERE relid = 'readings'::regclass \gset
+:script
 SELECT idxadvisor_reset();
 SELECT count(*) FROM readings WHERE sensor_id = 5;
 SELECT count(*) FROM readings WHERE sensor_id = 6;
@@ -564,6 +570,32 @@ SELECT relid, columns, index_ddl, reason FROM idxadvisor_suggest(true)
 SELECT count(*) AS unindexed FROM idxadvisor_unindexed_foreign_keys()
  WHERE relid = 'stock'::regclass;
 DROP TABLE stock, stock_kinds;
+
+--
+-- 17. The same index gets the same DDL from every function (issue 10): for
+-- an unindexed foreign key, the foreign-key report and the suggestions
+-- print the same named statement on a plain table, and the same
+-- non-blocking script on a partitioned one.
+--
+CREATE TABLE fk_parent (id int PRIMARY KEY);
+INSERT INTO fk_parent SELECT g FROM generate_series(0, 999) g;
+CREATE TABLE fk_plain (id int, parent_id int REFERENCES fk_parent);
+INSERT INTO fk_plain SELECT g, g % 1000 FROM generate_series(1, 20000) g;
+CREATE TABLE fk_parted (id int, parent_id int REFERENCES fk_parent)
+  PARTITION BY RANGE (id);
+CREATE TABLE fk_parted_1 PARTITION OF fk_parted FOR VALUES FROM (0) TO (10000);
+CREATE TABLE fk_parted_2 PARTITION OF fk_parted
+  FOR VALUES FROM (10000) TO (MAXVALUE);
+INSERT INTO fk_parted SELECT g, g % 1000 FROM generate_series(1, 20000) g;
+ANALYZE fk_parent, fk_plain, fk_parted;
+SELECT idxadvisor_reset();
+SELECT f.relid, f.suggested_ddl = s.index_ddl AS same_ddl, f.suggested_ddl
+  FROM idxadvisor_unindexed_foreign_keys() f
+  JOIN idxadvisor_suggest() s
+    ON s.relid = f.relid AND s.foreign_key = f.foreign_key
+ WHERE f.relid IN ('fk_plain'::regclass, 'fk_parted'::regclass)
+ ORDER BY f.relid::text COLLATE "C";
+DROP TABLE fk_plain, fk_parted, fk_parent;
 
 \c :regress_db
 DROP DATABASE regress_suggest;
