@@ -12,6 +12,7 @@ OBJS = \
 	idxadvisor_capture.o \
 	idxadvisor_catalog.o \
 	idxadvisor_ddl.o \
+	idxadvisor_patterns.o \
 	idxadvisor_report.o \
 	idxadvisor_suggest.o \
 	idxadvisor_whatif.o \
@@ -59,6 +60,7 @@ include $(PGXS)
 
 $(OBJS): idxadvisor.h idxadvisor_compat.h
 idxadvisor_suggest.o idxadvisor_whatif.o: idxadvisor_whatif.h
+idxadvisor_suggest.o idxadvisor_patterns.o: idxadvisor_suggest.h
 
 # ---------------------------------------------------------------------------
 # Test suites.  They need an unprivileged user (PostgreSQL refuses root) and
