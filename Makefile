@@ -13,6 +13,7 @@ OBJS = \
 	idxadvisor_catalog.o \
 	idxadvisor_ddl.o \
 	idxadvisor_patterns.o \
+	idxadvisor_queue.o \
 	idxadvisor_report.o \
 	idxadvisor_suggest.o \
 	idxadvisor_whatif.o \
@@ -30,6 +31,7 @@ REGRESS = \
 	report_duplicates \
 	report_fk \
 	build \
+	build_requests \
 	suggest
 REGRESS_NOPRELOAD = \
 	nopreload \
@@ -59,6 +61,7 @@ PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
 $(OBJS): idxadvisor.h idxadvisor_compat.h
+idxadvisor_build.o idxadvisor_queue.o idxadvisor_worker.o: idxadvisor_queue.h
 idxadvisor_suggest.o idxadvisor_whatif.o: idxadvisor_whatif.h
 idxadvisor_suggest.o idxadvisor_patterns.o: idxadvisor_suggest.h
 

@@ -12,7 +12,8 @@
  *	idxadvisor_report.c		catalog reports: duplicate, redundant and
  *							invalid indexes, unindexed foreign keys
  *	idxadvisor_suggest.c	ranked index suggestions
- *	idxadvisor_build.c		index builds: SQL functions, job queue
+ *	idxadvisor_build.c		index builds: SQL functions
+ *	idxadvisor_queue.c		index builds: job states, job table, shared slots
  *	idxadvisor_ddl.c		index definitions, names and DDL text
  *	idxadvisor_worker.c		index builds: launcher and background workers
  *
@@ -139,72 +140,20 @@ extern const char *idxadv_cmp_kind_name(idxadvCmpKind kind);
 extern void idxadv_require_preload(const char *funcname);
 
 /* ----------
- * Build (idxadvisor_build.c)
+ * Build (idxadvisor_build.c: SQL functions; idxadvisor_queue.c: the queue
+ * and its shared memory; idxadvisor_worker.c: launcher and workers).  The
+ * queue's types and functions are private to those files:
+ * idxadvisor_queue.h.
  * ----------
  */
 extern void idxadv_build_shmem_request(void);
 extern void idxadv_build_shmem_startup(void);
 
-/*
- * Shared state of the build queue (idxadvisor_build.c), used by the SQL
- * functions and by the workers (idxadvisor_worker.c).  The job table in each
- * database is the truth; the slots are a hint that lets the launcher start a
- * worker for a committed job at once.  See idxadvisor_build.c for the
- * locking protocol.
- */
-#define IDXADV_JOB_SLOTS	64		/* queued or running jobs, all databases */
-#define IDXADV_SCAN_SLOTS	16		/* databases whose job table needs a scan */
+/* Most queued or running jobs, all databases (idxadvisor.max_builds' max) */
+#define IDXADV_JOB_SLOTS	64
 
-typedef enum idxadvSlotState
-{
-	IDXADV_SLOT_FREE = 0,
-	IDXADV_SLOT_QUEUED,			/* committed, no worker yet */
-	IDXADV_SLOT_STARTING,		/* worker registered, not yet attached */
-	IDXADV_SLOT_RUNNING			/* worker attached (pid set) */
-} idxadvSlotState;
-
-typedef struct idxadvJobSlot
-{
-	idxadvSlotState state;
-	Oid			dbid;
-	int64		jobid;
-	Oid			roleid;			/* session user the worker connects as */
-	pid_t		pid;			/* worker, once attached */
-	bool		finished;		/* the worker recorded the job's outcome */
-} idxadvJobSlot;
-
-typedef struct idxadvBuildShared
-{
-	LWLock	   *lock;			/* protects everything below */
-	pid_t		launcher_pid;
-	Latch	   *launcher_latch;
-	bool		rescan_all;		/* scan every database (slots overflowed) */
-	Oid			scan_dbs[IDXADV_SCAN_SLOTS];	/* InvalidOid = free */
-	idxadvJobSlot slots[IDXADV_JOB_SLOTS];
-} idxadvBuildShared;
-
-extern idxadvBuildShared *idxadv_build_shared;
-
-/* The extension in the current database, as the build code needs it */
-typedef struct idxadvExtInfo
-{
-	Oid			owner;			/* extension owner: writes the job table */
-	char	   *jobs_table;		/* quoted, schema-qualified job table name */
-} idxadvExtInfo;
-
-extern bool idxadv_get_extension(idxadvExtInfo *info);
-extern void idxadv_owner_spi_begin(const idxadvExtInfo *info,
-								   Oid *save_userid, int *save_sec,
-								   int *nestlevel);
-extern void idxadv_owner_spi_end(Oid save_userid, int save_sec,
-								 int nestlevel);
-extern void idxadv_request_scan(Oid dbid);
-
-/* Workers (idxadvisor_worker.c) */
+/* Register the launcher (idxadvisor_worker.c); called from _PG_init */
 extern void idxadv_register_launcher(void);
-extern PGDLLEXPORT void idxadv_launcher_main(Datum main_arg);
-extern PGDLLEXPORT void idxadv_scan_main(Datum main_arg);
-extern PGDLLEXPORT void idxadv_job_main(Datum main_arg);
 
 /* ----------
  * Index definitions, names and DDL text (idxadvisor_ddl.c).  Every CREATE,
@@ -285,6 +234,8 @@ extern char *idxadv_index_ddl(const idxadvIndexDef *def, const char *name,
 							  int flags);
 extern char *idxadv_drop_index_ddl(Oid nspid, const char *name, int flags);
 extern char *idxadv_reindex_ddl(Oid indexoid, int flags);
+extern char *idxadv_attach_partition_ddl(Oid parent_nspid, const char *parent,
+										 Oid child_nspid, const char *child);
 extern char *idxadv_ddl_relation_name(Oid relid);
 extern char *idxadv_ddl_choose_name(const idxadvIndexDef *def,
 									  idxadv_name_check_fn check, void *arg,

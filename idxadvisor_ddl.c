@@ -23,14 +23,16 @@
  *	- idxadv_index_def_from_index(): an existing index, read from pg_index
  *	  without evaluating anything (expressions are not constant-folded).
  *
- * idxadv_index_ddl() writes a definition as text: always named when a name
- * is given, the table schema-qualified, every identifier quoted, operator
- * classes and collations written only when they are not the default (as
- * pg_get_indexdef() does), expressions deparsed with only pg_catalog on the
- * search_path so that everything else is qualified.  Written without a name
- * it is the definition's key: two definitions are the same index exactly
- * when their keys are equal (idxadv_index_def_equal), which is how a request
- * is matched with an existing index or job.
+ * idxadv_index_ddl() writes a definition as text (idxadv_drop_index_ddl,
+ * idxadv_reindex_ddl and idxadv_attach_partition_ddl the other statements):
+ * always named when a name is given, the table schema-qualified, every
+ * identifier quoted, operator classes and collations written only when they
+ * are not the default (as pg_get_indexdef() does), expressions deparsed
+ * with only pg_catalog on the search_path so that everything else is
+ * qualified.  Written without a name it is the definition's key: two
+ * definitions are the same index exactly when their keys are equal
+ * (idxadv_index_def_equal), which is how a request is matched with an
+ * existing index or job.
  *
  * Text is only a faithful carrier of a definition when it is written and
  * read under the same settings: DateStyle changes how a date constant is
@@ -819,6 +821,22 @@ idxadv_reindex_ddl(Oid indexoid, int flags)
 	return psprintf("REINDEX INDEX %s%s",
 					(flags & IDXADV_DDL_CONCURRENTLY) ? "CONCURRENTLY " : "",
 					idxadv_ddl_relation_name(indexoid));
+}
+
+/*
+ * ALTER INDEX schema.parent ATTACH PARTITION schema.child: the last step of
+ * building a partitioned table's index without blocking writes (each
+ * partition's index concurrently, then the parent's ON ONLY, then attach).
+ */
+char *
+idxadv_attach_partition_ddl(Oid parent_nspid, const char *parent,
+							Oid child_nspid, const char *child)
+{
+	return psprintf("ALTER INDEX %s ATTACH PARTITION %s",
+					quote_qualified_identifier(get_namespace_name(parent_nspid),
+											   parent),
+					quote_qualified_identifier(get_namespace_name(child_nspid),
+											   child));
 }
 
 /*
