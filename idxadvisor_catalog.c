@@ -158,7 +158,7 @@ static void idxadv_lookup_prepare(idxadvLookupState *state);
 static List *idxadv_lookup_clauses(idxadvLookupState *state);
 static int64 idxadv_call_int8(PGFunction fn, Oid relid);
 static bool idxadv_partition_script(StringInfo buf, Oid relid,
-									const char *parentindex,
+									const char *parent,
 									const idxadvIndexShape *shape,
 									List **used);
 static bool idxadv_shape_def(Oid relid, const idxadvIndexShape *shape,
@@ -167,6 +167,8 @@ static Oid	idxadv_attachable_index(const idxadvIndexDef *def);
 static char *idxadv_script_name(const idxadvIndexDef *def, List **used);
 static idxadvNameUse idxadv_script_name_check(const char *name, Oid existing,
 											  bool same, void *arg);
+static idxadvForeignKey *idxadv_fk_from_tuple(HeapTuple tup, TupleDesc desc,
+											  char relkind);
 static bool idxadv_fk_served(idxadvIndexMap *map, Oid relid, int ncols,
 							 const AttrNumber *attnums, const Oid *eqops);
 static bool idxadv_fk_leaves_served(idxadvIndexMap *map, Oid relid, int ncols,
@@ -1042,6 +1044,57 @@ idxadv_fk_leaves_served(idxadvIndexMap *map, Oid relid, int ncols,
 }
 
 /*
+ * idxadv_fk_from_tuple
+ *		A foreign key's facts from its pg_constraint tuple: the referencing
+ *		table (of that relkind), the actions, and conkey and conpfeqop, the
+ *		columns and the operators the trigger's lookup uses.
+ */
+static idxadvForeignKey *
+idxadv_fk_from_tuple(HeapTuple tup, TupleDesc desc, char relkind)
+{
+	Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(tup);
+	idxadvForeignKey *fk;
+	Datum		d;
+	bool		isnull;
+	ArrayType  *arr;
+	int			ncols;
+	int			i;
+
+	fk = palloc(sizeof(idxadvForeignKey));
+	fk->conoid = con->oid;
+	fk->conname = con->conname;
+	fk->conrelid = con->conrelid;
+	fk->relkind = relkind;
+	fk->confrelid = con->confrelid;
+	fk->confdeltype = con->confdeltype;
+	fk->confupdtype = con->confupdtype;
+	fk->some_leaves_served = false;
+
+	/* conkey and conpfeqop: the FK's columns and the trigger's operators */
+	d = heap_getattr(tup, Anum_pg_constraint_conkey, desc, &isnull);
+	if (isnull)
+		elog(ERROR, "null conkey for constraint %u", con->oid);
+	arr = DatumGetArrayTypeP(d);
+	ncols = ArrayGetNItems(ARR_NDIM(arr), ARR_DIMS(arr));
+	if (ncols <= 0 || ncols > INDEX_MAX_KEYS || ARR_HASNULL(arr) ||
+		ARR_ELEMTYPE(arr) != INT2OID)
+		elog(ERROR, "conkey is not a 1-D smallint array");
+	fk->ncols = ncols;
+	for (i = 0; i < ncols; i++)
+		fk->attnums[i] = ((int16 *) ARR_DATA_PTR(arr))[i];
+	d = heap_getattr(tup, Anum_pg_constraint_conpfeqop, desc, &isnull);
+	if (isnull)
+		elog(ERROR, "null conpfeqop for constraint %u", con->oid);
+	arr = DatumGetArrayTypeP(d);
+	if (ArrayGetNItems(ARR_NDIM(arr), ARR_DIMS(arr)) != ncols ||
+		ARR_HASNULL(arr) || ARR_ELEMTYPE(arr) != OIDOID)
+		elog(ERROR, "conpfeqop is not a 1-D oid array");
+	for (i = 0; i < ncols; i++)
+		fk->eqops[i] = ((Oid *) ARR_DATA_PTR(arr))[i];
+	return fk;
+}
+
+/*
  * idxadv_unindexed_foreign_keys
  *		The top-level foreign keys whose referencing side has no index that
  *		serves the trigger's lookup, in pg_constraint order, as a List of
@@ -1081,11 +1134,6 @@ idxadv_unindexed_foreign_keys(idxadvIndexMap **map_out)
 		HeapTuple	classtup;
 		Form_pg_class classform;
 		char		relkind;
-		Datum		d;
-		bool		isnull;
-		ArrayType  *arr;
-		int			ncols;
-		int			i;
 
 		if (con->contype != CONSTRAINT_FOREIGN || OidIsValid(con->conparentid))
 			continue;
@@ -1102,39 +1150,7 @@ idxadv_unindexed_foreign_keys(idxadvIndexMap **map_out)
 		}
 		ReleaseSysCache(classtup);
 
-		fk = palloc(sizeof(idxadvForeignKey));
-		fk->conoid = con->oid;
-		fk->conname = con->conname;
-		fk->conrelid = con->conrelid;
-		fk->relkind = relkind;
-		fk->confrelid = con->confrelid;
-		fk->confdeltype = con->confdeltype;
-		fk->confupdtype = con->confupdtype;
-		fk->some_leaves_served = false;
-
-		/* conkey and conpfeqop: the FK's columns and the trigger's operators */
-		d = heap_getattr(tup, Anum_pg_constraint_conkey,
-						 RelationGetDescr(conrel), &isnull);
-		if (isnull)
-			elog(ERROR, "null conkey for constraint %u", con->oid);
-		arr = DatumGetArrayTypeP(d);
-		ncols = ArrayGetNItems(ARR_NDIM(arr), ARR_DIMS(arr));
-		if (ncols <= 0 || ncols > INDEX_MAX_KEYS || ARR_HASNULL(arr) ||
-			ARR_ELEMTYPE(arr) != INT2OID)
-			elog(ERROR, "conkey is not a 1-D smallint array");
-		fk->ncols = ncols;
-		for (i = 0; i < ncols; i++)
-			fk->attnums[i] = ((int16 *) ARR_DATA_PTR(arr))[i];
-		d = heap_getattr(tup, Anum_pg_constraint_conpfeqop,
-						 RelationGetDescr(conrel), &isnull);
-		if (isnull)
-			elog(ERROR, "null conpfeqop for constraint %u", con->oid);
-		arr = DatumGetArrayTypeP(d);
-		if (ArrayGetNItems(ARR_NDIM(arr), ARR_DIMS(arr)) != ncols ||
-			ARR_HASNULL(arr) || ARR_ELEMTYPE(arr) != OIDOID)
-			elog(ERROR, "conpfeqop is not a 1-D oid array");
-		for (i = 0; i < ncols; i++)
-			fk->eqops[i] = ((Oid *) ARR_DATA_PTR(arr))[i];
+		fk = idxadv_fk_from_tuple(tup, RelationGetDescr(conrel), relkind);
 
 		fkeys = lappend(fkeys, fk);
 	}
@@ -1246,10 +1262,7 @@ idxadv_create_index_script(Oid relid, const idxadvIndexShape *shape,
 		return buf.data;
 	}
 	appendStringInfo(&buf, "%s;\n", idxadv_index_ddl(&def, name, 0));
-	if (!idxadv_partition_script(&buf, relid,
-								 quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
-															name),
-								 shape, used))
+	if (!idxadv_partition_script(&buf, relid, name, shape, used))
 		return NULL;
 	/* no trailing newline */
 	if (buf.len > 0 && buf.data[buf.len - 1] == '\n')
@@ -1260,12 +1273,14 @@ idxadv_create_index_script(Oid relid, const idxadvIndexShape *shape,
 /*
  * idxadv_partition_script
  *		Append what gives each partition of relid its index and attaches it
- *		to parentindex (quoted, qualified).  False when something is gone.
+ *		to relid's index "parent" (in relid's schema).  False when something
+ *		is gone.
  */
 static bool
-idxadv_partition_script(StringInfo buf, Oid relid, const char *parentindex,
+idxadv_partition_script(StringInfo buf, Oid relid, const char *parent,
 						const idxadvIndexShape *shape, List **used)
 {
+	Oid			nspid = get_rel_namespace(relid);
 	ListCell   *lc;
 
 	foreach(lc, find_inheritance_children(relid, NoLock))
@@ -1276,7 +1291,6 @@ idxadv_partition_script(StringInfo buf, Oid relid, const char *parentindex,
 		idxadvIndexDef def;
 		Oid			existing;
 		char	   *name;
-		char	   *qname;
 
 		/* foreign tables cannot have indexes */
 		if (kind != RELKIND_RELATION && !sub)
@@ -1285,18 +1299,23 @@ idxadv_partition_script(StringInfo buf, Oid relid, const char *parentindex,
 			return false;
 		if (!sub && OidIsValid(existing = idxadv_attachable_index(&def)))
 		{
-			appendStringInfo(buf, "ALTER INDEX %s ATTACH PARTITION %s;\n",
-							 parentindex, idxadv_ddl_relation_name(existing));
+			name = get_rel_name(existing);
+			if (name == NULL)
+				return false;
+			appendStringInfo(buf, "%s;\n",
+							 idxadv_attach_partition_ddl(nspid, parent,
+														 get_rel_namespace(existing),
+														 name));
 			continue;
 		}
 		name = idxadv_script_name(&def, used);
-		qname = quote_qualified_identifier(get_namespace_name(get_rel_namespace(child)),
-										   name);
-		appendStringInfo(buf, "%s;\nALTER INDEX %s ATTACH PARTITION %s;\n",
+		appendStringInfo(buf, "%s;\n%s;\n",
 						 idxadv_index_ddl(&def, name,
 										  sub ? 0 : IDXADV_DDL_CONCURRENTLY),
-						 parentindex, qname);
-		if (sub && !idxadv_partition_script(buf, child, qname, shape, used))
+						 idxadv_attach_partition_ddl(nspid, parent,
+													 get_rel_namespace(child),
+													 name));
+		if (sub && !idxadv_partition_script(buf, child, name, shape, used))
 			return false;
 	}
 	return true;
@@ -1359,11 +1378,20 @@ idxadv_attachable_index(const idxadvIndexDef *def)
 
 	foreach(lc, idxadv_table_indexes(NULL, def->relid, &desc))
 	{
-		Form_pg_index idx = (Form_pg_index) GETSTRUCT((HeapTuple) lfirst(lc));
+		HeapTuple	tup = (HeapTuple) lfirst(lc);
+		Form_pg_index idx = (Form_pg_index) GETSTRUCT(tup);
 		idxadvIndexDef other;
 
+		/*
+		 * Our definitions have no expression, and a predicate only when def
+		 * has one: other indexes are not read (writing an expression would
+		 * open the table).
+		 */
 		if (!idx->indisvalid || !idx->indisready || !idx->indislive ||
-			get_rel_relispartition(idx->indexrelid))
+			get_rel_relispartition(idx->indexrelid) ||
+			!heap_attisnull(tup, Anum_pg_index_indexprs, desc) ||
+			heap_attisnull(tup, Anum_pg_index_indpred, desc) !=
+			(def->predicate == NULL))
 			continue;
 		idxadv_index_def_from_index(idx->indexrelid, &other);
 		other.only = def->only;

@@ -162,6 +162,11 @@ static int	idxadv_rank_cmp(const idxadvIndex *a, const idxadvIndex *b);
 static bool idxadv_must_stay(const idxadvIndex *x);
 static const char *idxadv_keep_reason(const idxadvIndex *y,
 									  const idxadvIndex *x, bool mutual);
+static void idxadv_duplicates_table(ReturnSetInfo *rsinfo,
+									idxadvReportFilter *filter, HTAB *cons,
+									HTAB *busy, Oid relid,
+									idxadvIndexTuple *tuples, int nix,
+									TupleDesc desc);
 static void idxadv_report_table(Tuplestorestate *tupstore, TupleDesc tupdesc,
 								Oid relid, idxadvIndex *ix, int nix);
 static char *idxadv_drop_ddl(Oid relid, idxadvIndex *x, idxadvIndex *y,
@@ -931,6 +936,65 @@ idxadv_report_table(Tuplestorestate *tupstore, TupleDesc tupdesc, Oid relid,
 }
 
 /*
+ * idxadv_duplicates_table
+ *		idxadvisor_duplicates()'s rows for one table: its invalid indexes,
+ *		and the indexes that another of its indexes covers.  tuples are the
+ *		table's nix pg_index tuples.
+ */
+static void
+idxadv_duplicates_table(ReturnSetInfo *rsinfo, idxadvReportFilter *filter,
+						HTAB *cons, HTAB *busy, Oid relid,
+						idxadvIndexTuple *tuples, int nix, TupleDesc desc)
+{
+	HeapTuple	classtup;
+	Form_pg_class classform;
+	idxadvIndex *ix;
+	int			n;
+	int			i;
+
+	classtup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (!HeapTupleIsValid(classtup))
+		return;
+	classform = (Form_pg_class) GETSTRUCT(classtup);
+	if (idxadv_filter_skip(filter, relid, classform))
+	{
+		ReleaseSysCache(classtup);
+		return;
+	}
+	ReleaseSysCache(classtup);
+
+	/* tables with one valid index and nothing invalid: nothing to say */
+	if (nix == 1)
+	{
+		Form_pg_index idx = (Form_pg_index) GETSTRUCT(tuples[0].tuple);
+
+		if (idx->indisvalid && idx->indisready)
+			return;
+	}
+
+	ix = palloc(sizeof(idxadvIndex) * nix);
+	n = 0;
+	for (i = 0; i < nix; i++)
+		if (idxadv_load_index(&ix[n], tuples[i].tuple, desc, cons))
+			n++;
+	nix = n;
+
+	for (i = 0; i < nix; i++)
+	{
+		/* a dying index (DROP INDEX CONCURRENTLY) or one being built */
+		if (ix[i].valid || !ix[i].live || ix[i].attached)
+			continue;
+		if (hash_search(busy, &relid, HASH_FIND, NULL) != NULL)
+			continue;
+		idxadv_report_invalid(rsinfo->setResult, rsinfo->setDesc, relid,
+							  &ix[i]);
+	}
+	if (nix > 1)
+		idxadv_report_table(rsinfo->setResult, rsinfo->setDesc, relid,
+							ix, nix);
+}
+
+/*
  * idxadvisor_duplicates
  *		One row per index that can go (a duplicate of, or redundant to,
  *		another index of its table), plus one per invalid index.
@@ -992,69 +1056,15 @@ idxadvisor_duplicates(PG_FUNCTION_ARGS)
 	{
 		Oid			relid = tuples[start].indrelid;
 		int			end = start;
-		HeapTuple	classtup;
-		Form_pg_class classform;
-		idxadvIndex *ix;
-		int			nix;
-		int			n;
-		int			i;
 
 		while (end < ntuples && tuples[end].indrelid == relid)
 			end++;
-		nix = end - start;
-
-		classtup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-		if (!HeapTupleIsValid(classtup))
-		{
-			start = end;
-			continue;
-		}
-		classform = (Form_pg_class) GETSTRUCT(classtup);
-		if (idxadv_filter_skip(&filter, relid, classform))
-		{
-			ReleaseSysCache(classtup);
-			start = end;
-			continue;
-		}
-
-		/* tables with one valid index and nothing invalid: nothing to say */
-		if (nix == 1)
-		{
-			Form_pg_index idx = (Form_pg_index) GETSTRUCT(tuples[start].tuple);
-
-			if (idx->indisvalid && idx->indisready)
-			{
-				ReleaseSysCache(classtup);
-				start = end;
-				continue;
-			}
-		}
-
 		oldcxt = MemoryContextSwitchTo(tablecxt);
-		ix = palloc(sizeof(idxadvIndex) * nix);
-		n = 0;
-		for (i = 0; i < nix; i++)
-			if (idxadv_load_index(&ix[n], tuples[start + i].tuple,
-								  RelationGetDescr(pg_index), cons))
-				n++;
-		nix = n;
-
-		for (i = 0; i < nix; i++)
-		{
-			/* a dying index (DROP INDEX CONCURRENTLY) or one being built */
-			if (ix[i].valid || !ix[i].live || ix[i].attached)
-				continue;
-			if (hash_search(busy, &relid, HASH_FIND, NULL) != NULL)
-				continue;
-			idxadv_report_invalid(rsinfo->setResult, rsinfo->setDesc, relid,
-								  &ix[i]);
-		}
-		if (nix > 1)
-			idxadv_report_table(rsinfo->setResult, rsinfo->setDesc, relid,
-								ix, nix);
+		idxadv_duplicates_table(rsinfo, &filter, cons, busy, relid,
+								&tuples[start], end - start,
+								RelationGetDescr(pg_index));
 		MemoryContextSwitchTo(oldcxt);
 		MemoryContextReset(tablecxt);
-		ReleaseSysCache(classtup);
 		start = end;
 	}
 	table_close(pg_index, AccessShareLock);

@@ -163,6 +163,7 @@ static HTAB *opclass_hash = NULL;
 
 PG_FUNCTION_INFO_V1(idxadvisor_suggest);
 
+static void idxadv_measure_leaf(idxadvTable *t, Oid leaf);
 static Oid	idxadv_rel_owner(Oid relid);
 static void idxadv_check_partition_owner(idxadvTable *t, Oid child);
 static Oid	idxadv_btree_opclass(Oid type);
@@ -180,6 +181,9 @@ static char *idxadv_candidate_ddl(idxadvCandidate *c,
 static char *idxadv_rep_query(idxadvCandidate *c, idxadvTable *t,
 							  idxadvPattern *p, int *nparams, Oid **types,
 							  ParamListInfo *params);
+static void idxadv_range_param(idxadvTable *t, idxadvPattern *p,
+							   AttrNumber att, Oid type,
+							   ParamExternData *param);
 static char *idxadv_operator_sql(Oid type, int16 strategy);
 static int32 idxadv_column_width(Oid relid, AttrNumber attnum, int32 *offset);
 static char *idxadv_flag_sql(const char *colname, uint8 kind);
@@ -188,6 +192,10 @@ static char *idxadv_plan(idxadvTable *t, const char *sql, int nparams,
 						Oid *types, ParamListInfo params, int nplans,
 						idxadvHypoIndex **hypos, idxadvPlanResult *results);
 static void idxadv_emit(ReturnSetInfo *rsinfo, idxadvCandidate *c);
+static char *idxadv_emit_reason(idxadvCandidate *c, int64 scans,
+								int64 fkscans, int64 rows_scanned,
+								int64 rows_matched, double writes,
+								int shapes);
 static void idxadv_emit_rejected(ReturnSetInfo *rsinfo, idxadvPattern *p);
 static int	idxadv_candidate_cmp(const ListCell *a, const ListCell *b);
 
@@ -276,43 +284,45 @@ idxadv_table_info(Oid relid)
 	}
 
 	foreach(lc2, unmeasured)
-	{
-		Oid			leaf = lfirst_oid(lc2);
-		Relation	rel;
-		BlockNumber pages;
-		double		tuples;
-		double		allvisfrac;
-		idxadvUserSwitch sw;
-
-		/* not behind a migration's lock: then its file's size will do */
-		if (!ConditionalLockRelationOid(leaf, AccessShareLock))
-		{
-			t->pages += idxadv_heap_blocks(leaf);
-			continue;
-		}
-
-		/*
-		 * Opened as its owner, like everything that builds a relcache entry
-		 * of a table we plan on (see idxadv_plan).
-		 */
-		idxadv_switch_to_owner(idxadv_rel_owner(leaf), &sw);
-		rel = try_relation_open(leaf, NoLock);
-		if (rel != NULL &&
-			(rel->rd_rel->relkind == RELKIND_RELATION ||
-			 rel->rd_rel->relkind == RELKIND_MATVIEW))
-		{
-			estimate_rel_size(rel, NULL, &pages, &tuples, &allvisfrac);
-			t->pages += pages;
-			t->tuples += tuples;
-		}
-		idxadv_switch_back(&sw);
-		if (rel != NULL)
-			relation_close(rel, AccessShareLock);
-		else
-			UnlockRelationOid(leaf, AccessShareLock);
-	}
-
+		idxadv_measure_leaf(t, lfirst_oid(lc2));
 	return t;
+}
+
+/*
+ * Add a never-analyzed leaf's pages and rows to t, estimated the way the
+ * planner does.  The leaf is opened as its owner, like everything that
+ * builds a relcache entry of a table we plan on (see idxadv_plan).  A leaf
+ * behind a migration's lock is not waited for: its file's size will do.
+ */
+static void
+idxadv_measure_leaf(idxadvTable *t, Oid leaf)
+{
+	Relation	rel;
+	BlockNumber pages;
+	double		tuples;
+	double		allvisfrac;
+	idxadvUserSwitch sw;
+
+	if (!ConditionalLockRelationOid(leaf, AccessShareLock))
+	{
+		t->pages += idxadv_heap_blocks(leaf);
+		return;
+	}
+	idxadv_switch_to_owner(idxadv_rel_owner(leaf), &sw);
+	rel = try_relation_open(leaf, NoLock);
+	if (rel != NULL &&
+		(rel->rd_rel->relkind == RELKIND_RELATION ||
+		 rel->rd_rel->relkind == RELKIND_MATVIEW))
+	{
+		estimate_rel_size(rel, NULL, &pages, &tuples, &allvisfrac);
+		t->pages += pages;
+		t->tuples += tuples;
+	}
+	idxadv_switch_back(&sw);
+	if (rel != NULL)
+		relation_close(rel, AccessShareLock);
+	else
+		UnlockRelationOid(leaf, AccessShareLock);
 }
 
 /*
@@ -827,53 +837,9 @@ idxadv_rep_query(idxadvCandidate *c, idxadvTable *t, idxadvPattern *p,
 	{
 		AttrNumber	att = p->range[i].attnum;
 		char	   *col = get_attname(p->relid, att, false);
-		HeapTuple	tup;
-		AttStatsSlot sslot;
-		bool		have = false;
-		double		want;
-
-		/* share of rows the range keeps: observed, less the equalities' */
-		want = p->rows_scanned > 0 ?
-			(double) p->rows_matched / p->rows_scanned : 1.0 / 3;
-		{
-			int			k;
-
-			for (k = 0; k < p->neq; k++)
-				want *= idxadv_ndistinct(t, p->eq[k].attnum);
-		}
-		want = Max(Min(want, 1.0), 0.0001);
 
 		ptypes[np] = get_atttype(p->relid, att);
-		plist->params[np].ptype = ptypes[np];
-		plist->params[np].isnull = true;
-		plist->params[np].pflags = 0;
-
-		tup = SearchSysCache3(STATRELATTINH, ObjectIdGetDatum(t->relid),
-							  Int16GetDatum(att),
-							  BoolGetDatum(t->relkind == RELKIND_PARTITIONED_TABLE));
-		if (HeapTupleIsValid(tup))
-		{
-			if (get_attstatsslot(&sslot, tup, STATISTIC_KIND_HISTOGRAM,
-								 InvalidOid, ATTSTATSSLOT_VALUES))
-			{
-				if (sslot.nvalues >= 2 && sslot.valuetype == ptypes[np])
-				{
-					int			k = (int) rint((1.0 - want) * (sslot.nvalues - 1));
-					int16		typlen;
-					bool		typbyval;
-
-					get_typlenbyval(sslot.valuetype, &typlen, &typbyval);
-					plist->params[np].value =
-						datumCopy(sslot.values[k], typbyval, typlen);
-					plist->params[np].isnull = false;
-					plist->params[np].pflags = PARAM_FLAG_CONST;
-					have = true;
-				}
-				free_attstatsslot(&sslot);
-			}
-			ReleaseSysCache(tup);
-		}
-		(void) have;
+		idxadv_range_param(t, p, att, ptypes[np], &plist->params[np]);
 		np++;
 		appendStringInfo(&sql, "%s%s %s $%d", sep, quote_identifier(col),
 						 idxadv_operator_sql(ptypes[np - 1],
@@ -917,6 +883,55 @@ idxadv_rep_query(idxadvCandidate *c, idxadvTable *t, idxadvPattern *p,
 	*params = np > 0 ? plist : NULL;
 	plist->numParams = np;
 	return sql.data;
+}
+
+/*
+ * The parameter a range column is compared with in the representative
+ * query: a pg_statistic histogram bound chosen to keep the share of rows
+ * the captured scans kept (less what the equalities keep), or, without a
+ * histogram, a NULL of unknown value (the planner's default selectivity).
+ */
+static void
+idxadv_range_param(idxadvTable *t, idxadvPattern *p, AttrNumber att,
+				   Oid type, ParamExternData *param)
+{
+	HeapTuple	tup;
+	AttStatsSlot sslot;
+	double		want;
+	int			k;
+
+	want = p->rows_scanned > 0 ?
+		(double) p->rows_matched / p->rows_scanned : 1.0 / 3;
+	for (k = 0; k < p->neq; k++)
+		want *= idxadv_ndistinct(t, p->eq[k].attnum);
+	want = Max(Min(want, 1.0), 0.0001);
+
+	param->ptype = type;
+	param->isnull = true;
+	param->pflags = 0;
+
+	tup = SearchSysCache3(STATRELATTINH, ObjectIdGetDatum(t->relid),
+						  Int16GetDatum(att),
+						  BoolGetDatum(t->relkind == RELKIND_PARTITIONED_TABLE));
+	if (!HeapTupleIsValid(tup))
+		return;
+	if (get_attstatsslot(&sslot, tup, STATISTIC_KIND_HISTOGRAM,
+						 InvalidOid, ATTSTATSSLOT_VALUES))
+	{
+		if (sslot.nvalues >= 2 && sslot.valuetype == type)
+		{
+			int16		typlen;
+			bool		typbyval;
+
+			k = (int) rint((1.0 - want) * (sslot.nvalues - 1));
+			get_typlenbyval(sslot.valuetype, &typlen, &typbyval);
+			param->value = datumCopy(sslot.values[k], typbyval, typlen);
+			param->isnull = false;
+			param->pflags = PARAM_FLAG_CONST;
+		}
+		free_attstatsslot(&sslot);
+	}
+	ReleaseSysCache(tup);
 }
 
 /*
@@ -1054,7 +1069,6 @@ idxadv_emit(ReturnSetInfo *rsinfo, idxadvCandidate *c)
 	int			col = 0;
 	int			shapes = 0;
 	char	   *predname = NULL;
-	StringInfoData reason;
 
 	memset(nulls, 0, sizeof(nulls));
 	foreach(lc, c->patterns)
@@ -1136,6 +1150,26 @@ idxadv_emit(ReturnSetInfo *rsinfo, idxadvCandidate *c)
 	else
 		values[col++] = Float8GetDatum(c->score);
 
+	values[col++] = CStringGetTextDatum(idxadv_emit_reason(c, scans, fkscans,
+														   rows_scanned,
+														   rows_matched,
+														   writes, shapes));
+
+	Assert(col == IDXADV_SUGGEST_COLS);
+	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+}
+
+/*
+ * The reason column of a candidate's row: why it was rejected, or the
+ * evidence for it.
+ */
+static char *
+idxadv_emit_reason(idxadvCandidate *c, int64 scans, int64 fkscans,
+				   int64 rows_scanned, int64 rows_matched, double writes,
+				   int shapes)
+{
+	StringInfoData reason;
+
 	initStringInfo(&reason);
 	if (c->rejected)
 		appendStringInfo(&reason, "rejected: %s", c->rejected);
@@ -1168,10 +1202,7 @@ idxadv_emit(ReturnSetInfo *rsinfo, idxadvCandidate *c)
 			appendStringInfoString(&reason,
 								   " Seen on every partition: PostgreSQL 15 cannot build an index concurrently on a partitioned table, so the DDL builds it without blocking writes, partition by partition (CREATE INDEX ON ONLY the table, then CREATE INDEX CONCURRENTLY and ALTER INDEX ... ATTACH PARTITION for each partition); run it one statement at a time (psql -f, or \\gset and :variable).");
 	}
-	values[col++] = CStringGetTextDatum(reason.data);
-
-	Assert(col == IDXADV_SUGGEST_COLS);
-	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	return reason.data;
 }
 
 /*
