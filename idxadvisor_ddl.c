@@ -455,8 +455,9 @@ idxadv_def_tablespace(IndexStmt *stmt, Relation rel)
 										  partitioned);
 	if (OidIsValid(tablespace) && tablespace != MyDatabaseTableSpace)
 	{
-		AclResult	aclresult = pg_tablespace_aclcheck(tablespace, GetUserId(),
-													   ACL_CREATE);
+		AclResult	aclresult = object_aclcheck(TableSpaceRelationId,
+												tablespace, GetUserId(),
+												ACL_CREATE);
 
 		if (aclresult != ACLCHECK_OK)
 			aclcheck_error(aclresult, OBJECT_TABLESPACE,
@@ -562,7 +563,7 @@ idxadv_index_def_from_stmt(IndexStmt *stmt, Oid relid, idxadvIndexDef *def)
 	partitioned = rel->rd_rel->relkind == RELKIND_PARTITIONED_TABLE;
 	def->only = partitioned && !stmt->relation->inh;
 
-	aclresult = pg_namespace_aclcheck(nspid, GetUserId(), ACL_CREATE);
+	aclresult = object_aclcheck(NamespaceRelationId, nspid, GetUserId(), ACL_CREATE);
 	if (aclresult != ACLCHECK_OK)
 		aclcheck_error(aclresult, OBJECT_SCHEMA, get_namespace_name(nspid));
 

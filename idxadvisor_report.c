@@ -69,7 +69,6 @@
 #include "miscadmin.h"
 #include "nodes/pg_list.h"
 #include "optimizer/optimizer.h"
-#include "storage/backendid.h"
 #include "utils/array.h"
 #include "utils/backend_status.h"
 #include "utils/builtins.h"
@@ -355,8 +354,10 @@ idxadv_relation_bytes(Oid relid, bool with_toast, bool main_only)
 {
 	HeapTuple	tup;
 	Form_pg_class classform;
-	RelFileNode rnode;
-	BackendId	backend;
+	Oid			spcoid;
+	Oid			dboid;
+	Oid			relnumber;
+	bool		temp;
 	Oid			toastrelid;
 	char		persistence;
 	int64		total = 0;
@@ -375,13 +376,11 @@ idxadv_relation_bytes(Oid relid, bool with_toast, bool main_only)
 		ReleaseSysCache(tup);
 		return 0;
 	}
-	rnode.spcNode = OidIsValid(classform->reltablespace) ?
+	spcoid = OidIsValid(classform->reltablespace) ?
 		classform->reltablespace : MyDatabaseTableSpace;
-	rnode.dbNode = rnode.spcNode == GLOBALTABLESPACE_OID ?
-		InvalidOid : MyDatabaseId;
-	rnode.relNode = classform->relfilenode;
-	backend = classform->relpersistence == RELPERSISTENCE_TEMP ?
-		BackendIdForTempRelations() : InvalidBackendId;
+	dboid = spcoid == GLOBALTABLESPACE_OID ? InvalidOid : MyDatabaseId;
+	relnumber = classform->relfilenode;
+	temp = classform->relpersistence == RELPERSISTENCE_TEMP;
 	toastrelid = classform->reltoastrelid;
 	persistence = classform->relpersistence;
 	ReleaseSysCache(tup);
@@ -402,7 +401,7 @@ idxadv_relation_bytes(Oid relid, bool with_toast, bool main_only)
 			 persistence != RELPERSISTENCE_UNLOGGED) ||
 			(main_only && fork != MAIN_FORKNUM))
 			continue;
-		path = relpathbackend(rnode, backend, fork);
+		path = idxadv_relpath(spcoid, dboid, relnumber, temp, fork);
 		for (segno = 0;; segno++)
 		{
 			char		pathname[MAXPGPATH + 16];
@@ -1150,7 +1149,7 @@ idxadv_busy_tables(void)
 
 	for (i = 1; i <= n; i++)
 	{
-		LocalPgBackendStatus *local = pgstat_fetch_stat_local_beentry(i);
+		LocalPgBackendStatus *local = pgstat_get_local_beentry_by_index(i);
 		PgBackendStatus *be;
 
 		if (local == NULL)

@@ -3,6 +3,14 @@
 -- caller's settings; what CREATE INDEX would refuse is refused at call time
 -- with its SQLSTATE; a name that holds a different index is an error.
 --
+-- Needs idxadvisor in shared_preload_libraries; on a server without it
+-- (make installcheck) it only says so: expected/build_requests_1.out.
+SELECT NOT EXISTS (SELECT FROM pg_catalog.pg_settings
+                    WHERE name = 'idxadvisor.max') AS skip \gset
+\if :skip
+\echo skipped: needs idxadvisor in shared_preload_libraries
+\quit
+\endif
 DROP EXTENSION IF EXISTS idxadvisor CASCADE;
 CREATE EXTENSION idxadvisor;
 SET client_min_messages = notice;
