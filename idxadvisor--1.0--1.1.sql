@@ -10,6 +10,9 @@
 -- this script has run (see "Versions" in doc/design.md).
 --
 
+-- 1.1: the SQLSTATE of a failed job, which idxadvisor_wait() reports
+ALTER TABLE @extschema@.idxadvisor_build_jobs ADD COLUMN sqlstate pg_catalog.text;
+
 -- 1.1: the index by name, so that a migration can drop an index whose build
 -- an earlier migration only queued; if_exists makes a missing index a notice
 CREATE FUNCTION @extschema@.idxadvisor_drop(

@@ -179,7 +179,8 @@ CREATE TABLE @extschema@.idxadvisor_build_jobs (
     error pg_catalog.text,
     pid pg_catalog.int4,
     attempts pg_catalog.int4 NOT NULL DEFAULT 0,
-    cancel_requested pg_catalog.bool NOT NULL DEFAULT false
+    cancel_requested pg_catalog.bool NOT NULL DEFAULT false,
+    sqlstate pg_catalog.text                -- 1.1: the failed job's SQLSTATE
 );
 
 -- at most one unfinished build and one unfinished drop per index name

@@ -236,7 +236,7 @@ idxadv_check_table(Oid relid, bool concurrent)
 							relkind == RELKIND_PARTITIONED_INDEX) ? "an index" :
 						   "not a table")));
 
-	if (!pg_class_ownercheck(relid, GetUserId()))
+	if (!object_ownercheck(RelationRelationId, relid, GetUserId()))
 		aclcheck_error(ACLCHECK_NOT_OWNER, get_relkind_objtype(relkind),
 					   relname);
 
@@ -1238,9 +1238,11 @@ idxadvisor_wait(PG_FUNCTION_ARGS)
 		{
 			if (all && first)
 				ids[i] = jobs[i].id;
+			/* with the SQLSTATE of the job's own error, when known */
 			if (jobs[i].state == IDXADV_JOB_FAILED)
 				ereport(ERROR,
-						(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+						(errcode(jobs[i].sqlerrcode != 0 ? jobs[i].sqlerrcode :
+								 ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 						 errmsg("index build job %lld failed: %s",
 								(long long) jobs[i].id,
 								jobs[i].error ? jobs[i].error : "unknown error")));

@@ -63,7 +63,6 @@
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
 #include "optimizer/optimizer.h"
-#include "storage/backendid.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
@@ -839,8 +838,10 @@ idxadv_relation_bytes(Oid relid, bool with_toast, bool main_only)
 {
 	HeapTuple	tup;
 	Form_pg_class classform;
-	RelFileNode rnode;
-	BackendId	backend;
+	Oid			spcoid;
+	Oid			dboid;
+	Oid			relnumber;
+	bool		temp;
 	Oid			toastrelid;
 	char		persistence;
 	int64		total = 0;
@@ -859,13 +860,11 @@ idxadv_relation_bytes(Oid relid, bool with_toast, bool main_only)
 		ReleaseSysCache(tup);
 		return 0;
 	}
-	rnode.spcNode = OidIsValid(classform->reltablespace) ?
+	spcoid = OidIsValid(classform->reltablespace) ?
 		classform->reltablespace : MyDatabaseTableSpace;
-	rnode.dbNode = rnode.spcNode == GLOBALTABLESPACE_OID ?
-		InvalidOid : MyDatabaseId;
-	rnode.relNode = classform->relfilenode;
-	backend = classform->relpersistence == RELPERSISTENCE_TEMP ?
-		BackendIdForTempRelations() : InvalidBackendId;
+	dboid = spcoid == GLOBALTABLESPACE_OID ? InvalidOid : MyDatabaseId;
+	relnumber = classform->relfilenode;
+	temp = classform->relpersistence == RELPERSISTENCE_TEMP;
 	toastrelid = classform->reltoastrelid;
 	persistence = classform->relpersistence;
 	ReleaseSysCache(tup);
@@ -886,7 +885,7 @@ idxadv_relation_bytes(Oid relid, bool with_toast, bool main_only)
 			 persistence != RELPERSISTENCE_UNLOGGED) ||
 			(main_only && fork != MAIN_FORKNUM))
 			continue;
-		path = relpathbackend(rnode, backend, fork);
+		path = idxadv_relpath(spcoid, dboid, relnumber, temp, fork);
 		for (segno = 0;; segno++)
 		{
 			char		pathname[MAXPGPATH + 16];

@@ -86,15 +86,14 @@ typedef struct idxadvPlanState
 /*---- Local variables ----*/
 
 /* The hook we chain to, and our state: set only while we plan */
-static get_relation_info_hook_type prev_get_relation_info_hook = NULL;
+static idxadv_rel_hook_type prev_get_relation_info_hook = NULL;
 static idxadvPlanState *plan_state = NULL;
 
 /*---- Function declarations ----*/
 
 static Query *idxadv_whatif_parse(const char *sql, int nparams, Oid *types);
 static bool idxadv_plan_uses_hypo(Plan *plan);
-static void idxadv_get_relation_info(PlannerInfo *root, Oid relid,
-									 bool inhparent, RelOptInfo *rel);
+static void idxadv_get_relation_info(IDXADV_REL_HOOK_PARAMS);
 static IndexOptInfo *idxadv_make_hypo_index(RelOptInfo *rel, Oid relid,
 											idxadvHypoIndex *hypo);
 static Var *idxadv_leaf_var(RelOptInfo *rel, Oid relid, const char *name);
@@ -127,7 +126,7 @@ idxadv_whatif_plan(Oid owner, List *leaves, const char *sql, int nparams,
 	ResourceOwner resowner = CurrentResourceOwner;
 	idxadvPlanState state;
 	idxadvPlanState *save_state = plan_state;
-	get_relation_info_hook_type save_hook = get_relation_info_hook;
+	idxadv_rel_hook_type save_hook = idxadv_rel_hook;
 	char	   *volatile error = NULL;
 	idxadvUserSwitch sw;
 	MemoryContext plan_cxt;
@@ -166,12 +165,12 @@ idxadv_whatif_plan(Oid owner, List *leaves, const char *sql, int nparams,
 
 			state.hypo = hypos[i];
 			prev_get_relation_info_hook = save_hook;
-			get_relation_info_hook = idxadv_get_relation_info;
+			idxadv_rel_hook = idxadv_get_relation_info;
 			plan_state = &state;
 			/* the planner scribbles on its Query: a copy for all but the last */
-			stmt = planner(i < nplans - 1 ? copyObject(query) : query,
-						   sql, 0, params);
-			get_relation_info_hook = save_hook;
+			stmt = idxadv_planner(i < nplans - 1 ? copyObject(query) : query,
+								  sql, 0, params);
+			idxadv_rel_hook = save_hook;
 			plan_state = save_state;
 
 			results[i].cost = stmt->planTree->total_cost;
@@ -184,7 +183,7 @@ idxadv_whatif_plan(Oid owner, List *leaves, const char *sql, int nparams,
 	{
 		ErrorData  *edata;
 
-		get_relation_info_hook = save_hook;
+		idxadv_rel_hook = save_hook;
 		plan_state = save_state;
 
 		MemoryContextSwitchTo(outer);
@@ -273,17 +272,19 @@ idxadv_plan_uses_hypo(Plan *plan)
 }
 
 /*
- * get_relation_info hook, set only while idxadv_plan() plans: give the
+ * get_relation_info hook (build_simple_rel_hook from 19: see
+ * idxadvisor_compat.h), set only while idxadv_whatif_plan() plans: give the
  * tables planned on the hypothetical index.
  */
 static void
-idxadv_get_relation_info(PlannerInfo *root, Oid relid, bool inhparent,
-						 RelOptInfo *rel)
+idxadv_get_relation_info(IDXADV_REL_HOOK_PARAMS)
 {
-	if (prev_get_relation_info_hook)
-		prev_get_relation_info_hook(root, relid, inhparent, rel);
+	Oid			relid = IDXADV_REL_HOOK_RELID;
 
-	if (plan_state == NULL || inhparent ||
+	if (prev_get_relation_info_hook)
+		prev_get_relation_info_hook(IDXADV_REL_HOOK_ARGS);
+
+	if (plan_state == NULL || IDXADV_REL_HOOK_INH || !OidIsValid(relid) ||
 		!list_member_oid(plan_state->leaves, relid))
 		return;
 
@@ -306,7 +307,7 @@ static IndexOptInfo *
 idxadv_make_hypo_index(RelOptInfo *rel, Oid relid, idxadvHypoIndex *hypo)
 {
 	IndexOptInfo *info = makeNode(IndexOptInfo);
-	IndexAmRoutine *amroutine = GetIndexAmRoutineByAmId(BTREE_AM_OID, false);
+	const IndexAmRoutine *amroutine = GetIndexAmRoutineByAmId(BTREE_AM_OID, false);
 	int			n = hypo->ncols;
 	int			i;
 	BlockNumber pages;

@@ -3,6 +3,14 @@
 -- caller's settings; what CREATE INDEX would refuse is refused at call time
 -- with its SQLSTATE; a name that holds a different index is an error.
 --
+-- Needs idxadvisor in shared_preload_libraries; on a server without it
+-- (make installcheck) it only says so: expected/build_requests_1.out.
+SELECT NOT EXISTS (SELECT FROM pg_catalog.pg_settings
+                    WHERE name = 'idxadvisor.max') AS skip \gset
+\if :skip
+\echo skipped: needs idxadvisor in shared_preload_libraries
+\quit
+\endif
 DROP EXTENSION IF EXISTS idxadvisor CASCADE;
 CREATE EXTENSION idxadvisor;
 SET client_min_messages = notice;
@@ -135,6 +143,16 @@ SELECT indexrelid::regclass, pg_get_indexdef(indexrelid) FROM pg_index
  ORDER BY indexrelid::regclass::text COLLATE "C";
 CALL idxadvisor_wait();
 
+-- unnamed, an INVALID leftover of the same definition (a failed build whose
+-- index could not be removed) is ours: rebuilt under its name, no sibling
+CREATE INDEX req_d_idx ON req (d);
+SET allow_system_table_mods = on;
+UPDATE pg_index SET indisvalid = false WHERE indexrelid = 'req_d_idx'::regclass;
+RESET allow_system_table_mods;
+SELECT idxadvisor_create('req', '{d}');
+SELECT indexrelid::regclass, indisvalid FROM pg_index
+ WHERE indrelid = 'req'::regclass AND indexrelid::regclass::text LIKE 'req\_d\_%';
+
 -- drop by name: an index whose build is only queued (fresh-database replay
 -- of migrations, all in one transaction): the build is cancelled, and the
 -- wider index queued after it is the only one built
@@ -177,6 +195,18 @@ SELECT idxadvisor_drop('replay_nosuch');
 SELECT idxadvisor_drop_concurrently('"unterminated');
 \set VERBOSITY default
 DROP TABLE replay;
+
+-- a build that fails on the data: idxadvisor_wait() raises the job's own
+-- SQLSTATE (23505), not one code for all
+CREATE TABLE dup (k int);
+INSERT INTO dup VALUES (1), (1);
+SELECT idxadvisor_create_concurrently('dup', '{k}', "unique" => true) AS dupjob \gset
+CALL idxadvisor_wait(:dupjob);
+\set VERBOSITY sqlstate
+CALL idxadvisor_wait(:dupjob);
+\set VERBOSITY default
+SELECT state, error FROM idxadvisor_builds WHERE id = :dupjob;
+DROP TABLE dup;
 
 -- a timeout that does not fit is an error about the argument
 CALL idxadvisor_wait(NULL, '300000 years');
