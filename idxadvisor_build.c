@@ -236,7 +236,7 @@ idxadv_check_table(Oid relid, bool concurrent)
 							relkind == RELKIND_PARTITIONED_INDEX) ? "an index" :
 						   "not a table")));
 
-	if (!pg_class_ownercheck(relid, GetUserId()))
+	if (!object_ownercheck(RelationRelationId, relid, GetUserId()))
 		aclcheck_error(ACLCHECK_NOT_OWNER, get_relkind_objtype(relkind),
 					   relname);
 

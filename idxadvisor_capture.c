@@ -299,10 +299,9 @@ idxadv_capture_shmem_startup(void)
 
 	info.keysize = sizeof(idxadvHashKey);
 	info.entrysize = sizeof(idxadvEntry);
-	idxadv_hash = ShmemInitHash("idxadvisor scan statistics",
-								idxadv_max, idxadv_max,
-								&info,
-								HASH_ELEM | HASH_BLOBS);
+	idxadv_hash = idxadv_ShmemInitHash("idxadvisor scan statistics",
+									   idxadv_max, &info,
+									   HASH_ELEM | HASH_BLOBS);
 
 	LWLockRelease(AddinShmemInitLock);
 
@@ -783,7 +782,7 @@ idxadv_start_walker(PlanState *planstate, void *context)
 		idxadv_scan_qualifies((SeqScanState *) planstate))
 	{
 		if (planstate->instrument == NULL)
-			planstate->instrument = InstrAlloc(1, INSTRUMENT_ROWS, false);
+			planstate->instrument = InstrAllocNode(INSTRUMENT_ROWS, false);
 		ctx->nscans++;
 	}
 
@@ -807,7 +806,7 @@ idxadv_end_walker(PlanState *planstate, void *context)
 		idxadv_scan_qualifies((SeqScanState *) planstate))
 	{
 		SeqScanState *node = (SeqScanState *) planstate;
-		Instrumentation *instr = planstate->instrument;
+		NodeInstrumentation *instr = planstate->instrument;
 		idxadvHashKey key;
 
 		/* fold the last loop into the totals */
@@ -1112,7 +1111,7 @@ idxadv_classify_order(PlanState *parent, SeqScanState *node,
 		Node	   *expr;
 		Oid			opfamily;
 		Oid			opcintype;
-		int16		strategy;
+		CompareType cmptype;
 		uint8		flags = 0;
 		int			attno;
 
@@ -1133,11 +1132,12 @@ idxadv_classify_order(PlanState *parent, SeqScanState *node,
 
 		attno = idxadv_column_of(expr, scanrelid);
 		if (attno == 0 ||
-			!get_ordering_op_properties(sort->sortOperators[i],
-										&opfamily, &opcintype, &strategy))
+			!idxadv_get_ordering_op_properties(sort->sortOperators[i],
+											   &opfamily, &opcintype,
+											   &cmptype))
 			break;
 
-		if (strategy == BTGreaterStrategyNumber)
+		if (cmptype == COMPARE_GT)
 			flags |= IDXADV_ORDER_DESC;
 		if (sort->nullsFirst[i])
 			flags |= IDXADV_ORDER_NULLS_FIRST;

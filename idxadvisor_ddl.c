@@ -455,8 +455,9 @@ idxadv_def_tablespace(IndexStmt *stmt, Relation rel)
 										  partitioned);
 	if (OidIsValid(tablespace) && tablespace != MyDatabaseTableSpace)
 	{
-		AclResult	aclresult = pg_tablespace_aclcheck(tablespace, GetUserId(),
-													   ACL_CREATE);
+		AclResult	aclresult = object_aclcheck(TableSpaceRelationId,
+												tablespace, GetUserId(),
+												ACL_CREATE);
 
 		if (aclresult != ACLCHECK_OK)
 			aclcheck_error(aclresult, OBJECT_TABLESPACE,
@@ -562,7 +563,7 @@ idxadv_index_def_from_stmt(IndexStmt *stmt, Oid relid, idxadvIndexDef *def)
 	partitioned = rel->rd_rel->relkind == RELKIND_PARTITIONED_TABLE;
 	def->only = partitioned && !stmt->relation->inh;
 
-	aclresult = pg_namespace_aclcheck(nspid, GetUserId(), ACL_CREATE);
+	aclresult = object_aclcheck(NamespaceRelationId, nspid, GetUserId(), ACL_CREATE);
 	if (aclresult != ACLCHECK_OK)
 		aclcheck_error(aclresult, OBJECT_SCHEMA, get_namespace_name(nspid));
 
@@ -735,7 +736,7 @@ char *
 idxadv_index_ddl(const idxadvIndexDef *def, const char *name, int flags)
 {
 	StringInfoData buf;
-	List	   *dpcontext;
+	List	   *dpcontext = NIL;
 	char	   *relname = get_rel_name(def->relid);
 	int			nestlevel;
 	int			i;
@@ -743,7 +744,6 @@ idxadv_index_ddl(const idxadvIndexDef *def, const char *name, int flags)
 	if (relname == NULL)
 		elog(ERROR, "cache lookup failed for relation %u", def->relid);
 	nestlevel = idxadv_ddl_settings_begin();
-	dpcontext = deparse_context_for(relname, def->relid);
 	initStringInfo(&buf);
 	appendStringInfo(&buf, "CREATE %sINDEX %s",
 					 def->unique ? "UNIQUE " : "",
@@ -770,9 +770,18 @@ idxadv_index_ddl(const idxadvIndexDef *def, const char *name, int flags)
 																col->attnum,
 																false)));
 		else
+		{
+			/*
+			 * deparse_context_for() opens the table for its column names:
+			 * only when an expression needs it, so that a plain column list
+			 * is written without a lock (the reports lock nothing).
+			 */
+			if (dpcontext == NIL)
+				dpcontext = deparse_context_for(relname, def->relid);
 			appendStringInfo(&buf, "(%s)",
 							 deparse_expression(col->expr, dpcontext,
 												false, false));
+		}
 		if (i >= def->nkeycols)
 			continue;
 		if (OidIsValid(col->collation) &&
@@ -817,9 +826,13 @@ idxadv_index_ddl(const idxadvIndexDef *def, const char *name, int flags)
 		appendStringInfo(&buf, " TABLESPACE %s",
 						 quote_identifier(get_tablespace_name(def->tablespace)));
 	if (def->predicate != NULL)
+	{
+		if (dpcontext == NIL)
+			dpcontext = deparse_context_for(relname, def->relid);
 		appendStringInfo(&buf, " WHERE %s",
 						 deparse_expression(def->predicate, dpcontext,
 											false, false));
+	}
 	idxadv_ddl_settings_end(nestlevel);
 	return buf.data;
 }

@@ -644,7 +644,7 @@ idxadv_job_has_sqlstate(const idxadvExtInfo *ext)
 	RangeVar   *rv;
 	Oid			relid;
 
-	rv = makeRangeVarFromNameList(stringToQualifiedNameList(ext->jobs_table));
+	rv = makeRangeVarFromNameList(stringToQualifiedNameList(ext->jobs_table, NULL));
 	relid = RangeVarGetRelid(rv, NoLock, true);
 	return OidIsValid(relid) &&
 		SearchSysCacheExistsAttName(relid, "sqlstate");
@@ -887,7 +887,7 @@ idxadv_queue_xact_callback(XactEvent event, void *arg)
 					idxadv_queue_signal_cancel(MyDatabaseId,
 											   *(int64 *) lfirst(lc));
 			}
-			/* FALLTHROUGH */
+			pg_fallthrough;
 		case XACT_EVENT_ABORT:
 		case XACT_EVENT_PARALLEL_ABORT:
 			list_free_deep(pending_jobs);

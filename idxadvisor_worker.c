@@ -695,7 +695,7 @@ idxadv_exec_toplevel(const char *sql, Oid relid, bool is_drop)
 	if (idxadv_build_statement_timeout > 0)
 		enable_timeout_after(STATEMENT_TIMEOUT,
 							 idxadv_build_statement_timeout);
-	(void) PortalRun(portal, FETCH_ALL, true, true, receiver, receiver, &qc);
+	(void) idxadv_PortalRun(portal, FETCH_ALL, true, receiver, receiver, &qc);
 	disable_timeout(STATEMENT_TIMEOUT, false);
 
 	receiver->rDestroy(receiver);

@@ -133,9 +133,17 @@ RESET idxadvisor.track;
 SELECT * FROM scans;
 
 -- a rescanned scan counts every scan; an outer reference is a constant to it
+-- (the plan with 19's subplan names, "SubPlan expr_1", written as before)
+CREATE FUNCTION plan_of(query text) RETURNS SETOF text LANGUAGE plpgsql AS $$
+DECLARE
+    line text;
+BEGIN
+    FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) ' || query LOOP
+        RETURN NEXT regexp_replace(line, 'SubPlan expr_(\d+)', 'SubPlan \1');
+    END LOOP;
+END $$;
 SELECT idxadvisor_reset();
-EXPLAIN (COSTS OFF)
-SELECT p.id, (SELECT count(*) FROM child c WHERE c.parent_id = p.id) FROM parent p WHERE p.id <= 3;
+SELECT plan_of('SELECT p.id, (SELECT count(*) FROM child c WHERE c.parent_id = p.id) FROM parent p WHERE p.id <= 3') AS "QUERY PLAN";
 SELECT p.id, (SELECT count(*) FROM child c WHERE c.parent_id = p.id) FROM parent p WHERE p.id <= 3;
 SELECT relid, columns, comparisons, executions, rows_scanned, rows_matched FROM scans;
 
@@ -156,9 +164,12 @@ SELECT * FROM scans;
 SELECT idxadvisor_reset();
 EXPLAIN (COSTS OFF) SELECT * FROM child WHERE parent_id = 1;
 SELECT count(*) FROM scans;
--- EXPLAIN ANALYZE runs the scan: recorded
+-- EXPLAIN ANALYZE runs the scan: recorded (its output, which changes with
+-- the version, is not the point)
+\o /dev/null
 EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
   SELECT count(*) FROM child WHERE parent_id = 1;
+\o
 SELECT * FROM scans;
 
 -- temporary tables and system catalogs are not recorded

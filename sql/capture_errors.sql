@@ -45,8 +45,10 @@ SET ROLE idxadv_nobody;
 SELECT relid, columns, executions FROM idxadvisor_scans;
 RESET ROLE;
 REVOKE pg_read_all_stats FROM idxadv_nobody;
--- the raw function takes no arguments
+-- the raw function takes no arguments (terse: 19 words the rest otherwise)
+\set VERBOSITY terse
 SELECT * FROM idxadvisor_scan_stats(NULL);
+\set VERBOSITY default
 
 -- Odd identifiers come out as they are (columns) or quoted (ORDER BY)
 CREATE SCHEMA "Odd Schema";
