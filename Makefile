@@ -12,9 +12,11 @@ OBJS = \
 	idxadvisor_capture.o \
 	idxadvisor_catalog.o \
 	idxadvisor_ddl.o \
+	idxadvisor_patterns.o \
 	idxadvisor_queue.o \
 	idxadvisor_report.o \
 	idxadvisor_suggest.o \
+	idxadvisor_whatif.o \
 	idxadvisor_worker.o
 
 EXTENSION = idxadvisor
@@ -73,6 +75,8 @@ include $(PGXS)
 
 $(OBJS): idxadvisor.h idxadvisor_compat.h
 idxadvisor_build.o idxadvisor_queue.o idxadvisor_worker.o: idxadvisor_queue.h
+idxadvisor_suggest.o idxadvisor_whatif.o: idxadvisor_whatif.h
+idxadvisor_suggest.o idxadvisor_patterns.o: idxadvisor_suggest.h
 
 # ---------------------------------------------------------------------------
 # Test suites.  They need an unprivileged user (PostgreSQL refuses root) and

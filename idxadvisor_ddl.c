@@ -736,7 +736,7 @@ char *
 idxadv_index_ddl(const idxadvIndexDef *def, const char *name, int flags)
 {
 	StringInfoData buf;
-	List	   *dpcontext;
+	List	   *dpcontext = NIL;
 	char	   *relname = get_rel_name(def->relid);
 	int			nestlevel;
 	int			i;
@@ -744,7 +744,6 @@ idxadv_index_ddl(const idxadvIndexDef *def, const char *name, int flags)
 	if (relname == NULL)
 		elog(ERROR, "cache lookup failed for relation %u", def->relid);
 	nestlevel = idxadv_ddl_settings_begin();
-	dpcontext = deparse_context_for(relname, def->relid);
 	initStringInfo(&buf);
 	appendStringInfo(&buf, "CREATE %sINDEX %s",
 					 def->unique ? "UNIQUE " : "",
@@ -771,9 +770,18 @@ idxadv_index_ddl(const idxadvIndexDef *def, const char *name, int flags)
 																col->attnum,
 																false)));
 		else
+		{
+			/*
+			 * deparse_context_for() opens the table for its column names:
+			 * only when an expression needs it, so that a plain column list
+			 * is written without a lock (the reports lock nothing).
+			 */
+			if (dpcontext == NIL)
+				dpcontext = deparse_context_for(relname, def->relid);
 			appendStringInfo(&buf, "(%s)",
 							 deparse_expression(col->expr, dpcontext,
 												false, false));
+		}
 		if (i >= def->nkeycols)
 			continue;
 		if (OidIsValid(col->collation) &&
@@ -818,9 +826,13 @@ idxadv_index_ddl(const idxadvIndexDef *def, const char *name, int flags)
 		appendStringInfo(&buf, " TABLESPACE %s",
 						 quote_identifier(get_tablespace_name(def->tablespace)));
 	if (def->predicate != NULL)
+	{
+		if (dpcontext == NIL)
+			dpcontext = deparse_context_for(relname, def->relid);
 		appendStringInfo(&buf, " WHERE %s",
 						 deparse_expression(def->predicate, dpcontext,
 											false, false));
+	}
 	idxadv_ddl_settings_end(nestlevel);
 	return buf.data;
 }
