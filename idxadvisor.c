@@ -288,6 +288,7 @@ _PG_init(void)
 
 	MarkGUCPrefixReserved("idxadvisor");
 
+	idxadv_capture_init();
 	idxadv_register_launcher();
 
 	prev_shmem_request_hook = shmem_request_hook;

@@ -124,6 +124,7 @@ typedef struct idxadvScanStat
 	idxadvCounters counters;
 } idxadvScanStat;
 
+extern void idxadv_capture_init(void);
 extern void idxadv_capture_shmem_request(void);
 extern void idxadv_capture_shmem_startup(void);
 extern bool idxadv_capture_available(void);

@@ -249,6 +249,18 @@ idxadv_capture_memsize(void)
 }
 
 /*
+ * Set up what the capture needs in every backend; called from _PG_init when
+ * preloading.  The relcache callback is registered here, in the postmaster,
+ * rather than at a backend's first scan: the few callback slots are then
+ * taken at server start, never in the middle of a query.
+ */
+void
+idxadv_capture_init(void)
+{
+	CacheRegisterRelcacheCallback(idxadv_member_cache_inval, (Datum) 0);
+}
+
+/*
  * Request the capture's shared memory and its LWLock tranche.
  */
 void
@@ -701,7 +713,6 @@ idxadv_is_extension_member(Oid relid)
 		ctl.hcxt = TopMemoryContext;
 		member_cache = hash_create("idxadvisor extension members", 64, &ctl,
 								   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-		CacheRegisterRelcacheCallback(idxadv_member_cache_inval, (Datum) 0);
 	}
 
 	if (relid == member_last_relid)

@@ -17,7 +17,10 @@ SELECT * FROM idxadvisor_suggest(verbose => true);
 -- the GUC exists all the same
 SET idxadvisor.min_table_pages = 10;
 SHOW idxadvisor.min_table_pages;
+-- out of range: refused (the message shows the range with units from 17)
+\set VERBOSITY sqlstate
 SET idxadvisor.min_table_pages = -1;
+\set VERBOSITY default
 SET idxadvisor.min_table_pages = '2MB';
 SHOW idxadvisor.min_table_pages;
 DROP EXTENSION idxadvisor;
