@@ -834,12 +834,17 @@ idxadv_drop_ddl(Oid relid, idxadvIndex *x, idxadvIndex *y, StringInfo caveats)
 		appendStringInfo(&buf, "ALTER TABLE %s DROP CONSTRAINT %s;",
 						 idxadv_qualified_name(relid), quote_identifier(conname));
 	}
-	else if (multi || x->relkind == RELKIND_PARTITIONED_INDEX)
-		appendStringInfo(&buf, "DROP INDEX %s;",
-						 idxadv_qualified_name(x->indexrelid));
 	else
-		appendStringInfo(&buf, "DROP INDEX CONCURRENTLY %s;",
-						 idxadv_qualified_name(x->indexrelid));
+	{
+		int			flags = (multi || x->relkind == RELKIND_PARTITIONED_INDEX) ?
+			0 : IDXADV_DDL_CONCURRENTLY;
+
+		/* raises the report's error if the index was dropped meanwhile */
+		(void) idxadv_qualified_name(x->indexrelid);
+		appendStringInfo(&buf, "%s;",
+						 idxadv_drop_index_ddl(get_rel_namespace(x->indexrelid),
+											   x->name, flags));
+	}
 	appendStringInfoString(&buf, post.data);
 	return buf.data;
 }

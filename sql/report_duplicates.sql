@@ -192,6 +192,14 @@ CREATE INDEX t19_x ON t19 (a);
 CREATE INDEX t19_y ON t19 (a);
 ALTER EXTENSION idxadvisor ADD TABLE t19;
 
+-- 20. predicates and expressions are compared as stored, never
+-- constant-folded (folding runs the table owner's functions with the
+-- caller's privileges): the same bound written two ways is two predicates,
+-- and neither index is reported
+CREATE TABLE t20 (a int, b int);
+CREATE INDEX t20_sum ON t20 (a) WHERE b > 1 + 1;
+CREATE INDEX t20_two ON t20 (a) WHERE b > 2;
+
 -- The verdicts
 \x on
 SELECT * FROM dup;
