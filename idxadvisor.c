@@ -291,6 +291,7 @@ _PG_init(void)
 	MarkGUCPrefixReserved("idxadvisor");
 
 	idxadv_register_launcher();
+	idxadv_queue_init();
 
 	prev_shmem_request_hook = shmem_request_hook;
 	shmem_request_hook = idxadv_shmem_request;
