@@ -399,7 +399,17 @@ idxadv_launcher_check_cycles(void)
 	{
 		pid_t		pid;
 
+		PGPROC	   *proc;
+
 		if (!idxadv_queue_slot_busy(i, &pid) || pid == 0)
+			continue;
+
+		/*
+		 * Only a waiting worker can be in a cycle; reading waitLock without
+		 * its lock is a hint, checked against the lock table below.
+		 */
+		proc = BackendPidGetProc(pid);
+		if (proc == NULL || proc->waitLock == NULL)
 			continue;
 		if (locks == NULL)
 			locks = GetLockStatusData();

@@ -127,10 +127,10 @@ is(invalid_indexes($node, 'postgres'), '', 'exit_on_error = on: no INVALID index
 is(worker_exits($offset), 0, 'exit_on_error = on: the worker was not restarted');
 $node->safe_psql('postgres', 'ALTER ROLE alice RESET ALL');
 
-# --- workers that keep failing to log in: restarts are bounded and backed
-# off, and the job ends "failed" with the reason (here: the role's
-# CONNECTION LIMIT 0 is not it, bgworkers ignore it; NOLOGIN is).  The
-# outcome is recorded by a worker that logs in as the bootstrap superuser.
+# --- workers that keep failing to log in (the role became NOLOGIN in the
+# transaction that queued the job): restarts are bounded and backed off, and
+# the job ends "failed" with the reason, recorded by a worker that logs in
+# as the bootstrap superuser (or by a scan of the database).
 $offset = -s $node->logfile;
 $id = $node->safe_psql('postgres', q{
 	BEGIN;

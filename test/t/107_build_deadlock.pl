@@ -27,6 +27,10 @@ $mig->query_safe('SELECT count(*) FROM other');
 my $id = $node->safe_psql('postgres',
 	"SELECT idxadvisor_create_concurrently('t', ARRAY['v'], 't_v_idx')");
 wait_phase($node, 'postgres', 'waiting for old snapshots');
+# Let the worker's own deadlock check run (and find nothing) first: then the
+# migration's check, deadlock_timeout after its ALTER starts waiting, is the
+# one that finds the cycle, and the migration would be the victim.
+sleep 2;
 my ($out, $ret) = $mig->query('ALTER TABLE t ADD COLUMN x int');
 is($mig->{stderr}, '', 'the migration\'s ALTER TABLE is not a deadlock victim');
 $mig->{stderr} = '';
