@@ -110,9 +110,7 @@ void		_PG_init(void);
 static void idxadv_shmem_request(void);
 static void idxadv_shmem_startup(void);
 static void idxadv_ExecutorStart(QueryDesc *queryDesc, int eflags);
-static void idxadv_ExecutorRun(QueryDesc *queryDesc,
-							   ScanDirection direction,
-							   uint64 count, bool execute_once);
+static void idxadv_ExecutorRun(IDXADV_EXECUTORRUN_PARAMS);
 static void idxadv_ExecutorFinish(QueryDesc *queryDesc);
 static void idxadv_ExecutorEnd(QueryDesc *queryDesc);
 static bool idxadv_is_fk_trigger_query(QueryDesc *queryDesc, int eflags);
@@ -290,6 +288,7 @@ _PG_init(void)
 
 	MarkGUCPrefixReserved("idxadvisor");
 
+	idxadv_capture_init();
 	idxadv_register_launcher();
 	idxadv_queue_init();
 
@@ -374,16 +373,15 @@ idxadv_ExecutorStart(QueryDesc *queryDesc, int eflags)
  * ExecutorRun hook: all we need do is track nesting depth
  */
 static void
-idxadv_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction,
-				   uint64 count, bool execute_once)
+idxadv_ExecutorRun(IDXADV_EXECUTORRUN_PARAMS)
 {
 	exec_nested_level++;
 	PG_TRY();
 	{
 		if (prev_ExecutorRun)
-			prev_ExecutorRun(queryDesc, direction, count, execute_once);
+			prev_ExecutorRun(IDXADV_EXECUTORRUN_ARGS);
 		else
-			standard_ExecutorRun(queryDesc, direction, count, execute_once);
+			standard_ExecutorRun(IDXADV_EXECUTORRUN_ARGS);
 	}
 	PG_FINALLY();
 	{

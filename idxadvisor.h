@@ -25,10 +25,13 @@
 /* Every PG_VERSION_NUM difference, and the supported range */
 #include "idxadvisor_compat.h"
 
+#include "catalog/pg_class.h"
 #include "executor/execdesc.h"
+#include "fmgr.h"
 #include "nodes/parsenodes.h"
 #include "storage/latch.h"
 #include "storage/lwlock.h"
+#include "utils/hsearch.h"
 #include "utils/timestamp.h"
 
 /* ----------
@@ -121,6 +124,7 @@ typedef struct idxadvScanStat
 	idxadvCounters counters;
 } idxadvScanStat;
 
+extern void idxadv_capture_init(void);
 extern void idxadv_capture_shmem_request(void);
 extern void idxadv_capture_shmem_startup(void);
 extern bool idxadv_capture_available(void);
@@ -234,6 +238,8 @@ extern char *idxadv_index_ddl(const idxadvIndexDef *def, const char *name,
 							  int flags);
 extern char *idxadv_drop_index_ddl(Oid nspid, const char *name, int flags);
 extern char *idxadv_reindex_ddl(Oid indexoid, int flags);
+extern char *idxadv_attach_partition_ddl(Oid parent_nspid, const char *parent,
+										 Oid child_nspid, const char *child);
 extern char *idxadv_ddl_relation_name(Oid relid);
 extern char *idxadv_ddl_choose_name(const idxadvIndexDef *def,
 									  idxadv_name_check_fn check, void *arg,
@@ -257,19 +263,49 @@ extern List *idxadv_table_indexes(idxadvIndexMap *map, Oid relid,
 								  TupleDesc *desc);
 
 /*
- * Find a valid, ready index of relid that serves an equality lookup on the
- * given columns, the way a foreign-key trigger looks up referencing rows
- * (DESIGN.md section 3): a btree (or hash, for one column) whose first ncols
- * key columns are exactly these columns in any order (INCLUDE columns do not
- * count), whose operator families contain the equality operators, whose
- * collations match the columns', and whose predicate, if any, is implied by
- * the equalities.  eqops may be NULL: then each column type's default btree
- * equality operator is used.  map may be NULL.  Returns the index's OID, or
- * InvalidOid.
+ * A lookup an index may serve: a foreign-key trigger's "fk = $1", a captured
+ * filter "a = $1 AND b > $2 ORDER BY c", a requested index.  cols[] holds
+ * neq equality-like columns (kind IDXADV_CMP_EQ, _TRUE, _FALSE, _NULL; any
+ * order), then ntail columns that must follow them in the index in this
+ * order (one IDXADV_CMP_RANGE column, then ORDER BY columns: kind 0 with
+ * IDXADV_ORDER_* flags), then nconds further conditions the lookup applies
+ * (kind _TRUE, _FALSE, _NULL, _NOTNULL), which count only for proving a
+ * partial index's predicate.
  */
-extern Oid	idxadv_find_serving_index(idxadvIndexMap *map, Oid relid,
-									  int ncols, const AttrNumber *attnums,
-									  const Oid *eqops);
+#define IDXADV_LOOKUP_MAX_COLS	(2 * INDEX_MAX_KEYS)
+
+typedef struct idxadvLookupCol
+{
+	AttrNumber	attnum;
+	uint8		kind;			/* idxadvCmpKind, or 0 for ORDER BY */
+	uint8		flags;			/* ORDER BY: IDXADV_ORDER_* */
+	Oid			op;				/* IDXADV_CMP_EQ: the equality operator, or
+								 * InvalidOid for the type's default one */
+} idxadvLookupCol;
+
+typedef struct idxadvIndexLookup
+{
+	Oid			relid;
+	int			neq;
+	int			ntail;
+	int			nconds;
+	idxadvLookupCol cols[IDXADV_LOOKUP_MAX_COLS];
+} idxadvIndexLookup;
+
+/*
+ * A valid, ready index of lookup->relid that serves the lookup, or
+ * InvalidOid.  The one rule (DESIGN.md section 3), stated in full at
+ * idxadv_index_serves() in idxadvisor_catalog.c: leading key columns in any
+ * order for the equalities, then the range and ORDER BY columns; btree (hash
+ * for one equality alone); operator families that contain the lookup's
+ * operators; the columns' collations; a predicate the lookup's conditions
+ * imply; INCLUDE columns never count.  map may be NULL.  Locks nothing and
+ * runs no code of the table's.
+ */
+extern Oid	idxadv_find_serving_index(idxadvIndexMap *map,
+									  const idxadvIndexLookup *lookup);
+extern bool idxadv_same_direction(uint8 want, uint8 have, int *dir);
+extern Expr *idxadv_flag_clause(Var *var, uint8 kind);
 
 /*
  * An index's predicate (implicitly ANDed list, NIL for a full index) and its
@@ -294,11 +330,6 @@ typedef struct idxadvUserSwitch
 extern void idxadv_switch_to_owner(Oid owner, idxadvUserSwitch *sw);
 extern void idxadv_switch_back(idxadvUserSwitch *sw);
 
-/* ----------
- * Catalog reports (idxadvisor_report.c)
- * ----------
- */
-
 /* A foreign key that no index of its referencing table serves */
 typedef struct idxadvForeignKey
 {
@@ -318,7 +349,46 @@ typedef struct idxadvForeignKey
 extern List *idxadv_unindexed_foreign_keys(idxadvIndexMap **map_out);
 extern void idxadv_fk_parent_writes(const idxadvForeignKey *fk,
 									int64 *deletes, int64 *updates);
+
+/*
+ * A suggested index, by column name (partitions may number columns
+ * differently), and the DDL that creates it: one text for the foreign-key
+ * report and the suggestions (see idxadvisor_catalog.c).
+ */
+typedef struct idxadvIndexShape
+{
+	int			ncols;
+	const char *colnames[INDEX_MAX_KEYS];
+	int16		indoption[INDEX_MAX_KEYS];	/* INDOPTION_DESC, _NULLS_FIRST */
+	const char *predcol;		/* partial: the column tested, or NULL */
+	uint8		predkind;		/* IDXADV_CMP_TRUE, _FALSE, _NULL, _NOTNULL */
+} idxadvIndexShape;
+
+extern char *idxadv_create_index_script(Oid relid,
+										const idxadvIndexShape *shape,
+										List **used);
+
+/* Sizes, names, and the relations the reports leave out */
+typedef struct idxadvReportFilter
+{
+	Oid			infoschema;		/* information_schema, or InvalidOid */
+	HTAB	   *extmembers;		/* relations that belong to idxadvisor */
+} idxadvReportFilter;
+
+extern void idxadv_filter_init(idxadvReportFilter *filter);
+extern bool idxadv_filter_skip(idxadvReportFilter *filter, Oid relid,
+							   Form_pg_class classform);
+extern HTAB *idxadv_oid_hash(const char *name, Size entrysize, long nelem);
+extern int64 idxadv_relation_bytes(Oid relid, bool with_toast,
+								   bool main_only);
 extern BlockNumber idxadv_heap_blocks(Oid relid);
+extern int64 idxadv_sum_leaves(PGFunction fn, Oid relid, char relkind,
+							   bool with_toast);
+
+/* ----------
+ * Catalog reports (idxadvisor_report.c): SQL-callable functions only
+ * ----------
+ */
 
 
 #endif							/* IDXADVISOR_H */

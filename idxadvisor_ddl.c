@@ -23,14 +23,16 @@
  *	- idxadv_index_def_from_index(): an existing index, read from pg_index
  *	  without evaluating anything (expressions are not constant-folded).
  *
- * idxadv_index_ddl() writes a definition as text: always named when a name
- * is given, the table schema-qualified, every identifier quoted, operator
- * classes and collations written only when they are not the default (as
- * pg_get_indexdef() does), expressions deparsed with only pg_catalog on the
- * search_path so that everything else is qualified.  Written without a name
- * it is the definition's key: two definitions are the same index exactly
- * when their keys are equal (idxadv_index_def_equal), which is how a request
- * is matched with an existing index or job.
+ * idxadv_index_ddl() writes a definition as text (idxadv_drop_index_ddl,
+ * idxadv_reindex_ddl and idxadv_attach_partition_ddl the other statements):
+ * always named when a name is given, the table schema-qualified, every
+ * identifier quoted, operator classes and collations written only when they
+ * are not the default (as pg_get_indexdef() does), expressions deparsed
+ * with only pg_catalog on the search_path so that everything else is
+ * qualified.  Written without a name it is the definition's key: two
+ * definitions are the same index exactly when their keys are equal
+ * (idxadv_index_def_equal), which is how a request is matched with an
+ * existing index or job.
  *
  * Text is only a faithful carrier of a definition when it is written and
  * read under the same settings: DateStyle changes how a date constant is
@@ -129,6 +131,10 @@ static void idxadv_def_column_from_elem(idxadvIndexDef *def, int attn,
 										IndexElem *elem, Oid relowner,
 										bool amcanorder);
 static void idxadv_append_options(StringInfo buf, Datum options);
+static int16 idxadv_def_indoption(IndexElem *elem, const char *amname,
+								  bool amcanorder);
+static Oid	idxadv_def_tablespace(IndexStmt *stmt, Relation rel);
+static void idxadv_def_check_columns(const idxadvIndexDef *def);
 static const char *idxadv_opclass_name(Oid opclass);
 static const char *idxadv_column_name_part(const idxadvIndexDef *def, int i);
 
@@ -281,6 +287,39 @@ idxadv_expr_is_mutable(Node *expr, Oid relowner)
 }
 
 /*
+ * A key column's ordering options (pg_index.indoption), as
+ * ComputeIndexAttrs() sets them: DESC, NULLS FIRST (the default with DESC),
+ * and none at all for an access method that does not order.
+ */
+static int16
+idxadv_def_indoption(IndexElem *elem, const char *amname, bool amcanorder)
+{
+	int16		indoption = 0;
+
+	if (!amcanorder)
+	{
+		if (elem->ordering != SORTBY_DEFAULT)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("access method \"%s\" does not support ASC/DESC options",
+							amname)));
+		if (elem->nulls_ordering != SORTBY_NULLS_DEFAULT)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("access method \"%s\" does not support NULLS FIRST/LAST options",
+							amname)));
+		return 0;
+	}
+	if (elem->ordering == SORTBY_DESC)
+		indoption |= INDOPTION_DESC;
+	if (elem->nulls_ordering == SORTBY_NULLS_FIRST ||
+		(elem->nulls_ordering == SORTBY_NULLS_DEFAULT &&
+		 elem->ordering == SORTBY_DESC))
+		indoption |= INDOPTION_NULLS_FIRST;
+	return indoption;
+}
+
+/*
  * One column of a request, as ComputeIndexAttrs() computes it: the column
  * or expression (a bare "(column)" is the column), its type and collation,
  * operator class, class options and ordering, with the same checks.
@@ -372,27 +411,7 @@ idxadv_def_column_from_elem(idxadvIndexDef *def, int attn, IndexElem *elem,
 						format_type_be(atttype))));
 	col->collation = attcollation;
 	col->opclass = ResolveOpClass(elem->opclass, atttype, amname, def->amoid);
-
-	if (amcanorder)
-	{
-		if (elem->ordering == SORTBY_DESC)
-			col->indoption |= INDOPTION_DESC;
-		if (elem->nulls_ordering == SORTBY_NULLS_FIRST ||
-			(elem->nulls_ordering == SORTBY_NULLS_DEFAULT &&
-			 elem->ordering == SORTBY_DESC))
-			col->indoption |= INDOPTION_NULLS_FIRST;
-	}
-	else if (elem->ordering != SORTBY_DEFAULT)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("access method \"%s\" does not support ASC/DESC options",
-						amname)));
-	else if (elem->nulls_ordering != SORTBY_NULLS_DEFAULT)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("access method \"%s\" does not support NULLS FIRST/LAST options",
-						amname)));
-
+	col->indoption = idxadv_def_indoption(elem, amname, amcanorder);
 	if (elem->opclassopts != NIL)
 		col->opclassopts = transformRelOptions((Datum) 0, elem->opclassopts,
 											   NULL, NULL, false, false);
@@ -410,6 +429,95 @@ idxadv_opclass_name(Oid opclass)
 	name = pstrdup(NameStr(((Form_pg_opclass) GETSTRUCT(tup))->opcname));
 	ReleaseSysCache(tup);
 	return name;
+}
+
+/*
+ * The tablespace of a request, as DefineIndex() resolves and checks it: the
+ * one named, or the one the caller's default_tablespace gives.  InvalidOid
+ * for the database's default, so that the DDL names it only when needed.
+ */
+static Oid
+idxadv_def_tablespace(IndexStmt *stmt, Relation rel)
+{
+	bool		partitioned = rel->rd_rel->relkind == RELKIND_PARTITIONED_TABLE;
+	Oid			tablespace;
+
+	if (stmt->tableSpace)
+	{
+		tablespace = get_tablespace_oid(stmt->tableSpace, false);
+		if (partitioned && tablespace == MyDatabaseTableSpace)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("cannot specify default tablespace for partitioned relations")));
+	}
+	else
+		tablespace = GetDefaultTablespace(rel->rd_rel->relpersistence,
+										  partitioned);
+	if (OidIsValid(tablespace) && tablespace != MyDatabaseTableSpace)
+	{
+		AclResult	aclresult = object_aclcheck(TableSpaceRelationId,
+												tablespace, GetUserId(),
+												ACL_CREATE);
+
+		if (aclresult != ACLCHECK_OK)
+			aclcheck_error(aclresult, OBJECT_TABLESPACE,
+						   get_tablespace_name(tablespace));
+	}
+	if (tablespace == GLOBALTABLESPACE_OID)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("only shared relations can be placed in pg_global tablespace")));
+	return tablespace == MyDatabaseTableSpace ? InvalidOid : tablespace;
+}
+
+/*
+ * The checks of the columns DefineIndex() makes after ComputeIndexAttrs()
+ * (no system columns, in columns, expressions or predicate), and those
+ * index_create() makes before it writes the catalogs (storable expression
+ * types, pattern classes with nondeterministic collations, class options).
+ */
+static void
+idxadv_def_check_columns(const idxadvIndexDef *def)
+{
+	Bitmapset  *attrs = NULL;
+	int			i;
+
+	for (i = 0; i < def->ncols; i++)
+	{
+		if (def->cols[i].attnum < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("index creation on system columns is not supported")));
+		pull_varattnos(def->cols[i].expr, 1, &attrs);
+	}
+	pull_varattnos(def->predicate, 1, &attrs);
+	for (i = FirstLowInvalidHeapAttributeNumber + 1; i < 0; i++)
+		if (bms_is_member(i - FirstLowInvalidHeapAttributeNumber, attrs))
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("index creation on system columns is not supported")));
+
+	for (i = 0; i < def->ncols; i++)
+	{
+		const idxadvIndexColumn *col = &def->cols[i];
+
+		if (col->expr != NULL)
+			CheckAttributeType(col->colname ? col->colname : "expr",
+							   exprType(col->expr), col->collation, NIL, 0);
+		if (i >= def->nkeycols)
+			continue;
+		if (OidIsValid(col->collation) &&
+			(col->opclass == TEXT_BTREE_PATTERN_OPS_OID ||
+			 col->opclass == VARCHAR_BTREE_PATTERN_OPS_OID ||
+			 col->opclass == BPCHAR_BTREE_PATTERN_OPS_OID) &&
+			!get_collation_isdeterministic(col->collation))
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("nondeterministic collations are not supported for operator class \"%s\"",
+							idxadv_opclass_name(col->opclass))));
+		idxadv_check_opclass_options(col->opclass, def->amoid,
+									 col->opclassopts);
+	}
 }
 
 /*
@@ -433,8 +541,6 @@ idxadv_index_def_from_stmt(IndexStmt *stmt, Oid relid, idxadvIndexDef *def)
 	AclResult	aclresult;
 	ListCell   *lc;
 	int			attn;
-	int			i;
-	Bitmapset  *attrs = NULL;
 
 	idxadv_index_def_init(def, relid);
 	allparams = list_concat_copy(stmt->indexParams,
@@ -457,36 +563,11 @@ idxadv_index_def_from_stmt(IndexStmt *stmt, Oid relid, idxadvIndexDef *def)
 	partitioned = rel->rd_rel->relkind == RELKIND_PARTITIONED_TABLE;
 	def->only = partitioned && !stmt->relation->inh;
 
-	aclresult = pg_namespace_aclcheck(nspid, GetUserId(), ACL_CREATE);
+	aclresult = object_aclcheck(NamespaceRelationId, nspid, GetUserId(), ACL_CREATE);
 	if (aclresult != ACLCHECK_OK)
 		aclcheck_error(aclresult, OBJECT_SCHEMA, get_namespace_name(nspid));
 
-	/* tablespace: the one named, or the default CREATE INDEX would use */
-	if (stmt->tableSpace)
-	{
-		def->tablespace = get_tablespace_oid(stmt->tableSpace, false);
-		if (partitioned && def->tablespace == MyDatabaseTableSpace)
-			ereport(ERROR,
-					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("cannot specify default tablespace for partitioned relations")));
-	}
-	else
-		def->tablespace = GetDefaultTablespace(rel->rd_rel->relpersistence,
-											   partitioned);
-	if (OidIsValid(def->tablespace) && def->tablespace != MyDatabaseTableSpace)
-	{
-		aclresult = pg_tablespace_aclcheck(def->tablespace, GetUserId(),
-										   ACL_CREATE);
-		if (aclresult != ACLCHECK_OK)
-			aclcheck_error(aclresult, OBJECT_TABLESPACE,
-						   get_tablespace_name(def->tablespace));
-	}
-	if (def->tablespace == GLOBALTABLESPACE_OID)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("only shared relations can be placed in pg_global tablespace")));
-	if (def->tablespace == MyDatabaseTableSpace)
-		def->tablespace = InvalidOid;
+	def->tablespace = idxadv_def_tablespace(stmt, rel);
 
 	/* access method */
 	amtup = SearchSysCache1(AMNAME, PointerGetDatum(stmt->accessMethod));
@@ -536,44 +617,7 @@ idxadv_index_def_from_stmt(IndexStmt *stmt, Oid relid, idxadvIndexDef *def)
 		idxadv_def_column_from_elem(def, attn++, lfirst_node(IndexElem, lc),
 									relowner, amroutine->amcanorder);
 
-	/* no system columns, in columns, expressions or predicate */
-	for (i = 0; i < def->ncols; i++)
-	{
-		if (def->cols[i].attnum < 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("index creation on system columns is not supported")));
-		pull_varattnos(def->cols[i].expr, 1, &attrs);
-	}
-	pull_varattnos(def->predicate, 1, &attrs);
-	for (i = FirstLowInvalidHeapAttributeNumber + 1; i < 0; i++)
-		if (bms_is_member(i - FirstLowInvalidHeapAttributeNumber, attrs))
-			ereport(ERROR,
-					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("index creation on system columns is not supported")));
-
-	/* what index_create() checks before it writes the catalogs */
-	for (i = 0; i < def->ncols; i++)
-	{
-		idxadvIndexColumn *col = &def->cols[i];
-
-		if (col->expr != NULL)
-			CheckAttributeType(col->colname ? col->colname : "expr",
-							   exprType(col->expr), col->collation, NIL, 0);
-		if (i >= def->nkeycols)
-			continue;
-		if (OidIsValid(col->collation) &&
-			(col->opclass == TEXT_BTREE_PATTERN_OPS_OID ||
-			 col->opclass == VARCHAR_BTREE_PATTERN_OPS_OID ||
-			 col->opclass == BPCHAR_BTREE_PATTERN_OPS_OID) &&
-			!get_collation_isdeterministic(col->collation))
-			ereport(ERROR,
-					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("nondeterministic collations are not supported for operator class \"%s\"",
-							idxadv_opclass_name(col->opclass))));
-		idxadv_check_opclass_options(col->opclass, def->amoid,
-									 col->opclassopts);
-	}
+	idxadv_def_check_columns(def);
 	relation_close(rel, NoLock);
 }
 
@@ -692,7 +736,7 @@ char *
 idxadv_index_ddl(const idxadvIndexDef *def, const char *name, int flags)
 {
 	StringInfoData buf;
-	List	   *dpcontext;
+	List	   *dpcontext = NIL;
 	char	   *relname = get_rel_name(def->relid);
 	int			nestlevel;
 	int			i;
@@ -700,7 +744,6 @@ idxadv_index_ddl(const idxadvIndexDef *def, const char *name, int flags)
 	if (relname == NULL)
 		elog(ERROR, "cache lookup failed for relation %u", def->relid);
 	nestlevel = idxadv_ddl_settings_begin();
-	dpcontext = deparse_context_for(relname, def->relid);
 	initStringInfo(&buf);
 	appendStringInfo(&buf, "CREATE %sINDEX %s",
 					 def->unique ? "UNIQUE " : "",
@@ -727,9 +770,18 @@ idxadv_index_ddl(const idxadvIndexDef *def, const char *name, int flags)
 																col->attnum,
 																false)));
 		else
+		{
+			/*
+			 * deparse_context_for() opens the table for its column names:
+			 * only when an expression needs it, so that a plain column list
+			 * is written without a lock (the reports lock nothing).
+			 */
+			if (dpcontext == NIL)
+				dpcontext = deparse_context_for(relname, def->relid);
 			appendStringInfo(&buf, "(%s)",
 							 deparse_expression(col->expr, dpcontext,
 												false, false));
+		}
 		if (i >= def->nkeycols)
 			continue;
 		if (OidIsValid(col->collation) &&
@@ -774,9 +826,13 @@ idxadv_index_ddl(const idxadvIndexDef *def, const char *name, int flags)
 		appendStringInfo(&buf, " TABLESPACE %s",
 						 quote_identifier(get_tablespace_name(def->tablespace)));
 	if (def->predicate != NULL)
+	{
+		if (dpcontext == NIL)
+			dpcontext = deparse_context_for(relname, def->relid);
 		appendStringInfo(&buf, " WHERE %s",
 						 deparse_expression(def->predicate, dpcontext,
 											false, false));
+	}
 	idxadv_ddl_settings_end(nestlevel);
 	return buf.data;
 }
@@ -819,6 +875,22 @@ idxadv_reindex_ddl(Oid indexoid, int flags)
 	return psprintf("REINDEX INDEX %s%s",
 					(flags & IDXADV_DDL_CONCURRENTLY) ? "CONCURRENTLY " : "",
 					idxadv_ddl_relation_name(indexoid));
+}
+
+/*
+ * ALTER INDEX schema.parent ATTACH PARTITION schema.child: the last step of
+ * building a partitioned table's index without blocking writes (each
+ * partition's index concurrently, then the parent's ON ONLY, then attach).
+ */
+char *
+idxadv_attach_partition_ddl(Oid parent_nspid, const char *parent,
+							Oid child_nspid, const char *child)
+{
+	return psprintf("ALTER INDEX %s ATTACH PARTITION %s",
+					quote_qualified_identifier(get_namespace_name(parent_nspid),
+											   parent),
+					quote_qualified_identifier(get_namespace_name(child_nspid),
+											   child));
 }
 
 /*

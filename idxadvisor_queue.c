@@ -71,6 +71,7 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_extension.h"
 #include "catalog/pg_type.h"
+#include "nodes/makefuncs.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "storage/ipc.h"
@@ -84,6 +85,8 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
+#include "utils/regproc.h"
+#include "utils/syscache.h"
 
 #include "idxadvisor_queue.h"
 
@@ -124,6 +127,7 @@ static char *idxadv_job_text(int col);
 static void idxadv_queue_object_access(ObjectAccessType access, Oid classId,
 									   Oid objectId, int subId, void *arg);
 static void idxadv_queue_check_drop(Oid relid);
+static bool idxadv_job_has_sqlstate(const idxadvExtInfo *ext);
 
 /* ----------
  * Job states and kinds
@@ -526,10 +530,11 @@ idxadv_job_statuses(const idxadvExtInfo *ext, Oid viewer,
 	else
 		nulls[2] = 'n';
 
-	sql = psprintf("SELECT id, state, error FROM %s j"
+	sql = psprintf("SELECT id, state, error, %s FROM %s j"
 				   " WHERE (pg_catalog.pg_has_role($2, j.requested_by, 'USAGE')"
 				   "        OR pg_catalog.pg_has_role($2, 'pg_monitor', 'USAGE'))"
 				   "   AND %s ORDER BY id",
+				   idxadv_job_has_sqlstate(ext) ? "sqlstate" : "NULL",
 				   ext->jobs_table,
 				   onejob ? "id OPERATOR(pg_catalog.=) $1 AND $3 IS NULL" :
 				   ids == NULL ? "$1 IS NULL AND $3 IS NULL AND state IN ('queued', 'running')" :
@@ -546,6 +551,13 @@ idxadv_job_statuses(const idxadvExtInfo *ext, Oid viewer,
 		result[i].state =
 			idxadv_job_state_from_name(SPI_getvalue(tup, desc, 2));
 		result[i].error = SPI_getvalue(tup, desc, 3);
+		{
+			char	   *code = SPI_getvalue(tup, desc, 4);
+
+			if (code != NULL && strlen(code) == 5)
+				result[i].sqlerrcode = MAKE_SQLSTATE(code[0], code[1], code[2],
+													 code[3], code[4]);
+		}
 	}
 	*statuses = result;
 	return n;
@@ -674,6 +686,44 @@ idxadv_job_record(const idxadvExtInfo *ext, int64 jobid,
 									"   AND state IN ('queued', 'running')",
 									ext->jobs_table),
 						   3, argtypes, values, nulls);
+}
+
+/*
+ * Does the job table have the sqlstate column (1.1)?  The library also
+ * serves a database whose extension is still at 1.0.
+ */
+static bool
+idxadv_job_has_sqlstate(const idxadvExtInfo *ext)
+{
+	RangeVar   *rv;
+	Oid			relid;
+
+	rv = makeRangeVarFromNameList(stringToQualifiedNameList(ext->jobs_table, NULL));
+	relid = RangeVarGetRelid(rv, NoLock, true);
+	return OidIsValid(relid) &&
+		SearchSysCacheExistsAttName(relid, "sqlstate");
+}
+
+/*
+ * Record the SQLSTATE of a failed job's error, for idxadvisor_wait() to
+ * raise.  Call in the transaction that records the outcome.
+ */
+void
+idxadv_job_record_sqlstate(const idxadvExtInfo *ext, int64 jobid,
+						   int sqlerrcode)
+{
+	Oid			argtypes[2] = {INT8OID, TEXTOID};
+	Datum		values[2];
+
+	if (!idxadv_job_has_sqlstate(ext))
+		return;
+	values[0] = Int64GetDatum(jobid);
+	values[1] = CStringGetTextDatum(unpack_sql_state(sqlerrcode));
+	(void) idxadv_job_exec(ext,
+						   psprintf("UPDATE %s SET sqlstate = $2"
+									" WHERE id OPERATOR(pg_catalog.=) $1",
+									ext->jobs_table),
+						   2, argtypes, values, NULL);
 }
 
 /* The queued and interrupted jobs of this database, in id order */
@@ -908,7 +958,7 @@ idxadv_queue_xact_callback(XactEvent event, void *arg)
 					idxadv_queue_signal_cancel(MyDatabaseId,
 											   *(int64 *) lfirst(lc));
 			}
-			/* FALLTHROUGH */
+			pg_fallthrough;
 		case XACT_EVENT_ABORT:
 		case XACT_EVENT_PARALLEL_ABORT:
 			list_free_deep(pending_jobs);

@@ -94,6 +94,7 @@ typedef struct idxadvJobStatus
 	int64		id;
 	idxadvJobState state;
 	char	   *error;			/* NULL if none */
+	int			sqlerrcode;		/* of a failed job; 0 if not known */
 } idxadvJobStatus;
 
 extern bool idxadv_get_extension(idxadvExtInfo *info);
@@ -130,6 +131,8 @@ extern bool idxadv_job_cancel_requested(const idxadvExtInfo *ext,
 										int64 jobid);
 extern void idxadv_job_record(const idxadvExtInfo *ext, int64 jobid,
 							  idxadvJobState outcome, const char *error);
+extern void idxadv_job_record_sqlstate(const idxadvExtInfo *ext, int64 jobid,
+									   int sqlerrcode);
 extern int	idxadv_job_list_unfinished(const idxadvExtInfo *ext,
 									   idxadvJobRef **jobs);
 

@@ -178,12 +178,13 @@ static void idxadv_job_emit_log(ErrorData *edata);
 static void idxadv_job_setup(int64 jobid);
 static void idxadv_job_record_stop(int64 jobid, const idxadvJobSlot *slot);
 static bool idxadv_job_take(int64 jobid, idxadvJob *job);
-static idxadvJobState idxadv_job_run(idxadvJob *job, char **error);
+static idxadvJobState idxadv_job_run(idxadvJob *job, char **error,
+									 int *sqlerrcode);
 static void idxadv_job_build(idxadvJob *job);
 static void idxadv_job_drop(idxadvJob *job);
 static void idxadv_job_remove_invalid(idxadvJob *job, char **error);
 static void idxadv_job_end(idxadvJob *job, idxadvJobState outcome,
-						   const char *error);
+						   const char *error, int sqlerrcode);
 static void idxadv_job_xact_begin(void);
 static void idxadv_job_xact_end(void);
 static bool idxadv_job_cancelled(idxadvJob *job);
@@ -934,7 +935,7 @@ idxadv_exec_toplevel(const char *sql, Oid relid, bool is_drop)
 	if (idxadv_build_statement_timeout > 0)
 		enable_timeout_after(STATEMENT_TIMEOUT,
 							 idxadv_build_statement_timeout);
-	(void) PortalRun(portal, FETCH_ALL, true, true, receiver, receiver, &qc);
+	(void) idxadv_PortalRun(portal, FETCH_ALL, true, receiver, receiver, &qc);
 	disable_timeout(STATEMENT_TIMEOUT, false);
 
 	receiver->rDestroy(receiver);
@@ -958,6 +959,7 @@ idxadv_job_main(Datum main_arg)
 	idxadvJob	job;
 	idxadvJobState outcome;
 	char	   *error = NULL;
+	int			sqlerrcode = 0;
 
 	memcpy(&extra, MyBgworkerEntry->bgw_extra, sizeof(extra));
 	pqsignal(SIGTERM, die);
@@ -976,10 +978,11 @@ idxadv_job_main(Datum main_arg)
 		idxadv_job_record_stop(extra.jobid, &slot);
 	else if (idxadv_job_take(extra.jobid, &job))
 	{
-		outcome = idxadv_job_run(&job, &error);
+		outcome = idxadv_job_run(&job, &error, &sqlerrcode);
 		if (outcome != IDXADV_JOB_DONE && job.kind == IDXADV_JOB_CREATE)
 			idxadv_job_remove_invalid(&job, &error);
-		idxadv_job_end(&job, outcome, error);
+		idxadv_job_end(&job, outcome, error,
+					   outcome == IDXADV_JOB_FAILED ? sqlerrcode : 0);
 	}
 	idxadv_queue_finish(job_slotno);
 	proc_exit(0);
@@ -1075,7 +1078,7 @@ idxadv_job_record_stop(int64 jobid, const idxadvJobSlot *slot)
 		idxadv_job_remove_invalid(&job, &error);
 	}
 	idxadv_job_end(&job, job.cancel_requested ? IDXADV_JOB_CANCELLED :
-				   IDXADV_JOB_FAILED, error);
+				   IDXADV_JOB_FAILED, error, 0);
 }
 
 /*
@@ -1083,7 +1086,7 @@ idxadv_job_record_stop(int64 jobid, const idxadvJobSlot *slot)
  * and the error when it is not "done".
  */
 static idxadvJobState
-idxadv_job_run(idxadvJob *job, char **error)
+idxadv_job_run(idxadvJob *job, char **error, int *sqlerrcode)
 {
 	volatile idxadvJobState outcome = IDXADV_JOB_DONE;
 
@@ -1107,7 +1110,7 @@ idxadv_job_run(idxadvJob *job, char **error)
 	}
 	PG_CATCH();
 	{
-		*error = idxadv_catch_error(NULL);
+		*error = idxadv_catch_error(sqlerrcode);
 		outcome = idxadv_job_cancelled(job) ? IDXADV_JOB_CANCELLED :
 			IDXADV_JOB_FAILED;
 	}
@@ -1194,12 +1197,15 @@ idxadv_job_remove_invalid(idxadvJob *job, char **error)
 
 /* Record the outcome of the job */
 static void
-idxadv_job_end(idxadvJob *job, idxadvJobState outcome, const char *error)
+idxadv_job_end(idxadvJob *job, idxadvJobState outcome, const char *error,
+			   int sqlerrcode)
 {
 	/* a late cancel must not keep us from recording the outcome */
 	HOLD_CANCEL_INTERRUPTS();
 	idxadv_job_xact_begin();
 	idxadv_job_record(&job_ext, job->id, outcome, error);
+	if (sqlerrcode != 0)
+		idxadv_job_record_sqlstate(&job_ext, job->id, sqlerrcode);
 	idxadv_job_xact_end();
 	RESUME_CANCEL_INTERRUPTS();
 }
