@@ -43,6 +43,7 @@ REGRESS = \
 	build \
 	build_requests \
 	suggest \
+	report_pg18 \
 	views
 # Which of them skip without the library preloaded, and which with it.  The
 # temporary-instance suites check that these took the path they test.
