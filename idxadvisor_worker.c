@@ -808,7 +808,7 @@ idxadv_run_ddl(idxadvJob *job, const char *sql, bool is_drop)
 			char	   *msg;
 
 			MemoryContextSwitchTo(ecxt);
-			if (lock_phase ? code != ERRCODE_LOCK_NOT_AVAILABLE :
+			if (!(lock_phase && code == ERRCODE_LOCK_NOT_AVAILABLE) &&
 				!idxadv_job_backs_off(code))
 				PG_RE_THROW();
 			msg = idxadv_catch_error(NULL);
@@ -817,12 +817,12 @@ idxadv_run_ddl(idxadvJob *job, const char *sql, bool is_drop)
 				ereport(ERROR,
 						(errcode(code),
 						 errmsg("%s", msg),
-						 lock_phase ?
+						 code == ERRCODE_LOCK_NOT_AVAILABLE ?
 						 errdetail("Gave up waiting for the table lock after %d attempts.",
 								   attempt + 1) :
 						 errdetail("Gave up after backing off from other sessions' locks %d times.",
 								   attempt + 1)));
-			if (!lock_phase)
+			if (code != ERRCODE_LOCK_NOT_AVAILABLE)
 				ereport(LOG,
 						(errmsg("index build job %lld backs off and tries again: %s",
 								(long long) job->id, msg)));
@@ -1088,34 +1088,51 @@ idxadv_job_record_stop(int64 jobid, const idxadvJobSlot *slot)
 static idxadvJobState
 idxadv_job_run(idxadvJob *job, char **error, int *sqlerrcode)
 {
-	volatile idxadvJobState outcome = IDXADV_JOB_DONE;
-
-	PG_TRY();
+	for (;;)
 	{
-		/* act as the role that requested the job */
-		SetUserIdAndSecContext(job->requested_by,
-							   SECURITY_LOCAL_USERID_CHANGE);
+		volatile idxadvJobState outcome = IDXADV_JOB_DONE;
+		volatile bool again = false;
 
-		if (job->attempts > IDXADV_MAX_ATTEMPTS)
-			ereport(ERROR,
-					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-					 errmsg("the job was interrupted %d times",
-							job->attempts - 1)));
-		if (job->cancel_requested || idxadv_job_cancelled(job))
-			outcome = IDXADV_JOB_CANCELLED;
-		else if (job->kind == IDXADV_JOB_CREATE)
-			idxadv_job_build(job);
-		else
-			idxadv_job_drop(job);
+		PG_TRY();
+		{
+			/* act as the role that requested the job */
+			SetUserIdAndSecContext(job->requested_by,
+								   SECURITY_LOCAL_USERID_CHANGE);
+
+			if (job->attempts > IDXADV_MAX_ATTEMPTS)
+				ereport(ERROR,
+						(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+						 errmsg("the job was interrupted %d times",
+								job->attempts - 1)));
+			if (job->cancel_requested || idxadv_job_cancelled(job))
+				outcome = IDXADV_JOB_CANCELLED;
+			else if (job->kind == IDXADV_JOB_CREATE)
+				idxadv_job_build(job);
+			else
+				idxadv_job_drop(job);
+		}
+		PG_CATCH();
+		{
+			*error = idxadv_catch_error(sqlerrcode);
+
+			/*
+			 * A "back off" cancel that arrived after the DDL it was meant
+			 * for had ended: the job is not cancelled, start it over (both
+			 * build and drop are safe to run again).
+			 */
+			if (*sqlerrcode == ERRCODE_QUERY_CANCELED &&
+				idxadv_queue_take_yield(job_slotno) &&
+				!idxadv_job_cancelled(job))
+				again = true;
+			else
+				outcome = idxadv_job_cancelled(job) ? IDXADV_JOB_CANCELLED :
+					IDXADV_JOB_FAILED;
+		}
+		PG_END_TRY();
+		if (!again)
+			return outcome;
+		*error = NULL;
 	}
-	PG_CATCH();
-	{
-		*error = idxadv_catch_error(sqlerrcode);
-		outcome = idxadv_job_cancelled(job) ? IDXADV_JOB_CANCELLED :
-			IDXADV_JOB_FAILED;
-	}
-	PG_END_TRY();
-	return outcome;
 }
 
 /*
