@@ -156,9 +156,13 @@ idxadv_pattern_from_key(idxadvPattern *p, const idxadvScanStat *s)
 				break;
 			default:
 				/* LIKE, <>, expressions: no btree serves them */
+				p->inexact = true;
 				break;
 		}
 	}
+	/* the capture keeps at most IDXADV_MAX_COLS columns of a filter */
+	if (key->natts >= IDXADV_MAX_COLS)
+		p->inexact = true;
 	for (i = 0; i < key->norder; i++)
 	{
 		int			j;
@@ -232,6 +236,7 @@ idxadv_lift_partitions(List *patterns)
 				l->rows_matched += copy->rows_matched;
 				l->limited_executions += copy->limited_executions;
 				l->limit_max = Max(l->limit_max, copy->limit_max);
+				l->inexact |= copy->inexact;
 				l->npartitions++;
 				found = true;
 				break;
@@ -637,6 +642,73 @@ idxadv_order_columns(idxadvCandidate *c, idxadvTable *t)
 			c->eq[j + 1] = col;
 		}
 		start = c->block_end[b];
+	}
+}
+
+/*
+ * Cut a candidate's key where no pattern it serves needs more (issue 12,
+ * item 2).  A pattern's equality columns are the candidate's first
+ * columns (merging makes it so), most selective first within each block;
+ * walking them in that order, the rows left per lookup are the table's
+ * rows divided by each column's n_distinct.  Once they are down to about
+ * one (IDXADV_NEAR_UNIQUE_ROWS), or the columns so far hold every key of
+ * an existing unique index, further columns cannot make the lookup read
+ * fewer rows, and its range and ORDER BY columns order at most one row:
+ * that pattern needs only the key so far.  Otherwise it needs all its
+ * columns.  The candidate keeps the longest key any of its patterns needs,
+ * so every pattern merged into it is still served by the narrower index.
+ */
+void
+idxadv_trim_key(idxadvCandidate *c, idxadvTable *t)
+{
+	int			keep = 0;
+	int			total = c->neq + c->ntail;
+	ListCell   *lc;
+
+	foreach(lc, c->patterns)
+	{
+		idxadvPattern *p = (idxadvPattern *) lfirst(lc);
+		int			neq = Min(p->neq, c->neq);
+		int			need = Min(p->neq + p->nrange + p->norder, total);
+		double		rows = Max(t->tuples, 1);
+		int			k;
+
+		for (k = 0; k < neq; k++)
+		{
+			if (c->eq[k].kind == IDXADV_CMP_EQ)
+				rows /= idxadv_ndistinct(t, c->eq[k].attnum);
+			else if (c->eq[k].kind != IDXADV_CMP_NULL)
+				rows /= 2;		/* a boolean */
+			if (rows <= IDXADV_NEAR_UNIQUE_ROWS ||
+				idxadv_unique_within(t, k + 1, c->eq) != NULL)
+			{
+				need = k + 1;
+				break;
+			}
+		}
+		keep = Max(keep, need);
+	}
+	keep = Max(keep, 1);
+	if (keep >= total)
+		return;
+
+	if (keep >= c->neq)
+		c->ntail = keep - c->neq;
+	else
+	{
+		int			b;
+
+		c->ntail = 0;
+		c->neq = keep;
+		for (b = 0; b < c->nblocks; b++)
+		{
+			if (c->block_end[b] >= keep)
+			{
+				c->block_end[b] = keep;
+				c->nblocks = b + 1;
+				break;
+			}
+		}
 	}
 }
 
