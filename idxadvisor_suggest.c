@@ -32,8 +32,10 @@
  *	  with the same columns are folded into one.
  *
  * 4. Costing.  Each candidate's columns are ordered (within each block the
- *	  most selective column first, by pg_statistic's n_distinct), named, and
- *	  costed by planning a representative query built from catalog data
+ *	  most selective column first, by pg_statistic's n_distinct), cut where
+ *	  no pattern it serves needs more (a near-unique column ends the key),
+ *	  named, and costed by planning a representative query built from
+ *	  catalog data, whose equalities keep the share of rows the capture saw,
  *	  twice through the what-if planner (idxadvisor_whatif.c): once as the
  *	  catalogs are, once with a hypothetical index for the candidate.  The
  *	  index is never built.  A candidate the planner would not use is
@@ -893,8 +895,9 @@ idxadv_candidate_ddl(idxadvCandidate *c, const idxadvHypoIndex *hypo,
 
 /*
  * Build the representative query of pattern p on candidate c's table: the
- * equality columns compared with typed parameters of unknown value (the
- * planner then estimates an average value's selectivity), the range column
+ * equality columns compared with values from pg_statistic that keep the
+ * share of rows the capture saw kept (idxadv_eq_targets; *share is what
+ * they keep together, as the planner estimates it), the range column
  * with a pg_statistic histogram bound chosen to keep the observed share of
  * rows, boolean and NULL tests as they were, and the ORDER BY with the
  * LIMIT the captured scans ran under, if any.
