@@ -654,6 +654,44 @@ idxadv_served_by(idxadvPattern *p)
 						quote_identifier(get_rel_name(indexoid)));
 
 	/*
+	 * A lookup on the first few equality columns, most selective first,
+	 * that already finds about one row needs no more (idxadv_needed_eq, the
+	 * rule that ends a suggestion's key there): an index serving that is
+	 * enough.  Not for a foreign key, whose rule wants all its columns.
+	 */
+	if (p->fk_name == NULL && p->neq > 1)
+	{
+		idxadvCol	sorted[IDXADV_MAX_COLS + INDEX_MAX_KEYS];
+		int			k;
+
+		memcpy(sorted, p->eq, p->neq * sizeof(idxadvCol));
+		idxadv_sort_by_selectivity(idxadv_table_info(p->relid), sorted,
+								   p->neq);
+		k = idxadv_needed_eq(idxadv_table_info(p->relid), sorted, p->neq);
+		if (k > 0 && k < p->neq)
+		{
+			idxadvIndexLookup narrow;
+
+			memset(&narrow, 0, sizeof(narrow));
+			narrow.relid = p->relid;
+			for (i = 0; i < k; i++)
+			{
+				narrow.cols[i].attnum = sorted[i].attnum;
+				narrow.cols[i].kind = sorted[i].kind;
+			}
+			narrow.neq = k;
+			n = k;
+			if (p->pred.attnum != 0)
+				narrow.cols[n++] = (idxadvLookupCol) {p->pred.attnum, p->pred.kind, 0, InvalidOid};
+			narrow.nconds = n - k;
+			indexoid = idxadv_find_serving_index(NULL, &narrow);
+			if (OidIsValid(indexoid))
+				return psprintf("already served by index %s: its first columns find about one row per lookup",
+								quote_identifier(get_rel_name(indexoid)));
+		}
+	}
+
+	/*
 	 * A unique index on some of the equality columns finds at most one row
 	 * per lookup: a wider index could not read fewer.
 	 */

@@ -131,6 +131,9 @@ extern bool idxadv_column_live(Oid relid, AttrNumber attnum);
 extern List *idxadv_merge(List *patterns);
 extern void idxadv_order_columns(idxadvCandidate *c, idxadvTable *t);
 extern void idxadv_trim_key(idxadvCandidate *c, idxadvTable *t);
+extern int	idxadv_needed_eq(idxadvTable *t, const idxadvCol *eq, int neq);
+extern void idxadv_sort_by_selectivity(idxadvTable *t, idxadvCol *cols,
+									   int n);
 extern bool idxadv_same_as_earlier(idxadvCandidate *c, idxadvTable *t);
 
 /* idxadvisor_suggest.c */

@@ -679,7 +679,21 @@ SELECT relid, columns, index_ddl IS NOT NULL AS suggested,
  WHERE relid IN ('quad'::regclass, 'wide'::regclass, 'quad_uq'::regclass,
                  'pair'::regclass)
  ORDER BY relid::text COLLATE "C";
-DROP TABLE quad, wide, quad_uq, pair;
+-- built, the narrow index serves the captured scans it was made for
+SELECT index_ddl FROM idxadvisor_suggest() WHERE relid = 'quad'::regclass \gexec
+SELECT relid, columns, index_ddl, reason FROM idxadvisor_suggest(true)
+ WHERE relid = 'quad'::regclass;
+-- a foreign key's index keeps all its columns, even after a unique one:
+-- the foreign-key report counts only an index that leads with all of them
+CREATE TABLE pair_parent (a int, b int, PRIMARY KEY (a, b));
+INSERT INTO pair_parent SELECT g, g % 7 FROM generate_series(1, 25000) g;
+CREATE TABLE pair_child (a int, b int, note text,
+                         FOREIGN KEY (a, b) REFERENCES pair_parent);
+INSERT INTO pair_child SELECT g, g % 7, 'n' || g FROM generate_series(1, 25000) g;
+ANALYZE pair_parent, pair_child;
+SELECT relid, columns, kind, foreign_key FROM idxadvisor_suggest()
+ WHERE relid = 'pair_child'::regclass;
+DROP TABLE quad, wide, quad_uq, pair, pair_child, pair_parent;
 
 \c :regress_db
 DROP DATABASE regress_suggest;
