@@ -61,7 +61,8 @@ REGRESS_CONF = \
 ISOLATION_SPECS = \
 	report_busy \
 	build_queue \
-	build_writers
+	build_writers \
+	build_status
 
 # -Wall comes from PGXS; we add -Wextra (and -Werror in CI).  A call of a
 # function the server's headers do not declare (one renamed or removed in
