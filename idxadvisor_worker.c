@@ -190,7 +190,7 @@ static void idxadv_worker_pin_settings(void);
 static void idxadv_job_emit_log(ErrorData *edata);
 static void idxadv_job_setup(int64 jobid);
 static void idxadv_job_record_stop(int64 jobid, const idxadvJobSlot *slot);
-static bool idxadv_job_take(int64 jobid, idxadvJob *job);
+static bool idxadv_job_take(int64 jobid, idxadvJob *job, bool claim);
 static idxadvJobState idxadv_job_run(idxadvJob *job, char **error,
 									 int *sqlerrcode);
 static void idxadv_job_build(idxadvJob *job);
@@ -708,11 +708,12 @@ idxadv_job_xact_end(void)
 }
 
 /*
- * Find the extension and claim the job (idxadv_job_claim).  Returns false
- * when there is nothing to do.
+ * Find the extension and claim the job (idxadv_job_claim), or only read it
+ * (idxadv_job_fetch) when not "claim".  Returns false when there is nothing
+ * to do.
  */
 static bool
-idxadv_job_take(int64 jobid, idxadvJob *job)
+idxadv_job_take(int64 jobid, idxadvJob *job, bool claim)
 {
 	bool		found;
 
@@ -727,7 +728,8 @@ idxadv_job_take(int64 jobid, idxadvJob *job)
 		return false;
 
 	idxadv_job_xact_begin();
-	found = idxadv_job_claim(&job_ext, jobid, job);
+	found = claim ? idxadv_job_claim(&job_ext, jobid, job) :
+		idxadv_job_fetch(&job_ext, jobid, job);
 	idxadv_job_xact_end();
 	return found;
 }
@@ -997,7 +999,7 @@ idxadv_job_main(Datum main_arg)
 	idxadv_job_setup(extra.jobid);
 	if (extra.cleanup)
 		idxadv_job_record_stop(extra.jobid, &slot);
-	else if (idxadv_job_take(extra.jobid, &job))
+	else if (idxadv_job_take(extra.jobid, &job, true))
 	{
 		outcome = idxadv_job_run(&job, &error, &sqlerrcode);
 		if (outcome != IDXADV_JOB_DONE && job.kind == IDXADV_JOB_CREATE)
@@ -1066,20 +1068,7 @@ idxadv_job_record_stop(int64 jobid, const idxadvJobSlot *slot)
 	bool		found;
 	char	   *error;
 
-	SetCurrentStatementStartTimestamp();
-	StartTransactionCommand();
-	found = idxadv_get_extension(&job_ext);
-	if (found)
-		job_ext.jobs_table = MemoryContextStrdup(job_cxt, job_ext.jobs_table);
-	CommitTransactionCommand();
-	MemoryContextSwitchTo(job_cxt);
-	if (!found)
-		return;
-
-	idxadv_job_xact_begin();
-	found = idxadv_job_fetch(&job_ext, jobid, &job);
-	idxadv_job_xact_end();
-	if (!found)
+	if (!idxadv_job_take(jobid, &job, false))
 		return;
 
 	error = psprintf("the worker stopped %d times without recording an outcome; the last error was: %s",

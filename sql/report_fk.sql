@@ -132,7 +132,9 @@ CALL fill('c16_cross_type', 'pid');
 -- c17: the only index is invalid (a failed CREATE INDEX CONCURRENTLY): none
 CREATE TABLE c17_invalid (pid int REFERENCES "Odd ""Parent""; ü");
 CALL fill('c17_invalid', 'pid');
+\set VERBOSITY terse
 CREATE UNIQUE INDEX CONCURRENTLY c17_failed ON c17_invalid (pid);
+\set VERBOSITY default
 -- c18: partitioned child, index on the partitioned parent: indexed
 CREATE TABLE c18_part_index (pid int REFERENCES "Odd ""Parent""; ü", r int DEFAULT 5) PARTITION BY RANGE (r);
 CREATE TABLE c18_p1 PARTITION OF c18_part_index FOR VALUES FROM (0) TO (10);
@@ -259,7 +261,7 @@ RESET ROLE;
 -- needs the library preloaded; on a server without it (make installcheck's
 -- other server) idxadvisor_create() builds the same index from the same
 -- definition instead, so that both print the same.
-SELECT suggested_ddl FROM fk WHERE suggested_ddl LIKE 'CREATE %' \gexec
+SELECT suggested_ddl FROM fk WHERE suggested_ddl LIKE 'CREATE %' ORDER BY child \gexec
 SELECT NOT EXISTS (SELECT FROM pg_catalog.pg_settings
                     WHERE name = 'idxadvisor.max') AS nopreload \gset
 \set ECHO none
@@ -267,9 +269,9 @@ SELECT NOT EXISTS (SELECT FROM pg_catalog.pg_settings
 \if :nopreload
 SELECT idxadvisor_create(replace(substring(suggested_ddl FROM $$^SELECT \S+\('(.*)'\);$$),
                                  $$''$$, $$'$$))
-  FROM fk WHERE suggested_ddl LIKE 'SELECT %';
+  FROM fk WHERE suggested_ddl LIKE 'SELECT %' ORDER BY child;
 \else
-SELECT suggested_ddl FROM fk WHERE suggested_ddl LIKE 'SELECT %' \gexec
+SELECT suggested_ddl FROM fk WHERE suggested_ddl LIKE 'SELECT %' ORDER BY child \gexec
 CALL idxadvisor_wait();
 \endif
 \o
