@@ -1542,7 +1542,13 @@ idxadv_partition_attach(idxadvJob *job, List *steps)
 			char	   *msg;
 
 			MemoryContextSwitchTo(ecxt);
-			if (code != ERRCODE_LOCK_NOT_AVAILABLE)
+
+			/*
+			 * A lock wait that timed out, or a deadlock with a writer (one
+			 * that wrote to a partition, then to the table): release
+			 * everything and try again, as a build does.
+			 */
+			if (code != ERRCODE_LOCK_NOT_AVAILABLE && !idxadv_job_backs_off(code))
 				PG_RE_THROW();
 			msg = idxadv_catch_error(NULL);
 			if (idxadv_build_lock_retries >= 0 &&
