@@ -1555,7 +1555,7 @@ idxadv_emit_reason(idxadvCandidate *c, int64 scans, int64 fkscans,
 							 shapes);
 		if (get_rel_relkind(c->relid) == RELKIND_PARTITIONED_TABLE)
 			appendStringInfoString(&reason,
-								   " Seen on every partition: PostgreSQL 15 cannot build an index concurrently on a partitioned table, so the DDL builds it without blocking writes, partition by partition (CREATE INDEX ON ONLY the table, then CREATE INDEX CONCURRENTLY and ALTER INDEX ... ATTACH PARTITION for each partition); run it one statement at a time (psql -f, or \\gset and :variable).");
+								   " Seen on every partition: PostgreSQL cannot build an index concurrently on a partitioned table, so the DDL queues the build with idxadvisor_create_concurrently(), which builds each partition's index without blocking writes and attaches them.");
 	}
 	return reason.data;
 }
