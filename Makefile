@@ -11,29 +11,47 @@ OBJS = \
 	idxadvisor_build.o \
 	idxadvisor_capture.o \
 	idxadvisor_catalog.o \
+	idxadvisor_ddl.o \
+	idxadvisor_patterns.o \
+	idxadvisor_queue.o \
 	idxadvisor_report.o \
 	idxadvisor_suggest.o \
+	idxadvisor_whatif.o \
 	idxadvisor_worker.o
 
 EXTENSION = idxadvisor
 DATA = idxadvisor--1.0.sql idxadvisor--1.1.sql idxadvisor--1.0--1.1.sql
 PGFILEDESC = "idxadvisor - index advisor for PostgreSQL"
 
-# pg_regress suites, run against temporary instances (never an existing one).
-# REGRESS runs with the library preloaded; REGRESS_NOPRELOAD without it.
+# pg_regress tests.  REGRESS is what PGXS's `make installcheck` runs against
+# an existing server: it passes on a server with the library preloaded at
+# default settings and on one without it.  A test that needs one of the two
+# checks which it is on and, on the other, only prints that it is skipped
+# (its alternative expected file X_1.out); the others print the same either
+# way.  In this order the tests that CREATE EXTENSION find none installed.
 REGRESS = \
+	nopreload \
+	report_nopreload \
+	build_nopreload \
+	suggest_nopreload \
+	upgrade \
 	capture \
 	capture_errors \
 	report_duplicates \
 	report_fk \
 	build \
+	build_requests \
 	suggest
-REGRESS_NOPRELOAD = \
-	nopreload \
-	report_nopreload \
-	build_nopreload \
-	suggest_nopreload \
-	upgrade
+# Which of them skip without the library preloaded, and which with it.  The
+# temporary-instance suites check that these took the path they test.
+REGRESS_NEEDS_PRELOAD = capture capture_errors build build_requests suggest
+REGRESS_NEEDS_NOPRELOAD = nopreload report_nopreload build_nopreload \
+	suggest_nopreload
+
+# Tests that need the settings of test/regress.conf (idxadvisor.max = 200):
+# only in the temporary instance of check-regress, never under installcheck.
+REGRESS_CONF = \
+	capture_evict
 
 # isolation specs live in test/isolation/specs
 ISOLATION_SPECS = \
@@ -41,8 +59,12 @@ ISOLATION_SPECS = \
 	build_queue \
 	build_writers
 
-# -Wall comes from PGXS; we add -Wextra (and -Werror in CI).
+# -Wall comes from PGXS; we add -Wextra (and -Werror in CI).  A call of a
+# function the server's headers do not declare (one renamed or removed in
+# another PostgreSQL version) must fail the build, not give a library that
+# fails to load.
 PG_CPPFLAGS += -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare
+PG_CPPFLAGS += -Werror=implicit-function-declaration
 ifdef IDXADV_WERROR
 PG_CPPFLAGS += -Werror
 endif
@@ -51,7 +73,10 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
-$(OBJS): idxadvisor.h
+$(OBJS): idxadvisor.h idxadvisor_compat.h
+idxadvisor_build.o idxadvisor_queue.o idxadvisor_worker.o: idxadvisor_queue.h
+idxadvisor_suggest.o idxadvisor_whatif.o: idxadvisor_whatif.h
+idxadvisor_suggest.o idxadvisor_patterns.o: idxadvisor_suggest.h
 
 # ---------------------------------------------------------------------------
 # Test suites.  They need an unprivileged user (PostgreSQL refuses root) and
@@ -61,7 +86,16 @@ PG_BINDIR := $(shell $(PG_CONFIG) --bindir)
 PGXS_DIR := $(dir $(PGXS))../..
 TEST_OUT ?= $(CURDIR)/test/output
 
-.PHONY: test demo check-regress check-nopreload check-isolation check-tap
+.PHONY: test demo check-regress check-nopreload check-isolation check-tap \
+	check-installcheck
+
+# $(call idxadv_took_path,outputdir,tests): pg_regress accepts either expected
+# file of a test; in a suite that sets up what the test needs, its output must
+# be the main one, not the "skipped" alternative.
+idxadv_took_path = for t in $(2); do \
+		diff -w -q '$(srcdir)/expected/'$$t.out '$(1)/results/'$$t.out >/dev/null || \
+		{ echo "$$t was skipped (see $(1)/results/$$t.out)"; exit 1; }; \
+	done
 
 test:
 	@bash $(srcdir)/test/run-tests.sh
@@ -75,14 +109,16 @@ check-regress:
 		--outputdir='$(TEST_OUT)/regress' --bindir='$(PG_BINDIR)' \
 		--temp-instance='$(TEST_OUT)/regress/tmp_instance' \
 		--temp-config=$(srcdir)/test/regress.conf \
-		--dbname=contrib_regression $(REGRESS)
+		--dbname=contrib_regression $(REGRESS) $(REGRESS_CONF)
+	@$(call idxadv_took_path,$(TEST_OUT)/regress,$(REGRESS_NEEDS_PRELOAD))
 
 check-nopreload:
 	rm -rf '$(TEST_OUT)/nopreload' && mkdir -p '$(TEST_OUT)/nopreload'
 	$(PGXS_DIR)/src/test/regress/pg_regress --inputdir=$(srcdir) \
 		--outputdir='$(TEST_OUT)/nopreload' --bindir='$(PG_BINDIR)' \
 		--temp-instance='$(TEST_OUT)/nopreload/tmp_instance' \
-		--dbname=contrib_regression $(REGRESS_NOPRELOAD)
+		--dbname=contrib_regression $(REGRESS)
+	@$(call idxadv_took_path,$(TEST_OUT)/nopreload,$(REGRESS_NEEDS_NOPRELOAD))
 
 check-isolation:
 ifneq ($(strip $(ISOLATION_SPECS)),)
@@ -102,3 +138,9 @@ check-tap:
 	cd $(srcdir)/test && TESTDIR='$(TEST_OUT)/tap' PATH="$(PG_BINDIR):$$PATH" \
 		PG_REGRESS='$(PGXS_DIR)/src/test/regress/pg_regress' \
 		$(PROVE) -I $(PGXS_DIR)/src/test/perl -I $(CURDIR)/test $(PROVE_FLAGS) t/*.pl
+
+# `make installcheck` as a user runs it against their own server: two
+# throwaway servers at default settings, with and without the library in
+# shared_preload_libraries.
+check-installcheck:
+	PG_CONFIG='$(PG_CONFIG)' TEST_OUT='$(TEST_OUT)' bash $(srcdir)/test/installcheck.sh

@@ -179,7 +179,8 @@ CREATE TABLE @extschema@.idxadvisor_build_jobs (
     error pg_catalog.text,
     pid pg_catalog.int4,
     attempts pg_catalog.int4 NOT NULL DEFAULT 0,
-    cancel_requested pg_catalog.bool NOT NULL DEFAULT false
+    cancel_requested pg_catalog.bool NOT NULL DEFAULT false,
+    sqlstate pg_catalog.text                -- 1.1: the failed job's SQLSTATE
 );
 
 -- at most one unfinished build and one unfinished drop per index name
@@ -264,6 +265,22 @@ RETURNS pg_catalog.int8
 AS 'MODULE_PATHNAME', 'idxadvisor_drop_concurrently'
 LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE;
 
+-- 1.1: the index by name, so that a migration can drop an index whose build
+-- an earlier migration only queued; if_exists makes a missing index a notice
+CREATE FUNCTION @extschema@.idxadvisor_drop(
+    index pg_catalog.text,
+    if_exists pg_catalog.bool DEFAULT false)
+RETURNS pg_catalog.void
+AS 'MODULE_PATHNAME', 'idxadvisor_drop_name'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION @extschema@.idxadvisor_drop_concurrently(
+    index pg_catalog.text,
+    if_exists pg_catalog.bool DEFAULT false)
+RETURNS pg_catalog.int8
+AS 'MODULE_PATHNAME', 'idxadvisor_drop_concurrently_name'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE;
+
 CREATE FUNCTION @extschema@.idxadvisor_cancel(id pg_catalog.int8)
 RETURNS pg_catalog.bool
 AS 'MODULE_PATHNAME', 'idxadvisor_cancel'
@@ -284,3 +301,5 @@ REVOKE ALL ON FUNCTION @extschema@.idxadvisor_create_concurrently(pg_catalog.tex
 REVOKE ALL ON FUNCTION @extschema@.idxadvisor_drop(pg_catalog.regclass) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.idxadvisor_drop_concurrently(pg_catalog.regclass) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.idxadvisor_cancel(pg_catalog.int8) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.idxadvisor_drop(pg_catalog.text, pg_catalog.bool) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.idxadvisor_drop_concurrently(pg_catalog.text, pg_catalog.bool) FROM PUBLIC;

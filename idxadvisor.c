@@ -17,6 +17,10 @@
  *	report		catalog-only reports of duplicate and redundant indexes and of
  *				unindexed foreign keys.
  *
+ * This file is GUCs, chained hooks and one "should we record" test; the
+ * hooks call into idxadvisor_capture.c, which never calls back.  Every GUC of
+ * every part is defined in _PG_init below.
+ *
  * Everything that needs shared memory needs the library in
  * shared_preload_libraries.  Without it _PG_init only defines the GUCs, so
  * that CREATE EXTENSION and the catalog reports still work, and the functions
@@ -55,13 +59,23 @@
 
 PG_MODULE_MAGIC;
 
-/*---- GUC variables ----*/
+/*---- GUC variables (declared in idxadvisor.h) ----*/
 
+/* capture */
 bool		idxadv_enabled = true;
 int			idxadv_max = 5000;
 int			idxadv_track = IDXADV_TRACK_ALL;
 double		idxadv_sample_rate = 1.0;
 bool		idxadv_save = true;
+
+/* suggestions */
+int			idxadv_min_table_pages = 128;
+
+/* builds */
+int			idxadv_build_lock_timeout = 5000;
+int			idxadv_build_lock_retries = 120;
+int			idxadv_build_statement_timeout = 0;
+int			idxadv_max_builds = 2;
 
 static const struct config_enum_entry track_options[] =
 {
@@ -82,9 +96,7 @@ static int	exec_nested_level = 0;
 static bool current_query_sampled = false;
 
 /* Saved hook values, to chain to */
-#ifndef IDXADV_NO_SHMEM_REQUEST_HOOK
 static shmem_request_hook_type prev_shmem_request_hook = NULL;
-#endif
 static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
 static ExecutorStart_hook_type prev_ExecutorStart = NULL;
 static ExecutorRun_hook_type prev_ExecutorRun = NULL;
@@ -98,9 +110,7 @@ void		_PG_init(void);
 static void idxadv_shmem_request(void);
 static void idxadv_shmem_startup(void);
 static void idxadv_ExecutorStart(QueryDesc *queryDesc, int eflags);
-static void idxadv_ExecutorRun(QueryDesc *queryDesc,
-							   ScanDirection direction,
-							   uint64 count, bool execute_once);
+static void idxadv_ExecutorRun(IDXADV_EXECUTORRUN_PARAMS);
 static void idxadv_ExecutorFinish(QueryDesc *queryDesc);
 static void idxadv_ExecutorEnd(QueryDesc *queryDesc);
 static bool idxadv_is_fk_trigger_query(QueryDesc *queryDesc, int eflags);
@@ -207,6 +217,50 @@ _PG_init(void)
 							GUC_UNIT_BLOCKS,
 							NULL, NULL, NULL);
 
+	DefineCustomIntVariable("idxadvisor.build_lock_timeout",
+							"Longest wait for the table lock at each attempt of a queued build or drop.",
+							"On timeout the worker releases everything and tries again, up to idxadvisor.build_lock_retries times. Waits for older transactions and snapshots during a concurrent build are not bounded by it.",
+							&idxadv_build_lock_timeout,
+							5000,
+							1,
+							INT_MAX,
+							PGC_SIGHUP,
+							GUC_UNIT_MS,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("idxadvisor.build_lock_retries",
+							"How many more times a queued build tries to get its table lock before failing; -1 means forever.",
+							NULL,
+							&idxadv_build_lock_retries,
+							120,
+							-1,
+							INT_MAX,
+							PGC_SIGHUP,
+							0,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("idxadvisor.build_statement_timeout",
+							"Longest time a queued build or drop may run, once it has its table lock; 0 means no limit.",
+							"Role and database settings of statement_timeout and lock_timeout do not apply to the workers.",
+							&idxadv_build_statement_timeout,
+							0,
+							0,
+							INT_MAX,
+							PGC_SIGHUP,
+							GUC_UNIT_MS,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("idxadvisor.max_builds",
+							"Most queued builds and drops that run at the same time, in all databases together.",
+							"At most one runs per database at a time; builds also need free max_worker_processes slots.",
+							&idxadv_max_builds,
+							2,
+							1,
+							IDXADV_JOB_SLOTS,
+							PGC_SIGHUP,
+							0,
+							NULL, NULL, NULL);
+
 	/*
 	 * Shared memory, LWLocks and background workers can only be had when
 	 * loaded by the postmaster.  Stop here otherwise: the catalog reports
@@ -214,7 +268,6 @@ _PG_init(void)
 	 */
 	if (!process_shared_preload_libraries_in_progress)
 	{
-		idxadv_build_init(false);
 		MarkGUCPrefixReserved("idxadvisor");
 		return;
 	}
@@ -233,15 +286,13 @@ _PG_init(void)
 							0,
 							NULL, NULL, NULL);
 
-	idxadv_build_init(true);
 	MarkGUCPrefixReserved("idxadvisor");
 
-#ifndef IDXADV_NO_SHMEM_REQUEST_HOOK
+	idxadv_capture_init();
+	idxadv_register_launcher();
+
 	prev_shmem_request_hook = shmem_request_hook;
 	shmem_request_hook = idxadv_shmem_request;
-#else
-	idxadv_shmem_request();
-#endif
 	prev_shmem_startup_hook = shmem_startup_hook;
 	shmem_startup_hook = idxadv_shmem_startup;
 	prev_ExecutorStart = ExecutorStart_hook;
@@ -261,10 +312,8 @@ _PG_init(void)
 static void
 idxadv_shmem_request(void)
 {
-#ifndef IDXADV_NO_SHMEM_REQUEST_HOOK
 	if (prev_shmem_request_hook)
 		prev_shmem_request_hook();
-#endif
 
 	idxadv_capture_shmem_request();
 	idxadv_build_shmem_request();
@@ -323,16 +372,15 @@ idxadv_ExecutorStart(QueryDesc *queryDesc, int eflags)
  * ExecutorRun hook: all we need do is track nesting depth
  */
 static void
-idxadv_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction,
-				   uint64 count, bool execute_once)
+idxadv_ExecutorRun(IDXADV_EXECUTORRUN_PARAMS)
 {
 	exec_nested_level++;
 	PG_TRY();
 	{
 		if (prev_ExecutorRun)
-			prev_ExecutorRun(queryDesc, direction, count, execute_once);
+			prev_ExecutorRun(IDXADV_EXECUTORRUN_ARGS);
 		else
-			standard_ExecutorRun(queryDesc, direction, count, execute_once);
+			standard_ExecutorRun(IDXADV_EXECUTORRUN_ARGS);
 	}
 	PG_FINALLY();
 	{
@@ -381,19 +429,4 @@ idxadv_ExecutorEnd(QueryDesc *queryDesc)
 		prev_ExecutorEnd(queryDesc);
 	else
 		standard_ExecutorEnd(queryDesc);
-}
-
-/*
- * Raise the error of a function that needs shared memory when the library
- * was not preloaded.
- */
-void
-idxadv_require_preload(const char *funcname)
-{
-	if (!idxadv_preloaded || !idxadv_capture_available())
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("%s requires idxadvisor to be loaded via shared_preload_libraries",
-						funcname),
-				 errhint("Add idxadvisor to the shared_preload_libraries configuration parameter and restart the server.")));
 }

@@ -3,15 +3,18 @@
  * idxadvisor.h
  *		Declarations shared by the parts of the idxadvisor extension.
  *
- * idxadvisor.c is the entry point: module magic, GUCs and hook
- * registration.  Each part lives in its own file:
+ * idxadvisor.c is the entry point: module magic, every GUC and the hook
+ * registration; idxadvisor_compat.h holds every difference between
+ * PostgreSQL versions.  Each part lives in its own file:
  *
  *	idxadvisor_capture.c	executor hooks' work: recording filtered
  *							sequential scans in shared memory, persistence
  *	idxadvisor_report.c		catalog reports: duplicate, redundant and
  *							invalid indexes, unindexed foreign keys
  *	idxadvisor_suggest.c	ranked index suggestions
- *	idxadvisor_build.c		index builds: SQL functions, job queue
+ *	idxadvisor_build.c		index builds: SQL functions
+ *	idxadvisor_queue.c		index builds: job states, job table, shared slots
+ *	idxadvisor_ddl.c		index definitions, names and DDL text
  *	idxadvisor_worker.c		index builds: launcher and background workers
  *
  *-------------------------------------------------------------------------
@@ -19,26 +22,20 @@
 #ifndef IDXADVISOR_H
 #define IDXADVISOR_H
 
+/* Every PG_VERSION_NUM difference, and the supported range */
+#include "idxadvisor_compat.h"
+
+#include "catalog/pg_class.h"
 #include "executor/execdesc.h"
+#include "fmgr.h"
+#include "nodes/parsenodes.h"
 #include "storage/latch.h"
 #include "storage/lwlock.h"
+#include "utils/hsearch.h"
 #include "utils/timestamp.h"
 
 /* ----------
- * Version-specific shims live here, and only here, so that the code below
- * reads as one version.
- * ----------
- */
-#if PG_VERSION_NUM < 130000
-#error "idxadvisor needs PostgreSQL 13 or later"
-#endif
-
-#if PG_VERSION_NUM < 150000
-#define IDXADV_NO_SHMEM_REQUEST_HOOK 1
-#endif
-
-/* ----------
- * GUC variables (defined in idxadvisor.c unless said otherwise)
+ * GUC variables, all defined in _PG_init (idxadvisor.c)
  * ----------
  */
 typedef enum
@@ -47,11 +44,21 @@ typedef enum
 	IDXADV_TRACK_ALL			/* every statement, nested ones too */
 } idxadvTrackLevel;
 
+/* capture */
 extern bool idxadv_enabled;
 extern int	idxadv_max;
 extern int	idxadv_track;
 extern double idxadv_sample_rate;
 extern bool idxadv_save;
+
+/* suggestions: tables smaller than this get no suggestion */
+extern int	idxadv_min_table_pages;
+
+/* builds */
+extern int	idxadv_build_lock_timeout;
+extern int	idxadv_build_lock_retries;
+extern int	idxadv_build_statement_timeout;
+extern int	idxadv_max_builds;
 
 /* ----------
  * Capture (idxadvisor_capture.c)
@@ -117,6 +124,7 @@ typedef struct idxadvScanStat
 	idxadvCounters counters;
 } idxadvScanStat;
 
+extern void idxadv_capture_init(void);
 extern void idxadv_capture_shmem_request(void);
 extern void idxadv_capture_shmem_startup(void);
 extern bool idxadv_capture_available(void);
@@ -126,80 +134,113 @@ extern void idxadv_capture_query_end(QueryDesc *queryDesc);
 extern idxadvScanStat *idxadv_capture_snapshot(Oid dbid, int *nentries);
 extern const char *idxadv_cmp_kind_name(idxadvCmpKind kind);
 
+/*
+ * Raise the error of a SQL function that needs the capture's shared memory
+ * (the library in shared_preload_libraries) when it is not there.
+ */
+extern void idxadv_require_preload(const char *funcname);
+
 /* ----------
- * Build (idxadvisor_build.c)
+ * Build (idxadvisor_build.c: SQL functions; idxadvisor_queue.c: the queue
+ * and its shared memory; idxadvisor_worker.c: launcher and workers).  The
+ * queue's types and functions are private to those files:
+ * idxadvisor_queue.h.
  * ----------
  */
-extern void idxadv_build_init(bool preloading);
 extern void idxadv_build_shmem_request(void);
 extern void idxadv_build_shmem_startup(void);
 
-/*
- * Shared state of the build queue (idxadvisor_build.c), used by the SQL
- * functions and by the workers (idxadvisor_worker.c).  The job table in each
- * database is the truth; the slots are a hint that lets the launcher start a
- * worker for a committed job at once.  See idxadvisor_build.c for the
- * locking protocol.
- */
-#define IDXADV_JOB_SLOTS	64		/* queued or running jobs, all databases */
-#define IDXADV_SCAN_SLOTS	16		/* databases whose job table needs a scan */
+/* Most queued or running jobs, all databases (idxadvisor.max_builds' max) */
+#define IDXADV_JOB_SLOTS	64
 
-typedef enum idxadvSlotState
-{
-	IDXADV_SLOT_FREE = 0,
-	IDXADV_SLOT_QUEUED,			/* committed, no worker yet */
-	IDXADV_SLOT_STARTING,		/* worker registered, not yet attached */
-	IDXADV_SLOT_RUNNING			/* worker attached (pid set) */
-} idxadvSlotState;
-
-typedef struct idxadvJobSlot
-{
-	idxadvSlotState state;
-	Oid			dbid;
-	int64		jobid;
-	Oid			roleid;			/* session user the worker connects as */
-	pid_t		pid;			/* worker, once attached */
-	bool		finished;		/* the worker recorded the job's outcome */
-} idxadvJobSlot;
-
-typedef struct idxadvBuildShared
-{
-	LWLock	   *lock;			/* protects everything below */
-	pid_t		launcher_pid;
-	Latch	   *launcher_latch;
-	bool		rescan_all;		/* scan every database (slots overflowed) */
-	Oid			scan_dbs[IDXADV_SCAN_SLOTS];	/* InvalidOid = free */
-	idxadvJobSlot slots[IDXADV_JOB_SLOTS];
-} idxadvBuildShared;
-
-extern idxadvBuildShared *idxadv_build_shared;
-
-/* Build GUCs (idxadvisor_build.c) */
-extern int	idxadv_build_lock_timeout;
-extern int	idxadv_build_lock_retries;
-extern int	idxadv_build_statement_timeout;
-extern int	idxadv_max_builds;
-
-/* The extension in the current database, as the build code needs it */
-typedef struct idxadvExtInfo
-{
-	Oid			owner;			/* extension owner: writes the job table */
-	char	   *jobs_table;		/* quoted, schema-qualified job table name */
-} idxadvExtInfo;
-
-extern bool idxadv_get_extension(idxadvExtInfo *info);
-extern void idxadv_owner_spi_begin(const idxadvExtInfo *info,
-								   Oid *save_userid, int *save_sec,
-								   int *nestlevel);
-extern void idxadv_owner_spi_end(Oid save_userid, int save_sec,
-								 int nestlevel);
-extern void idxadv_request_scan(Oid dbid);
-
-/* Workers (idxadvisor_worker.c) */
+/* Register the launcher (idxadvisor_worker.c); called from _PG_init */
 extern void idxadv_register_launcher(void);
-extern PGDLLEXPORT void idxadv_launcher_main(Datum main_arg);
-extern PGDLLEXPORT void idxadv_scan_main(Datum main_arg);
-extern PGDLLEXPORT void idxadv_job_main(Datum main_arg);
+
+/* ----------
+ * Index definitions, names and DDL text (idxadvisor_ddl.c).  Every CREATE,
+ * DROP and REINDEX INDEX text the extension shows or runs is written here.
+ *
+ * Fill an idxadvIndexDef (idxadv_index_def_init + _add_column for plain
+ * columns; zero means "the default" for opclass, collation, indoption,
+ * options and tablespace), or get one from a request
+ * (idxadv_index_def_from_stmt: checked as CREATE INDEX checks it) or from an
+ * existing index (idxadv_index_def_from_index: evaluates nothing).  Then:
+ *
+ *	name = idxadv_ddl_choose_name(&def, NULL, NULL, &existing);
+ *	sql = idxadv_index_ddl(&def, name, IDXADV_DDL_CONCURRENTLY);
+ *
+ * gives the name CREATE INDEX would choose, except that an index with the
+ * same definition is reused (existing != InvalidOid) instead of getting an
+ * "_idx1" sibling, and the named, schema-qualified, quoted statement.  The
+ * text is written under fixed settings (idxadv_ddl_settings_begin) and must
+ * be run under them too, so that every constant reads back as written.
+ * ----------
+ */
+typedef struct idxadvIndexColumn
+{
+	AttrNumber	attnum;			/* table column, or 0 for an expression */
+	Node	   *expr;			/* analyzed expression when attnum is 0 */
+	const char *colname;		/* part of the index name; NULL: the column's
+								 * name, or "expr" */
+	Oid			opclass;		/* InvalidOid: the type's default for the AM */
+	Datum		opclassopts;	/* text[] of "name=value", or (Datum) 0 */
+	Oid			collation;		/* InvalidOid or the column's own: none */
+	int16		indoption;		/* INDOPTION_DESC, INDOPTION_NULLS_FIRST */
+} idxadvIndexColumn;
+
+typedef struct idxadvIndexDef
+{
+	Oid			relid;			/* the table */
+	Oid			amoid;			/* access method */
+	bool		unique;
+	bool		nulls_not_distinct;
+	bool		only;			/* ON ONLY (partitioned tables) */
+	int			nkeycols;		/* key columns: cols[0 .. nkeycols - 1] */
+	int			ncols;			/* key and INCLUDE columns */
+	idxadvIndexColumn cols[INDEX_MAX_KEYS];
+	Datum		reloptions;		/* WITH: text[] of "name=value", or 0 */
+	Oid			tablespace;		/* InvalidOid: the database's default */
+	Node	   *predicate;		/* analyzed WHERE clause, or NULL */
+} idxadvIndexDef;
+
+/* flags of the DDL writers */
+#define IDXADV_DDL_CONCURRENTLY		0x01
+#define IDXADV_DDL_IF_NOT_EXISTS	0x02
+#define IDXADV_DDL_IF_EXISTS		0x04
+
+/* What a candidate index name is to the caller of the name chooser */
+typedef enum idxadvNameUse
+{
+	IDXADV_NAME_FREE,			/* nothing has it: choose it */
+	IDXADV_NAME_OURS,			/* it holds (or will hold) this index */
+	IDXADV_NAME_TAKEN			/* something else has it: try the next */
+} idxadvNameUse;
+
+typedef idxadvNameUse (*idxadv_name_check_fn) (const char *name,
+											   Oid existing, bool same,
+											   void *arg);
+
+extern int	idxadv_ddl_settings_begin(void);
+extern void idxadv_ddl_settings_end(int nestlevel);
+extern void idxadv_ddl_settings_session(void);
+extern void idxadv_index_def_init(idxadvIndexDef *def, Oid relid);
+extern void idxadv_index_def_add_column(idxadvIndexDef *def,
+										AttrNumber attnum);
+extern void idxadv_index_def_from_stmt(IndexStmt *stmt, Oid relid,
+									   idxadvIndexDef *def);
+extern void idxadv_index_def_from_index(Oid indexoid, idxadvIndexDef *def);
+extern bool idxadv_index_def_equal(const idxadvIndexDef *a,
+								   const idxadvIndexDef *b);
+extern char *idxadv_index_ddl(const idxadvIndexDef *def, const char *name,
+							  int flags);
+extern char *idxadv_drop_index_ddl(Oid nspid, const char *name, int flags);
+extern char *idxadv_reindex_ddl(Oid indexoid, int flags);
+extern char *idxadv_attach_partition_ddl(Oid parent_nspid, const char *parent,
+										 Oid child_nspid, const char *child);
+extern char *idxadv_ddl_relation_name(Oid relid);
+extern char *idxadv_ddl_choose_name(const idxadvIndexDef *def,
+									  idxadv_name_check_fn check, void *arg,
+									  Oid *existing);
 
 /* ----------
  * Catalog helpers (idxadvisor_catalog.c), shared by the reports and the
@@ -219,32 +260,72 @@ extern List *idxadv_table_indexes(idxadvIndexMap *map, Oid relid,
 								  TupleDesc *desc);
 
 /*
- * Find a valid, ready index of relid that serves an equality lookup on the
- * given columns, the way a foreign-key trigger looks up referencing rows
- * (DESIGN.md section 3): a btree (or hash, for one column) whose first ncols
- * key columns are exactly these columns in any order (INCLUDE columns do not
- * count), whose operator families contain the equality operators, whose
- * collations match the columns', and whose predicate, if any, is implied by
- * the equalities.  eqops may be NULL: then each column type's default btree
- * equality operator is used.  map may be NULL.  Returns the index's OID, or
- * InvalidOid.
+ * A lookup an index may serve: a foreign-key trigger's "fk = $1", a captured
+ * filter "a = $1 AND b > $2 ORDER BY c", a requested index.  cols[] holds
+ * neq equality-like columns (kind IDXADV_CMP_EQ, _TRUE, _FALSE, _NULL; any
+ * order), then ntail columns that must follow them in the index in this
+ * order (one IDXADV_CMP_RANGE column, then ORDER BY columns: kind 0 with
+ * IDXADV_ORDER_* flags), then nconds further conditions the lookup applies
+ * (kind _TRUE, _FALSE, _NULL, _NOTNULL), which count only for proving a
+ * partial index's predicate.
  */
-extern Oid	idxadv_find_serving_index(idxadvIndexMap *map, Oid relid,
-									  int ncols, const AttrNumber *attnums,
-									  const Oid *eqops);
+#define IDXADV_LOOKUP_MAX_COLS	(2 * INDEX_MAX_KEYS)
+
+typedef struct idxadvLookupCol
+{
+	AttrNumber	attnum;
+	uint8		kind;			/* idxadvCmpKind, or 0 for ORDER BY */
+	uint8		flags;			/* ORDER BY: IDXADV_ORDER_* */
+	Oid			op;				/* IDXADV_CMP_EQ: the equality operator, or
+								 * InvalidOid for the type's default one */
+} idxadvLookupCol;
+
+typedef struct idxadvIndexLookup
+{
+	Oid			relid;
+	int			neq;
+	int			ntail;
+	int			nconds;
+	idxadvLookupCol cols[IDXADV_LOOKUP_MAX_COLS];
+} idxadvIndexLookup;
+
+/*
+ * A valid, ready index of lookup->relid that serves the lookup, or
+ * InvalidOid.  The one rule (DESIGN.md section 3), stated in full at
+ * idxadv_index_serves() in idxadvisor_catalog.c: leading key columns in any
+ * order for the equalities, then the range and ORDER BY columns; btree (hash
+ * for one equality alone); operator families that contain the lookup's
+ * operators; the columns' collations; a predicate the lookup's conditions
+ * imply; INCLUDE columns never count.  map may be NULL.  Locks nothing and
+ * runs no code of the table's.
+ */
+extern Oid	idxadv_find_serving_index(idxadvIndexMap *map,
+									  const idxadvIndexLookup *lookup);
+extern bool idxadv_same_direction(uint8 want, uint8 have, int *dir);
+extern Expr *idxadv_flag_clause(Var *var, uint8 kind);
 
 /*
  * An index's predicate (implicitly ANDed list, NIL for a full index) and its
- * expression columns (one per zero in indkey), read from a pg_index tuple and
- * prepared the way the relcache prepares them, without opening the index.
+ * expression columns (one per zero in indkey), read from a pg_index tuple
+ * without opening the index, as stored: never constant-folded, so that no
+ * function of the table owner's runs with the caller's privileges.
  */
 extern List *idxadv_index_predicate(HeapTuple indtup, TupleDesc inddesc);
 extern List *idxadv_index_expressions(HeapTuple indtup, TupleDesc inddesc);
 
-/* ----------
- * Catalog reports (idxadvisor_report.c)
- * ----------
+/*
+ * Run a table's own code (what planning or opening it may evaluate) as the
+ * table's owner in a security-restricted operation, never as the caller.
  */
+typedef struct idxadvUserSwitch
+{
+	Oid			save_userid;
+	int			save_sec;
+	int			nestlevel;
+} idxadvUserSwitch;
+
+extern void idxadv_switch_to_owner(Oid owner, idxadvUserSwitch *sw);
+extern void idxadv_switch_back(idxadvUserSwitch *sw);
 
 /* A foreign key that no index of its referencing table serves */
 typedef struct idxadvForeignKey
@@ -265,20 +346,46 @@ typedef struct idxadvForeignKey
 extern List *idxadv_unindexed_foreign_keys(idxadvIndexMap **map_out);
 extern void idxadv_fk_parent_writes(const idxadvForeignKey *fk,
 									int64 *deletes, int64 *updates);
+
+/*
+ * A suggested index, by column name (partitions may number columns
+ * differently), and the DDL that creates it: one text for the foreign-key
+ * report and the suggestions (see idxadvisor_catalog.c).
+ */
+typedef struct idxadvIndexShape
+{
+	int			ncols;
+	const char *colnames[INDEX_MAX_KEYS];
+	int16		indoption[INDEX_MAX_KEYS];	/* INDOPTION_DESC, _NULLS_FIRST */
+	const char *predcol;		/* partial: the column tested, or NULL */
+	uint8		predkind;		/* IDXADV_CMP_TRUE, _FALSE, _NULL, _NOTNULL */
+} idxadvIndexShape;
+
+extern char *idxadv_create_index_script(Oid relid,
+										const idxadvIndexShape *shape,
+										List **used);
+
+/* Sizes, names, and the relations the reports leave out */
+typedef struct idxadvReportFilter
+{
+	Oid			infoschema;		/* information_schema, or InvalidOid */
+	HTAB	   *extmembers;		/* relations that belong to idxadvisor */
+} idxadvReportFilter;
+
+extern void idxadv_filter_init(idxadvReportFilter *filter);
+extern bool idxadv_filter_skip(idxadvReportFilter *filter, Oid relid,
+							   Form_pg_class classform);
+extern HTAB *idxadv_oid_hash(const char *name, Size entrysize, long nelem);
+extern int64 idxadv_relation_bytes(Oid relid, bool with_toast,
+								   bool main_only);
 extern BlockNumber idxadv_heap_blocks(Oid relid);
+extern int64 idxadv_sum_leaves(PGFunction fn, Oid relid, char relkind,
+							   bool with_toast);
 
 /* ----------
- * Suggestions (idxadvisor_suggest.c)
+ * Catalog reports (idxadvisor_report.c): SQL-callable functions only
  * ----------
  */
 
-/* idxadvisor.min_table_pages: smaller tables get no suggestion */
-extern int	idxadv_min_table_pages;
-
-/* ----------
- * Shared helpers
- * ----------
- */
-extern void idxadv_require_preload(const char *funcname);
 
 #endif							/* IDXADVISOR_H */

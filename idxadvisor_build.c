@@ -16,31 +16,19 @@
  *
  * The request is never executed as the caller wrote it.  Both forms, a table
  * and column names or a whole CREATE INDEX statement, become an IndexStmt
- * that is checked (ownership, relation kind, columns, access method,
- * expressions) and transformed here, and the DDL the worker runs is
- * regenerated from it: identifiers quoted from catalog data, expressions
- * deparsed with only pg_catalog on the search path so that everything else is
- * schema-qualified.  The worker parses that text again and runs it only if
- * it is exactly one index statement on the job's table.
+ * whose table is checked here (ownership, relation kind) and which is then
+ * transformed and checked as CREATE INDEX would check it, into an index
+ * definition (idxadvisor_ddl.c).  The DDL the worker runs is written from
+ * that definition by idxadvisor_ddl.c, under settings that the worker pins
+ * too, so that it reads back exactly what was checked.  The worker parses
+ * that text again and runs it only if it is exactly one index statement on
+ * the job's table.
  *
- * The job table, @extschema@.idxadvisor_build_jobs, is owned by the
- * extension's owner and not accessible to PUBLIC.  This file and the workers
- * write it through SPI after switching to the extension owner
- * (SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION) with
- * search_path set to pg_catalog, pg_temp; the view idxadvisor_builds shows
- * each role its own jobs.
- *
- * Shared memory and locking.  idxadvBuildShared (idxadvisor.h) holds the
- * launcher's latch, IDXADV_JOB_SLOTS job slots and a short list of databases
- * whose job table must be scanned.  One LWLock of our own tranche protects
- * all of it; it is only ever held for a few instructions, always in
- * exclusive mode, and never while doing I/O.  At commit, a transaction that
- * queued jobs puts each (database, job, role) into a free slot and sets the
- * launcher's latch; when no slot is free it asks for a scan of its database
- * instead.  The slots are only a hint: a worker claims its job with an UPDATE
- * of the job row, so a stale slot (a job queued in a rolled-back
- * subtransaction, or cancelled meanwhile) costs one worker start and nothing
- * else.
+ * The job queue (the job table, the shared slots that hand committed jobs
+ * to the launcher, job states) is idxadvisor_queue.c's: this file only
+ * calls its functions.  Locking: the functions here take the locks the
+ * DDL they check or run takes (the table, the index); the job table's row
+ * locks and the queue's LWLock are taken inside idxadvisor_queue.c.
  *
  * Copyright (c) 2026, the idxadvisor developers
  *
@@ -99,19 +87,12 @@
 #include "utils/ruleutils.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
+#include "utils/varlena.h"
 
-#include "idxadvisor.h"
+#include "idxadvisor_queue.h"
 
 /* Poll interval of idxadvisor_wait(), in milliseconds */
 #define IDXADV_WAIT_POLL_MS		100
-
-/* What a transaction asked for, acted on at commit */
-typedef struct idxadvPendingJob
-{
-	Oid			dbid;
-	int64		jobid;
-	Oid			roleid;
-} idxadvPendingJob;
 
 /* A checked, transformed index request */
 typedef struct idxadvIndexSpec
@@ -120,24 +101,17 @@ typedef struct idxadvIndexSpec
 	Oid			nspid;
 	char	   *relname;
 	IndexStmt  *stmt;			/* transformed */
+	idxadvIndexDef def;			/* checked, as CREATE INDEX would check it */
 	char	   *key;			/* the DDL without name: identifies a request */
 } idxadvIndexSpec;
 
-/*---- GUC variables ----*/
-
-int			idxadv_build_lock_timeout = 5000;
-int			idxadv_build_lock_retries = 120;
-int			idxadv_build_statement_timeout = 0;
-int			idxadv_max_builds = 2;
-
-/*---- Local variables ----*/
-
-idxadvBuildShared *idxadv_build_shared = NULL;
-
-/* jobs to hand to the launcher, and running jobs to cancel, at commit */
-static List *pending_jobs = NIL;
-static List *pending_cancels = NIL;
-static bool xact_callback_registered = false;
+/* What idxadv_cancel_job() did */
+typedef enum idxadvCancelResult
+{
+	IDXADV_CANCEL_FINISHED,		/* nothing: the job had finished */
+	IDXADV_CANCEL_QUEUED,		/* a queued job, cancelled in this transaction */
+	IDXADV_CANCEL_RUNNING		/* a running job, interrupted at commit */
+} idxadvCancelResult;
 
 /*---- Function declarations ----*/
 
@@ -147,11 +121,11 @@ PG_FUNCTION_INFO_V1(idxadvisor_create_concurrently);
 PG_FUNCTION_INFO_V1(idxadvisor_create_concurrently_definition);
 PG_FUNCTION_INFO_V1(idxadvisor_drop);
 PG_FUNCTION_INFO_V1(idxadvisor_drop_concurrently);
+PG_FUNCTION_INFO_V1(idxadvisor_drop_name);
+PG_FUNCTION_INFO_V1(idxadvisor_drop_concurrently_name);
 PG_FUNCTION_INFO_V1(idxadvisor_cancel);
 PG_FUNCTION_INFO_V1(idxadvisor_wait);
 
-static void idxadv_xact_callback(XactEvent event, void *arg);
-static void idxadv_remember_job(int64 jobid);
 static void idxadv_check_writable(const char *funcname);
 static void idxadv_check_queue_available(const char *funcname);
 static void idxadv_require_extension(idxadvExtInfo *info);
@@ -161,258 +135,12 @@ static IndexStmt *idxadv_stmt_from_definition(FunctionCallInfo fcinfo,
 static void idxadv_check_table(Oid relid, bool concurrent);
 static void idxadv_prepare_index(IndexStmt *stmt, bool concurrent,
 								 idxadvIndexSpec *spec);
-static char *idxadv_deparse_index(idxadvIndexSpec *spec, const char *idxname,
-								  bool concurrent);
 static char *idxadv_choose_name(idxadvIndexSpec *spec,
-								const idxadvExtInfo *ext);
-static int64 idxadv_insert_job(const idxadvExtInfo *ext, const char *kind,
-							   Oid relid, Oid indexrelid, Oid nspid,
-							   const char *idxname, const char *command,
-							   const char *key, const char *state);
-static bool idxadv_find_job(const idxadvExtInfo *ext, const char *where,
-							Oid nspid, const char *idxname, Oid relid,
-							const char *key, int64 *jobid);
+								const idxadvExtInfo *ext, Oid *existing);
 static void idxadv_check_droppable(Oid indexoid, bool concurrent);
-static bool idxadv_drop_pending(const idxadvExtInfo *ext, Oid indexoid);
-static char *idxadv_qualified_name(Oid relid);
-static int	idxadv_spi_exec(const idxadvExtInfo *ext, const char *sql,
-							int nargs, Oid *argtypes, Datum *values,
-							const char *nulls);
-
-/*
- * Define the build GUCs and, when preloading, register the launcher.
- * Called from _PG_init, also when not preloaded; PGC_POSTMASTER variables
- * can only be defined when preloading is true.
- */
-void
-idxadv_build_init(bool preloading)
-{
-	DefineCustomIntVariable("idxadvisor.build_lock_timeout",
-							"Longest wait for the table lock at each attempt of a queued build or drop.",
-							"On timeout the worker releases everything and tries again, up to idxadvisor.build_lock_retries times. Waits for older transactions and snapshots during a concurrent build are not bounded by it.",
-							&idxadv_build_lock_timeout,
-							5000,
-							1,
-							INT_MAX,
-							PGC_SIGHUP,
-							GUC_UNIT_MS,
-							NULL, NULL, NULL);
-
-	DefineCustomIntVariable("idxadvisor.build_lock_retries",
-							"How many more times a queued build tries to get its table lock before failing; -1 means forever.",
-							NULL,
-							&idxadv_build_lock_retries,
-							120,
-							-1,
-							INT_MAX,
-							PGC_SIGHUP,
-							0,
-							NULL, NULL, NULL);
-
-	DefineCustomIntVariable("idxadvisor.build_statement_timeout",
-							"Longest time a queued build or drop may run, once it has its table lock; 0 means no limit.",
-							"Role and database settings of statement_timeout and lock_timeout do not apply to the workers.",
-							&idxadv_build_statement_timeout,
-							0,
-							0,
-							INT_MAX,
-							PGC_SIGHUP,
-							GUC_UNIT_MS,
-							NULL, NULL, NULL);
-
-	DefineCustomIntVariable("idxadvisor.max_builds",
-							"Most queued builds and drops that run at the same time, in all databases together.",
-							"At most one runs per database at a time; builds also need free max_worker_processes slots.",
-							&idxadv_max_builds,
-							2,
-							1,
-							IDXADV_JOB_SLOTS,
-							PGC_SIGHUP,
-							0,
-							NULL, NULL, NULL);
-
-	if (preloading)
-		idxadv_register_launcher();
-}
-
-/*
- * shmem_request hook part: the shared state and our LWLock tranche.
- */
-void
-idxadv_build_shmem_request(void)
-{
-	RequestAddinShmemSpace(MAXALIGN(sizeof(idxadvBuildShared)));
-	RequestNamedLWLockTranche("idxadvisor build", 1);
-}
-
-/*
- * shmem_startup hook part: create or attach to the shared state.
- */
-void
-idxadv_build_shmem_startup(void)
-{
-	bool		found;
-
-	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
-	idxadv_build_shared = ShmemInitStruct("idxadvisor build",
-										  sizeof(idxadvBuildShared), &found);
-	if (!found)
-	{
-		memset(idxadv_build_shared, 0, sizeof(idxadvBuildShared));
-		idxadv_build_shared->lock =
-			&(GetNamedLWLockTranche("idxadvisor build"))->lock;
-		/* after a start or a crash, look for unfinished jobs everywhere */
-		idxadv_build_shared->rescan_all = true;
-	}
-	LWLockRelease(AddinShmemInitLock);
-}
-
-/*
- * Ask the launcher to scan a database's job table (also when its job slots
- * are full).  Caller must not hold the lock.
- */
-void
-idxadv_request_scan(Oid dbid)
-{
-	idxadvBuildShared *sh = idxadv_build_shared;
-	int			i;
-	bool		done = false;
-
-	LWLockAcquire(sh->lock, LW_EXCLUSIVE);
-	for (i = 0; i < IDXADV_SCAN_SLOTS && !done; i++)
-		if (sh->scan_dbs[i] == dbid)
-			done = true;
-	for (i = 0; i < IDXADV_SCAN_SLOTS && !done; i++)
-		if (sh->scan_dbs[i] == InvalidOid)
-		{
-			sh->scan_dbs[i] = dbid;
-			done = true;
-		}
-	if (!done)
-		sh->rescan_all = true;
-	if (sh->launcher_latch)
-		SetLatch(sh->launcher_latch);
-	LWLockRelease(sh->lock);
-}
-
-/*
- * Transaction callback: at commit, hand the transaction's jobs to the
- * launcher and signal the workers of the jobs it cancelled; at abort,
- * forget them.  A job queued by a subtransaction that rolled back is handed
- * over too: its worker finds no job row and exits.
- */
-static void
-idxadv_xact_callback(XactEvent event, void *arg)
-{
-	ListCell   *lc;
-
-	switch (event)
-	{
-		case XACT_EVENT_PRE_PREPARE:
-			if (pending_jobs != NIL || pending_cancels != NIL)
-				ereport(ERROR,
-						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-						 errmsg("cannot PREPARE a transaction that queued or cancelled an index build")));
-			break;
-
-		case XACT_EVENT_COMMIT:
-		case XACT_EVENT_PARALLEL_COMMIT:
-			if (idxadv_build_shared != NULL &&
-				(pending_jobs != NIL || pending_cancels != NIL))
-			{
-				idxadvBuildShared *sh = idxadv_build_shared;
-				bool		overflow = false;
-
-				LWLockAcquire(sh->lock, LW_EXCLUSIVE);
-				foreach(lc, pending_jobs)
-				{
-					idxadvPendingJob *pj = (idxadvPendingJob *) lfirst(lc);
-					int			i;
-
-					for (i = 0; i < IDXADV_JOB_SLOTS; i++)
-					{
-						idxadvJobSlot *slot = &sh->slots[i];
-
-						if (slot->state == IDXADV_SLOT_FREE)
-						{
-							slot->state = IDXADV_SLOT_QUEUED;
-							slot->dbid = pj->dbid;
-							slot->jobid = pj->jobid;
-							slot->roleid = pj->roleid;
-							slot->pid = 0;
-							slot->finished = false;
-							break;
-						}
-					}
-					if (i == IDXADV_JOB_SLOTS)
-						overflow = true;
-				}
-				foreach(lc, pending_cancels)
-				{
-					int64		jobid = *(int64 *) lfirst(lc);
-					int			i;
-
-					for (i = 0; i < IDXADV_JOB_SLOTS; i++)
-					{
-						idxadvJobSlot *slot = &sh->slots[i];
-
-						/*
-						 * The worker checks the committed cancel flag before
-						 * it starts the build; once running, a query cancel
-						 * interrupts it and it removes the invalid index.
-						 */
-						if (slot->state == IDXADV_SLOT_RUNNING &&
-							slot->dbid == MyDatabaseId &&
-							slot->jobid == jobid && slot->pid != 0)
-							kill(slot->pid, SIGINT);
-					}
-				}
-				if (sh->launcher_latch)
-					SetLatch(sh->launcher_latch);
-				LWLockRelease(sh->lock);
-				if (overflow)
-					idxadv_request_scan(MyDatabaseId);
-			}
-			/* FALLTHROUGH */
-		case XACT_EVENT_ABORT:
-		case XACT_EVENT_PARALLEL_ABORT:
-			list_free_deep(pending_jobs);
-			list_free_deep(pending_cancels);
-			pending_jobs = NIL;
-			pending_cancels = NIL;
-			break;
-
-		default:
-			break;
-	}
-}
-
-static void
-idxadv_register_xact_callback(void)
-{
-	if (!xact_callback_registered)
-	{
-		RegisterXactCallback(idxadv_xact_callback, NULL);
-		xact_callback_registered = true;
-	}
-}
-
-/* Remember a job queued by this transaction, for the launcher */
-static void
-idxadv_remember_job(int64 jobid)
-{
-	idxadvPendingJob *pj;
-	MemoryContext old;
-
-	idxadv_register_xact_callback();
-	old = MemoryContextSwitchTo(TopMemoryContext);
-	pj = palloc(sizeof(idxadvPendingJob));
-	pj->dbid = MyDatabaseId;
-	pj->jobid = jobid;
-	pj->roleid = GetSessionUserId();
-	pending_jobs = lappend(pending_jobs, pj);
-	MemoryContextSwitchTo(old);
-}
+static idxadvCancelResult idxadv_cancel_job(const idxadvExtInfo *ext,
+											int64 jobid, bool verbose);
+static TimestampTz idxadv_wait_deadline(Interval *iv);
 
 /*
  * Refuse a change on a hot standby, with a clearer message than the
@@ -445,50 +173,13 @@ idxadv_check_queue_available(const char *funcname)
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("cannot call %s within security-restricted operation",
 						funcname)));
-	if (idxadv_build_shared == NULL)
+	if (!idxadv_queue_available())
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("%s requires idxadvisor to be loaded via shared_preload_libraries",
 						funcname),
 				 errdetail("Queued builds are run by background workers, which only a preloaded library can start."),
 				 errhint("Add idxadvisor to the shared_preload_libraries configuration parameter and restart the server, or use idxadvisor_create() or idxadvisor_drop(), which work in the caller's transaction.")));
-}
-
-/*
- * Look up the extension in the current database: its owner and the quoted,
- * qualified name of the job table.  Returns false when it is not installed.
- * Never assumes a schema.
- */
-bool
-idxadv_get_extension(idxadvExtInfo *info)
-{
-	Relation	rel;
-	ScanKeyData key;
-	SysScanDesc scan;
-	HeapTuple	tup;
-	bool		found = false;
-
-	rel = table_open(ExtensionRelationId, AccessShareLock);
-	ScanKeyInit(&key, Anum_pg_extension_extname, BTEqualStrategyNumber,
-				F_NAMEEQ, CStringGetDatum("idxadvisor"));
-	scan = systable_beginscan(rel, ExtensionNameIndexId, true, NULL, 1, &key);
-	tup = systable_getnext(scan);
-	if (HeapTupleIsValid(tup))
-	{
-		Form_pg_extension ext = (Form_pg_extension) GETSTRUCT(tup);
-		char	   *nspname = get_namespace_name(ext->extnamespace);
-
-		if (nspname != NULL)
-		{
-			info->owner = ext->extowner;
-			info->jobs_table = psprintf("%s.idxadvisor_build_jobs",
-										quote_identifier(nspname));
-			found = true;
-		}
-	}
-	systable_endscan(scan);
-	table_close(rel, AccessShareLock);
-	return found;
 }
 
 static void
@@ -498,55 +189,6 @@ idxadv_require_extension(idxadvExtInfo *info)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("extension \"idxadvisor\" is not installed in this database")));
-}
-
-/*
- * Switch to the extension owner, with a search_path that only holds
- * pg_catalog, to read or write the job table.  Transaction and
- * subtransaction abort undo both, so an error in between is safe.
- */
-void
-idxadv_owner_spi_begin(const idxadvExtInfo *info, Oid *save_userid,
-					   int *save_sec, int *nestlevel)
-{
-	GetUserIdAndSecContext(save_userid, save_sec);
-	SetUserIdAndSecContext(info->owner, *save_sec |
-						   SECURITY_LOCAL_USERID_CHANGE |
-						   SECURITY_RESTRICTED_OPERATION);
-	*nestlevel = NewGUCNestLevel();
-	(void) set_config_option("search_path", "pg_catalog, pg_temp",
-							 PGC_USERSET, PGC_S_SESSION,
-							 GUC_ACTION_SAVE, true, 0, false);
-}
-
-void
-idxadv_owner_spi_end(Oid save_userid, int save_sec, int nestlevel)
-{
-	AtEOXact_GUC(true, nestlevel);
-	SetUserIdAndSecContext(save_userid, save_sec);
-}
-
-/*
- * Run one statement on the job table as the extension owner; SPI must be
- * connected.  Returns SPI_processed.
- */
-static int
-idxadv_spi_exec(const idxadvExtInfo *ext, const char *sql, int nargs,
-				Oid *argtypes, Datum *values, const char *nulls)
-{
-	Oid			save_userid;
-	int			save_sec;
-	int			nestlevel;
-	int			ret;
-
-	idxadv_owner_spi_begin(ext, &save_userid, &save_sec, &nestlevel);
-	ret = SPI_execute_with_args(sql, nargs, argtypes, values, nulls,
-								false, 0);
-	idxadv_owner_spi_end(save_userid, save_sec, nestlevel);
-	if (ret < 0)
-		elog(ERROR, "SPI_execute_with_args failed: %s",
-			 SPI_result_code_string(ret));
-	return (int) SPI_processed;
 }
 
 /*
@@ -594,7 +236,7 @@ idxadv_check_table(Oid relid, bool concurrent)
 							relkind == RELKIND_PARTITIONED_INDEX) ? "an index" :
 						   "not a table")));
 
-	if (!pg_class_ownercheck(relid, GetUserId()))
+	if (!object_ownercheck(RelationRelationId, relid, GetUserId()))
 		aclcheck_error(ACLCHECK_NOT_OWNER, get_relkind_objtype(relkind),
 					   relname);
 
@@ -770,491 +412,234 @@ idxadv_stmt_from_definition(FunctionCallInfo fcinfo, bool concurrent)
 static void
 idxadv_prepare_index(IndexStmt *stmt, bool concurrent, idxadvIndexSpec *spec)
 {
-	RangeVar   *rv = stmt->relation;
-	bool		inh = rv->inh;
+	bool		inh = stmt->relation->inh;
 	Oid			relid;
-	Oid			amoid;
-	const IndexAmRoutine *amroutine;
-	ListCell   *lc;
-	int			natts;
 
-	relid = RangeVarGetRelid(rv, AccessShareLock, false);
+	relid = RangeVarGetRelid(stmt->relation, AccessShareLock, false);
 	idxadv_check_table(relid, concurrent);
-
-	amoid = get_index_am_oid(stmt->accessMethod, false);
-	amroutine = GetIndexAmRoutineByAmId(amoid, false);
-	natts = list_length(stmt->indexParams);
-	if (stmt->unique && !amroutine->amcanunique)
+	if (stmt->idxname != NULL && stmt->idxname[0] == '\0')
 		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("access method \"%s\" does not support unique indexes",
-						stmt->accessMethod)));
-	if (stmt->indexIncludingParams != NIL && !amroutine->amcaninclude)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("access method \"%s\" does not support included columns",
-						stmt->accessMethod)));
-	if (natts > 1 && !amroutine->amcanmulticol)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("access method \"%s\" does not support multicolumn indexes",
-						stmt->accessMethod)));
-	if (natts + list_length(stmt->indexIncludingParams) > INDEX_MAX_KEYS)
-		ereport(ERROR,
-				(errcode(ERRCODE_TOO_MANY_COLUMNS),
-				 errmsg("cannot use more than %d columns in an index",
-						INDEX_MAX_KEYS)));
+				(errcode(ERRCODE_SYNTAX_ERROR),
+				 errmsg("zero-length delimited identifier"),
+				 errdetail("The index name is empty.")));
 
-	/* every named column must exist and be a user column */
-	foreach(lc, list_concat_copy(stmt->indexParams,
-								 stmt->indexIncludingParams))
-	{
-		IndexElem  *elem = lfirst_node(IndexElem, lc);
-
-		if (elem->name == NULL)
-		{
-			if (list_member_ptr(stmt->indexIncludingParams, elem))
-				ereport(ERROR,
-						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-						 errmsg("expressions are not supported in included columns")));
-			continue;
-		}
-		if (get_attnum(relid, elem->name) <= 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_UNDEFINED_COLUMN),
-					 errmsg("column \"%s\" of relation \"%s\" does not exist",
-							elem->name, get_rel_name(relid))));
-	}
-
-	if (stmt->tableSpace != NULL)
-	{
-		Oid			tsoid = get_tablespace_oid(stmt->tableSpace, false);
-
-		if (tsoid != MyDatabaseTableSpace &&
-			pg_tablespace_aclcheck(tsoid, GetUserId(), ACL_CREATE) != ACLCHECK_OK)
-			aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_TABLESPACE,
-						   stmt->tableSpace);
-	}
-
-	if (stmt->options != NIL)
-	{
-		Datum		reloptions;
-
-		reloptions = transformRelOptions((Datum) 0, stmt->options, NULL, NULL,
-										 false, false);
-		(void) index_reloptions(amroutine->amoptions, reloptions, true);
-	}
-
-	/* parse analysis of expressions and predicate, as DefineIndex would */
+	/* parse analysis, then every check DefineIndex makes before building */
 	stmt = transformIndexStmt(relid, copyObject(stmt), NULL);
 	stmt->relation->inh = inh;
-
-	foreach(lc, stmt->indexParams)
-	{
-		IndexElem  *elem = lfirst_node(IndexElem, lc);
-		Oid			atttype;
-
-		if (elem->expr != NULL)
-		{
-			if (contain_mutable_functions(elem->expr))
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
-						 errmsg("functions in index expression must be marked IMMUTABLE")));
-			atttype = exprType(elem->expr);
-		}
-		else
-			atttype = get_atttype(relid, get_attnum(relid, elem->name));
-		/* check the names now; the DDL names them qualified */
-		if (elem->opclass != NIL)
-			(void) ResolveOpClass(elem->opclass, atttype, stmt->accessMethod,
-								  amoid);
-		if (elem->collation != NIL)
-			(void) get_collation_oid(elem->collation, false);
-	}
-	if (stmt->whereClause != NULL &&
-		contain_mutable_functions(stmt->whereClause))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
-				 errmsg("functions in index predicate must be marked IMMUTABLE")));
+	idxadv_index_def_from_stmt(stmt, relid, &spec->def);
 
 	spec->relid = relid;
 	spec->nspid = get_rel_namespace(relid);
 	spec->relname = get_rel_name(relid);
 	spec->stmt = stmt;
-	spec->key = idxadv_deparse_index(spec, NULL, false);
-}
-
-/* Append a DefElem list as "(name = 'value', ...)" */
-static void
-idxadv_deparse_options(StringInfo buf, List *options)
-{
-	ListCell   *lc;
-	bool		first = true;
-
-	appendStringInfoChar(buf, '(');
-	foreach(lc, options)
-	{
-		DefElem    *def = lfirst_node(DefElem, lc);
-
-		if (!first)
-			appendStringInfoString(buf, ", ");
-		first = false;
-		if (def->defnamespace)
-			appendStringInfo(buf, "%s.", quote_identifier(def->defnamespace));
-		appendStringInfoString(buf, quote_identifier(def->defname));
-		if (def->arg != NULL)
-			appendStringInfo(buf, " = %s",
-							 quote_literal_cstr(defGetString(def)));
-	}
-	appendStringInfoChar(buf, ')');
+	spec->key = idxadv_index_ddl(&spec->def, NULL, 0);
 }
 
 /*
- * Generate the DDL of a checked, transformed request.  Run with only
- * pg_catalog on the search_path, so that every object outside pg_catalog is
- * schema-qualified and the worker (which runs with the same search_path)
- * resolves exactly the same objects.  idxname NULL leaves the name out.
+ * The build queue's part of choosing a name: a name that an unfinished job
+ * builds is ours when it is the same request, taken when not.
+ */
+typedef struct idxadvNameCheckArg
+{
+	const idxadvExtInfo *ext;
+	idxadvIndexSpec *spec;
+} idxadvNameCheckArg;
+
+static idxadvNameUse
+idxadv_name_check(const char *name, Oid existing, bool same, void *arg)
+{
+	idxadvNameCheckArg *a = (idxadvNameCheckArg *) arg;
+	int64		jobid;
+
+	if (OidIsValid(existing) && same)
+		return IDXADV_NAME_OURS;
+	if (OidIsValid(existing))
+	{
+		idxadvIndexDef other;
+
+		/*
+		 * An earlier run of this request built it under this name, and
+		 * another index has replaced it since: say so rather than build the
+		 * request under the next name.
+		 */
+		if (!idxadv_job_find(a->ext, IDXADV_JOB_MASK(IDXADV_JOB_DONE),
+							 a->spec->nspid, name, a->spec->relid,
+							 a->spec->key, &jobid))
+			return IDXADV_NAME_TAKEN;
+		idxadv_index_def_from_index(existing, &other);
+		ereport(ERROR,
+				(errcode(ERRCODE_DUPLICATE_TABLE),
+				 errmsg("relation \"%s\" already exists", name),
+				 errdetail("Job %lld built this request as \"%s\", which is now a different index: %s.",
+						   (long long) jobid, name,
+						   idxadv_index_ddl(&other, name, 0)),
+				 errhint("Drop or rename that index, or give the request an index name of its own.")));
+	}
+	if (idxadv_job_find(a->ext, IDXADV_JOB_UNFINISHED,
+						a->spec->nspid, name, InvalidOid, NULL, &jobid))
+		return idxadv_job_find(a->ext, IDXADV_JOB_UNFINISHED,
+							   a->spec->nspid, name, a->spec->relid,
+							   a->spec->key, &jobid) ?
+			IDXADV_NAME_OURS : IDXADV_NAME_TAKEN;
+	return IDXADV_NAME_FREE;
+}
+
+/*
+ * Choose the index name of an unnamed request (idxadv_ddl_choose_name):
+ * the name CREATE INDEX would choose, or the one an index or unfinished job
+ * of the same definition has.  *existing is that index, if any.
  */
 static char *
-idxadv_deparse_index(idxadvIndexSpec *spec, const char *idxname,
-					 bool concurrent)
+idxadv_choose_name(idxadvIndexSpec *spec, const idxadvExtInfo *ext,
+				   Oid *existing)
 {
-	IndexStmt  *stmt = spec->stmt;
-	StringInfoData buf;
-	List	   *dpcontext;
-	ListCell   *lc;
-	Oid			amoid = get_index_am_oid(stmt->accessMethod, false);
-	int			nestlevel;
-	bool		first;
+	idxadvNameCheckArg arg = {ext, spec};
 
-	nestlevel = NewGUCNestLevel();
-	(void) set_config_option("search_path", "pg_catalog, pg_temp",
-							 PGC_USERSET, PGC_S_SESSION,
-							 GUC_ACTION_SAVE, true, 0, false);
-
-	dpcontext = deparse_context_for(spec->relname, spec->relid);
-	initStringInfo(&buf);
-	appendStringInfo(&buf, "CREATE %sINDEX %s",
-					 stmt->unique ? "UNIQUE " : "",
-					 concurrent ? "CONCURRENTLY " : "");
-	if (idxname != NULL)
-		appendStringInfo(&buf, "%s ", quote_identifier(idxname));
-	appendStringInfo(&buf, "ON %s%s USING %s (",
-					 stmt->relation->inh ? "" : "ONLY ",
-					 quote_qualified_identifier(get_namespace_name(spec->nspid),
-												spec->relname),
-					 quote_identifier(stmt->accessMethod));
-	first = true;
-	foreach(lc, stmt->indexParams)
-	{
-		IndexElem  *elem = lfirst_node(IndexElem, lc);
-		Oid			atttype;
-
-		if (!first)
-			appendStringInfoString(&buf, ", ");
-		first = false;
-		if (elem->expr != NULL)
-		{
-			appendStringInfo(&buf, "(%s)",
-							 deparse_expression(elem->expr, dpcontext,
-												false, false));
-			atttype = exprType(elem->expr);
-		}
-		else
-		{
-			appendStringInfoString(&buf, quote_identifier(elem->name));
-			atttype = get_atttype(spec->relid,
-								  get_attnum(spec->relid, elem->name));
-		}
-		if (elem->collation != NIL)
-			appendStringInfo(&buf, " COLLATE %s",
-							 generate_collation_name(get_collation_oid(elem->collation,
-																	   false)));
-		if (elem->opclass != NIL)
-		{
-			appendStringInfo(&buf, " %s",
-							 generate_opclass_name(ResolveOpClass(elem->opclass,
-																  atttype,
-																  stmt->accessMethod,
-																  amoid)));
-			if (elem->opclassopts != NIL)
-			{
-				appendStringInfoChar(&buf, ' ');
-				idxadv_deparse_options(&buf, elem->opclassopts);
-			}
-		}
-		if (elem->ordering == SORTBY_ASC)
-			appendStringInfoString(&buf, " ASC");
-		else if (elem->ordering == SORTBY_DESC)
-			appendStringInfoString(&buf, " DESC");
-		if (elem->nulls_ordering == SORTBY_NULLS_FIRST)
-			appendStringInfoString(&buf, " NULLS FIRST");
-		else if (elem->nulls_ordering == SORTBY_NULLS_LAST)
-			appendStringInfoString(&buf, " NULLS LAST");
-	}
-	appendStringInfoChar(&buf, ')');
-	if (stmt->indexIncludingParams != NIL)
-	{
-		appendStringInfoString(&buf, " INCLUDE (");
-		first = true;
-		foreach(lc, stmt->indexIncludingParams)
-		{
-			IndexElem  *elem = lfirst_node(IndexElem, lc);
-
-			if (!first)
-				appendStringInfoString(&buf, ", ");
-			first = false;
-			appendStringInfoString(&buf, quote_identifier(elem->name));
-		}
-		appendStringInfoChar(&buf, ')');
-	}
-	if (stmt->nulls_not_distinct)
-		appendStringInfoString(&buf, " NULLS NOT DISTINCT");
-	if (stmt->options != NIL)
-	{
-		appendStringInfoString(&buf, " WITH ");
-		idxadv_deparse_options(&buf, stmt->options);
-	}
-	if (stmt->tableSpace != NULL)
-		appendStringInfo(&buf, " TABLESPACE %s",
-						 quote_identifier(stmt->tableSpace));
-	if (stmt->whereClause != NULL)
-		appendStringInfo(&buf, " WHERE %s",
-						 deparse_expression(stmt->whereClause, dpcontext,
-											false, false));
-
-	AtEOXact_GUC(true, nestlevel);
-	return buf.data;
+	return idxadv_ddl_choose_name(&spec->def, idxadv_name_check, &arg,
+								  existing);
 }
 
 /*
- * Find a build job of this database by index schema, and optionally name,
- * table and key, in the states given by "where" (an SQL condition on
- * "state").  Returns the newest matching job.  SPI must be connected.
- */
-static bool
-idxadv_find_job(const idxadvExtInfo *ext, const char *where, Oid nspid,
-				const char *idxname, Oid relid, const char *key,
-				int64 *jobid)
-{
-	Oid			argtypes[4] = {OIDOID, NAMEOID, OIDOID, TEXTOID};
-	Datum		values[4];
-	char		nulls[4] = {' ', ' ', ' ', ' '};
-	char	   *sql;
-	bool		isnull;
-
-	values[0] = ObjectIdGetDatum(nspid);
-	if (idxname)
-		values[1] = DirectFunctionCall1(namein, CStringGetDatum(idxname));
-	else
-		nulls[1] = 'n';
-	values[2] = ObjectIdGetDatum(relid);
-	if (!OidIsValid(relid))
-		nulls[2] = 'n';
-	if (key)
-		values[3] = CStringGetTextDatum(key);
-	else
-		nulls[3] = 'n';
-
-	sql = psprintf("SELECT id FROM %s"
-				   " WHERE index_schema OPERATOR(pg_catalog.=) $1"
-				   "   AND ($2 IS NULL OR index_name OPERATOR(pg_catalog.=) $2)"
-				   "   AND ($3 IS NULL OR relid OPERATOR(pg_catalog.=) $3)"
-				   "   AND ($4 IS NULL OR key OPERATOR(pg_catalog.=) $4)"
-				   "   AND kind OPERATOR(pg_catalog.=) 'create'"
-				   "   AND (%s)"
-				   " ORDER BY id DESC LIMIT 1",
-				   ext->jobs_table, where);
-	if (idxadv_spi_exec(ext, sql, 4, argtypes, values, nulls) == 0)
-		return false;
-	*jobid = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
-										 SPI_tuptable->tupdesc, 1, &isnull));
-	return true;
-}
-
-/*
- * Insert a job row in the caller's transaction.  A queued job of the same
- * kind for the same index name conflicts with the partial unique index on
- * unfinished jobs: then the existing job is returned if it is the same
- * request, and an error raised if not.  SPI must be connected.
- */
-static int64
-idxadv_insert_job(const idxadvExtInfo *ext, const char *kind, Oid relid,
-				  Oid indexrelid, Oid nspid, const char *idxname,
-				  const char *command, const char *key, const char *state)
-{
-	Oid			argtypes[10] = {TEXTOID, OIDOID, OIDOID, OIDOID, NAMEOID,
-	TEXTOID, TEXTOID, TEXTOID, OIDOID, OIDOID};
-	Datum		values[10];
-	char		nulls[10] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
-	char	   *sql;
-	bool		isnull;
-	bool		finished = strcmp(state, "queued") != 0;
-
-	values[0] = CStringGetTextDatum(kind);
-	values[1] = ObjectIdGetDatum(relid);
-	values[2] = ObjectIdGetDatum(indexrelid);
-	if (!OidIsValid(indexrelid))
-		nulls[2] = 'n';
-	values[3] = ObjectIdGetDatum(nspid);
-	values[4] = DirectFunctionCall1(namein, CStringGetDatum(idxname));
-	values[5] = CStringGetTextDatum(command);
-	values[6] = CStringGetTextDatum(key);
-	values[7] = CStringGetTextDatum(state);
-	values[8] = ObjectIdGetDatum(GetUserId());
-	values[9] = ObjectIdGetDatum(GetSessionUserId());
-
-	sql = psprintf("INSERT INTO %s (kind, relid, indexrelid, index_schema,"
-				   " index_name, command, key, state, requested_by,"
-				   " session_role, requested_at, started_at, finished_at)"
-				   " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,"
-				   " pg_catalog.clock_timestamp(), %s, %s)"
-				   " ON CONFLICT (index_schema, index_name, kind)"
-				   "   WHERE state IN ('queued', 'running')"
-				   " DO NOTHING RETURNING id",
-				   ext->jobs_table,
-				   finished ? "pg_catalog.clock_timestamp()" : "NULL",
-				   finished ? "pg_catalog.clock_timestamp()" : "NULL");
-	if (idxadv_spi_exec(ext, sql, 10, argtypes, values, nulls) == 1)
-		return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
-										   SPI_tuptable->tupdesc, 1, &isnull));
-
-	/* an unfinished job of this kind for this index name exists */
-	sql = psprintf("SELECT id, key OPERATOR(pg_catalog.=) $2 FROM %s"
-				   " WHERE index_schema OPERATOR(pg_catalog.=) $3"
-				   "   AND index_name OPERATOR(pg_catalog.=) $4"
-				   "   AND kind OPERATOR(pg_catalog.=) $1"
-				   "   AND state IN ('queued', 'running')",
-				   ext->jobs_table);
-	{
-		Oid			t2[4] = {TEXTOID, TEXTOID, OIDOID, NAMEOID};
-		Datum		v2[4] = {values[0], values[6], values[3], values[4]};
-		int64		id;
-
-		if (idxadv_spi_exec(ext, sql, 4, t2, v2, NULL) != 1)
-			elog(ERROR, "conflicting index build job not found");
-		id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
-										 SPI_tuptable->tupdesc, 1, &isnull));
-		if (!DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
-										SPI_tuptable->tupdesc, 2, &isnull)))
-			ereport(ERROR,
-					(errcode(ERRCODE_DUPLICATE_OBJECT),
-					 errmsg("another %s of index \"%s\" is already queued as job %lld",
-							strcmp(kind, "create") == 0 ? "build" : "drop",
-							idxname, (long long) id),
-					 errhint("Wait for it with CALL idxadvisor_wait(%lld), or cancel it with idxadvisor_cancel(%lld).",
-							 (long long) id, (long long) id)));
-		return id;
-	}
-}
-
-/*
- * Choose an index name the way CREATE INDEX does (table, columns, "idx" or
- * "key"), skipping names taken in the catalog or by unfinished jobs.
- */
-static char *
-idxadv_choose_name(idxadvIndexSpec *spec, const idxadvExtInfo *ext)
-{
-	StringInfoData cols;
-	ListCell   *lc;
-	const char *label = spec->stmt->unique ? "key" : "idx";
-	int			pass;
-
-	initStringInfo(&cols);
-	foreach(lc, list_concat_copy(spec->stmt->indexParams,
-								 spec->stmt->indexIncludingParams))
-	{
-		IndexElem  *elem = lfirst_node(IndexElem, lc);
-		const char *colname = elem->name;
-
-		if (colname == NULL)
-			colname = (IsA(elem->expr, FuncExpr) &&
-					   get_func_name(((FuncExpr *) elem->expr)->funcid)) ?
-				get_func_name(((FuncExpr *) elem->expr)->funcid) : "expr";
-		if (cols.len > 0)
-			appendStringInfoChar(&cols, '_');
-		appendStringInfoString(&cols, colname);
-		if (cols.len >= NAMEDATALEN)
-			break;
-	}
-
-	for (pass = 0;; pass++)
-	{
-		char		suffix[NAMEDATALEN];
-		char	   *name;
-		int64		jobid;
-
-		if (pass == 0)
-			strlcpy(suffix, label, sizeof(suffix));
-		else
-			snprintf(suffix, sizeof(suffix), "%s%d", label, pass);
-		name = makeObjectName(spec->relname, cols.data, suffix);
-		if (OidIsValid(get_relname_relid(name, spec->nspid)))
-			continue;
-		if (idxadv_find_job(ext, "state IN ('queued', 'running')",
-							spec->nspid, name, InvalidOid, NULL, &jobid))
-			continue;
-		return name;
-	}
-}
-
-/*
- * The index an existing relation of that name is, for a request on relid:
- * returns its OID (and whether it is valid), or raises the error CREATE
- * INDEX would when the name is taken by something else.
+ * The index an existing relation of a requested name is: returns its OID
+ * when it is an index of the same definition, or InvalidOid when there is
+ * none (or a queued drop removes it first); raises the error CREATE INDEX would (42P07)
+ * when the name is taken by anything else, with the existing definition.
  */
 static Oid
-idxadv_existing_index(Oid nspid, const char *idxname, Oid relid, bool *valid)
+idxadv_existing_index(const idxadvExtInfo *ext, idxadvIndexSpec *spec,
+					  const char *idxname, bool concurrent)
 {
-	Oid			existing = get_relname_relid(idxname, nspid);
-	HeapTuple	tup;
-	Form_pg_index idx;
+	Oid			existing = get_relname_relid(idxname, spec->nspid);
+	idxadvIndexDef other;
 
 	if (!OidIsValid(existing))
 		return InvalidOid;
-	tup = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(existing));
-	if (!HeapTupleIsValid(tup))
+	/* a queued drop frees the name before this build runs */
+	if (concurrent && idxadv_job_drop_pending(ext, existing))
+		return InvalidOid;
+	if (!SearchSysCacheExists1(INDEXRELID, ObjectIdGetDatum(existing)))
 		ereport(ERROR,
 				(errcode(ERRCODE_DUPLICATE_TABLE),
 				 errmsg("relation \"%s\" already exists", idxname),
 				 errdetail("It is not an index.")));
-	idx = (Form_pg_index) GETSTRUCT(tup);
-	if (idx->indrelid != relid)
-	{
-		ReleaseSysCache(tup);
+	idxadv_index_def_from_index(existing, &other);
+	if (!idxadv_index_def_equal(&spec->def, &other))
 		ereport(ERROR,
 				(errcode(ERRCODE_DUPLICATE_TABLE),
 				 errmsg("relation \"%s\" already exists", idxname),
-				 errdetail("It is an index of table \"%s\".",
-						   get_rel_name(idx->indrelid))));
-	}
-	*valid = idx->indisvalid && idx->indisready;
-	ReleaseSysCache(tup);
+				 errdetail("It is a different index: %s.",
+						   idxadv_index_ddl(&other, idxname, 0)),
+				 errhint("Choose another index name, or drop the existing index first.")));
 	return existing;
 }
 
-/* Is a drop of this index queued or running?  SPI must be connected. */
-static bool
-idxadv_drop_pending(const idxadvExtInfo *ext, Oid indexoid)
+/*
+ * Record that a request found its index already built: the finished job
+ * that built it, or a new "done" job.  SPI must be connected.
+ */
+static int64
+idxadv_record_existing(const idxadvExtInfo *ext, idxadvIndexSpec *spec,
+					   const char *idxname, Oid existing, bool concurrent)
 {
-	Oid			argtype = OIDOID;
-	Datum		value = ObjectIdGetDatum(indexoid);
+	int64		jobid;
 
-	return idxadv_spi_exec(ext,
-						   psprintf("SELECT 1 FROM %s"
-									" WHERE kind OPERATOR(pg_catalog.=) 'drop'"
-									"   AND indexrelid OPERATOR(pg_catalog.=) $1"
-									"   AND state IN ('queued', 'running')",
-									ext->jobs_table),
-						   1, &argtype, &value, NULL) > 0;
+	ereport(NOTICE,
+			(errmsg("index \"%s\" already exists, skipping", idxname)));
+	if (idxadv_job_find(ext, IDXADV_JOB_MASK(IDXADV_JOB_DONE),
+						spec->nspid, idxname, spec->relid, spec->key, &jobid))
+		return jobid;
+	return idxadv_job_insert(ext, IDXADV_JOB_CREATE, spec->relid, existing,
+							 spec->nspid, idxname,
+							 idxadv_index_ddl(&spec->def, idxname,
+											  concurrent ? IDXADV_DDL_CONCURRENTLY : 0),
+							 spec->key, IDXADV_JOB_DONE);
 }
 
-/* Schema-qualified, quoted name of a relation */
-static char *
-idxadv_qualified_name(Oid relid)
+/*
+ * Build the index in the caller's transaction, as the caller, with the DDL
+ * written from the checked definition and run under the same settings.  An
+ * invalid index of that name (a failed concurrent build of the same
+ * definition) is dropped first.  SPI must be connected.
+ */
+static Oid
+idxadv_build_now(idxadvIndexSpec *spec, const char *idxname, Oid invalid,
+				 const char *command)
 {
-	return quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
-									  get_rel_name(relid));
+	int			nestlevel = idxadv_ddl_settings_begin();
+
+	if (OidIsValid(invalid))
+		SPI_execute(idxadv_drop_index_ddl(spec->nspid, idxname, 0), false, 0);
+	if (SPI_execute(command, false, 0) != SPI_OK_UTILITY)
+		elog(ERROR, "CREATE INDEX failed");
+	idxadv_ddl_settings_end(nestlevel);
+	return get_relname_relid(idxname, spec->nspid);
+}
+
+/*
+ * The work of idxadv_create_common(), with SPI connected: find the name
+ * (the requested one, or the one an index, job or CREATE INDEX would give
+ * it), skip an index that is already there, then queue the build or run it.
+ */
+static int64
+idxadv_create_request(const idxadvExtInfo *ext, idxadvIndexSpec *spec,
+					  bool concurrent, Oid *indexoid)
+{
+	char	   *idxname = spec->stmt->idxname;
+	char	   *command;
+	int64		jobid;
+	Oid			existing;
+	bool		valid = false;
+
+	/* the same unnamed request again: its unfinished job */
+	if (idxname == NULL && concurrent &&
+		idxadv_job_find(ext, IDXADV_JOB_UNFINISHED, spec->nspid,
+						NULL, spec->relid, spec->key, &jobid))
+		return jobid;
+
+	if (idxname == NULL)
+		idxname = idxadv_choose_name(spec, ext, &existing);
+	else
+		existing = idxadv_existing_index(ext, spec, idxname, concurrent);
+	if (OidIsValid(existing))
+	{
+		HeapTuple	tup = SearchSysCache1(INDEXRELID,
+										  ObjectIdGetDatum(existing));
+
+		if (!HeapTupleIsValid(tup))
+			elog(ERROR, "cache lookup failed for index %u", existing);
+		valid = ((Form_pg_index) GETSTRUCT(tup))->indisvalid &&
+			((Form_pg_index) GETSTRUCT(tup))->indisready;
+		ReleaseSysCache(tup);
+	}
+
+	/* a valid index is skipped, unless a queued drop removes it first */
+	if (OidIsValid(existing) && valid &&
+		!(concurrent && idxadv_job_drop_pending(ext, existing)))
+	{
+		*indexoid = existing;
+		return idxadv_record_existing(ext, spec, idxname, existing,
+									  concurrent);
+	}
+	if (OidIsValid(existing) && !valid)
+		ereport(NOTICE,
+				(errmsg("invalid index \"%s\" will be dropped and built again",
+						idxname)));
+	else
+		existing = InvalidOid;
+
+	command = idxadv_index_ddl(&spec->def, idxname,
+							   concurrent ? IDXADV_DDL_CONCURRENTLY : 0);
+	if (concurrent)
+	{
+		jobid = idxadv_job_insert(ext, IDXADV_JOB_CREATE, spec->relid, InvalidOid,
+								  spec->nspid, idxname, command, spec->key,
+								  IDXADV_JOB_QUEUED);
+		idxadv_queue_after_commit(jobid);
+		return jobid;
+	}
+	*indexoid = idxadv_build_now(spec, idxname, existing, command);
+	return idxadv_job_insert(ext, IDXADV_JOB_CREATE, spec->relid, *indexoid,
+							 spec->nspid, idxname, command, spec->key, IDXADV_JOB_DONE);
 }
 
 /*
@@ -1267,145 +652,12 @@ idxadv_create_common(IndexStmt *stmt, bool concurrent, Oid *indexoid)
 {
 	idxadvExtInfo ext;
 	idxadvIndexSpec spec;
-	char	   *idxname = stmt->idxname;
-	char	   *command;
 	int64		jobid;
-	Oid			existing = InvalidOid;
-	bool		valid = false;
 
 	idxadv_require_extension(&ext);
 	idxadv_prepare_index(stmt, concurrent, &spec);
-
 	SPI_connect();
-
-	if (idxname == NULL)
-	{
-		/*
-		 * Same request again: the unfinished job for it, or the index a
-		 * finished one built if it is still there and valid.
-		 */
-		if (idxadv_find_job(&ext, "state IN ('queued', 'running')",
-							spec.nspid, NULL, spec.relid, spec.key, &jobid) &&
-			concurrent)
-		{
-			SPI_finish();
-			return jobid;
-		}
-		if (idxadv_find_job(&ext, "state OPERATOR(pg_catalog.=) 'done'",
-							spec.nspid, NULL, spec.relid, spec.key, &jobid))
-		{
-			char	   *sql = psprintf("SELECT index_name::pg_catalog.text FROM %s WHERE id OPERATOR(pg_catalog.=) $1",
-									   ext.jobs_table);
-			Oid			t = INT8OID;
-			Datum		v = Int64GetDatum(jobid);
-
-			if (idxadv_spi_exec(&ext, sql, 1, &t, &v, NULL) == 1)
-			{
-				char	   *name = SPI_getvalue(SPI_tuptable->vals[0],
-												SPI_tuptable->tupdesc, 1);
-
-				existing = get_relname_relid(name, spec.nspid);
-				if (OidIsValid(existing))
-				{
-					HeapTuple	tup = SearchSysCache1(INDEXRELID,
-													  ObjectIdGetDatum(existing));
-
-					if (HeapTupleIsValid(tup) &&
-						((Form_pg_index) GETSTRUCT(tup))->indrelid == spec.relid &&
-						((Form_pg_index) GETSTRUCT(tup))->indisvalid &&
-						concurrent && idxadv_drop_pending(&ext, existing))
-					{
-						/* dropped first, then built again under its name */
-						ReleaseSysCache(tup);
-						idxname = pstrdup(name);
-						tup = NULL;
-					}
-					else if (HeapTupleIsValid(tup) &&
-							 ((Form_pg_index) GETSTRUCT(tup))->indrelid == spec.relid &&
-							 ((Form_pg_index) GETSTRUCT(tup))->indisvalid)
-					{
-						ReleaseSysCache(tup);
-						ereport(NOTICE,
-								(errmsg("index \"%s\" already exists, skipping",
-										name)));
-						SPI_finish();
-						*indexoid = existing;
-						return jobid;
-					}
-					if (HeapTupleIsValid(tup))
-						ReleaseSysCache(tup);
-				}
-			}
-		}
-		if (idxname == NULL)
-			idxname = idxadv_choose_name(&spec, &ext);
-		existing = InvalidOid;
-	}
-	else
-	{
-		existing = idxadv_existing_index(spec.nspid, idxname, spec.relid,
-										 &valid);
-		if (OidIsValid(existing) && valid &&
-			!(concurrent && idxadv_drop_pending(&ext, existing)))
-		{
-			ereport(NOTICE,
-					(errmsg("index \"%s\" already exists, skipping",
-							idxname)));
-			*indexoid = existing;
-			if (!idxadv_find_job(&ext, "state OPERATOR(pg_catalog.=) 'done'",
-								 spec.nspid, idxname, spec.relid, NULL,
-								 &jobid))
-			{
-				command = idxadv_deparse_index(&spec, idxname, concurrent);
-				jobid = idxadv_insert_job(&ext, "create", spec.relid,
-										  existing, spec.nspid, idxname,
-										  command, spec.key, "done");
-			}
-			SPI_finish();
-			return jobid;
-		}
-		if (OidIsValid(existing) && valid)
-			existing = InvalidOid;	/* built again after the queued drop */
-		if (OidIsValid(existing))
-			ereport(NOTICE,
-					(errmsg("invalid index \"%s\" will be dropped and built again",
-							idxname)));
-	}
-
-	command = idxadv_deparse_index(&spec, idxname, concurrent);
-	if (concurrent)
-	{
-		jobid = idxadv_insert_job(&ext, "create", spec.relid, InvalidOid,
-								  spec.nspid, idxname, command, spec.key,
-								  "queued");
-		SPI_finish();
-		idxadv_remember_job(jobid);
-		return jobid;
-	}
-
-	/*
-	 * Transactional build, as the caller, with the DDL we generated.  An
-	 * invalid index of that name (from a failed concurrent build) is
-	 * dropped first.
-	 */
-	{
-		int			nestlevel = NewGUCNestLevel();
-
-		(void) set_config_option("search_path", "pg_catalog, pg_temp",
-								 PGC_USERSET, PGC_S_SESSION,
-								 GUC_ACTION_SAVE, true, 0, false);
-		if (OidIsValid(existing))
-			SPI_execute(psprintf("DROP INDEX %s",
-								 quote_qualified_identifier(get_namespace_name(spec.nspid),
-															idxname)),
-						false, 0);
-		if (SPI_execute(command, false, 0) != SPI_OK_UTILITY)
-			elog(ERROR, "CREATE INDEX failed");
-		AtEOXact_GUC(true, nestlevel);
-	}
-	*indexoid = get_relname_relid(idxname, spec.nspid);
-	jobid = idxadv_insert_job(&ext, "create", spec.relid, *indexoid,
-							  spec.nspid, idxname, command, spec.key, "done");
+	jobid = idxadv_create_request(&ext, &spec, concurrent, indexoid);
 	SPI_finish();
 	return jobid;
 }
@@ -1538,7 +790,7 @@ idxadv_check_droppable(Oid indexoid, bool concurrent)
 							idxname, NameStr(con->conname),
 							get_rel_name(con->conrelid)),
 					 errhint("Drop the foreign key first: ALTER TABLE %s DROP CONSTRAINT %s.",
-							 idxadv_qualified_name(con->conrelid),
+							 idxadv_ddl_relation_name(con->conrelid),
 							 quote_identifier(NameStr(con->conname)))));
 		if (con->conrelid == relid)
 			ereport(ERROR,
@@ -1550,7 +802,7 @@ idxadv_check_droppable(Oid indexoid, bool concurrent)
 							con->contype == CONSTRAINT_EXCLUSION ? "exclusion" :
 							"a", NameStr(con->conname)),
 					 errhint("Drop the constraint instead: ALTER TABLE %s DROP CONSTRAINT %s.",
-							 idxadv_qualified_name(relid),
+							 idxadv_ddl_relation_name(relid),
 							 quote_identifier(NameStr(con->conname)))));
 	}
 	systable_endscan(scan);
@@ -1558,73 +810,316 @@ idxadv_check_droppable(Oid indexoid, bool concurrent)
 }
 
 /*
- * idxadvisor_drop(index regclass): DROP INDEX in the caller's transaction.
+ * An index to drop, given by OID or by name, and the unfinished build of
+ * that name, if any.
  */
-Datum
-idxadvisor_drop(PG_FUNCTION_ARGS)
+typedef struct idxadvDropTarget
 {
-	Oid			indexoid;
-	int			nestlevel;
-	char	   *command;
+	Oid			indexoid;		/* InvalidOid: not (yet) there */
+	Oid			nspid;			/* its schema, InvalidOid if unknown */
+	char	   *idxname;
+	const char *given;			/* as the caller wrote it, for messages */
+	int64		build_job;		/* unfinished build job of that name, or 0 */
+} idxadvDropTarget;
 
-	idxadv_check_writable("idxadvisor_drop()");
+/*
+ * Find the unfinished build job of the target's name (0 if none).  SPI must
+ * be connected.
+ */
+static void
+idxadv_drop_find_build(const idxadvExtInfo *ext, idxadvDropTarget *target)
+{
+	target->build_job = 0;
+	if (OidIsValid(target->nspid) &&
+		!idxadv_job_find(ext, IDXADV_JOB_UNFINISHED,
+						 target->nspid, target->idxname, InvalidOid, NULL,
+						 &target->build_job))
+		target->build_job = 0;
+}
+
+/*
+ * Resolve an index given by name, schema-qualified or through the
+ * search_path, as a later DROP INDEX would; when no such index exists yet,
+ * the schema is the named one, or the first schema of the search_path where
+ * an unfinished build job of that name will create it.  SPI must be
+ * connected.
+ */
+static void
+idxadv_drop_target_by_name(const idxadvExtInfo *ext, text *name,
+						   idxadvDropTarget *target)
+{
+	RangeVar   *rv = makeRangeVarFromNameList(textToQualifiedNameList(name));
+	ListCell   *lc;
+
+	memset(target, 0, sizeof(idxadvDropTarget));
+	target->given = text_to_cstring(name);
+	target->idxname = rv->relname;
+	target->indexoid = RangeVarGetRelid(rv, NoLock, true);
+	if (OidIsValid(target->indexoid))
+		target->nspid = get_rel_namespace(target->indexoid);
+	else if (rv->schemaname != NULL)
+		target->nspid = LookupExplicitNamespace(rv->schemaname, true);
+	else
+		foreach(lc, fetch_search_path(false))
+		{
+			target->nspid = lfirst_oid(lc);
+			idxadv_drop_find_build(ext, target);
+			if (target->build_job != 0)
+				break;
+			target->nspid = InvalidOid;
+		}
+	idxadv_drop_find_build(ext, target);
+}
+
+/*
+ * Cancel the unfinished build of an index that is to be dropped, so that it
+ * does not create the index after the drop: a queued build is cancelled in
+ * this transaction, a running one is interrupted at commit.  SPI must be
+ * connected.
+ */
+static idxadvCancelResult
+idxadv_drop_cancel_build(const idxadvExtInfo *ext, idxadvDropTarget *target)
+{
+	idxadvCancelResult r = idxadv_cancel_job(ext, target->build_job, false);
+
+	if (r != IDXADV_CANCEL_FINISHED)
+		ereport(NOTICE,
+				(errmsg("index build job %lld of index \"%s\" is cancelled",
+						(long long) target->build_job, target->idxname)));
+	return r;
+}
+
+/*
+ * The drop of an index that is not there: none (with a notice) when only a
+ * queued build was going to create it, or when if_exists; an error when
+ * nothing was, or when a build is about to create it.
+ */
+static void
+idxadv_drop_missing(const idxadvExtInfo *ext, idxadvDropTarget *target,
+					bool if_exists)
+{
+	if (target->build_job != 0)
+	{
+		/* a running build may create it any moment (or just did) */
+		if (idxadv_drop_cancel_build(ext, target) != IDXADV_CANCEL_QUEUED)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_IN_USE),
+					 errmsg("index build job %lld is starting to build index \"%s\"",
+							(long long) target->build_job, target->given),
+					 errhint("Try again in a moment: once the build has created the index, the drop is queued after it.")));
+		return;
+	}
+	if (!if_exists)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("index \"%s\" does not exist", target->given)));
+	ereport(NOTICE,
+			(errmsg("index \"%s\" does not exist, skipping", target->given)));
+}
+
+/*
+ * Common part of the idxadvisor_drop() variants: DROP INDEX in the caller's
+ * transaction.  An unfinished build of the index is cancelled first; a
+ * running one cannot be dropped here (the drop would wait for the build,
+ * which waits for this transaction).
+ */
+static void
+idxadv_drop_common(const idxadvExtInfo *ext, idxadvDropTarget *target,
+				   bool if_exists)
+{
+	int			nestlevel;
+
+	if (!OidIsValid(target->indexoid))
+	{
+		idxadv_drop_missing(ext, target, if_exists);
+		return;
+	}
+	idxadv_check_droppable(target->indexoid, false);
+	if (target->build_job != 0 &&
+		idxadv_drop_cancel_build(ext, target) == IDXADV_CANCEL_RUNNING)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_IN_USE),
+				 errmsg("index build job %lld is building index \"%s\"",
+						(long long) target->build_job, target->idxname),
+				 errhint("Use idxadvisor_drop_concurrently(), which drops the index after the build, or cancel the build and wait for it first.")));
+	nestlevel = idxadv_ddl_settings_begin();
+	if (SPI_execute(idxadv_drop_index_ddl(target->nspid, target->idxname, 0),
+					false, 0) != SPI_OK_UTILITY)
+		elog(ERROR, "DROP INDEX failed");
+	idxadv_ddl_settings_end(nestlevel);
+}
+
+/*
+ * Common part of the idxadvisor_drop_concurrently() variants: queue a DROP
+ * INDEX CONCURRENTLY.  An unfinished build of the index is cancelled; a
+ * running one may still finish, and the drop, queued after it, removes what
+ * it built.  Returns the drop's job id, or 0 when there is nothing to drop.
+ */
+static int64
+idxadv_drop_concurrently_common(const idxadvExtInfo *ext,
+								idxadvDropTarget *target, bool if_exists)
+{
+	Oid			relid;
+	char	   *command;
+	int64		jobid;
+
+	if (!OidIsValid(target->indexoid))
+	{
+		idxadv_drop_missing(ext, target, if_exists);
+		return 0;
+	}
+	idxadv_check_droppable(target->indexoid, true);
+	relid = IndexGetRelation(target->indexoid, false);
+	idxadv_check_table(relid, true);
+	if (target->build_job != 0)
+		(void) idxadv_drop_cancel_build(ext, target);
+	command = idxadv_drop_index_ddl(target->nspid, target->idxname,
+									IDXADV_DDL_CONCURRENTLY | IDXADV_DDL_IF_EXISTS);
+	jobid = idxadv_job_insert(ext, IDXADV_JOB_DROP, relid, target->indexoid,
+							  target->nspid, target->idxname, command,
+							  command, IDXADV_JOB_QUEUED);
+	idxadv_queue_after_commit(jobid);
+	return jobid;
+}
+
+/*
+ * The arguments of the drop functions: the index by OID (1.0, regclass) or
+ * by name (text), and if_exists.  SPI must be connected.
+ */
+static bool
+idxadv_drop_args(FunctionCallInfo fcinfo, const idxadvExtInfo *ext,
+				 bool by_name, idxadvDropTarget *target)
+{
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("argument \"index\" must not be null")));
-	indexoid = PG_GETARG_OID(0);
-	idxadv_check_droppable(indexoid, false);
-	command = psprintf("DROP INDEX %s",
-					   idxadv_qualified_name(indexoid));
+	if (PG_NARGS() > 1 && PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("argument \"if_exists\" must not be null")));
+	if (by_name)
+		idxadv_drop_target_by_name(ext, PG_GETARG_TEXT_PP(0), target);
+	else
+	{
+		memset(target, 0, sizeof(idxadvDropTarget));
+		target->indexoid = PG_GETARG_OID(0);
+		idxadv_check_droppable(target->indexoid, false);
+		target->nspid = get_rel_namespace(target->indexoid);
+		target->idxname = get_rel_name(target->indexoid);
+		target->given = target->idxname;
+		idxadv_drop_find_build(ext, target);
+	}
+	return PG_NARGS() > 1 && PG_GETARG_BOOL(1);
+}
 
+/*
+ * idxadvisor_drop(index regclass)
+ * idxadvisor_drop(index text, if_exists boolean DEFAULT false)
+ */
+static Datum
+idxadv_drop_entry(FunctionCallInfo fcinfo, bool by_name)
+{
+	idxadvExtInfo ext;
+	idxadvDropTarget target;
+	bool		if_exists;
+
+	idxadv_check_writable("idxadvisor_drop()");
+	idxadv_require_extension(&ext);
 	SPI_connect();
-	nestlevel = NewGUCNestLevel();
-	(void) set_config_option("search_path", "pg_catalog, pg_temp",
-							 PGC_USERSET, PGC_S_SESSION,
-							 GUC_ACTION_SAVE, true, 0, false);
-	if (SPI_execute(command, false, 0) != SPI_OK_UTILITY)
-		elog(ERROR, "DROP INDEX failed");
-	AtEOXact_GUC(true, nestlevel);
+	if_exists = idxadv_drop_args(fcinfo, &ext, by_name, &target);
+	idxadv_drop_common(&ext, &target, if_exists);
 	SPI_finish();
 	PG_RETURN_VOID();
 }
 
-/*
- * idxadvisor_drop_concurrently(index regclass) -> job id: queue a DROP INDEX
- * CONCURRENTLY.
- */
 Datum
-idxadvisor_drop_concurrently(PG_FUNCTION_ARGS)
+idxadvisor_drop(PG_FUNCTION_ARGS)
+{
+	return idxadv_drop_entry(fcinfo, false);
+}
+
+Datum
+idxadvisor_drop_name(PG_FUNCTION_ARGS)
+{
+	return idxadv_drop_entry(fcinfo, true);
+}
+
+/*
+ * idxadvisor_drop_concurrently(index regclass) -> job id
+ * idxadvisor_drop_concurrently(index text, if_exists boolean DEFAULT false)
+ */
+static Datum
+idxadv_drop_concurrently_entry(FunctionCallInfo fcinfo, bool by_name)
 {
 	idxadvExtInfo ext;
-	Oid			indexoid;
-	Oid			relid;
-	Oid			nspid;
-	char	   *idxname;
-	char	   *command;
+	idxadvDropTarget target;
+	bool		if_exists;
 	int64		jobid;
 
 	idxadv_check_queue_available("idxadvisor_drop_concurrently()");
-	if (PG_ARGISNULL(0))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("argument \"index\" must not be null")));
-	indexoid = PG_GETARG_OID(0);
 	idxadv_require_extension(&ext);
-	idxadv_check_droppable(indexoid, true);
-	relid = IndexGetRelation(indexoid, false);
-	idxadv_check_table(relid, true);
-	nspid = get_rel_namespace(indexoid);
-	idxname = get_rel_name(indexoid);
-	command = psprintf("DROP INDEX CONCURRENTLY IF EXISTS %s",
-					   quote_qualified_identifier(get_namespace_name(nspid),
-												  idxname));
 	SPI_connect();
-	jobid = idxadv_insert_job(&ext, "drop", relid, indexoid, nspid, idxname,
-							  command, command, "queued");
+	if_exists = idxadv_drop_args(fcinfo, &ext, by_name, &target);
+	jobid = idxadv_drop_concurrently_common(&ext, &target, if_exists);
 	SPI_finish();
-	idxadv_remember_job(jobid);
+	if (jobid == 0)
+		PG_RETURN_NULL();
 	PG_RETURN_INT64(jobid);
+}
+
+Datum
+idxadvisor_drop_concurrently(PG_FUNCTION_ARGS)
+{
+	return idxadv_drop_concurrently_entry(fcinfo, false);
+}
+
+Datum
+idxadvisor_drop_concurrently_name(PG_FUNCTION_ARGS)
+{
+	return idxadv_drop_concurrently_entry(fcinfo, true);
+}
+
+/*
+ * Cancel a job, if the caller may (the role that requested it, a role with
+ * its privileges, or a superuser): a queued job in this transaction, a
+ * running one by interrupting its worker at commit.  A finished job is left
+ * alone (with a notice when "verbose").  SPI must be connected.
+ */
+static idxadvCancelResult
+idxadv_cancel_job(const idxadvExtInfo *ext, int64 jobid, bool verbose)
+{
+	Oid			requested_by;
+	idxadvJobState state;
+
+	if (!idxadv_job_lock(ext, jobid, &requested_by, &state))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("index build job %lld does not exist",
+						(long long) jobid)));
+	if (!superuser() && !has_privs_of_role(GetUserId(), requested_by))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied to cancel index build job %lld",
+						(long long) jobid),
+				 errdetail("Only the role that requested it, or a superuser, can cancel it.")));
+
+	if (state == IDXADV_JOB_QUEUED)
+	{
+		idxadv_job_mark_cancelled(ext, jobid);
+		return IDXADV_CANCEL_QUEUED;
+	}
+	if (state == IDXADV_JOB_RUNNING)
+	{
+		idxadv_job_request_cancel(ext, jobid);
+		idxadv_queue_cancel_after_commit(jobid);
+		return IDXADV_CANCEL_RUNNING;
+	}
+	if (verbose)
+		ereport(NOTICE,
+				(errmsg("index build job %lld has already finished (%s)",
+						(long long) jobid, idxadv_job_state_name(state))));
+	return IDXADV_CANCEL_FINISHED;
 }
 
 /*
@@ -1638,79 +1133,45 @@ Datum
 idxadvisor_cancel(PG_FUNCTION_ARGS)
 {
 	idxadvExtInfo ext;
-	int64		jobid;
-	Oid			argtype = INT8OID;
-	Datum		value;
-	Oid			requested_by;
-	char	   *state;
-	bool		isnull;
-	bool		result = true;
+	bool		result;
 
 	idxadv_check_writable("idxadvisor_cancel()");
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("argument \"id\" must not be null")));
-	jobid = PG_GETARG_INT64(0);
-	value = Int64GetDatum(jobid);
 	idxadv_require_extension(&ext);
-
 	SPI_connect();
-	if (idxadv_spi_exec(&ext,
-						psprintf("SELECT requested_by, state FROM %s"
-								 " WHERE id OPERATOR(pg_catalog.=) $1 FOR UPDATE",
-								 ext.jobs_table),
-						1, &argtype, &value, NULL) != 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("index build job %lld does not exist",
-						(long long) jobid)));
-	requested_by = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0],
-												  SPI_tuptable->tupdesc, 1,
-												  &isnull));
-	state = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
-
-	if (!superuser() && !has_privs_of_role(GetUserId(), requested_by))
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("permission denied to cancel index build job %lld",
-						(long long) jobid),
-				 errdetail("Only the role that requested it, or a superuser, can cancel it.")));
-
-	if (strcmp(state, "queued") == 0)
-		idxadv_spi_exec(&ext,
-						psprintf("UPDATE %s SET state = 'cancelled',"
-								 " cancel_requested = true,"
-								 " finished_at = pg_catalog.clock_timestamp()"
-								 " WHERE id OPERATOR(pg_catalog.=) $1",
-								 ext.jobs_table),
-						1, &argtype, &value, NULL);
-	else if (strcmp(state, "running") == 0)
-	{
-		int64	   *pc;
-		MemoryContext old;
-
-		idxadv_spi_exec(&ext,
-						psprintf("UPDATE %s SET cancel_requested = true"
-								 " WHERE id OPERATOR(pg_catalog.=) $1",
-								 ext.jobs_table),
-						1, &argtype, &value, NULL);
-		idxadv_register_xact_callback();
-		old = MemoryContextSwitchTo(TopMemoryContext);
-		pc = palloc(sizeof(int64));
-		*pc = jobid;
-		pending_cancels = lappend(pending_cancels, pc);
-		MemoryContextSwitchTo(old);
-	}
-	else
-	{
-		ereport(NOTICE,
-				(errmsg("index build job %lld has already finished (%s)",
-						(long long) jobid, state)));
-		result = false;
-	}
+	result = idxadv_cancel_job(&ext, PG_GETARG_INT64(0), true) !=
+		IDXADV_CANCEL_FINISHED;
 	SPI_finish();
 	PG_RETURN_BOOL(result);
+}
+
+/*
+ * When idxadvisor_wait() gives up: now plus the timeout, which must not be
+ * negative and must end within the timestamp range.
+ */
+static TimestampTz
+idxadv_wait_deadline(Interval *iv)
+{
+	TimestampTz now = GetCurrentTimestamp();
+	double		usecs;
+
+	usecs = (double) iv->time +
+		((double) iv->day + (double) iv->month * DAYS_PER_MONTH) *
+		SECS_PER_DAY * USECS_PER_SEC;
+	if (usecs < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("timeout must not be negative")));
+	if (usecs >= (double) (END_TIMESTAMP - now))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("timeout is out of range"),
+				 errdetail("The timeout must end within the range of timestamps."),
+				 errhint("Leave it NULL to wait without a timeout.")));
+	return now + (TimestampTz) usecs;
 }
 
 /*
@@ -1727,7 +1188,7 @@ idxadvisor_wait(PG_FUNCTION_ARGS)
 	bool		all = PG_ARGISNULL(0);
 	int64		onejob = all ? 0 : PG_GETARG_INT64(0);
 	TimestampTz deadline = 0;
-	Datum	   *ids = NULL;		/* jobs waited for, fixed at the first poll */
+	int64	   *ids = NULL;		/* jobs waited for, fixed at the first poll */
 	int			nids = 0;
 	Oid			me = GetUserId();
 	bool		first = true;
@@ -1743,20 +1204,7 @@ idxadvisor_wait(PG_FUNCTION_ARGS)
 				 errhint("Commit the transaction that queued the build, then CALL idxadvisor_wait() on its own.")));
 
 	if (!PG_ARGISNULL(1))
-	{
-		Interval   *iv = PG_GETARG_INTERVAL_P(1);
-		double		secs;
-
-		secs = (double) iv->time / USECS_PER_SEC +
-			(double) iv->day * SECS_PER_DAY +
-			(double) iv->month * DAYS_PER_MONTH * SECS_PER_DAY;
-		if (secs < 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("timeout must not be negative")));
-		deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
-											   (int64) (secs * 1000.0));
-	}
+		deadline = idxadv_wait_deadline(PG_GETARG_INTERVAL_P(1));
 	idxadv_require_extension(&ext);
 
 	/* SPI's procedure context survives the commits below */
@@ -1766,36 +1214,14 @@ idxadvisor_wait(PG_FUNCTION_ARGS)
 									ALLOCSET_DEFAULT_SIZES);
 	for (;;)
 	{
-		Oid			argtypes[3] = {INT8OID, OIDOID, INT8ARRAYOID};
-		Datum		values[3];
-		char		nulls[3] = {' ', ' ', ' '};
+		idxadvJobStatus *jobs;
 		int			n;
 		int			i;
 		bool		unfinished = false;
-		char	   *sql;
 
 		oldcxt = MemoryContextSwitchTo(pollcxt);
-		values[0] = Int64GetDatum(onejob);
-		values[1] = ObjectIdGetDatum(me);
-		values[2] = (Datum) 0;
-		if (all)
-			nulls[0] = 'n';
-		if (all && !first)
-			values[2] = PointerGetDatum(construct_array(ids, nids, INT8OID, 8,
-														FLOAT8PASSBYVAL,
-														TYPALIGN_DOUBLE));
-		else
-			nulls[2] = 'n';
-
-		sql = psprintf("SELECT id, state, error FROM %s j"
-					   " WHERE (pg_catalog.pg_has_role($2, j.requested_by, 'USAGE')"
-					   "        OR pg_catalog.pg_has_role($2, 'pg_monitor', 'USAGE'))"
-					   "   AND %s ORDER BY id",
-					   ext.jobs_table,
-					   !all ? "id OPERATOR(pg_catalog.=) $1 AND $3 IS NULL" :
-					   first ? "$1 IS NULL AND $3 IS NULL AND state IN ('queued', 'running')" :
-					   "$1 IS NULL AND id OPERATOR(pg_catalog.=) ANY ($3)");
-		n = idxadv_spi_exec(&ext, sql, 3, argtypes, values, nulls);
+		n = idxadv_job_statuses(&ext, me, all ? NULL : &onejob,
+								all && !first ? ids : NULL, nids, &jobs);
 		MemoryContextSwitchTo(oldcxt);
 
 		if (!all && n == 0)
@@ -1805,38 +1231,33 @@ idxadvisor_wait(PG_FUNCTION_ARGS)
 							(long long) onejob)));
 		if (all && first)
 		{
-			ids = palloc(sizeof(Datum) * Max(n, 1));
+			ids = palloc(sizeof(int64) * Max(n, 1));
 			nids = n;
 		}
 		for (i = 0; i < n; i++)
 		{
-			HeapTuple	tup = SPI_tuptable->vals[i];
-			TupleDesc	desc = SPI_tuptable->tupdesc;
-			bool		isnull;
-			int64		id = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
-			char	   *state = SPI_getvalue(tup, desc, 2);
-			char	   *error = SPI_getvalue(tup, desc, 3);
-
 			if (all && first)
-				ids[i] = Int64GetDatum(id);
-			if (strcmp(state, "failed") == 0)
+				ids[i] = jobs[i].id;
+			/* with the SQLSTATE of the job's own error, when known */
+			if (jobs[i].state == IDXADV_JOB_FAILED)
 				ereport(ERROR,
-						(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+						(errcode(jobs[i].sqlerrcode != 0 ? jobs[i].sqlerrcode :
+								 ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 						 errmsg("index build job %lld failed: %s",
-								(long long) id,
-								error ? error : "unknown error")));
-			if (strcmp(state, "cancelled") == 0)
+								(long long) jobs[i].id,
+								jobs[i].error ? jobs[i].error : "unknown error")));
+			if (jobs[i].state == IDXADV_JOB_CANCELLED)
 				ereport(ERROR,
 						(errcode(ERRCODE_QUERY_CANCELED),
 						 errmsg("index build job %lld was cancelled",
-								(long long) id)));
-			if (strcmp(state, "done") != 0)
+								(long long) jobs[i].id)));
+			if (jobs[i].state != IDXADV_JOB_DONE)
 				unfinished = true;
 		}
 		first = false;
 		if (!unfinished)
 			break;
-		if (idxadv_build_shared == NULL)
+		if (!idxadv_queue_available())
 			idxadv_check_queue_available("idxadvisor_wait()");
 		if (deadline != 0 && GetCurrentTimestamp() >= deadline)
 			ereport(ERROR,

@@ -15,6 +15,17 @@
  * ORDER BY ... LIMIT suggestions.  Classification costs a few syscache
  * lookups per scan node, only for scans that ran.
  *
+ * Not recorded: scans of system catalogs, of temporary tables, and of the
+ * extension's own tables (its job table), which the build queue, the
+ * workers and the idxadvisor_builds view read: that is idxadvisor at work,
+ * not the application, and no index the user could build would help it.
+ * Membership in the extension is looked up in pg_depend once per relation
+ * and backend, only for a scan that qualifies otherwise, and kept in a
+ * backend-local hash that relcache invalidations of the relation clear.
+ * Creating or dropping a table sends one, so CREATE and DROP EXTENSION are
+ * seen at once; ALTER EXTENSION ADD or DROP TABLE sends none, and the other
+ * backends see that at the table's next invalidation (ANALYZE, any ALTER).
+ *
  * Statistics live in a shared hash table keyed by database, relation,
  * filtered columns with their kind of comparison, and ORDER BY columns.  The
  * table holds at most idxadvisor.max entries; when it is full the least used
@@ -48,8 +59,11 @@
 #include "access/relscan.h"
 #include "access/tableam.h"
 #include "catalog/catalog.h"
+#include "catalog/dependency.h"
 #include "catalog/pg_authid.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_control.h"
+#include "commands/extension.h"
 #include "common/controldata_utils.h"
 #include "executor/instrument.h"
 #include "funcapi.h"
@@ -70,28 +84,13 @@
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/hsearch.h"
+#include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
 
 #include "idxadvisor.h"
-
-/*---- Version shims ----*/
-#if PG_VERSION_NUM < 140000
-#define IDXADV_INSTR_ALLOC(opts) InstrAlloc(1, (opts))
-#else
-#define IDXADV_INSTR_ALLOC(opts) InstrAlloc(1, (opts), false)
-#endif
-
-/* pg_class_aclcheck_ext, which copes with a concurrently dropped table, is 14+ */
-#if PG_VERSION_NUM < 140000
-#define IDXADV_CLASS_ACLCHECK(relid, userid, mode, is_missing) \
-	pg_class_aclcheck((relid), (userid), (mode))
-#else
-#define IDXADV_CLASS_ACLCHECK(relid, userid, mode, is_missing) \
-	pg_class_aclcheck_ext((relid), (userid), (mode), (is_missing))
-#endif
 
 /*---- Macros ----*/
 
@@ -157,6 +156,13 @@ typedef struct idxadvLoadOrder
 	int			index;			/* position in the file */
 } idxadvLoadOrder;
 
+/* Is a relation a member of the idxadvisor extension?  Backend-local cache */
+typedef struct idxadvMemberEntry
+{
+	Oid			relid;			/* hash key - MUST BE FIRST */
+	bool		member;
+} idxadvMemberEntry;
+
 typedef struct idxadvWalkContext
 {
 	PlanState  *parent;			/* parent of the node visited */
@@ -173,6 +179,15 @@ static HTAB *idxadv_hash = NULL;
 /* Statements instrumented and not yet ended, in this backend */
 static idxadvTracked *tracked_queries = NULL;
 
+/*
+ * Relations known to be, or not to be, the extension's, in this backend;
+ * and the last one asked about, which a statement asks about twice (start
+ * and end) and a workload often again, answered without hashing.
+ */
+static HTAB *member_cache = NULL;
+static Oid	member_last_relid = InvalidOid;
+static bool member_last = false;
+
 /*---- Function declarations ----*/
 
 PG_FUNCTION_INFO_V1(idxadvisor_scan_stats);
@@ -186,6 +201,8 @@ static void idxadv_untrack(void *arg);
 static bool idxadv_start_walker(PlanState *planstate, void *context);
 static bool idxadv_end_walker(PlanState *planstate, void *context);
 static bool idxadv_scan_qualifies(SeqScanState *node);
+static bool idxadv_is_extension_member(Oid relid);
+static void idxadv_member_cache_inval(Datum arg, Oid relid);
 static bool idxadv_classify_scan(SeqScanState *node, PlanState *parent,
 								 idxadvHashKey *key);
 static void idxadv_classify_clause(Node *clause, Index scanrelid,
@@ -232,6 +249,18 @@ idxadv_capture_memsize(void)
 }
 
 /*
+ * Set up what the capture needs in every backend; called from _PG_init when
+ * preloading.  The relcache callback is registered here, in the postmaster,
+ * rather than at a backend's first scan: the few callback slots are then
+ * taken at server start, never in the middle of a query.
+ */
+void
+idxadv_capture_init(void)
+{
+	CacheRegisterRelcacheCallback(idxadv_member_cache_inval, (Datum) 0);
+}
+
+/*
  * Request the capture's shared memory and its LWLock tranche.
  */
 void
@@ -270,10 +299,9 @@ idxadv_capture_shmem_startup(void)
 
 	info.keysize = sizeof(idxadvHashKey);
 	info.entrysize = sizeof(idxadvEntry);
-	idxadv_hash = ShmemInitHash("idxadvisor scan statistics",
-								idxadv_max, idxadv_max,
-								&info,
-								HASH_ELEM | HASH_BLOBS);
+	idxadv_hash = idxadv_ShmemInitHash("idxadvisor scan statistics",
+									   idxadv_max, &info,
+									   HASH_ELEM | HASH_BLOBS);
 
 	LWLockRelease(AddinShmemInitLock);
 
@@ -294,6 +322,22 @@ bool
 idxadv_capture_available(void)
 {
 	return idxadv_shared != NULL && idxadv_hash != NULL;
+}
+
+/*
+ * Raise the error of a function that needs shared memory when the library
+ * was not preloaded.  The shared memory is only ever created by the
+ * shmem_startup hook, which _PG_init installs only when preloading.
+ */
+void
+idxadv_require_preload(const char *funcname)
+{
+	if (!idxadv_capture_available())
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("%s requires idxadvisor to be loaded via shared_preload_libraries",
+						funcname),
+				 errhint("Add idxadvisor to the shared_preload_libraries configuration parameter and restart the server.")));
 }
 
 /*
@@ -644,7 +688,83 @@ idxadv_scan_qualifies(SeqScanState *node)
 		return false;
 	if (IsCatalogRelation(rel))
 		return false;
+	if (idxadv_is_extension_member(RelationGetRelid(rel)))
+		return false;
 	return true;
+}
+
+/*
+ * Is relid one of the idxadvisor extension's own relations?  Answered from
+ * the backend's cache, or from pg_depend (then remembered).
+ */
+static bool
+idxadv_is_extension_member(Oid relid)
+{
+	idxadvMemberEntry *entry;
+	Oid			extoid;
+	bool		member;
+
+	if (member_cache == NULL)
+	{
+		HASHCTL		ctl;
+
+		ctl.keysize = sizeof(Oid);
+		ctl.entrysize = sizeof(idxadvMemberEntry);
+		ctl.hcxt = TopMemoryContext;
+		member_cache = hash_create("idxadvisor extension members", 64, &ctl,
+								   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	}
+
+	if (relid == member_last_relid)
+		return member_last;
+
+	entry = (idxadvMemberEntry *) hash_search(member_cache, &relid,
+											  HASH_FIND, NULL);
+	if (entry != NULL)
+	{
+		member_last_relid = relid;
+		member_last = entry->member;
+		return member_last;
+	}
+
+	/*
+	 * The catalog lookups may process invalidations that change the cache:
+	 * enter the entry only after them.
+	 */
+	extoid = getExtensionOfObject(RelationRelationId, relid);
+	member = OidIsValid(extoid) &&
+		extoid == get_extension_oid("idxadvisor", true);
+
+	entry = (idxadvMemberEntry *) hash_search(member_cache, &relid,
+											  HASH_ENTER, NULL);
+	entry->member = member;
+	member_last_relid = relid;
+	member_last = member;
+	return member;
+}
+
+/*
+ * Relcache invalidation callback: forget what we know of the relation, or
+ * of all relations.  Does no catalog access, as callbacks must not.
+ */
+static void
+idxadv_member_cache_inval(Datum arg, Oid relid)
+{
+	HASH_SEQ_STATUS status;
+	idxadvMemberEntry *entry;
+
+	if (!OidIsValid(relid) || relid == member_last_relid)
+		member_last_relid = InvalidOid;
+	if (member_cache == NULL)
+		return;
+	if (OidIsValid(relid))
+	{
+		(void) hash_search(member_cache, &relid, HASH_REMOVE, NULL);
+		return;
+	}
+	hash_seq_init(&status, member_cache);
+	while ((entry = (idxadvMemberEntry *) hash_seq_search(&status)) != NULL)
+		(void) hash_search(member_cache, &entry->relid, HASH_REMOVE, NULL);
 }
 
 /*
@@ -662,7 +782,7 @@ idxadv_start_walker(PlanState *planstate, void *context)
 		idxadv_scan_qualifies((SeqScanState *) planstate))
 	{
 		if (planstate->instrument == NULL)
-			planstate->instrument = IDXADV_INSTR_ALLOC(INSTRUMENT_ROWS);
+			planstate->instrument = InstrAllocNode(INSTRUMENT_ROWS, false);
 		ctx->nscans++;
 	}
 
@@ -686,7 +806,7 @@ idxadv_end_walker(PlanState *planstate, void *context)
 		idxadv_scan_qualifies((SeqScanState *) planstate))
 	{
 		SeqScanState *node = (SeqScanState *) planstate;
-		Instrumentation *instr = planstate->instrument;
+		NodeInstrumentation *instr = planstate->instrument;
 		idxadvHashKey key;
 
 		/* fold the last loop into the totals */
@@ -991,7 +1111,7 @@ idxadv_classify_order(PlanState *parent, SeqScanState *node,
 		Node	   *expr;
 		Oid			opfamily;
 		Oid			opcintype;
-		int16		strategy;
+		CompareType cmptype;
 		uint8		flags = 0;
 		int			attno;
 
@@ -1012,11 +1132,12 @@ idxadv_classify_order(PlanState *parent, SeqScanState *node,
 
 		attno = idxadv_column_of(expr, scanrelid);
 		if (attno == 0 ||
-			!get_ordering_op_properties(sort->sortOperators[i],
-										&opfamily, &opcintype, &strategy))
+			!idxadv_get_ordering_op_properties(sort->sortOperators[i],
+											   &opfamily, &opcintype,
+											   &cmptype))
 			break;
 
-		if (strategy == BTGreaterStrategyNumber)
+		if (cmptype == COMPARE_GT)
 			flags |= IDXADV_ORDER_DESC;
 		if (sort->nullsFirst[i])
 			flags |= IDXADV_ORDER_NULLS_FIRST;
@@ -1266,7 +1387,7 @@ idxadv_entry_visible(const idxadvHashKey *key, Oid userid, bool see_all)
 	if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(key->relid)))
 		return false;
 	if (!see_all &&
-		IDXADV_CLASS_ACLCHECK(key->relid, userid,
+		pg_class_aclcheck_ext(key->relid, userid,
 							  ACL_SELECT | ACL_INSERT | ACL_UPDATE |
 							  ACL_DELETE | ACL_REFERENCES,
 							  &is_missing) != ACLCHECK_OK)

@@ -1,16 +1,34 @@
 /*-------------------------------------------------------------------------
  *
  * idxadvisor_catalog.c
- *		Catalog helpers shared by the reports and the suggestions: does an
- *		existing index serve an equality lookup, such as the one a foreign-key
- *		trigger runs on the referencing table?
+ *		Catalog helpers shared by the reports, the suggestions and the builds:
  *
- * Everything here reads the catalogs through pg_index scans and the system
- * caches; no index relation is opened and no lock is taken on the tables, so
- * that the callers can afford one call per foreign key of a database with
- * tens of thousands of tables.  A caller with that many questions reads
- * pg_index once into an idxadvIndexMap first.  A relation dropped
- * concurrently simply stops matching.
+ *	- index trees (expressions, predicates) read from pg_index as stored;
+ *	- a table's pg_index tuples, by one index scan or from a map of all of
+ *	  pg_index read once;
+ *	- the one rule for "does this index serve that lookup?"
+ *	  (idxadv_index_serves: a foreign-key trigger's lookup, a captured
+ *	  filter, a requested index);
+ *	- relation sizes from the files, schema-qualified names, and which
+ *	  relations the reports leave out;
+ *	- the list of foreign keys that no index serves, used by the foreign-key
+ *	  report and by the suggestions;
+ *	- the DDL (through idxadvisor_ddl.c) that creates a suggested index, one
+ *	  text for the foreign-key report and the suggestions alike;
+ *	- switching to a table's owner to run the table's own code.
+ *
+ * Locking: everything here reads the catalogs through heap and index scans
+ * of pg_index, pg_constraint and pg_depend and the system caches; no table
+ * or index is opened and no lock is taken on one, so that the callers can
+ * afford one call per foreign key of a database with tens of thousands of
+ * tables, and never wait behind a migration's ACCESS EXCLUSIVE lock.  A
+ * relation dropped concurrently simply stops matching.
+ *
+ * Security: nothing here runs code of the tables it reads about.  Index
+ * expressions and predicates are never constant-folded (idxadv_index_node
+ * says why); predicate proofs run only operators of btree operator families,
+ * which only a superuser can create.  Code that must run a table's own code
+ * (suggest's planning) switches to the owner first (idxadv_switch_to_owner).
  *
  * Copyright (c) 2026, the idxadvisor developers
  *
@@ -18,19 +36,39 @@
  */
 #include "postgres.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/table.h"
+#include "catalog/catalog.h"
+#include "catalog/dependency.h"
+#include "catalog/indexing.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_am.h"
 #include "catalog/pg_attribute.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_constraint.h"
+#include "catalog/pg_depend.h"
+#include "catalog/pg_extension.h"
 #include "catalog/pg_index.h"
+#include "catalog/pg_inherits.h"
+#include "catalog/pg_operator.h"
+#include "catalog/pg_tablespace.h"
 #include "catalog/pg_type.h"
+#include "commands/extension.h"
+#include "common/relpath.h"
+#include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
 #include "optimizer/optimizer.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
+#include "utils/fmgrprotos.h"
+#include "utils/guc.h"
+#include "lib/stringinfo.h"
 #include "utils/hsearch.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -40,41 +78,123 @@
 
 #include "idxadvisor.h"
 
-/*
- * The equality lookup idxadv_find_serving_index() asks about.  The columns'
- * types, collations and operators are looked up only once some index has
- * the right key columns: most tables asked about have none, and on a cold
- * cache each pg_attribute lookup is an index scan.
- */
-typedef struct idxadvLookup
-{
-	Oid			relid;
-	int			ncols;
-	const AttrNumber *attnums;
-	const Oid  *eqops;			/* the caller's, or NULL: default equality */
-	bool		prepared;		/* are the arrays below filled? */
-	Oid			ops[INDEX_MAX_KEYS];
-	Oid			collations[INDEX_MAX_KEYS];
-	Oid			atttypes[INDEX_MAX_KEYS];
-	int32		atttypmods[INDEX_MAX_KEYS];
-	List	   *clauses;		/* "$i = col", built for the first partial
-								 * index that matches */
-} idxadvLookup;
+/*---- Macros ----*/
 
-static bool idxadv_lookup_columns(idxadvLookup *lookup);
-static bool idxadv_index_serves(HeapTuple indtup, TupleDesc inddesc,
-								idxadvLookup *lookup);
+/*
+ * From this many foreign keys on, the foreign-key list reads pg_index once
+ * into a map instead of one index scan per key.  Below it the map would cost
+ * more than it saves on a database with many indexes and few foreign keys.
+ */
+#define IDXADV_INDEX_MAP_MIN_FKS	64
+
+/*---- Typedefs ----*/
+
+/*
+ * The pg_index tuples of every table, read in one sequential scan.  A caller
+ * that asks about thousands of tables (the foreign-key report on a large
+ * schema) builds one; thousands of index scans of pg_index, each through a
+ * cold buffer and a lock, cost far more than one pass over the catalog.
+ */
+struct idxadvIndexMap
+{
+	HTAB	   *tables;			/* indrelid -> idxadvIndexMapEntry */
+	TupleDesc	desc;			/* pg_index's tuple descriptor (a copy) */
+};
+
+typedef struct idxadvIndexMapEntry
+{
+	Oid			indrelid;		/* hash key */
+	List	   *tuples;			/* copied pg_index tuples of its indexes */
+} idxadvIndexMapEntry;
+
+/*
+ * What idxadv_index_serves() needs to know of a lookup beyond its columns:
+ * the columns' types, typmods and collations, the operator each key column's
+ * operator family must contain, and the lookup's conditions as clauses for
+ * predicate proofs.  Filled only once some index has the right key columns:
+ * most tables asked about have none, and on a cold cache each pg_attribute
+ * lookup is an index scan.
+ */
+typedef struct idxadvLookupState
+{
+	const idxadvIndexLookup *lookup;
+	bool		prepared;		/* are the arrays below filled? */
+	bool		impossible;		/* a column gone, or no operator: nothing
+								 * serves the lookup */
+	Oid			types[IDXADV_LOOKUP_MAX_COLS];
+	int32		typmods[IDXADV_LOOKUP_MAX_COLS];
+	Oid			collations[IDXADV_LOOKUP_MAX_COLS];
+	Oid			ops[IDXADV_LOOKUP_MAX_COLS];
+	bool		have_clauses;
+	List	   *clauses;		/* the lookup's conditions, implicitly ANDed */
+} idxadvLookupState;
+
+
+/* A name handed out by idxadv_create_index_script(), with its index's key */
+typedef struct idxadvUsedName
+{
+	char	   *name;
+	char	   *key;			/* idxadv_index_ddl() without a name */
+} idxadvUsedName;
+
+/* What idxadv_script_name_check() is asked with */
+typedef struct idxadvNameCheck
+{
+	List	   *used;			/* idxadvUsedName */
+	const char *key;			/* of the definition being named */
+} idxadvNameCheck;
+
+/*---- Function declarations ----*/
+
 static Node *idxadv_index_node(HeapTuple indtup, TupleDesc inddesc,
 							   AttrNumber attnum);
-static List *idxadv_equality_clauses(int ncols, const AttrNumber *attnums,
-									 const Oid *eqops, const Oid *atttypes,
-									 const int32 *atttypmods,
-									 const Oid *collations);
+static bool idxadv_index_serves(HeapTuple indtup, TupleDesc inddesc,
+								idxadvLookupState *state);
+static bool idxadv_index_keys_fit(HeapTuple indtup, TupleDesc inddesc,
+								  idxadvLookupState *state, const int *perm,
+								  int *dir);
+static void idxadv_lookup_prepare(idxadvLookupState *state);
+static List *idxadv_lookup_clauses(idxadvLookupState *state);
+static int64 idxadv_call_int8(PGFunction fn, Oid relid);
+static bool idxadv_partition_script(StringInfo buf, Oid relid,
+									const char *parent,
+									const idxadvIndexShape *shape,
+									List **used);
+static bool idxadv_shape_def(Oid relid, const idxadvIndexShape *shape,
+							 bool only, idxadvIndexDef *def);
+static Oid	idxadv_attachable_index(const idxadvIndexDef *def);
+static char *idxadv_script_name(const idxadvIndexDef *def, List **used);
+static idxadvNameUse idxadv_script_name_check(const char *name, Oid existing,
+											  bool same, void *arg);
+static idxadvForeignKey *idxadv_fk_from_tuple(HeapTuple tup, TupleDesc desc,
+											  char relkind);
+static bool idxadv_fk_served(idxadvIndexMap *map, Oid relid, int ncols,
+							 const AttrNumber *attnums, const Oid *eqops);
+static bool idxadv_fk_leaves_served(idxadvIndexMap *map, Oid relid, int ncols,
+									const AttrNumber *attnums,
+									const Oid *eqops, bool *some_served);
+
+/* ----------------------------------------------------------------
+ * Index trees and a table's pg_index tuples
+ * ----------------------------------------------------------------
+ */
 
 /*
  * idxadv_index_node
- *		A node-tree column of a pg_index tuple (indexprs or indpred) with its
- *		constants folded, as the relcache prepares it; NULL when null.
+ *		A node-tree column of a pg_index tuple (indexprs or indpred) as it is
+ *		stored, or NULL when null.
+ *
+ * Unlike the relcache (RelationGetIndexExpressions/Predicate), this does not
+ * run eval_const_expressions(): folding evaluates every immutable function
+ * whose arguments are constants, and such a function is code of whoever
+ * created the index, the table's owner, who may have written an "IMMUTABLE"
+ * function that does anything (ALTER ROLE ... SUPERUSER, COPY ... TO
+ * PROGRAM).  Folding it here would run it with our caller's privileges,
+ * often a superuser's.  Trees compared as stored are compared as CREATE
+ * INDEX wrote them (the parser already made literals constants), so two
+ * indexes defined alike still compare equal; what is lost is only the proof
+ * that differently written constant expressions are the same (a > 1 + 1
+ * versus a > 2, b = false versus NOT b).
  */
 static Node *
 idxadv_index_node(HeapTuple indtup, TupleDesc inddesc, AttrNumber attnum)
@@ -85,17 +205,19 @@ idxadv_index_node(HeapTuple indtup, TupleDesc inddesc, AttrNumber attnum)
 	d = heap_getattr(indtup, attnum, inddesc, &isnull);
 	if (isnull)
 		return NULL;
-	return eval_const_expressions(NULL,
-								  (Node *) stringToNode(TextDatumGetCString(d)));
+	return (Node *) stringToNode(TextDatumGetCString(d));
 }
 
 /*
  * idxadv_index_predicate
- *		The predicate of an index as an implicitly-ANDed list, prepared the way
- *		the relcache prepares it for the planner (constants folded, qual
- *		canonicalised, Vars with varno 1), or NIL for a full index.
+ *		The predicate of an index as an implicitly-ANDed list, canonicalised
+ *		the way the relcache prepares it for the planner (qual flattened,
+ *		Vars with varno 1) but not constant-folded (see idxadv_index_node),
+ *		or NIL for a full index.
  *
  * Works on a pg_index tuple, so the index relation is not opened.
+ * canonicalize_qual() and make_ands_implicit() only rearrange the tree;
+ * fix_opfuncids() only looks up pg_operator: nothing is evaluated.
  */
 List *
 idxadv_index_predicate(HeapTuple indtup, TupleDesc inddesc)
@@ -115,7 +237,8 @@ idxadv_index_predicate(HeapTuple indtup, TupleDesc inddesc)
 /*
  * idxadv_index_expressions
  *		The expression key (and INCLUDE) columns of an index, one per zero in
- *		indkey, in order, prepared as the relcache does; NIL when none.
+ *		indkey, in order, as stored (not constant-folded: see
+ *		idxadv_index_node); NIL when none.
  */
 List *
 idxadv_index_expressions(HeapTuple indtup, TupleDesc inddesc)
@@ -128,24 +251,6 @@ idxadv_index_expressions(HeapTuple indtup, TupleDesc inddesc)
 	fix_opfuncids(exprs);
 	return (List *) exprs;
 }
-
-/*
- * The pg_index tuples of every table, read in one sequential scan.  A caller
- * that asks about thousands of tables (the foreign-key report on a large
- * schema) builds one; thousands of index scans of pg_index, each through a
- * cold buffer and a lock, cost far more than one pass over the catalog.
- */
-struct idxadvIndexMap
-{
-	HTAB	   *tables;			/* indrelid -> idxadvIndexMapEntry */
-	TupleDesc	desc;			/* pg_index's tuple descriptor (a copy) */
-};
-
-typedef struct idxadvIndexMapEntry
-{
-	Oid			indrelid;		/* hash key */
-	List	   *tuples;			/* copied pg_index tuples of its indexes */
-} idxadvIndexMapEntry;
 
 /*
  * idxadv_index_map_create
@@ -186,91 +291,6 @@ idxadv_index_map_create(void)
 	table_close(pg_index, AccessShareLock);
 
 	return map;
-}
-
-/*
- * idxadv_find_serving_index
- *		Find a valid, ready index of relid that serves an equality lookup on
- *		the given columns (see idxadvisor.h and DESIGN.md section 3).
- *
- * The table's pg_index tuples come from idxadv_table_indexes().  Per
- * candidate index only system-cache lookups follow; a
- * predicate is deparsed and proved only for an index whose columns, operator
- * families and collations already match.
- */
-Oid
-idxadv_find_serving_index(idxadvIndexMap *map, Oid relid, int ncols,
-						  const AttrNumber *attnums, const Oid *eqops)
-{
-	idxadvLookup lookup;
-	TupleDesc	desc;
-	ListCell   *lc;
-
-	if (ncols <= 0 || ncols > INDEX_MAX_KEYS || attnums == NULL)
-		return InvalidOid;
-
-	lookup.relid = relid;
-	lookup.ncols = ncols;
-	lookup.attnums = attnums;
-	lookup.eqops = eqops;
-	lookup.prepared = false;
-	lookup.clauses = NIL;
-
-	foreach(lc, idxadv_table_indexes(map, relid, &desc))
-	{
-		HeapTuple	tup = (HeapTuple) lfirst(lc);
-
-		if (idxadv_index_serves(tup, desc, &lookup))
-			return ((Form_pg_index) GETSTRUCT(tup))->indexrelid;
-	}
-	return InvalidOid;
-}
-
-/*
- * idxadv_lookup_columns
- *		Fill in the columns' types, typmods and collations, and the equality
- *		operators.  False when a column is gone (dropped meanwhile) or its
- *		type has no default equality operator: then nothing serves.
- */
-static bool
-idxadv_lookup_columns(idxadvLookup *lookup)
-{
-	int			i;
-
-	for (i = 0; i < lookup->ncols; i++)
-	{
-		HeapTuple	atttup;
-		Form_pg_attribute att;
-
-		atttup = SearchSysCache2(ATTNUM, ObjectIdGetDatum(lookup->relid),
-								 Int16GetDatum(lookup->attnums[i]));
-		if (!HeapTupleIsValid(atttup))
-			return false;
-		att = (Form_pg_attribute) GETSTRUCT(atttup);
-		if (att->attisdropped)
-		{
-			ReleaseSysCache(atttup);
-			return false;
-		}
-		lookup->atttypes[i] = att->atttypid;
-		lookup->atttypmods[i] = att->atttypmod;
-		lookup->collations[i] = att->attcollation;
-		ReleaseSysCache(atttup);
-
-		if (lookup->eqops != NULL)
-			lookup->ops[i] = lookup->eqops[i];
-		else
-		{
-			TypeCacheEntry *tce = lookup_type_cache(lookup->atttypes[i],
-													TYPECACHE_EQ_OPR);
-
-			lookup->ops[i] = tce->eq_opr;
-		}
-		if (!OidIsValid(lookup->ops[i]))
-			return false;
-	}
-	lookup->prepared = true;
-	return true;
 }
 
 /*
@@ -320,130 +340,1146 @@ idxadv_table_indexes(idxadvIndexMap *map, Oid relid, TupleDesc *desc)
 	return result;
 }
 
+/* ----------------------------------------------------------------
+ * Does an index serve a lookup?
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * idxadv_find_serving_index
+ *		A valid, ready index of lookup->relid that serves the lookup, by the
+ *		rule of idxadv_index_serves(); InvalidOid if none.
+ *
+ * The table's pg_index tuples come from idxadv_table_indexes() (map may be
+ * NULL).  Nothing is locked or opened, and no code of the table's runs.
+ */
+Oid
+idxadv_find_serving_index(idxadvIndexMap *map,
+						  const idxadvIndexLookup *lookup)
+{
+	idxadvLookupState state;
+	TupleDesc	desc;
+	ListCell   *lc;
+
+	if (lookup->neq < 0 || lookup->ntail < 0 || lookup->nconds < 0 ||
+		lookup->neq + lookup->ntail + lookup->nconds == 0 ||
+		lookup->neq + lookup->ntail > INDEX_MAX_KEYS ||
+		lookup->neq + lookup->ntail + lookup->nconds > IDXADV_LOOKUP_MAX_COLS)
+		return InvalidOid;
+
+	memset(&state, 0, sizeof(state));
+	state.lookup = lookup;
+
+	foreach(lc, idxadv_table_indexes(map, lookup->relid, &desc))
+	{
+		HeapTuple	tup = (HeapTuple) lfirst(lc);
+
+		if (idxadv_index_serves(tup, desc, &state))
+			return ((Form_pg_index) GETSTRUCT(tup))->indexrelid;
+	}
+	return InvalidOid;
+}
+
 /*
  * idxadv_index_serves
- *		Does the index of this pg_index tuple serve the equality lookup?
+ *		Does the index of this pg_index tuple serve the lookup?  The one rule
+ *		(DESIGN.md section 3) that the reports, the suggestions and the builds
+ *		share:
  *
- * The key columns are compared first, from the tuple alone; the catalog
- * lookups follow only for an index that passes.
+ *	- the index is valid, ready and live;
+ *	- its first neq key columns are exactly the lookup's equality-like
+ *	  columns, in any order, and the next ntail key columns are the range
+ *	  and ORDER BY columns in the lookup's order (INCLUDE columns and
+ *	  expression columns never count);
+ *	- it is a btree, or a hash when the lookup is one "col = $1" alone;
+ *	- each of those key columns' operator family contains the operator the
+ *	  lookup uses there: its equality operator (a foreign key's own, else
+ *	  the type's default one), boolean equality for "col" and "NOT col",
+ *	  the type's default "<" for range and ORDER BY columns; an IS NULL
+ *	  column needs only a btree key column (btree finds NULLs in any
+ *	  operator family);
+ *	- its collation there is the column's (IS NULL columns excepted);
+ *	- ORDER BY columns are all in the index's direction or all in the
+ *	  opposite one (a backward scan);
+ *	- its predicate, if any, is implied by the lookup's conditions: the
+ *	  equalities, "col IS NOT NULL" for a range column (a strict comparison)
+ *	  and the further conditions (so WHERE fk IS NOT NULL serves a foreign
+ *	  key's lookup, and WHERE deleted IS NULL a filter that has it);
+ *	- a lookup with conditions only (WHERE NOT done) is served by a btree
+ *	  index whose predicate they imply, whatever its keys; a full index
+ *	  does not serve it (it would be read whole).
+ *
+ * The key columns are compared first, from the tuple alone; catalog lookups
+ * follow only for an index that passes.
  */
 static bool
-idxadv_index_serves(HeapTuple indtup, TupleDesc inddesc, idxadvLookup *lookup)
+idxadv_index_serves(HeapTuple indtup, TupleDesc inddesc,
+					idxadvLookupState *state)
 {
+	const idxadvIndexLookup *lookup = state->lookup;
 	Form_pg_index idx = (Form_pg_index) GETSTRUCT(indtup);
-	int			ncols = lookup->ncols;
+	int			neq = lookup->neq;
+	int			nkeys = lookup->neq + lookup->ntail;
 	int			perm[INDEX_MAX_KEYS];
 	bool		used[INDEX_MAX_KEYS];
 	HeapTuple	classtup;
 	Oid			amoid;
-	Datum		d;
-	bool		isnull;
-	oidvector  *indclass;
-	oidvector  *indcoll;
-	List	   *pred;
+	int			dir = 0;
 	int			i,
 				j;
 
-	if (!idx->indisvalid || !idx->indisready || !idx->indislive)
+	if (!idx->indisvalid || !idx->indisready || !idx->indislive ||
+		idx->indnkeyatts < nkeys)
 		return false;
-	if (idx->indnkeyatts < ncols)
+	if (nkeys == 0 && heap_attisnull(indtup, Anum_pg_index_indpred, inddesc))
 		return false;
 
-	/* The first ncols key columns are exactly these columns, any order */
+	/* the first neq key columns: the equality columns, any order */
 	memset(used, 0, sizeof(used));
-	for (j = 0; j < ncols; j++)
+	for (j = 0; j < neq; j++)
 	{
 		AttrNumber	k = idx->indkey.values[j];
 
-		if (k == 0)
-			return false;		/* an expression never matches */
-		for (i = 0; i < ncols; i++)
-			if (!used[i] && lookup->attnums[i] == k)
+		for (i = 0; i < neq; i++)
+			if (!used[i] && k != 0 && lookup->cols[i].attnum == k)
 				break;
-		if (i == ncols)
-			return false;
+		if (i == neq)
+			return false;		/* another column, or an expression */
 		used[i] = true;
 		perm[j] = i;
 	}
+	/* then the range and ORDER BY columns, in order */
+	for (j = neq; j < nkeys; j++)
+	{
+		if (idx->indkey.values[j] == 0 ||
+			idx->indkey.values[j] != lookup->cols[j].attnum)
+			return false;
+		perm[j] = j;
+	}
 
-	/* btree, or hash for a single column */
 	classtup = SearchSysCache1(RELOID, ObjectIdGetDatum(idx->indexrelid));
 	if (!HeapTupleIsValid(classtup))
 		return false;
 	amoid = ((Form_pg_class) GETSTRUCT(classtup))->relam;
 	ReleaseSysCache(classtup);
-	if (!(amoid == BTREE_AM_OID || (amoid == HASH_AM_OID && ncols == 1)))
+	if (!(amoid == BTREE_AM_OID ||
+		  (amoid == HASH_AM_OID && nkeys == 1 &&
+		   lookup->cols[0].kind == IDXADV_CMP_EQ)))
 		return false;
 
-	if (!lookup->prepared && !idxadv_lookup_columns(lookup))
+	if (!state->prepared)
+		idxadv_lookup_prepare(state);
+	if (state->impossible)
 		return false;
 
-	/* operator families contain the equality operators; collations match */
+	if (!idxadv_index_keys_fit(indtup, inddesc, state, perm, &dir))
+		return false;
+
+	/*
+	 * A partial index serves only if the lookup's conditions imply its
+	 * predicate.  predicate_implied_by() evaluates nothing of the
+	 * predicate's own: the only code it may run is a btree comparison
+	 * operator that it looks up in an operator family to compare two
+	 * constants (predtest.c, operator_predicate_proof), and only a superuser
+	 * can create an operator family or add an operator to one.
+	 */
+	if (heap_attisnull(indtup, Anum_pg_index_indpred, inddesc))
+		return true;
+	if (!state->have_clauses)
+	{
+		state->clauses = idxadv_lookup_clauses(state);
+		state->have_clauses = true;
+	}
+	return predicate_implied_by(idxadv_index_predicate(indtup, inddesc),
+								state->clauses, false);
+}
+
+/*
+ * idxadv_index_keys_fit
+ *		The operator family, collation and direction part of
+ *		idxadv_index_serves(): key position j holds lookup column perm[j].
+ *		*dir tracks the ORDER BY direction (see idxadv_same_direction).
+ */
+static bool
+idxadv_index_keys_fit(HeapTuple indtup, TupleDesc inddesc,
+					  idxadvLookupState *state, const int *perm, int *dir)
+{
+	const idxadvIndexLookup *lookup = state->lookup;
+	Datum		d;
+	bool		isnull;
+	oidvector  *indclass;
+	oidvector  *indcoll;
+	int2vector *indoption;
+	int			j;
+
 	d = heap_getattr(indtup, Anum_pg_index_indclass, inddesc, &isnull);
 	Assert(!isnull);
 	indclass = (oidvector *) DatumGetPointer(d);
 	d = heap_getattr(indtup, Anum_pg_index_indcollation, inddesc, &isnull);
 	Assert(!isnull);
 	indcoll = (oidvector *) DatumGetPointer(d);
-	for (j = 0; j < ncols; j++)
+	d = heap_getattr(indtup, Anum_pg_index_indoption, inddesc, &isnull);
+	Assert(!isnull);
+	indoption = (int2vector *) DatumGetPointer(d);
+
+	for (j = 0; j < lookup->neq + lookup->ntail; j++)
 	{
-		i = perm[j];
-		if (indcoll->values[j] != lookup->collations[i])
-			return false;
-		if (!op_in_opfamily(lookup->ops[i],
+		int			i = perm[j];
+		const idxadvLookupCol *col = &lookup->cols[i];
+
+		if (col->kind == IDXADV_CMP_NULL)
+			continue;
+		if (indcoll->values[j] != state->collations[i] ||
+			!op_in_opfamily(state->ops[i],
 							get_opclass_family(indclass->values[j])))
 			return false;
-	}
+		if (j >= lookup->neq && col->kind != IDXADV_CMP_RANGE)
+		{
+			int16		opt = indoption->values[j];
+			uint8		have = ((opt & INDOPTION_DESC) ? IDXADV_ORDER_DESC : 0) |
+				((opt & INDOPTION_NULLS_FIRST) ? IDXADV_ORDER_NULLS_FIRST : 0);
 
-	/* a partial index serves only if the equalities imply its predicate */
-	if (heap_attisnull(indtup, Anum_pg_index_indpred, inddesc))
-		return true;
-	pred = idxadv_index_predicate(indtup, inddesc);
-	if (lookup->clauses == NIL)
-		lookup->clauses = idxadv_equality_clauses(ncols, lookup->attnums,
-												  lookup->ops,
-												  lookup->atttypes,
-												  lookup->atttypmods,
-												  lookup->collations);
-	return predicate_implied_by(pred, lookup->clauses, false);
+			if (!idxadv_same_direction(col->flags, have, dir))
+				return false;
+		}
+	}
+	return true;
 }
 
 /*
- * idxadv_equality_clauses
- *		"$i = col" for each column, as the foreign-key trigger writes its
- *		lookup: a parameter of the operator's left input type compared with a
- *		Var of relation 1, the varno index predicates use.
+ * idxadv_lookup_prepare
+ *		Fill in the columns' types, typmods and collations, and the operators
+ *		their key columns must support.  Marks the lookup impossible when a
+ *		column is gone (dropped meanwhile) or its type has no such operator.
+ */
+static void
+idxadv_lookup_prepare(idxadvLookupState *state)
+{
+	const idxadvIndexLookup *lookup = state->lookup;
+	int			ncols = lookup->neq + lookup->ntail + lookup->nconds;
+	int			i;
+
+	state->prepared = true;
+	for (i = 0; i < ncols; i++)
+	{
+		const idxadvLookupCol *col = &lookup->cols[i];
+		HeapTuple	atttup;
+		Form_pg_attribute att;
+		TypeCacheEntry *tce;
+
+		atttup = SearchSysCache2(ATTNUM, ObjectIdGetDatum(lookup->relid),
+								 Int16GetDatum(col->attnum));
+		if (!HeapTupleIsValid(atttup))
+		{
+			state->impossible = true;
+			return;
+		}
+		att = (Form_pg_attribute) GETSTRUCT(atttup);
+		state->types[i] = att->atttypid;
+		state->typmods[i] = att->atttypmod;
+		state->collations[i] = att->attcollation;
+		if (att->attisdropped)
+			state->impossible = true;
+		ReleaseSysCache(atttup);
+		if (state->impossible)
+			return;
+
+		state->ops[i] = InvalidOid;
+		if (i >= lookup->neq + lookup->ntail)
+			continue;			/* a condition: no key column */
+		if (col->kind == IDXADV_CMP_NULL)
+			continue;			/* any btree key column */
+		if (col->kind == IDXADV_CMP_TRUE || col->kind == IDXADV_CMP_FALSE)
+			state->ops[i] = BooleanEqualOperator;
+		else if (i < lookup->neq && OidIsValid(col->op))
+			state->ops[i] = col->op;
+		else
+		{
+			tce = lookup_type_cache(state->types[i],
+									i < lookup->neq ? TYPECACHE_EQ_OPR :
+									TYPECACHE_LT_OPR);
+			state->ops[i] = i < lookup->neq ? tce->eq_opr : tce->lt_opr;
+		}
+		if (!OidIsValid(state->ops[i]))
+		{
+			state->impossible = true;
+			return;
+		}
+	}
+}
+
+/*
+ * idxadv_lookup_clauses
+ *		The lookup's conditions as an implicitly-ANDed list over relation 1
+ *		(the varno index predicates use): "$i = col" for an equality, as the
+ *		foreign-key trigger writes its lookup (a parameter of the operator's
+ *		left input type), the boolean or NULL test for the other
+ *		equality-like columns and the further conditions, and "col IS NOT
+ *		NULL" for a range column.  ORDER BY columns add nothing.
  */
 static List *
-idxadv_equality_clauses(int ncols, const AttrNumber *attnums,
-						const Oid *eqops, const Oid *atttypes,
-						const int32 *atttypmods, const Oid *collations)
+idxadv_lookup_clauses(idxadvLookupState *state)
 {
+	const idxadvIndexLookup *lookup = state->lookup;
+	int			ncols = lookup->neq + lookup->ntail + lookup->nconds;
 	List	   *result = NIL;
 	int			i;
 
 	for (i = 0; i < ncols; i++)
 	{
-		Oid			lefttype;
-		Oid			righttype;
-		Param	   *param;
+		const idxadvLookupCol *col = &lookup->cols[i];
 		Var		   *var;
-		Expr	   *clause;
 
-		op_input_types(eqops[i], &lefttype, &righttype);
-		param = makeNode(Param);
-		param->paramkind = PARAM_EXTERN;
-		param->paramid = i + 1;
-		param->paramtype = lefttype;
-		param->paramtypmod = -1;
-		param->paramcollid = get_typcollation(lefttype);
-		param->location = -1;
-		var = makeVar(1, attnums[i], atttypes[i], atttypmods[i],
-					  collations[i], 0);
-		clause = make_opclause(eqops[i], BOOLOID, false, (Expr *) param,
-							   (Expr *) var, InvalidOid, collations[i]);
-		result = lappend(result, clause);
+		var = makeVar(1, col->attnum, state->types[i], state->typmods[i],
+					  state->collations[i], 0);
+		if (col->kind == IDXADV_CMP_EQ && i < lookup->neq)
+		{
+			Oid			lefttype;
+			Oid			righttype;
+			Param	   *param = makeNode(Param);
+
+			op_input_types(state->ops[i], &lefttype, &righttype);
+			param->paramkind = PARAM_EXTERN;
+			param->paramid = i + 1;
+			param->paramtype = lefttype;
+			param->paramtypmod = -1;
+			param->paramcollid = get_typcollation(lefttype);
+			param->location = -1;
+			result = lappend(result,
+							 make_opclause(state->ops[i], BOOLOID, false,
+										   (Expr *) param, (Expr *) var,
+										   InvalidOid, state->collations[i]));
+		}
+		else if (col->kind == IDXADV_CMP_RANGE)
+			result = lappend(result,
+							 idxadv_flag_clause(var, IDXADV_CMP_NOTNULL));
+		else if (col->kind == IDXADV_CMP_TRUE ||
+				 col->kind == IDXADV_CMP_FALSE ||
+				 col->kind == IDXADV_CMP_NULL ||
+				 col->kind == IDXADV_CMP_NOTNULL)
+			result = lappend(result, idxadv_flag_clause(var, col->kind));
 	}
 	fix_opfuncids((Node *) result);
 	return result;
+}
+
+/*
+ * idxadv_flag_clause
+ *		The boolean or NULL test of a kind (IDXADV_CMP_TRUE, _FALSE, _NULL,
+ *		_NOTNULL) on a Var, as the parser makes it from "col", "NOT col",
+ *		"col IS NULL", "col IS NOT NULL".
+ */
+Expr *
+idxadv_flag_clause(Var *var, uint8 kind)
+{
+	NullTest   *nt;
+
+	switch (kind)
+	{
+		case IDXADV_CMP_TRUE:
+			return (Expr *) var;
+		case IDXADV_CMP_FALSE:
+			return make_notclause((Expr *) var);
+		default:
+			nt = makeNode(NullTest);
+			nt->arg = (Expr *) var;
+			nt->nulltesttype = kind == IDXADV_CMP_NULL ? IS_NULL : IS_NOT_NULL;
+			nt->argisrow = false;
+			nt->location = -1;
+			return (Expr *) nt;
+	}
+}
+
+/*
+ * idxadv_same_direction
+ *		Does an index column sorted by "have" give the order "want"
+ *		(IDXADV_ORDER_* flags), in the direction *dir the earlier columns set
+ *		(1 as is, -1 scanned backward, 0 not yet known)?  Updates *dir.
+ */
+bool
+idxadv_same_direction(uint8 want, uint8 have, int *dir)
+{
+	int			d;
+
+	if (have == want)
+		d = 1;
+	else if ((have ^ want) == (IDXADV_ORDER_DESC | IDXADV_ORDER_NULLS_FIRST))
+		d = -1;
+	else
+		return false;
+	if (*dir != 0 && d != *dir)
+		return false;
+	*dir = d;
+	return true;
+}
+
+/* ----------------------------------------------------------------
+ * Sizes, names, and the relations the reports leave out
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * idxadv_oid_hash
+ *		A hash table keyed by an OID (the first member of the entry), in the
+ *		current memory context, so it goes with the report's query.
+ */
+HTAB *
+idxadv_oid_hash(const char *name, Size entrysize, long nelem)
+{
+	HASHCTL		ctl;
+
+	ctl.keysize = sizeof(Oid);
+	ctl.entrysize = entrysize;
+	ctl.hcxt = CurrentMemoryContext;
+	return hash_create(name, nelem, &ctl,
+					   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+}
+
+/*
+ * idxadv_filter_init
+ *		Prepare the test of which relations the reports leave out.
+ */
+void
+idxadv_filter_init(idxadvReportFilter *filter)
+{
+	Oid			extoid;
+
+	filter->infoschema = get_namespace_oid("information_schema", true);
+	filter->extmembers = idxadv_oid_hash("idxadvisor extension members",
+										 sizeof(Oid), 64);
+
+	/* The relations that are members of this extension */
+	extoid = get_extension_oid("idxadvisor", true);
+	if (OidIsValid(extoid))
+	{
+		Relation	depRel;
+		ScanKeyData key[2];
+		SysScanDesc scan;
+		HeapTuple	tup;
+
+		depRel = table_open(DependRelationId, AccessShareLock);
+		ScanKeyInit(&key[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber,
+					F_OIDEQ, ObjectIdGetDatum(ExtensionRelationId));
+		ScanKeyInit(&key[1], Anum_pg_depend_refobjid, BTEqualStrategyNumber,
+					F_OIDEQ, ObjectIdGetDatum(extoid));
+		scan = systable_beginscan(depRel, DependReferenceIndexId, true,
+								  NULL, 2, key);
+		while (HeapTupleIsValid(tup = systable_getnext(scan)))
+		{
+			Form_pg_depend dep = (Form_pg_depend) GETSTRUCT(tup);
+
+			if (dep->deptype == DEPENDENCY_EXTENSION &&
+				dep->classid == RelationRelationId)
+				(void) hash_search(filter->extmembers, &dep->objid,
+								   HASH_ENTER, NULL);
+		}
+		systable_endscan(scan);
+		table_close(depRel, AccessShareLock);
+	}
+}
+
+/*
+ * idxadv_filter_skip
+ *		Is this table left out of the reports?  System catalogs, TOAST,
+ *		information_schema, other sessions' temporary tables, the extension's
+ *		own tables, and relations that are not tables.
+ */
+bool
+idxadv_filter_skip(idxadvReportFilter *filter, Oid relid,
+				   Form_pg_class classform)
+{
+	Oid			nsp = classform->relnamespace;
+
+	if (classform->relkind != RELKIND_RELATION &&
+		classform->relkind != RELKIND_PARTITIONED_TABLE &&
+		classform->relkind != RELKIND_MATVIEW)
+		return true;
+	if (IsCatalogNamespace(nsp) || IsToastNamespace(nsp) ||
+		nsp == filter->infoschema || isOtherTempNamespace(nsp))
+		return true;
+	if (hash_search(filter->extmembers, &relid, HASH_FIND, NULL) != NULL)
+		return true;
+	return false;
+}
+
+/*
+ * idxadv_call_int8
+ *		Call a SQL-callable function of one OID argument returning bigint
+ *		(pg_stat_get_numscans, pg_stat_get_tuples_deleted ...); NULL counts
+ *		as 0, so that a relation dropped meanwhile does not fail the report.
+ */
+static int64
+idxadv_call_int8(PGFunction fn, Oid relid)
+{
+	LOCAL_FCINFO(fcinfo, 1);
+	Datum		result;
+
+	InitFunctionCallInfoData(*fcinfo, NULL, 1, InvalidOid, NULL, NULL);
+	fcinfo->args[0].value = ObjectIdGetDatum(relid);
+	fcinfo->args[0].isnull = false;
+	result = (*fn) (fcinfo);
+	if (fcinfo->isnull)
+		return 0;
+	return DatumGetInt64(result);
+}
+
+/*
+ * idxadv_relation_bytes
+ *		On-disk size of a relation, all forks, found by stat() of its files
+ *		the way pg_relation_size() does, but from the pg_class row alone: the
+ *		relation is neither opened nor locked, which on a catalog of 10,000
+ *		tables is the difference between building 10,000 relcache entries and
+ *		not.  with_toast adds the TOAST table and its index, which makes it
+ *		pg_table_size(); main_only counts the main fork alone.  A relation
+ *		dropped meanwhile counts 0.
+ */
+int64
+idxadv_relation_bytes(Oid relid, bool with_toast, bool main_only)
+{
+	HeapTuple	tup;
+	Form_pg_class classform;
+	Oid			spcoid;
+	Oid			dboid;
+	Oid			relnumber;
+	bool		temp;
+	Oid			toastrelid;
+	char		persistence;
+	int64		total = 0;
+	ForkNumber	fork;
+
+	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (!HeapTupleIsValid(tup))
+		return 0;
+	classform = (Form_pg_class) GETSTRUCT(tup);
+	if (!RELKIND_HAS_STORAGE(classform->relkind) ||
+		!OidIsValid(classform->relfilenode) ||
+		(classform->relpersistence == RELPERSISTENCE_TEMP &&
+		 !isTempOrTempToastNamespace(classform->relnamespace)))
+	{
+		/* no storage, a mapped catalog, or another session's temp table */
+		ReleaseSysCache(tup);
+		return 0;
+	}
+	spcoid = OidIsValid(classform->reltablespace) ?
+		classform->reltablespace : MyDatabaseTableSpace;
+	dboid = spcoid == GLOBALTABLESPACE_OID ? InvalidOid : MyDatabaseId;
+	relnumber = classform->relfilenode;
+	temp = classform->relpersistence == RELPERSISTENCE_TEMP;
+	toastrelid = classform->reltoastrelid;
+	persistence = classform->relpersistence;
+	ReleaseSysCache(tup);
+
+	/*
+	 * stat() is most of the report's cost on a large schema, so none is
+	 * wasted: only an unlogged relation has an init fork, and a segment
+	 * shorter than RELSEG_SIZE blocks is the last one with data (md.c keeps
+	 * every segment but the last full; segments past a truncation are left
+	 * empty).
+	 */
+	for (fork = 0; fork <= MAX_FORKNUM; fork++)
+	{
+		char	   *path;
+		unsigned int segno;
+
+		if ((fork == INIT_FORKNUM &&
+			 persistence != RELPERSISTENCE_UNLOGGED) ||
+			(main_only && fork != MAIN_FORKNUM))
+			continue;
+		path = idxadv_relpath(spcoid, dboid, relnumber, temp, fork);
+		for (segno = 0;; segno++)
+		{
+			char		pathname[MAXPGPATH + 16];
+			struct stat fst;
+
+			if (segno == 0)
+				snprintf(pathname, sizeof(pathname), "%s", path);
+			else
+				snprintf(pathname, sizeof(pathname), "%s.%u", path, segno);
+			if (stat(pathname, &fst) < 0)
+			{
+				if (errno == ENOENT)
+					break;
+				ereport(ERROR,
+						(errcode_for_file_access(),
+						 errmsg("could not stat file \"%s\": %m", pathname)));
+			}
+			total += fst.st_size;
+			if (fst.st_size < (off_t) RELSEG_SIZE * BLCKSZ)
+				break;
+		}
+		pfree(path);
+	}
+
+	if (with_toast && OidIsValid(toastrelid))
+	{
+		TupleDesc	desc;
+		ListCell   *lc;
+
+		total += idxadv_relation_bytes(toastrelid, false, false);
+		foreach(lc, idxadv_table_indexes(NULL, toastrelid, &desc))
+			total += idxadv_relation_bytes(((Form_pg_index) GETSTRUCT((HeapTuple) lfirst(lc)))->indexrelid,
+										   false, false);
+	}
+	return total;
+}
+
+/*
+ * idxadv_heap_blocks
+ *		Blocks in the main fork of a relation, counted from its files: what
+ *		idxadvisor_suggest() needs to know of a table never vacuumed nor
+ *		analyzed (pg_class knows nothing of it yet) to tell whether it is
+ *		big enough to matter, without building its relcache entry.
+ */
+BlockNumber
+idxadv_heap_blocks(Oid relid)
+{
+	return (BlockNumber) (idxadv_relation_bytes(relid, false, true) / BLCKSZ);
+}
+
+/*
+ * idxadv_sum_leaves
+ *		A number of the relation, summed over its leaf partitions when it is a
+ *		partitioned table or index (which have no storage or statistics of
+ *		their own): fn's result, or, when fn is NULL, its size
+ *		(idxadv_relation_bytes, with_toast passed on).
+ */
+int64
+idxadv_sum_leaves(PGFunction fn, Oid relid, char relkind, bool with_toast)
+{
+	List	   *rels;
+	ListCell   *lc;
+	int64		sum = 0;
+
+	if (relkind == RELKIND_PARTITIONED_TABLE ||
+		relkind == RELKIND_PARTITIONED_INDEX)
+		rels = find_all_inheritors(relid, NoLock, NULL);
+	else
+		rels = list_make1_oid(relid);
+	foreach(lc, rels)
+	{
+		Oid			rel = lfirst_oid(lc);
+		char		kind = get_rel_relkind(rel);
+
+		if (kind == RELKIND_PARTITIONED_TABLE ||
+			kind == RELKIND_PARTITIONED_INDEX || kind == '\0')
+			continue;
+		sum += fn ? idxadv_call_int8(fn, rel) :
+			idxadv_relation_bytes(rel, with_toast, false);
+	}
+	return sum;
+}
+
+/* ----------------------------------------------------------------
+ * Foreign keys that no index serves
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * idxadv_fk_served
+ *		Does an index of relid serve the lookup a foreign-key trigger runs on
+ *		these columns with these operators (conpfeqop)?
+ */
+static bool
+idxadv_fk_served(idxadvIndexMap *map, Oid relid, int ncols,
+				 const AttrNumber *attnums, const Oid *eqops)
+{
+	idxadvIndexLookup lookup;
+	int			i;
+
+	memset(&lookup, 0, sizeof(lookup));
+	lookup.relid = relid;
+	lookup.neq = Min(ncols, INDEX_MAX_KEYS);
+	for (i = 0; i < lookup.neq; i++)
+	{
+		lookup.cols[i].attnum = attnums[i];
+		lookup.cols[i].kind = IDXADV_CMP_EQ;
+		lookup.cols[i].op = eqops[i];
+	}
+	return OidIsValid(idxadv_find_serving_index(map, &lookup));
+}
+
+/*
+ * idxadv_fk_leaves_served
+ *		For a partitioned referencing table without a partitioned index that
+ *		serves the foreign key: does every leaf partition have its own index
+ *		that serves the lookup the trigger runs on it?  Columns are matched by
+ *		name, since a partition's attribute numbers may differ.
+ *		*some_served says whether at least one leaf has one.
+ */
+static bool
+idxadv_fk_leaves_served(idxadvIndexMap *map, Oid relid, int ncols,
+						const AttrNumber *attnums, const Oid *eqops,
+						bool *some_served)
+{
+	List	   *rels = find_all_inheritors(relid, NoLock, NULL);
+	ListCell   *lc;
+	int			nleaves = 0;
+	int			nserved = 0;
+
+	foreach(lc, rels)
+	{
+		Oid			child = lfirst_oid(lc);
+		AttrNumber	childatts[INDEX_MAX_KEYS];
+		char		kind = get_rel_relkind(child);
+		int			i;
+
+		if (kind != RELKIND_RELATION)
+			continue;
+		nleaves++;
+		for (i = 0; i < ncols; i++)
+		{
+			char	   *attname = get_attname(relid, attnums[i], true);
+
+			childatts[i] = attname ? get_attnum(child, attname) : InvalidAttrNumber;
+			if (childatts[i] == InvalidAttrNumber)
+				break;
+		}
+		if (i == ncols &&
+			idxadv_fk_served(map, child, ncols, childatts, eqops))
+			nserved++;
+	}
+	*some_served = nserved > 0;
+	return nleaves > 0 && nserved == nleaves;
+}
+
+/*
+ * idxadv_fk_from_tuple
+ *		A foreign key's facts from its pg_constraint tuple: the referencing
+ *		table (of that relkind), the actions, and conkey and conpfeqop, the
+ *		columns and the operators the trigger's lookup uses.
+ */
+static idxadvForeignKey *
+idxadv_fk_from_tuple(HeapTuple tup, TupleDesc desc, char relkind)
+{
+	Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(tup);
+	idxadvForeignKey *fk;
+	Datum		d;
+	bool		isnull;
+	ArrayType  *arr;
+	int			ncols;
+	int			i;
+
+	fk = palloc(sizeof(idxadvForeignKey));
+	fk->conoid = con->oid;
+	fk->conname = con->conname;
+	fk->conrelid = con->conrelid;
+	fk->relkind = relkind;
+	fk->confrelid = con->confrelid;
+	fk->confdeltype = con->confdeltype;
+	fk->confupdtype = con->confupdtype;
+	fk->some_leaves_served = false;
+
+	/* conkey and conpfeqop: the FK's columns and the trigger's operators */
+	d = heap_getattr(tup, Anum_pg_constraint_conkey, desc, &isnull);
+	if (isnull)
+		elog(ERROR, "null conkey for constraint %u", con->oid);
+	arr = DatumGetArrayTypeP(d);
+	ncols = ArrayGetNItems(ARR_NDIM(arr), ARR_DIMS(arr));
+	if (ncols <= 0 || ncols > INDEX_MAX_KEYS || ARR_HASNULL(arr) ||
+		ARR_ELEMTYPE(arr) != INT2OID)
+		elog(ERROR, "conkey is not a 1-D smallint array");
+	fk->ncols = ncols;
+	for (i = 0; i < ncols; i++)
+		fk->attnums[i] = ((int16 *) ARR_DATA_PTR(arr))[i];
+	d = heap_getattr(tup, Anum_pg_constraint_conpfeqop, desc, &isnull);
+	if (isnull)
+		elog(ERROR, "null conpfeqop for constraint %u", con->oid);
+	arr = DatumGetArrayTypeP(d);
+	if (ArrayGetNItems(ARR_NDIM(arr), ARR_DIMS(arr)) != ncols ||
+		ARR_HASNULL(arr) || ARR_ELEMTYPE(arr) != OIDOID)
+		elog(ERROR, "conpfeqop is not a 1-D oid array");
+	for (i = 0; i < ncols; i++)
+		fk->eqops[i] = ((Oid *) ARR_DATA_PTR(arr))[i];
+	return fk;
+}
+
+/*
+ * idxadv_unindexed_foreign_keys
+ *		The top-level foreign keys whose referencing side has no index that
+ *		serves the trigger's lookup, in pg_constraint order, as a List of
+ *		idxadvForeignKey in the current memory context.  Shared by the report
+ *		below and by idxadvisor_suggest(), which wants only the keys and the
+ *		columns: the report's sizes and DDL are the report's business.
+ *
+ * Two passes, so that the cost stays flat on schemas with tens of thousands
+ * of foreign keys: first pg_constraint is read (one sequential scan) and the
+ * foreign keys of reported tables collected; then, when there are enough of
+ * them that one pass over pg_index beats one index scan per key, pg_index is
+ * read once into a map.  *map_out, when not NULL, receives that map (or NULL)
+ * for the caller's own questions.
+ */
+List *
+idxadv_unindexed_foreign_keys(idxadvIndexMap **map_out)
+{
+	idxadvReportFilter filter;
+	idxadvIndexMap *map = NULL;
+	List	   *fkeys = NIL;
+	List	   *result = NIL;
+	Relation	conrel;
+	SysScanDesc scan;
+	HeapTuple	tup;
+	MemoryContext fkcxt;
+	MemoryContext oldcxt;
+	ListCell   *lc;
+
+	idxadv_filter_init(&filter);
+
+	conrel = table_open(ConstraintRelationId, AccessShareLock);
+	scan = systable_beginscan(conrel, InvalidOid, false, NULL, 0, NULL);
+	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(tup);
+		idxadvForeignKey *fk;
+		HeapTuple	classtup;
+		Form_pg_class classform;
+		char		relkind;
+
+		if (con->contype != CONSTRAINT_FOREIGN || OidIsValid(con->conparentid))
+			continue;
+
+		classtup = SearchSysCache1(RELOID, ObjectIdGetDatum(con->conrelid));
+		if (!HeapTupleIsValid(classtup))
+			continue;
+		classform = (Form_pg_class) GETSTRUCT(classtup);
+		relkind = classform->relkind;
+		if (idxadv_filter_skip(&filter, con->conrelid, classform))
+		{
+			ReleaseSysCache(classtup);
+			continue;
+		}
+		ReleaseSysCache(classtup);
+
+		fk = idxadv_fk_from_tuple(tup, RelationGetDescr(conrel), relkind);
+
+		fkeys = lappend(fkeys, fk);
+	}
+	systable_endscan(scan);
+	table_close(conrel, AccessShareLock);
+
+	if (list_length(fkeys) >= IDXADV_INDEX_MAP_MIN_FKS)
+		map = idxadv_index_map_create();
+
+	/* predicates proved along the way are garbage once a key is judged */
+	fkcxt = AllocSetContextCreate(CurrentMemoryContext,
+								  "idxadvisor foreign key",
+								  ALLOCSET_DEFAULT_SIZES);
+	foreach(lc, fkeys)
+	{
+		idxadvForeignKey *fk = (idxadvForeignKey *) lfirst(lc);
+		bool		served;
+
+		CHECK_FOR_INTERRUPTS();
+		oldcxt = MemoryContextSwitchTo(fkcxt);
+		served = idxadv_fk_served(map, fk->conrelid, fk->ncols, fk->attnums,
+								  fk->eqops) ||
+			(fk->relkind == RELKIND_PARTITIONED_TABLE &&
+			 idxadv_fk_leaves_served(map, fk->conrelid, fk->ncols,
+									 fk->attnums, fk->eqops,
+									 &fk->some_leaves_served));
+		MemoryContextSwitchTo(oldcxt);
+		MemoryContextReset(fkcxt);
+		if (served)
+			pfree(fk);
+		else
+			result = lappend(result, fk);
+	}
+	MemoryContextDelete(fkcxt);
+	list_free(fkeys);
+
+	if (map_out)
+		*map_out = map;
+	return result;
+}
+
+/*
+ * idxadv_fk_parent_writes
+ *		Deletes plus updates on the referenced table (all its leaves) since
+ *		statistics were reset: the statements whose foreign-key triggers look
+ *		up the referencing table.  Updates count whole, since the statistics
+ *		do not say which of them changed the key: an upper bound.
+ */
+void
+idxadv_fk_parent_writes(const idxadvForeignKey *fk, int64 *deletes,
+						int64 *updates)
+{
+	char		relkind = get_rel_relkind(fk->confrelid);
+
+	*deletes = idxadv_sum_leaves(pg_stat_get_tuples_deleted, fk->confrelid,
+								 relkind, false);
+	*updates = idxadv_sum_leaves(pg_stat_get_tuples_updated, fk->confrelid,
+								 relkind, false);
+}
+
+/* ----------------------------------------------------------------
+ * The DDL that creates a suggested index
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * idxadv_create_index_script
+ *		The DDL that creates an index of this shape on relid, written by
+ *		idxadvisor_ddl.c and named by its chooser, the same text for every
+ *		function that suggests the index (the foreign-key report,
+ *		idxadvisor_suggest()); NULL when the table or a column is gone.
+ *
+ * A plain table gets one "CREATE INDEX CONCURRENTLY name ON ...;".
+ * PostgreSQL 15 cannot build an index on a partitioned table concurrently,
+ * and a plain CREATE INDEX there blocks writes to every partition for the
+ * whole build; so a partitioned table gets the documented recipe: CREATE
+ * INDEX ... ON ONLY the table (instant, invalid until the last partition is
+ * attached), then for each partition either ALTER INDEX ... ATTACH
+ * PARTITION of an existing index with the same definition, or CREATE INDEX
+ * CONCURRENTLY and the ATTACH; a sub-partitioned partition gets its own ON
+ * ONLY index, attached, and the same for its partitions.  That script has
+ * several statements, one per line, to be run one at a time (psql does).
+ *
+ * *used (a List of idxadvUsedName, NIL at first) carries the names handed
+ * out by one call of the caller: a name given to another definition is not
+ * given again, and the same definition gets the same name.
+ */
+char *
+idxadv_create_index_script(Oid relid, const idxadvIndexShape *shape,
+						   List **used)
+{
+	StringInfoData buf;
+	idxadvIndexDef def;
+	char		relkind = get_rel_relkind(relid);
+	char	   *name;
+
+	if (relkind == '\0' ||
+		!idxadv_shape_def(relid, shape,
+						  relkind == RELKIND_PARTITIONED_TABLE, &def))
+		return NULL;			/* dropped meanwhile */
+
+	initStringInfo(&buf);
+	name = idxadv_script_name(&def, used);
+	if (relkind != RELKIND_PARTITIONED_TABLE)
+	{
+		appendStringInfo(&buf, "%s;",
+						 idxadv_index_ddl(&def, name,
+										  IDXADV_DDL_CONCURRENTLY));
+		return buf.data;
+	}
+	appendStringInfo(&buf, "%s;\n", idxadv_index_ddl(&def, name, 0));
+	if (!idxadv_partition_script(&buf, relid, name, shape, used))
+		return NULL;
+	/* no trailing newline */
+	if (buf.len > 0 && buf.data[buf.len - 1] == '\n')
+		buf.data[--buf.len] = '\0';
+	return buf.data;
+}
+
+/*
+ * idxadv_partition_script
+ *		Append what gives each partition of relid its index and attaches it
+ *		to relid's index "parent" (in relid's schema).  False when something
+ *		is gone.
+ */
+static bool
+idxadv_partition_script(StringInfo buf, Oid relid, const char *parent,
+						const idxadvIndexShape *shape, List **used)
+{
+	Oid			nspid = get_rel_namespace(relid);
+	ListCell   *lc;
+
+	foreach(lc, find_inheritance_children(relid, NoLock))
+	{
+		Oid			child = lfirst_oid(lc);
+		char		kind = get_rel_relkind(child);
+		bool		sub = kind == RELKIND_PARTITIONED_TABLE;
+		idxadvIndexDef def;
+		Oid			existing;
+		char	   *name;
+
+		/* foreign tables cannot have indexes */
+		if (kind != RELKIND_RELATION && !sub)
+			continue;
+		if (!idxadv_shape_def(child, shape, sub, &def))
+			return false;
+		if (!sub && OidIsValid(existing = idxadv_attachable_index(&def)))
+		{
+			name = get_rel_name(existing);
+			if (name == NULL)
+				return false;
+			appendStringInfo(buf, "%s;\n",
+							 idxadv_attach_partition_ddl(nspid, parent,
+														 get_rel_namespace(existing),
+														 name));
+			continue;
+		}
+		name = idxadv_script_name(&def, used);
+		appendStringInfo(buf, "%s;\n%s;\n",
+						 idxadv_index_ddl(&def, name,
+										  sub ? 0 : IDXADV_DDL_CONCURRENTLY),
+						 idxadv_attach_partition_ddl(nspid, parent,
+													 get_rel_namespace(child),
+													 name));
+		if (sub && !idxadv_partition_script(buf, child, name, shape, used))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * idxadv_shape_def
+ *		The definition of an index of this shape on relid (columns found by
+ *		name: partitions may number them differently); ON ONLY when only.
+ *		False when a column is gone.
+ */
+static bool
+idxadv_shape_def(Oid relid, const idxadvIndexShape *shape, bool only,
+				 idxadvIndexDef *def)
+{
+	int			i;
+
+	if (get_rel_name(relid) == NULL || shape->ncols <= 0 ||
+		shape->ncols > INDEX_MAX_KEYS)
+		return false;
+	idxadv_index_def_init(def, relid);
+	def->only = only;
+	for (i = 0; i < shape->ncols; i++)
+	{
+		AttrNumber	att = get_attnum(relid, shape->colnames[i]);
+
+		if (att == InvalidAttrNumber)
+			return false;
+		idxadv_index_def_add_column(def, att);
+		def->cols[i].indoption = shape->indoption[i];
+	}
+	if (shape->predcol != NULL)
+	{
+		AttrNumber	att = get_attnum(relid, shape->predcol);
+		Oid			type;
+		int32		typmod;
+		Oid			coll;
+
+		if (att == InvalidAttrNumber)
+			return false;
+		get_atttypetypmodcoll(relid, att, &type, &typmod, &coll);
+		def->predicate = (Node *) idxadv_flag_clause(makeVar(1, att, type,
+															 typmod, coll, 0),
+													 shape->predkind);
+	}
+	return true;
+}
+
+/*
+ * idxadv_attachable_index
+ *		A valid index of a leaf partition, not attached to anything yet, with
+ *		exactly the definition def (ATTACH PARTITION accepts it instead of
+ *		building a second index that would duplicate it); InvalidOid if none.
+ */
+static Oid
+idxadv_attachable_index(const idxadvIndexDef *def)
+{
+	TupleDesc	desc;
+	ListCell   *lc;
+
+	foreach(lc, idxadv_table_indexes(NULL, def->relid, &desc))
+	{
+		HeapTuple	tup = (HeapTuple) lfirst(lc);
+		Form_pg_index idx = (Form_pg_index) GETSTRUCT(tup);
+		idxadvIndexDef other;
+
+		/*
+		 * Our definitions have no expression, and a predicate only when def
+		 * has one: other indexes are not read (writing an expression would
+		 * open the table).
+		 */
+		if (!idx->indisvalid || !idx->indisready || !idx->indislive ||
+			get_rel_relispartition(idx->indexrelid) ||
+			!heap_attisnull(tup, Anum_pg_index_indexprs, desc) ||
+			heap_attisnull(tup, Anum_pg_index_indpred, desc) !=
+			(def->predicate == NULL))
+			continue;
+		idxadv_index_def_from_index(idx->indexrelid, &other);
+		other.only = def->only;
+		if (idxadv_index_def_equal(def, &other))
+			return idx->indexrelid;
+	}
+	return InvalidOid;
+}
+
+/*
+ * idxadv_script_name
+ *		The name idxadvisor_ddl.c chooses for def, among the names that *used
+ *		does not give to another definition; remembered in *used.
+ */
+static char *
+idxadv_script_name(const idxadvIndexDef *def, List **used)
+{
+	idxadvUsedName *entry = palloc(sizeof(idxadvUsedName));
+	idxadvNameCheck check;
+	Oid			existing;
+
+	entry->key = idxadv_index_ddl(def, NULL, 0);
+	check.used = *used;
+	check.key = entry->key;
+	entry->name = idxadv_ddl_choose_name(def, idxadv_script_name_check,
+										 (void *) &check, &existing);
+	*used = lappend(*used, entry);
+	return entry->name;
+}
+
+/*
+ * idxadv_script_name_check
+ *		The name chooser's question for idxadv_script_name(): a name this
+ *		call gave out is ours for the same definition, taken for another;
+ *		otherwise an existing relation of that name is ours when it is an
+ *		index with the same definition (a re-run after a failed build must
+ *		not make an "_idx1" sibling), else taken.
+ */
+static idxadvNameUse
+idxadv_script_name_check(const char *name, Oid existing, bool same, void *arg)
+{
+	idxadvNameCheck *check = (idxadvNameCheck *) arg;
+	ListCell   *lc;
+
+	foreach(lc, check->used)
+	{
+		idxadvUsedName *u = (idxadvUsedName *) lfirst(lc);
+
+		if (strcmp(u->name, name) == 0)
+			return strcmp(u->key, check->key) == 0 ?
+				IDXADV_NAME_OURS : IDXADV_NAME_TAKEN;
+	}
+	if (!OidIsValid(existing))
+		return IDXADV_NAME_FREE;
+	return same ? IDXADV_NAME_OURS : IDXADV_NAME_TAKEN;
+}
+
+/* ----------------------------------------------------------------
+ * Running a table's own code as its owner
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * idxadv_switch_to_owner
+ *		Become a relation's owner, inside a security-restricted operation,
+ *		until idxadv_switch_back(): the way ANALYZE and CREATE INDEX run the
+ *		code a table carries (index expressions and predicates, partition key
+ *		expressions, constraints), so that a table owner's function never
+ *		runs with the caller's privileges.  The GUC nest level undoes any SET
+ *		that code makes.  An error in between needs no cleanup: aborting the
+ *		(sub)transaction restores the user and the settings.
+ */
+void
+idxadv_switch_to_owner(Oid owner, idxadvUserSwitch *sw)
+{
+	GetUserIdAndSecContext(&sw->save_userid, &sw->save_sec);
+	SetUserIdAndSecContext(owner, sw->save_sec |
+						   SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_RESTRICTED_OPERATION);
+	sw->nestlevel = NewGUCNestLevel();
+}
+
+/*
+ * idxadv_switch_back
+ *		Undo idxadv_switch_to_owner().
+ */
+void
+idxadv_switch_back(idxadvUserSwitch *sw)
+{
+	AtEOXact_GUC(false, sw->nestlevel);
+	SetUserIdAndSecContext(sw->save_userid, sw->save_sec);
 }

@@ -5,12 +5,14 @@
  *		foreign keys.  They read only the catalogs and statistics views, so they
  *		work without shared_preload_libraries.
  *
- * idxadvisor_unindexed_foreign_keys() scans pg_constraint once and asks
- * idxadv_find_serving_index() (idxadvisor_catalog.c) about each top-level
- * foreign key (conparentid = 0): a foreign key on a partitioned table is
- * reported once, on the parent, and counts as indexed when the partitioned
- * index serves it or, failing that, when every leaf partition has an index
- * that serves the lookup the trigger runs on it.
+ * idxadvisor_unindexed_foreign_keys() reports the list that
+ * idxadv_unindexed_foreign_keys() (idxadvisor_catalog.c) makes: each
+ * top-level foreign key (conparentid = 0) that no index serves, by the one
+ * rule of idxadv_find_serving_index(); a foreign key on a partitioned table
+ * is reported once, on the parent, and counts as indexed when the
+ * partitioned index serves it or, failing that, when every leaf partition
+ * has an index that serves the lookup the trigger runs on it.  The sizes,
+ * names and relation filter come from there too.
  *
  * idxadvisor_duplicates() scans pg_index once, groups the indexes by table
  * and compares every pair of valid indexes of a table on catalog data only:
@@ -19,6 +21,12 @@
  * both ways for duplicates), uniqueness.  Which member of a pair stays
  * follows DESIGN.md section 5; the comments at idxadv_rank_cmp() and
  * idxadv_covers() say how.
+ *
+ * Neither report runs any code of the tables it reads about: index
+ * expressions and predicates are compared as stored, never constant-folded
+ * (idxadvisor_catalog.c, idxadv_index_node), because folding would run the
+ * table owner's "IMMUTABLE" functions with the caller's privileges, and a
+ * superuser is the usual caller.
  *
  * Neither report opens or locks the tables and indexes it reads about: sizes
  * come from stat() of the relation files (idxadv_relation_bytes), catalog
@@ -63,7 +71,6 @@
 #include "miscadmin.h"
 #include "nodes/pg_list.h"
 #include "optimizer/optimizer.h"
-#include "storage/backendid.h"
 #include "utils/array.h"
 #include "utils/backend_status.h"
 #include "utils/builtins.h"
@@ -82,24 +89,10 @@
 #define IDXADV_FK_COLS			11	/* columns of idxadvisor_unindexed_foreign_keys */
 #define IDXADV_DUP_COLS			8	/* columns of idxadvisor_duplicates */
 
-/*
- * From this many foreign keys on, the foreign-key report reads pg_index once
- * into a map instead of one index scan per key.  Below it the map would cost
- * more than it saves on a database with many indexes and few foreign keys.
- */
-#define IDXADV_INDEX_MAP_MIN_FKS	64
-
 /* indoption bits that a backward scan inverts */
 #define IDXADV_INDOPTION_ORDER	(INDOPTION_DESC | INDOPTION_NULLS_FIRST)
 
 /*---- Typedefs ----*/
-
-/* Which relations the reports leave out */
-typedef struct idxadvReportFilter
-{
-	Oid			infoschema;		/* information_schema, or InvalidOid */
-	HTAB	   *extmembers;		/* relations that belong to idxadvisor */
-} idxadvReportFilter;
 
 /* Why an index must stay: the constraint-related facts of one index */
 typedef struct idxadvIndexCon
@@ -141,16 +134,6 @@ typedef struct idxadvIndex
 	bool		removed;
 } idxadvIndex;
 
-/* What the partitioned-table index script needs at every level */
-typedef struct idxadvIndexScript
-{
-	int			ncols;
-	char	   *names[INDEX_MAX_KEYS];	/* column names, unquoted */
-	const char *collist;		/* quoted, comma-separated */
-	const char *colnames;		/* for index names: a_b */
-	List	   *used;			/* index names the script already uses */
-} idxadvIndexScript;
-
 /* A pg_index tuple copied out of the scan, for sorting by table */
 typedef struct idxadvIndexTuple
 {
@@ -164,30 +147,10 @@ typedef struct idxadvIndexTuple
 PG_FUNCTION_INFO_V1(idxadvisor_unindexed_foreign_keys);
 PG_FUNCTION_INFO_V1(idxadvisor_duplicates);
 
-static HTAB *idxadv_oid_hash(const char *name, Size entrysize, long nelem);
-static void idxadv_filter_init(idxadvReportFilter *filter);
-static bool idxadv_filter_skip(idxadvReportFilter *filter, Oid relid,
-							   Form_pg_class classform);
 static char *idxadv_qualified_name(Oid relid);
-static int64 idxadv_call_int8(PGFunction fn, Oid relid);
-static int64 idxadv_relation_bytes(Oid relid, bool with_toast,
-								   bool main_only);
-static int64 idxadv_sum_leaves(PGFunction fn, Oid relid, char relkind,
-							   bool with_toast);
 static const char *idxadv_fk_action_name(char action);
-static bool idxadv_fk_leaves_served(idxadvIndexMap *map, Oid relid, int ncols,
-									const AttrNumber *attnums,
-									const Oid *eqops, bool *some_served);
 static bool idxadv_fk_partly_covered(idxadvIndexMap *map, Oid relid, int ncols,
 									 const AttrNumber *attnums);
-static char *idxadv_fk_suggested_ddl(Oid relid, char relkind, int ncols,
-									 const AttrNumber *attnums);
-static Oid	idxadv_attachable_index(Oid leaf, idxadvIndexScript *script);
-static void idxadv_partitioned_index_script(StringInfo buf, Oid relid,
-											const char *parentindex,
-											idxadvIndexScript *script);
-static char *idxadv_choose_index_name(Oid relid, const char *colnames,
-									  List **used);
 static HTAB *idxadv_index_constraints(void);
 static HTAB *idxadv_busy_tables(void);
 static int	idxadv_index_tuple_cmp(const void *a, const void *b);
@@ -198,6 +161,11 @@ static int	idxadv_rank_cmp(const idxadvIndex *a, const idxadvIndex *b);
 static bool idxadv_must_stay(const idxadvIndex *x);
 static const char *idxadv_keep_reason(const idxadvIndex *y,
 									  const idxadvIndex *x, bool mutual);
+static void idxadv_duplicates_table(ReturnSetInfo *rsinfo,
+									idxadvReportFilter *filter, HTAB *cons,
+									HTAB *busy, Oid relid,
+									idxadvIndexTuple *tuples, int nix,
+									TupleDesc desc);
 static void idxadv_report_table(Tuplestorestate *tupstore, TupleDesc tupdesc,
 								Oid relid, idxadvIndex *ix, int nix);
 static char *idxadv_drop_ddl(Oid relid, idxadvIndex *x, idxadvIndex *y,
@@ -209,90 +177,6 @@ static void idxadv_put_dup_row(Tuplestorestate *tupstore, TupleDesc tupdesc,
 							   Oid relid, idxadvIndex *x, const char *kind,
 							   idxadvIndex *y, const char *reason,
 							   const char *ddl);
-
-/*
- * idxadv_oid_hash
- *		A hash table keyed by an OID (the first member of the entry), in the
- *		current memory context, so it goes with the report's query.
- */
-static HTAB *
-idxadv_oid_hash(const char *name, Size entrysize, long nelem)
-{
-	HASHCTL		ctl;
-
-	ctl.keysize = sizeof(Oid);
-	ctl.entrysize = entrysize;
-	ctl.hcxt = CurrentMemoryContext;
-	return hash_create(name, nelem, &ctl,
-					   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-}
-
-/*
- * idxadv_filter_init
- *		Prepare the test of which relations the reports leave out.
- */
-static void
-idxadv_filter_init(idxadvReportFilter *filter)
-{
-	Oid			extoid;
-
-	filter->infoschema = get_namespace_oid("information_schema", true);
-	filter->extmembers = idxadv_oid_hash("idxadvisor extension members",
-										 sizeof(Oid), 64);
-
-	/* The relations that are members of this extension */
-	extoid = get_extension_oid("idxadvisor", true);
-	if (OidIsValid(extoid))
-	{
-		Relation	depRel;
-		ScanKeyData key[2];
-		SysScanDesc scan;
-		HeapTuple	tup;
-
-		depRel = table_open(DependRelationId, AccessShareLock);
-		ScanKeyInit(&key[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber,
-					F_OIDEQ, ObjectIdGetDatum(ExtensionRelationId));
-		ScanKeyInit(&key[1], Anum_pg_depend_refobjid, BTEqualStrategyNumber,
-					F_OIDEQ, ObjectIdGetDatum(extoid));
-		scan = systable_beginscan(depRel, DependReferenceIndexId, true,
-								  NULL, 2, key);
-		while (HeapTupleIsValid(tup = systable_getnext(scan)))
-		{
-			Form_pg_depend dep = (Form_pg_depend) GETSTRUCT(tup);
-
-			if (dep->deptype == DEPENDENCY_EXTENSION &&
-				dep->classid == RelationRelationId)
-				(void) hash_search(filter->extmembers, &dep->objid,
-								   HASH_ENTER, NULL);
-		}
-		systable_endscan(scan);
-		table_close(depRel, AccessShareLock);
-	}
-}
-
-/*
- * idxadv_filter_skip
- *		Is this table left out of the reports?  System catalogs, TOAST,
- *		information_schema, other sessions' temporary tables, the extension's
- *		own tables, and relations that are not tables.
- */
-static bool
-idxadv_filter_skip(idxadvReportFilter *filter, Oid relid,
-				   Form_pg_class classform)
-{
-	Oid			nsp = classform->relnamespace;
-
-	if (classform->relkind != RELKIND_RELATION &&
-		classform->relkind != RELKIND_PARTITIONED_TABLE &&
-		classform->relkind != RELKIND_MATVIEW)
-		return true;
-	if (IsCatalogNamespace(nsp) || IsToastNamespace(nsp) ||
-		nsp == filter->infoschema || isOtherTempNamespace(nsp))
-		return true;
-	if (hash_search(filter->extmembers, &relid, HASH_FIND, NULL) != NULL)
-		return true;
-	return false;
-}
 
 /*
  * idxadv_qualified_name
@@ -313,173 +197,6 @@ idxadv_qualified_name(Oid relid)
 	return quote_qualified_identifier(nspname, relname);
 }
 
-/*
- * idxadv_call_int8
- *		Call a SQL-callable function of one OID argument returning bigint
- *		(pg_stat_get_numscans, pg_stat_get_tuples_deleted ...); NULL counts
- *		as 0, so that a relation dropped meanwhile does not fail the report.
- */
-static int64
-idxadv_call_int8(PGFunction fn, Oid relid)
-{
-	LOCAL_FCINFO(fcinfo, 1);
-	Datum		result;
-
-	InitFunctionCallInfoData(*fcinfo, NULL, 1, InvalidOid, NULL, NULL);
-	fcinfo->args[0].value = ObjectIdGetDatum(relid);
-	fcinfo->args[0].isnull = false;
-	result = (*fn) (fcinfo);
-	if (fcinfo->isnull)
-		return 0;
-	return DatumGetInt64(result);
-}
-
-/*
- * idxadv_relation_bytes
- *		On-disk size of a relation, all forks, found by stat() of its files
- *		the way pg_relation_size() does, but from the pg_class row alone: the
- *		relation is neither opened nor locked, which on a catalog of 10,000
- *		tables is the difference between building 10,000 relcache entries and
- *		not.  with_toast adds the TOAST table and its index, which makes it
- *		pg_table_size(); main_only counts the main fork alone.  A relation
- *		dropped meanwhile counts 0.
- */
-static int64
-idxadv_relation_bytes(Oid relid, bool with_toast, bool main_only)
-{
-	HeapTuple	tup;
-	Form_pg_class classform;
-	RelFileNode rnode;
-	BackendId	backend;
-	Oid			toastrelid;
-	char		persistence;
-	int64		total = 0;
-	ForkNumber	fork;
-
-	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-	if (!HeapTupleIsValid(tup))
-		return 0;
-	classform = (Form_pg_class) GETSTRUCT(tup);
-	if (!RELKIND_HAS_STORAGE(classform->relkind) ||
-		!OidIsValid(classform->relfilenode) ||
-		(classform->relpersistence == RELPERSISTENCE_TEMP &&
-		 !isTempOrTempToastNamespace(classform->relnamespace)))
-	{
-		/* no storage, a mapped catalog, or another session's temp table */
-		ReleaseSysCache(tup);
-		return 0;
-	}
-	rnode.spcNode = OidIsValid(classform->reltablespace) ?
-		classform->reltablespace : MyDatabaseTableSpace;
-	rnode.dbNode = rnode.spcNode == GLOBALTABLESPACE_OID ?
-		InvalidOid : MyDatabaseId;
-	rnode.relNode = classform->relfilenode;
-	backend = classform->relpersistence == RELPERSISTENCE_TEMP ?
-		BackendIdForTempRelations() : InvalidBackendId;
-	toastrelid = classform->reltoastrelid;
-	persistence = classform->relpersistence;
-	ReleaseSysCache(tup);
-
-	/*
-	 * stat() is most of the report's cost on a large schema, so none is
-	 * wasted: only an unlogged relation has an init fork, and a segment
-	 * shorter than RELSEG_SIZE blocks is the last one with data (md.c keeps
-	 * every segment but the last full; segments past a truncation are left
-	 * empty).
-	 */
-	for (fork = 0; fork <= MAX_FORKNUM; fork++)
-	{
-		char	   *path;
-		unsigned int segno;
-
-		if ((fork == INIT_FORKNUM &&
-			 persistence != RELPERSISTENCE_UNLOGGED) ||
-			(main_only && fork != MAIN_FORKNUM))
-			continue;
-		path = relpathbackend(rnode, backend, fork);
-		for (segno = 0;; segno++)
-		{
-			char		pathname[MAXPGPATH + 16];
-			struct stat fst;
-
-			if (segno == 0)
-				snprintf(pathname, sizeof(pathname), "%s", path);
-			else
-				snprintf(pathname, sizeof(pathname), "%s.%u", path, segno);
-			if (stat(pathname, &fst) < 0)
-			{
-				if (errno == ENOENT)
-					break;
-				ereport(ERROR,
-						(errcode_for_file_access(),
-						 errmsg("could not stat file \"%s\": %m", pathname)));
-			}
-			total += fst.st_size;
-			if (fst.st_size < (off_t) RELSEG_SIZE * BLCKSZ)
-				break;
-		}
-		pfree(path);
-	}
-
-	if (with_toast && OidIsValid(toastrelid))
-	{
-		TupleDesc	desc;
-		ListCell   *lc;
-
-		total += idxadv_relation_bytes(toastrelid, false, false);
-		foreach(lc, idxadv_table_indexes(NULL, toastrelid, &desc))
-			total += idxadv_relation_bytes(((Form_pg_index) GETSTRUCT((HeapTuple) lfirst(lc)))->indexrelid,
-										   false, false);
-	}
-	return total;
-}
-
-/*
- * idxadv_heap_blocks
- *		Blocks in the main fork of a relation, counted from its files: what
- *		idxadvisor_suggest() needs to know of a table never vacuumed nor
- *		analyzed (pg_class knows nothing of it yet) to tell whether it is
- *		big enough to matter, without building its relcache entry.
- */
-BlockNumber
-idxadv_heap_blocks(Oid relid)
-{
-	return (BlockNumber) (idxadv_relation_bytes(relid, false, true) / BLCKSZ);
-}
-
-/*
- * idxadv_sum_leaves
- *		A number of the relation, summed over its leaf partitions when it is a
- *		partitioned table or index (which have no storage or statistics of
- *		their own): fn's result, or, when fn is NULL, its size
- *		(idxadv_relation_bytes, with_toast passed on).
- */
-static int64
-idxadv_sum_leaves(PGFunction fn, Oid relid, char relkind, bool with_toast)
-{
-	List	   *rels;
-	ListCell   *lc;
-	int64		sum = 0;
-
-	if (relkind == RELKIND_PARTITIONED_TABLE ||
-		relkind == RELKIND_PARTITIONED_INDEX)
-		rels = find_all_inheritors(relid, NoLock, NULL);
-	else
-		rels = list_make1_oid(relid);
-	foreach(lc, rels)
-	{
-		Oid			rel = lfirst_oid(lc);
-		char		kind = get_rel_relkind(rel);
-
-		if (kind == RELKIND_PARTITIONED_TABLE ||
-			kind == RELKIND_PARTITIONED_INDEX || kind == '\0')
-			continue;
-		sum += fn ? idxadv_call_int8(fn, rel) :
-			idxadv_relation_bytes(rel, with_toast, false);
-	}
-	return sum;
-}
-
 /* The SQL words of a pg_constraint confdeltype / confupdtype */
 static const char *
 idxadv_fk_action_name(char action)
@@ -498,51 +215,6 @@ idxadv_fk_action_name(char action)
 			return "SET DEFAULT";
 	}
 	return "unknown";
-}
-
-/*
- * idxadv_fk_leaves_served
- *		For a partitioned referencing table without a partitioned index that
- *		serves the foreign key: does every leaf partition have its own index
- *		that serves the lookup the trigger runs on it?  Columns are matched by
- *		name, since a partition's attribute numbers may differ.
- *		*some_served says whether at least one leaf has one.
- */
-static bool
-idxadv_fk_leaves_served(idxadvIndexMap *map, Oid relid, int ncols,
-						const AttrNumber *attnums, const Oid *eqops,
-						bool *some_served)
-{
-	List	   *rels = find_all_inheritors(relid, NoLock, NULL);
-	ListCell   *lc;
-	int			nleaves = 0;
-	int			nserved = 0;
-
-	foreach(lc, rels)
-	{
-		Oid			child = lfirst_oid(lc);
-		AttrNumber	childatts[INDEX_MAX_KEYS];
-		char		kind = get_rel_relkind(child);
-		int			i;
-
-		if (kind != RELKIND_RELATION)
-			continue;
-		nleaves++;
-		for (i = 0; i < ncols; i++)
-		{
-			char	   *attname = get_attname(relid, attnums[i], true);
-
-			childatts[i] = attname ? get_attnum(child, attname) : InvalidAttrNumber;
-			if (childatts[i] == InvalidAttrNumber)
-				break;
-		}
-		if (i == ncols &&
-			OidIsValid(idxadv_find_serving_index(map, child, ncols, childatts,
-												 eqops)))
-			nserved++;
-	}
-	*some_served = nserved > 0;
-	return nleaves > 0 && nserved == nleaves;
 }
 
 /*
@@ -575,410 +247,6 @@ idxadv_fk_partly_covered(idxadvIndexMap *map, Oid relid, int ncols,
 }
 
 /*
- * idxadv_choose_index_name
- *		A name for a new index on relid that no relation of its schema has and
- *		that this script has not used yet, made the way PostgreSQL names an
- *		index (table_columns_idx, then idx1, idx2 ...).
- */
-static char *
-idxadv_choose_index_name(Oid relid, const char *colnames, List **used)
-{
-	Oid			nsp = get_rel_namespace(relid);
-	char	   *relname = get_rel_name(relid);
-	int			pass = 0;
-
-	for (;;)
-	{
-		char		label[NAMEDATALEN];
-		char	   *name;
-		ListCell   *lc;
-		bool		taken = false;
-
-		if (pass == 0)
-			strlcpy(label, "idx", sizeof(label));
-		else
-			snprintf(label, sizeof(label), "idx%d", pass);
-		pass++;
-		name = makeObjectName(relname, colnames, label);
-		if (OidIsValid(get_relname_relid(name, nsp)))
-			continue;
-		foreach(lc, *used)
-			if (strcmp((char *) lfirst(lc), name) == 0)
-				taken = true;
-		if (taken)
-			continue;
-		*used = lappend(*used, name);
-		return name;
-	}
-}
-
-/*
- * idxadv_attachable_index
- *		An existing index of the leaf partition that ATTACH PARTITION accepts
- *		for the parent's new index "ON ONLY parent (cols)": valid, plain btree
- *		on exactly these columns in this order, default operator classes, the
- *		columns' collations, no expression, predicate, INCLUDE column or
- *		ordering option, not unique, not already attached.  Attaching it
- *		saves building a second index that would duplicate it.
- */
-static Oid
-idxadv_attachable_index(Oid leaf, idxadvIndexScript *script)
-{
-	AttrNumber	atts[INDEX_MAX_KEYS];
-	Oid			colls[INDEX_MAX_KEYS];
-	Oid			families[INDEX_MAX_KEYS];
-	Relation	pg_index;
-	SysScanDesc scan;
-	ScanKeyData key;
-	HeapTuple	tup;
-	Oid			result = InvalidOid;
-	int			i;
-
-	for (i = 0; i < script->ncols; i++)
-	{
-		Oid			typid;
-		int32		typmod;
-		Oid			opclass;
-
-		atts[i] = get_attnum(leaf, script->names[i]);
-		if (atts[i] == InvalidAttrNumber)
-			return InvalidOid;
-		get_atttypetypmodcoll(leaf, atts[i], &typid, &typmod, &colls[i]);
-		opclass = GetDefaultOpClass(typid, BTREE_AM_OID);
-		if (!OidIsValid(opclass))
-			return InvalidOid;
-		families[i] = get_opclass_family(opclass);
-	}
-
-	pg_index = table_open(IndexRelationId, AccessShareLock);
-	ScanKeyInit(&key, Anum_pg_index_indrelid, BTEqualStrategyNumber,
-				F_OIDEQ, ObjectIdGetDatum(leaf));
-	scan = systable_beginscan(pg_index, IndexIndrelidIndexId, true,
-							  NULL, 1, &key);
-	while (!OidIsValid(result) &&
-		   HeapTupleIsValid(tup = systable_getnext(scan)))
-	{
-		Form_pg_index idx = (Form_pg_index) GETSTRUCT(tup);
-		TupleDesc	desc = RelationGetDescr(pg_index);
-		HeapTuple	classtup;
-		Form_pg_class classform;
-		bool		plain;
-		bool		isnull;
-		oidvector  *indclass;
-		oidvector  *indcoll;
-		int2vector *indoption;
-
-		if (!idx->indisvalid || !idx->indisready || !idx->indislive ||
-			idx->indisunique || idx->indisexclusion ||
-			idx->indnatts != script->ncols ||
-			idx->indnkeyatts != script->ncols ||
-			!heap_attisnull(tup, Anum_pg_index_indexprs, desc) ||
-			!heap_attisnull(tup, Anum_pg_index_indpred, desc))
-			continue;
-		classtup = SearchSysCache1(RELOID, ObjectIdGetDatum(idx->indexrelid));
-		if (!HeapTupleIsValid(classtup))
-			continue;
-		classform = (Form_pg_class) GETSTRUCT(classtup);
-		plain = classform->relam == BTREE_AM_OID && !classform->relispartition;
-		ReleaseSysCache(classtup);
-		if (!plain)
-			continue;
-		indclass = (oidvector *) DatumGetPointer(heap_getattr(tup, Anum_pg_index_indclass,
-															  desc, &isnull));
-		indcoll = (oidvector *) DatumGetPointer(heap_getattr(tup, Anum_pg_index_indcollation,
-															 desc, &isnull));
-		indoption = (int2vector *) DatumGetPointer(heap_getattr(tup, Anum_pg_index_indoption,
-																desc, &isnull));
-		for (i = 0; i < script->ncols; i++)
-			if (idx->indkey.values[i] != atts[i] ||
-				indcoll->values[i] != colls[i] ||
-				indoption->values[i] != 0 ||
-				get_opclass_family(indclass->values[i]) != families[i])
-				break;
-		if (i == script->ncols)
-			result = idx->indexrelid;
-	}
-	systable_endscan(scan);
-	table_close(pg_index, AccessShareLock);
-	return result;
-}
-
-/*
- * idxadv_partitioned_index_script
- *		Append, for every partition of relid, what gives it an index without
- *		blocking writes and attaches that to parentindex: a leaf that already
- *		has a fitting index (idxadv_attachable_index) just gets ALTER INDEX
- *		... ATTACH PARTITION; any other leaf CREATE INDEX CONCURRENTLY first;
- *		a sub-partitioned partition gets its own CREATE INDEX ON ONLY,
- *		attached, then the same for its partitions.  Foreign-table partitions
- *		cannot have indexes and are skipped.
- */
-static void
-idxadv_partitioned_index_script(StringInfo buf, Oid relid,
-								const char *parentindex,
-								idxadvIndexScript *script)
-{
-	List	   *children = find_inheritance_children(relid, NoLock);
-	ListCell   *lc;
-
-	foreach(lc, children)
-	{
-		Oid			child = lfirst_oid(lc);
-		char		kind = get_rel_relkind(child);
-		Oid			existing;
-		char	   *name;
-		char	   *qname;
-
-		if (kind != RELKIND_RELATION && kind != RELKIND_PARTITIONED_TABLE)
-			continue;
-		if (kind == RELKIND_RELATION &&
-			OidIsValid(existing = idxadv_attachable_index(child, script)))
-		{
-			appendStringInfo(buf, "ALTER INDEX %s ATTACH PARTITION %s;\n",
-							 parentindex, idxadv_qualified_name(existing));
-			continue;
-		}
-		name = idxadv_choose_index_name(child, script->colnames,
-										&script->used);
-		qname = quote_qualified_identifier(get_namespace_name(get_rel_namespace(child)),
-										   name);
-		appendStringInfo(buf, "CREATE INDEX %s%s ON %s%s (%s);\n",
-						 kind == RELKIND_RELATION ? "CONCURRENTLY " : "",
-						 quote_identifier(name),
-						 kind == RELKIND_RELATION ? "" : "ONLY ",
-						 idxadv_qualified_name(child), script->collist);
-		appendStringInfo(buf, "ALTER INDEX %s ATTACH PARTITION %s;\n",
-						 parentindex, qname);
-		if (kind == RELKIND_PARTITIONED_TABLE)
-			idxadv_partitioned_index_script(buf, child, qname, script);
-	}
-}
-
-/*
- * idxadv_fk_suggested_ddl
- *		The DDL that indexes the foreign key's columns without blocking
- *		writes.  A plain table gets one CREATE INDEX CONCURRENTLY.  PostgreSQL
- *		15 cannot build an index on a partitioned table concurrently, and a
- *		plain CREATE INDEX on the parent blocks writes to every partition for
- *		the whole build; so a partitioned table gets the documented recipe:
- *		an index ON ONLY the parent (invalid, instant), one CREATE INDEX
- *		CONCURRENTLY per partition, each attached; the parent index becomes
- *		valid when the last partition is attached.  That is a script of
- *		several statements, to be run one statement at a time (psql does).
- *		NULL when the table or a column is gone (dropped meanwhile).
- */
-static char *
-idxadv_fk_suggested_ddl(Oid relid, char relkind, int ncols,
-						const AttrNumber *attnums)
-{
-	StringInfoData buf;
-	StringInfoData collist;
-	StringInfoData colnames;
-	idxadvIndexScript script;
-	int			i;
-
-	/* a table dropped meanwhile: NULL, for the caller to skip */
-	if (get_rel_name(relid) == NULL ||
-		get_namespace_name(get_rel_namespace(relid)) == NULL)
-		return NULL;
-
-	initStringInfo(&collist);
-	initStringInfo(&colnames);
-	for (i = 0; i < ncols; i++)
-	{
-		char	   *attname = get_attname(relid, attnums[i], true);
-
-		if (attname == NULL)
-			return NULL;
-		script.names[i] = attname;
-		appendStringInfo(&collist, "%s%s", i > 0 ? ", " : "",
-						 quote_identifier(attname));
-		appendStringInfo(&colnames, "%s%s", i > 0 ? "_" : "", attname);
-	}
-
-	initStringInfo(&buf);
-	if (relkind != RELKIND_PARTITIONED_TABLE)
-		appendStringInfo(&buf, "CREATE INDEX CONCURRENTLY ON %s (%s);",
-						 idxadv_qualified_name(relid), collist.data);
-	else
-	{
-		char	   *name;
-		char	   *qname;
-
-		script.ncols = ncols;
-		script.collist = collist.data;
-		script.colnames = colnames.data;
-		script.used = NIL;
-		name = idxadv_choose_index_name(relid, colnames.data, &script.used);
-		qname = quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
-										   name);
-		appendStringInfo(&buf, "CREATE INDEX %s ON ONLY %s (%s);\n",
-						 quote_identifier(name), idxadv_qualified_name(relid),
-						 collist.data);
-		idxadv_partitioned_index_script(&buf, relid, qname, &script);
-		/* no trailing newline */
-		if (buf.len > 0 && buf.data[buf.len - 1] == '\n')
-			buf.data[--buf.len] = '\0';
-	}
-	return buf.data;
-}
-
-/*
- * idxadv_unindexed_foreign_keys
- *		The top-level foreign keys whose referencing side has no index that
- *		serves the trigger's lookup, in pg_constraint order, as a List of
- *		idxadvForeignKey in the current memory context.  Shared by the report
- *		below and by idxadvisor_suggest(), which wants only the keys and the
- *		columns: the report's sizes and DDL are the report's business.
- *
- * Two passes, so that the cost stays flat on schemas with tens of thousands
- * of foreign keys: first pg_constraint is read (one sequential scan) and the
- * foreign keys of reported tables collected; then, when there are enough of
- * them that one pass over pg_index beats one index scan per key, pg_index is
- * read once into a map.  *map_out, when not NULL, receives that map (or NULL)
- * for the caller's own questions.
- */
-List *
-idxadv_unindexed_foreign_keys(idxadvIndexMap **map_out)
-{
-	idxadvReportFilter filter;
-	idxadvIndexMap *map = NULL;
-	List	   *fkeys = NIL;
-	List	   *result = NIL;
-	Relation	conrel;
-	SysScanDesc scan;
-	HeapTuple	tup;
-	MemoryContext fkcxt;
-	MemoryContext oldcxt;
-	ListCell   *lc;
-
-	idxadv_filter_init(&filter);
-
-	conrel = table_open(ConstraintRelationId, AccessShareLock);
-	scan = systable_beginscan(conrel, InvalidOid, false, NULL, 0, NULL);
-	while (HeapTupleIsValid(tup = systable_getnext(scan)))
-	{
-		Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(tup);
-		idxadvForeignKey *fk;
-		HeapTuple	classtup;
-		Form_pg_class classform;
-		char		relkind;
-		Datum		d;
-		bool		isnull;
-		ArrayType  *arr;
-		int			ncols;
-		int			i;
-
-		if (con->contype != CONSTRAINT_FOREIGN || OidIsValid(con->conparentid))
-			continue;
-
-		classtup = SearchSysCache1(RELOID, ObjectIdGetDatum(con->conrelid));
-		if (!HeapTupleIsValid(classtup))
-			continue;
-		classform = (Form_pg_class) GETSTRUCT(classtup);
-		relkind = classform->relkind;
-		if (idxadv_filter_skip(&filter, con->conrelid, classform))
-		{
-			ReleaseSysCache(classtup);
-			continue;
-		}
-		ReleaseSysCache(classtup);
-
-		fk = palloc(sizeof(idxadvForeignKey));
-		fk->conoid = con->oid;
-		fk->conname = con->conname;
-		fk->conrelid = con->conrelid;
-		fk->relkind = relkind;
-		fk->confrelid = con->confrelid;
-		fk->confdeltype = con->confdeltype;
-		fk->confupdtype = con->confupdtype;
-		fk->some_leaves_served = false;
-
-		/* conkey and conpfeqop: the FK's columns and the trigger's operators */
-		d = heap_getattr(tup, Anum_pg_constraint_conkey,
-						 RelationGetDescr(conrel), &isnull);
-		if (isnull)
-			elog(ERROR, "null conkey for constraint %u", con->oid);
-		arr = DatumGetArrayTypeP(d);
-		ncols = ArrayGetNItems(ARR_NDIM(arr), ARR_DIMS(arr));
-		if (ncols <= 0 || ncols > INDEX_MAX_KEYS || ARR_HASNULL(arr) ||
-			ARR_ELEMTYPE(arr) != INT2OID)
-			elog(ERROR, "conkey is not a 1-D smallint array");
-		fk->ncols = ncols;
-		for (i = 0; i < ncols; i++)
-			fk->attnums[i] = ((int16 *) ARR_DATA_PTR(arr))[i];
-		d = heap_getattr(tup, Anum_pg_constraint_conpfeqop,
-						 RelationGetDescr(conrel), &isnull);
-		if (isnull)
-			elog(ERROR, "null conpfeqop for constraint %u", con->oid);
-		arr = DatumGetArrayTypeP(d);
-		if (ArrayGetNItems(ARR_NDIM(arr), ARR_DIMS(arr)) != ncols ||
-			ARR_HASNULL(arr) || ARR_ELEMTYPE(arr) != OIDOID)
-			elog(ERROR, "conpfeqop is not a 1-D oid array");
-		for (i = 0; i < ncols; i++)
-			fk->eqops[i] = ((Oid *) ARR_DATA_PTR(arr))[i];
-
-		fkeys = lappend(fkeys, fk);
-	}
-	systable_endscan(scan);
-	table_close(conrel, AccessShareLock);
-
-	if (list_length(fkeys) >= IDXADV_INDEX_MAP_MIN_FKS)
-		map = idxadv_index_map_create();
-
-	/* predicates proved along the way are garbage once a key is judged */
-	fkcxt = AllocSetContextCreate(CurrentMemoryContext,
-								  "idxadvisor foreign key",
-								  ALLOCSET_DEFAULT_SIZES);
-	foreach(lc, fkeys)
-	{
-		idxadvForeignKey *fk = (idxadvForeignKey *) lfirst(lc);
-		bool		served;
-
-		CHECK_FOR_INTERRUPTS();
-		oldcxt = MemoryContextSwitchTo(fkcxt);
-		served = OidIsValid(idxadv_find_serving_index(map, fk->conrelid,
-													  fk->ncols, fk->attnums,
-													  fk->eqops)) ||
-			(fk->relkind == RELKIND_PARTITIONED_TABLE &&
-			 idxadv_fk_leaves_served(map, fk->conrelid, fk->ncols,
-									 fk->attnums, fk->eqops,
-									 &fk->some_leaves_served));
-		MemoryContextSwitchTo(oldcxt);
-		MemoryContextReset(fkcxt);
-		if (served)
-			pfree(fk);
-		else
-			result = lappend(result, fk);
-	}
-	MemoryContextDelete(fkcxt);
-	list_free(fkeys);
-
-	if (map_out)
-		*map_out = map;
-	return result;
-}
-
-/*
- * idxadv_fk_parent_writes
- *		Deletes plus updates on the referenced table (all its leaves) since
- *		statistics were reset: the statements whose foreign-key triggers look
- *		up the referencing table.  Updates count whole, since the statistics
- *		do not say which of them changed the key: an upper bound.
- */
-void
-idxadv_fk_parent_writes(const idxadvForeignKey *fk, int64 *deletes,
-						int64 *updates)
-{
-	char		relkind = get_rel_relkind(fk->confrelid);
-
-	*deletes = idxadv_sum_leaves(pg_stat_get_tuples_deleted, fk->confrelid,
-								 relkind, false);
-	*updates = idxadv_sum_leaves(pg_stat_get_tuples_updated, fk->confrelid,
-								 relkind, false);
-}
-
-/*
  * idxadvisor_unindexed_foreign_keys
  *		One row per foreign key whose referencing side has no index that
  *		serves the foreign-key trigger's lookup.
@@ -1008,6 +276,7 @@ idxadvisor_unindexed_foreign_keys(PG_FUNCTION_ARGS)
 		Datum		values[IDXADV_FK_COLS];
 		bool		nulls[IDXADV_FK_COLS];
 		Datum	   *colnames;
+		idxadvIndexShape shape;
 		char	   *ddl;
 		bool		partly;
 		int64		deletes;
@@ -1019,20 +288,28 @@ idxadvisor_unindexed_foreign_keys(PG_FUNCTION_ARGS)
 
 		/*
 		 * Nothing is locked: a table dropped since the list was made has no
-		 * names left, and no row.
+		 * names left, and no row.  The DDL is the one idxadvisor_suggest()
+		 * writes for the same index (idxadv_create_index_script).
 		 */
-		ddl = idxadv_fk_suggested_ddl(fk->conrelid, fk->relkind, fk->ncols,
-									  fk->attnums);
+		memset(&shape, 0, sizeof(shape));
+		shape.ncols = fk->ncols;
 		colnames = palloc(sizeof(Datum) * fk->ncols);
-		for (i = 0; ddl != NULL && i < fk->ncols; i++)
+		ddl = NULL;
+		for (i = 0; i < fk->ncols; i++)
 		{
 			char	   *attname = get_attname(fk->conrelid, fk->attnums[i],
 											  true);
 
 			if (attname == NULL)
-				ddl = NULL;
-			else
-				colnames[i] = CStringGetTextDatum(attname);
+				break;
+			shape.colnames[i] = attname;
+			colnames[i] = CStringGetTextDatum(attname);
+		}
+		if (i == fk->ncols)
+		{
+			List	   *used = NIL;
+
+			ddl = idxadv_create_index_script(fk->conrelid, &shape, &used);
 		}
 		if (ddl == NULL)
 		{
@@ -1144,7 +421,7 @@ idxadv_busy_tables(void)
 
 	for (i = 1; i <= n; i++)
 	{
-		LocalPgBackendStatus *local = pgstat_fetch_stat_local_beentry(i);
+		LocalPgBackendStatus *local = pgstat_get_local_beentry_by_index(i);
 		PgBackendStatus *be;
 
 		if (local == NULL)
@@ -1315,7 +592,10 @@ idxadv_covers(const idxadvIndex *x, const idxadvIndex *y)
 			return 0;
 	}
 
-	/* x's rows must be among y's: x's predicate implies y's */
+	/*
+	 * x's rows must be among y's: x's predicate implies y's.  The proofs
+	 * run no code of the table's (see idxadv_find_serving_index).
+	 */
 	if (y->pred != NIL && !predicate_implied_by(y->pred, x->pred, false))
 		return 0;
 	if (dup)
@@ -1554,12 +834,17 @@ idxadv_drop_ddl(Oid relid, idxadvIndex *x, idxadvIndex *y, StringInfo caveats)
 		appendStringInfo(&buf, "ALTER TABLE %s DROP CONSTRAINT %s;",
 						 idxadv_qualified_name(relid), quote_identifier(conname));
 	}
-	else if (multi || x->relkind == RELKIND_PARTITIONED_INDEX)
-		appendStringInfo(&buf, "DROP INDEX %s;",
-						 idxadv_qualified_name(x->indexrelid));
 	else
-		appendStringInfo(&buf, "DROP INDEX CONCURRENTLY %s;",
-						 idxadv_qualified_name(x->indexrelid));
+	{
+		int			flags = (multi || x->relkind == RELKIND_PARTITIONED_INDEX) ?
+			0 : IDXADV_DDL_CONCURRENTLY;
+
+		/* raises the report's error if the index was dropped meanwhile */
+		(void) idxadv_qualified_name(x->indexrelid);
+		appendStringInfo(&buf, "%s;",
+						 idxadv_drop_index_ddl(get_rel_namespace(x->indexrelid),
+											   x->name, flags));
+	}
 	appendStringInfoString(&buf, post.data);
 	return buf.data;
 }
@@ -1655,6 +940,65 @@ idxadv_report_table(Tuplestorestate *tupstore, TupleDesc tupdesc, Oid relid,
 }
 
 /*
+ * idxadv_duplicates_table
+ *		idxadvisor_duplicates()'s rows for one table: its invalid indexes,
+ *		and the indexes that another of its indexes covers.  tuples are the
+ *		table's nix pg_index tuples.
+ */
+static void
+idxadv_duplicates_table(ReturnSetInfo *rsinfo, idxadvReportFilter *filter,
+						HTAB *cons, HTAB *busy, Oid relid,
+						idxadvIndexTuple *tuples, int nix, TupleDesc desc)
+{
+	HeapTuple	classtup;
+	Form_pg_class classform;
+	idxadvIndex *ix;
+	int			n;
+	int			i;
+
+	classtup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (!HeapTupleIsValid(classtup))
+		return;
+	classform = (Form_pg_class) GETSTRUCT(classtup);
+	if (idxadv_filter_skip(filter, relid, classform))
+	{
+		ReleaseSysCache(classtup);
+		return;
+	}
+	ReleaseSysCache(classtup);
+
+	/* tables with one valid index and nothing invalid: nothing to say */
+	if (nix == 1)
+	{
+		Form_pg_index idx = (Form_pg_index) GETSTRUCT(tuples[0].tuple);
+
+		if (idx->indisvalid && idx->indisready)
+			return;
+	}
+
+	ix = palloc(sizeof(idxadvIndex) * nix);
+	n = 0;
+	for (i = 0; i < nix; i++)
+		if (idxadv_load_index(&ix[n], tuples[i].tuple, desc, cons))
+			n++;
+	nix = n;
+
+	for (i = 0; i < nix; i++)
+	{
+		/* a dying index (DROP INDEX CONCURRENTLY) or one being built */
+		if (ix[i].valid || !ix[i].live || ix[i].attached)
+			continue;
+		if (hash_search(busy, &relid, HASH_FIND, NULL) != NULL)
+			continue;
+		idxadv_report_invalid(rsinfo->setResult, rsinfo->setDesc, relid,
+							  &ix[i]);
+	}
+	if (nix > 1)
+		idxadv_report_table(rsinfo->setResult, rsinfo->setDesc, relid,
+							ix, nix);
+}
+
+/*
  * idxadvisor_duplicates
  *		One row per index that can go (a duplicate of, or redundant to,
  *		another index of its table), plus one per invalid index.
@@ -1716,69 +1060,15 @@ idxadvisor_duplicates(PG_FUNCTION_ARGS)
 	{
 		Oid			relid = tuples[start].indrelid;
 		int			end = start;
-		HeapTuple	classtup;
-		Form_pg_class classform;
-		idxadvIndex *ix;
-		int			nix;
-		int			n;
-		int			i;
 
 		while (end < ntuples && tuples[end].indrelid == relid)
 			end++;
-		nix = end - start;
-
-		classtup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-		if (!HeapTupleIsValid(classtup))
-		{
-			start = end;
-			continue;
-		}
-		classform = (Form_pg_class) GETSTRUCT(classtup);
-		if (idxadv_filter_skip(&filter, relid, classform))
-		{
-			ReleaseSysCache(classtup);
-			start = end;
-			continue;
-		}
-
-		/* tables with one valid index and nothing invalid: nothing to say */
-		if (nix == 1)
-		{
-			Form_pg_index idx = (Form_pg_index) GETSTRUCT(tuples[start].tuple);
-
-			if (idx->indisvalid && idx->indisready)
-			{
-				ReleaseSysCache(classtup);
-				start = end;
-				continue;
-			}
-		}
-
 		oldcxt = MemoryContextSwitchTo(tablecxt);
-		ix = palloc(sizeof(idxadvIndex) * nix);
-		n = 0;
-		for (i = 0; i < nix; i++)
-			if (idxadv_load_index(&ix[n], tuples[start + i].tuple,
-								  RelationGetDescr(pg_index), cons))
-				n++;
-		nix = n;
-
-		for (i = 0; i < nix; i++)
-		{
-			/* a dying index (DROP INDEX CONCURRENTLY) or one being built */
-			if (ix[i].valid || !ix[i].live || ix[i].attached)
-				continue;
-			if (hash_search(busy, &relid, HASH_FIND, NULL) != NULL)
-				continue;
-			idxadv_report_invalid(rsinfo->setResult, rsinfo->setDesc, relid,
-								  &ix[i]);
-		}
-		if (nix > 1)
-			idxadv_report_table(rsinfo->setResult, rsinfo->setDesc, relid,
-								ix, nix);
+		idxadv_duplicates_table(rsinfo, &filter, cons, busy, relid,
+								&tuples[start], end - start,
+								RelationGetDescr(pg_index));
 		MemoryContextSwitchTo(oldcxt);
 		MemoryContextReset(tablecxt);
-		ReleaseSysCache(classtup);
 		start = end;
 	}
 	table_close(pg_index, AccessShareLock);

@@ -39,6 +39,10 @@
  * (crash, restart, killed worker): its invalid index is dropped and the
  * build starts again, at most IDXADV_MAX_ATTEMPTS times in all.
  *
+ * Locking: the workers read and write the job table and the shared slots
+ * only through idxadvisor_queue.c (which takes the queue's LWLock and the
+ * job rows' locks); here they take only the locks of the DDL they run.
+ *
  * Copyright (c) 2026, the idxadvisor developers
  *
  *-------------------------------------------------------------------------
@@ -80,7 +84,7 @@
 #include "utils/syscache.h"
 #include "utils/timeout.h"
 
-#include "idxadvisor.h"
+#include "idxadvisor_queue.h"
 
 /* How many times a job is started before an interrupted one is failed */
 #define IDXADV_MAX_ATTEMPTS		3
@@ -96,22 +100,6 @@ typedef struct idxadvJobExtra
 	Oid			roleid;
 	int64		jobid;
 } idxadvJobExtra;
-
-/* A job row, as the job worker claimed it */
-typedef struct idxadvJob
-{
-	int64		id;
-	bool		is_drop;
-	Oid			relid;
-	Oid			indexrelid;
-	Oid			nspid;
-	char	   *index_name;
-	char	   *qualified_name;	/* quoted, schema-qualified index name */
-	char	   *command;
-	Oid			requested_by;
-	int			attempts;
-	bool		cancel_requested;
-} idxadvJob;
 
 /*---- Local variables ----*/
 
@@ -135,10 +123,19 @@ static void idxadv_launcher_reap(void);
 static void idxadv_launcher_collect(void);
 static void idxadv_launcher_start_scan(void);
 static void idxadv_launcher_start_jobs(void);
-static bool idxadv_job_claim(int64 jobid, idxadvJob *job);
-static void idxadv_job_finish(idxadvJob *job, const char *state,
-							  const char *error);
-static bool idxadv_job_cancel_requested(idxadvJob *job);
+static const char *idxadv_job_role_problem(const idxadvJobRef *job);
+static void idxadv_job_setup(Oid dbid, Oid roleid, int64 jobid);
+static bool idxadv_job_take(int64 jobid, idxadvJob *job);
+static idxadvJobState idxadv_job_run(idxadvJob *job, char **error,
+									 int *sqlerrcode);
+static void idxadv_job_build(idxadvJob *job);
+static void idxadv_job_drop(idxadvJob *job);
+static void idxadv_job_remove_invalid(idxadvJob *job, char **error);
+static void idxadv_job_end(idxadvJob *job, idxadvJobState outcome,
+						   const char *error, int sqlerrcode);
+static void idxadv_job_xact_begin(void);
+static void idxadv_job_xact_end(void);
+static bool idxadv_job_cancelled(idxadvJob *job);
 static Oid	idxadv_job_existing_index(idxadvJob *job, bool *valid);
 static void idxadv_run_ddl(const char *sql, Oid relid, bool is_drop);
 static void idxadv_exec_toplevel(const char *sql, Oid relid, bool is_drop);
@@ -185,28 +182,11 @@ idxadv_worker_template(BackgroundWorker *worker, const char *function,
 void
 idxadv_launcher_main(Datum main_arg)
 {
-	idxadvBuildShared *sh = idxadv_build_shared;
-	int			i;
-
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGTERM, die);
 	BackgroundWorkerUnblockSignals();
 	BackgroundWorkerInitializeConnection(NULL, NULL, 0);
-
-	LWLockAcquire(sh->lock, LW_EXCLUSIVE);
-	sh->launcher_pid = MyProcPid;
-	sh->launcher_latch = MyLatch;
-
-	/*
-	 * Slots of an earlier launcher of this postmaster: running workers are
-	 * followed by pid; one that was registered but never attached is
-	 * started again (its job row tells whether anything is left to do).
-	 */
-	for (i = 0; i < IDXADV_JOB_SLOTS; i++)
-		if (sh->slots[i].state == IDXADV_SLOT_STARTING &&
-			sh->slots[i].pid == 0)
-			sh->slots[i].state = IDXADV_SLOT_QUEUED;
-	LWLockRelease(sh->lock);
+	idxadv_queue_launcher_attach();
 
 	for (;;)
 	{
@@ -272,43 +252,38 @@ idxadv_all_databases(void)
  * Free the slots of workers that stopped.  A job worker that stopped
  * without recording its job's outcome (error exit, crash, kill) leaves its
  * job queued or running in the table: have the database scanned, which
- * resumes or fails it.
+ * resumes or fails it.  A worker started by an earlier launcher (no
+ * handle) is followed by its pid.
  */
 static void
 idxadv_launcher_reap(void)
 {
-	idxadvBuildShared *sh = idxadv_build_shared;
 	int			i;
 	pid_t		pid;
 
-	LWLockAcquire(sh->lock, LW_EXCLUSIVE);
 	for (i = 0; i < IDXADV_JOB_SLOTS; i++)
 	{
-		idxadvJobSlot *slot = &sh->slots[i];
 		bool		stopped;
+		Oid			dbid;
 
-		if (slot->state != IDXADV_SLOT_STARTING &&
-			slot->state != IDXADV_SLOT_RUNNING)
+		if (!idxadv_queue_slot_busy(i, &pid))
 			continue;
 		if (slot_handles[i] != NULL)
 			stopped = GetBackgroundWorkerPid(slot_handles[i], &pid) ==
 				BGWH_STOPPED;
 		else
-			stopped = slot->pid == 0 || BackendPidGetProc(slot->pid) == NULL;
+			stopped = pid == 0 || BackendPidGetProc(pid) == NULL;
 		if (!stopped)
 			continue;
 
-		if (!slot->finished)
-			scan_todo = list_append_unique_oid(scan_todo, slot->dbid);
-		slot->state = IDXADV_SLOT_FREE;
-		slot->pid = 0;
+		if (!idxadv_queue_release(i, &dbid))
+			scan_todo = list_append_unique_oid(scan_todo, dbid);
 		if (slot_handles[i] != NULL)
 		{
 			pfree(slot_handles[i]);
 			slot_handles[i] = NULL;
 		}
 	}
-	LWLockRelease(sh->lock);
 
 	if (scan_handle != NULL &&
 		GetBackgroundWorkerPid(scan_handle, &pid) == BGWH_STOPPED)
@@ -322,22 +297,7 @@ idxadv_launcher_reap(void)
 static void
 idxadv_launcher_collect(void)
 {
-	idxadvBuildShared *sh = idxadv_build_shared;
-	bool		all;
-	int			i;
-
-	LWLockAcquire(sh->lock, LW_EXCLUSIVE);
-	all = sh->rescan_all;
-	sh->rescan_all = false;
-	for (i = 0; i < IDXADV_SCAN_SLOTS; i++)
-		if (sh->scan_dbs[i] != InvalidOid)
-		{
-			scan_todo = list_append_unique_oid(scan_todo, sh->scan_dbs[i]);
-			sh->scan_dbs[i] = InvalidOid;
-		}
-	LWLockRelease(sh->lock);
-
-	if (all)
+	if (idxadv_queue_take_scans(&scan_todo))
 	{
 		List	   *dbs = idxadv_all_databases();
 		ListCell   *lc;
@@ -378,74 +338,31 @@ idxadv_launcher_start_scan(void)
 static void
 idxadv_launcher_start_jobs(void)
 {
-	idxadvBuildShared *sh = idxadv_build_shared;
+	idxadvJobSlot slot;
+	int			slotno;
 
-	for (;;)
+	while ((slotno = idxadv_queue_start_next(idxadv_max_builds, &slot)) >= 0)
 	{
-		int			running = 0;
-		int			best = -1;
-		int			i;
 		idxadvJobExtra extra;
 		BackgroundWorker worker;
 		BackgroundWorkerHandle *handle;
 
-		LWLockAcquire(sh->lock, LW_EXCLUSIVE);
-		for (i = 0; i < IDXADV_JOB_SLOTS; i++)
-			if (sh->slots[i].state == IDXADV_SLOT_STARTING ||
-				sh->slots[i].state == IDXADV_SLOT_RUNNING)
-				running++;
-		if (running < idxadv_max_builds)
-		{
-			for (i = 0; i < IDXADV_JOB_SLOTS; i++)
-			{
-				idxadvJobSlot *slot = &sh->slots[i];
-				bool		busy = false;
-				int			j;
-
-				if (slot->state != IDXADV_SLOT_QUEUED)
-					continue;
-				for (j = 0; j < IDXADV_JOB_SLOTS; j++)
-					if (sh->slots[j].dbid == slot->dbid &&
-						(sh->slots[j].state == IDXADV_SLOT_STARTING ||
-						 sh->slots[j].state == IDXADV_SLOT_RUNNING ||
-						 (sh->slots[j].state == IDXADV_SLOT_QUEUED &&
-						  sh->slots[j].jobid < slot->jobid)))
-						busy = true;
-				if (!busy)
-				{
-					best = i;
-					break;
-				}
-			}
-		}
-		if (best < 0)
-		{
-			LWLockRelease(sh->lock);
-			return;
-		}
-		extra.dbid = sh->slots[best].dbid;
-		extra.roleid = sh->slots[best].roleid;
-		extra.jobid = sh->slots[best].jobid;
-		sh->slots[best].state = IDXADV_SLOT_STARTING;
-		sh->slots[best].pid = 0;
-		sh->slots[best].finished = false;
-		LWLockRelease(sh->lock);
-
+		extra.dbid = slot.dbid;
+		extra.roleid = slot.roleid;
+		extra.jobid = slot.jobid;
 		idxadv_worker_template(&worker, "idxadv_job_main", "idxadvisor build");
 		snprintf(worker.bgw_name, BGW_MAXLEN, "idxadvisor build job %lld",
 				 (long long) extra.jobid);
-		worker.bgw_main_arg = Int32GetDatum(best);
+		worker.bgw_main_arg = Int32GetDatum(slotno);
 		memcpy(worker.bgw_extra, &extra, sizeof(extra));
 
 		if (!RegisterDynamicBackgroundWorker(&worker, &handle))
 		{
 			/* max_worker_processes exhausted: the job waits */
-			LWLockAcquire(sh->lock, LW_EXCLUSIVE);
-			sh->slots[best].state = IDXADV_SLOT_QUEUED;
-			LWLockRelease(sh->lock);
+			idxadv_queue_unstart(slotno);
 			return;
 		}
-		slot_handles[best] = handle;
+		slot_handles[slotno] = handle;
 	}
 }
 
@@ -456,127 +373,71 @@ idxadv_launcher_start_jobs(void)
 void
 idxadv_scan_main(Datum main_arg)
 {
-	idxadvBuildShared *sh = idxadv_build_shared;
 	Oid			dbid = DatumGetObjectId(main_arg);
 	idxadvExtInfo ext;
-	int64	   *jobids = NULL;
-	Oid		   *roleids = NULL;
+	idxadvJobRef *jobs = NULL;
 	int			njobs = 0;
 	int			i;
-	bool		overflow = false;
+	MemoryContext cxt;
 
 	pqsignal(SIGTERM, die);
 	BackgroundWorkerUnblockSignals();
 	BackgroundWorkerInitializeConnectionByOid(dbid, InvalidOid, 0);
+	cxt = AllocSetContextCreate(TopMemoryContext, "idxadvisor scan",
+								ALLOCSET_DEFAULT_SIZES);
 
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
 	PushActiveSnapshot(GetTransactionSnapshot());
 	if (idxadv_get_extension(&ext))
 	{
-		Oid			save_userid;
-		int			save_sec;
-		int			nestlevel;
-		int			n;
-
 		SPI_connect();
-		idxadv_owner_spi_begin(&ext, &save_userid, &save_sec, &nestlevel);
-		n = SPI_execute(psprintf("SELECT id, session_role, requested_by FROM %s"
-								 " WHERE state IN ('queued', 'running') ORDER BY id",
-								 ext.jobs_table), false, 0);
-		if (n != SPI_OK_SELECT)
-			elog(ERROR, "could not read the job table");
-		n = (int) SPI_processed;
-		jobids = MemoryContextAlloc(TopMemoryContext, sizeof(int64) * Max(n, 1));
-		roleids = MemoryContextAlloc(TopMemoryContext, sizeof(Oid) * Max(n, 1));
-		for (i = 0; i < n; i++)
+		MemoryContextSwitchTo(cxt);
+		njobs = idxadv_job_list_unfinished(&ext, &jobs);
+		for (i = 0; i < njobs; i++)
 		{
-			HeapTuple	tup = SPI_tuptable->vals[i];
-			TupleDesc	desc = SPI_tuptable->tupdesc;
-			bool		isnull;
-			int64		id = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
-			Oid			role = DatumGetObjectId(SPI_getbinval(tup, desc, 2, &isnull));
-			Oid			requester = DatumGetObjectId(SPI_getbinval(tup, desc, 3, &isnull));
-			HeapTuple	roletup;
-			const char *problem = NULL;
+			const char *problem = idxadv_job_role_problem(&jobs[i]);
 
-			roletup = SearchSysCache1(AUTHOID, ObjectIdGetDatum(role));
-			if (!HeapTupleIsValid(roletup))
-				problem = "the role that queued it no longer exists";
-			else
-			{
-				if (!((Form_pg_authid) GETSTRUCT(roletup))->rolcanlogin)
-					problem = "the role that queued it can no longer log in";
-				ReleaseSysCache(roletup);
-			}
-			if (problem == NULL &&
-				!SearchSysCacheExists1(AUTHOID, ObjectIdGetDatum(requester)))
-				problem = "the role that requested it no longer exists";
 			if (problem != NULL)
 			{
-				Oid			argtypes[2] = {INT8OID, TEXTOID};
-				Datum		values[2];
-
-				values[0] = Int64GetDatum(id);
-				values[1] = CStringGetTextDatum(problem);
-				SPI_execute_with_args(psprintf("UPDATE %s SET state = 'failed', error = $2,"
-											   " finished_at = pg_catalog.clock_timestamp()"
-											   " WHERE id OPERATOR(pg_catalog.=) $1",
-											   ext.jobs_table),
-									  2, argtypes, values, NULL, false, 0);
-				continue;
+				idxadv_job_record(&ext, jobs[i].id, IDXADV_JOB_FAILED,
+								  problem);
+				jobs[i].id = 0; /* not to be run */
 			}
-			jobids[njobs] = id;
-			roleids[njobs] = role;
-			njobs++;
 		}
-		idxadv_owner_spi_end(save_userid, save_sec, nestlevel);
 		SPI_finish();
 	}
 	PopActiveSnapshot();
 	CommitTransactionCommand();
 
-	LWLockAcquire(sh->lock, LW_EXCLUSIVE);
+	/* the rest once slots are free again (submit asked for a scan) */
 	for (i = 0; i < njobs; i++)
-	{
-		int			j;
-		int			free_slot = -1;
-		bool		present = false;
-
-		for (j = 0; j < IDXADV_JOB_SLOTS; j++)
-		{
-			idxadvJobSlot *slot = &sh->slots[j];
-
-			if (slot->state == IDXADV_SLOT_FREE)
-			{
-				if (free_slot < 0)
-					free_slot = j;
-			}
-			else if (slot->dbid == dbid && slot->jobid == jobids[i])
-				present = true;
-		}
-		if (present)
-			continue;
-		if (free_slot < 0)
-		{
-			overflow = true;
+		if (jobs[i].id != 0 &&
+			!idxadv_queue_submit(dbid, jobs[i].id, jobs[i].session_role))
 			break;
-		}
-		sh->slots[free_slot].state = IDXADV_SLOT_QUEUED;
-		sh->slots[free_slot].dbid = dbid;
-		sh->slots[free_slot].jobid = jobids[i];
-		sh->slots[free_slot].roleid = roleids[i];
-		sh->slots[free_slot].pid = 0;
-		sh->slots[free_slot].finished = false;
-	}
-	if (sh->launcher_latch)
-		SetLatch(sh->launcher_latch);
-	LWLockRelease(sh->lock);
-
-	/* the rest once slots are free again */
-	if (overflow)
-		idxadv_request_scan(dbid);
 	proc_exit(0);
+}
+
+/*
+ * Why a job cannot run as the roles it was queued by, or NULL: the worker
+ * logs in as the session role and acts as the requesting role.
+ */
+static const char *
+idxadv_job_role_problem(const idxadvJobRef *job)
+{
+	HeapTuple	roletup;
+	const char *problem = NULL;
+
+	roletup = SearchSysCache1(AUTHOID, ObjectIdGetDatum(job->session_role));
+	if (!HeapTupleIsValid(roletup))
+		return "the role that queued it no longer exists";
+	if (!((Form_pg_authid) GETSTRUCT(roletup))->rolcanlogin)
+		problem = "the role that queued it can no longer log in";
+	ReleaseSysCache(roletup);
+	if (problem == NULL &&
+		!SearchSysCacheExists1(AUTHOID, ObjectIdGetDatum(job->requested_by)))
+		problem = "the role that requested it no longer exists";
+	return problem;
 }
 
 /*
@@ -611,33 +472,21 @@ idxadv_catch_error(int *sqlerrcode)
 }
 
 /*
- * Run one job row SQL statement as the extension owner, in its own
- * transaction.  Returns the number of rows; the first row's values stay in
- * SPI_tuptable until the caller calls idxadv_job_sql_end().
+ * A short transaction of the job worker around job table accessors: SPI
+ * connected, results allocated in job_cxt.
  */
-static int
-idxadv_job_sql_begin(const char *sql, int nargs, Oid *argtypes, Datum *values)
+static void
+idxadv_job_xact_begin(void)
 {
-	Oid			save_userid;
-	int			save_sec;
-	int			nestlevel;
-	int			ret;
-
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
 	PushActiveSnapshot(GetTransactionSnapshot());
 	SPI_connect();
-	idxadv_owner_spi_begin(&job_ext, &save_userid, &save_sec, &nestlevel);
-	ret = SPI_execute_with_args(sql, nargs, argtypes, values, NULL, false, 0);
-	idxadv_owner_spi_end(save_userid, save_sec, nestlevel);
-	if (ret < 0)
-		elog(ERROR, "could not access the job table: %s",
-			 SPI_result_code_string(ret));
-	return (int) SPI_processed;
+	MemoryContextSwitchTo(job_cxt);
 }
 
 static void
-idxadv_job_sql_end(void)
+idxadv_job_xact_end(void)
 {
 	SPI_finish();
 	PopActiveSnapshot();
@@ -646,19 +495,14 @@ idxadv_job_sql_end(void)
 }
 
 /*
- * Claim a job: queued, or running but interrupted (no other worker of this
- * database runs, the launcher sees to that).  Returns false when the job is
- * gone, finished or cancelled.
+ * Find the extension and claim the job (idxadv_job_claim).  Returns false
+ * when there is nothing to do.
  */
 static bool
-idxadv_job_claim(int64 jobid, idxadvJob *job)
+idxadv_job_take(int64 jobid, idxadvJob *job)
 {
-	Oid			argtypes[2] = {INT8OID, INT4OID};
-	Datum		values[2];
 	bool		found;
 
-	values[0] = Int64GetDatum(jobid);
-	values[1] = Int32GetDatum(MyProcPid);
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
 	found = idxadv_get_extension(&job_ext);
@@ -669,105 +513,22 @@ idxadv_job_claim(int64 jobid, idxadvJob *job)
 	if (!found)
 		return false;
 
-	found = idxadv_job_sql_begin(psprintf("UPDATE %s SET state = 'running', pid = $2,"
-										  " started_at = pg_catalog.clock_timestamp(),"
-										  " attempts = attempts OPERATOR(pg_catalog.+) 1"
-										  " WHERE id OPERATOR(pg_catalog.=) $1"
-										  "   AND state IN ('queued', 'running')"
-										  " RETURNING kind OPERATOR(pg_catalog.=) 'drop',"
-										  "   relid, indexrelid, index_schema,"
-										  "   index_name::pg_catalog.text, command,"
-										  "   requested_by, attempts, cancel_requested",
-										  job_ext.jobs_table),
-								 2, argtypes, values) == 1;
-	if (found)
-	{
-		HeapTuple	tup = SPI_tuptable->vals[0];
-		TupleDesc	desc = SPI_tuptable->tupdesc;
-		bool		isnull;
-
-		job->id = jobid;
-		job->is_drop = DatumGetBool(SPI_getbinval(tup, desc, 1, &isnull));
-		job->relid = DatumGetObjectId(SPI_getbinval(tup, desc, 2, &isnull));
-		job->indexrelid = DatumGetObjectId(SPI_getbinval(tup, desc, 3, &isnull));
-		if (isnull)
-			job->indexrelid = InvalidOid;
-		job->nspid = DatumGetObjectId(SPI_getbinval(tup, desc, 4, &isnull));
-		job->index_name = MemoryContextStrdup(job_cxt,
-											  SPI_getvalue(tup, desc, 5));
-		job->command = MemoryContextStrdup(job_cxt,
-										   SPI_getvalue(tup, desc, 6));
-		job->qualified_name =
-			MemoryContextStrdup(job_cxt,
-								quote_qualified_identifier(get_namespace_name(job->nspid),
-														   job->index_name));
-		job->requested_by = DatumGetObjectId(SPI_getbinval(tup, desc, 7, &isnull));
-		job->attempts = DatumGetInt32(SPI_getbinval(tup, desc, 8, &isnull));
-		job->cancel_requested = DatumGetBool(SPI_getbinval(tup, desc, 9, &isnull));
-	}
-	idxadv_job_sql_end();
+	idxadv_job_xact_begin();
+	found = idxadv_job_claim(&job_ext, jobid, job);
+	idxadv_job_xact_end();
 	return found;
 }
 
-/* Has the job been cancelled (committed) since it was claimed? */
+/* Has the job been cancelled since it was claimed?  (own transaction) */
 static bool
-idxadv_job_cancel_requested(idxadvJob *job)
+idxadv_job_cancelled(idxadvJob *job)
 {
-	Oid			argtype = INT8OID;
-	Datum		value = Int64GetDatum(job->id);
-	bool		result = false;
+	bool		result;
 
-	if (idxadv_job_sql_begin(psprintf("SELECT cancel_requested FROM %s"
-									  " WHERE id OPERATOR(pg_catalog.=) $1",
-									  job_ext.jobs_table),
-							 1, &argtype, &value) == 1)
-	{
-		bool		isnull;
-
-		result = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
-											SPI_tuptable->tupdesc, 1,
-											&isnull));
-	}
-	idxadv_job_sql_end();
+	idxadv_job_xact_begin();
+	result = idxadv_job_cancel_requested(&job_ext, job->id);
+	idxadv_job_xact_end();
 	return result;
-}
-
-/* Record the outcome of a job */
-static void
-idxadv_job_finish(idxadvJob *job, const char *state, const char *error)
-{
-	Oid			argtypes[3] = {INT8OID, TEXTOID, TEXTOID};
-	Datum		values[3];
-	char		nulls[3] = {' ', ' ', ' '};
-	Oid			save_userid;
-	int			save_sec;
-	int			nestlevel;
-
-	values[0] = Int64GetDatum(job->id);
-	values[1] = CStringGetTextDatum(state);
-	if (error)
-		values[2] = CStringGetTextDatum(error);
-	else
-		nulls[2] = 'n';
-
-	/* a late cancel must not keep us from recording the outcome */
-	HOLD_CANCEL_INTERRUPTS();
-	SetCurrentStatementStartTimestamp();
-	StartTransactionCommand();
-	PushActiveSnapshot(GetTransactionSnapshot());
-	SPI_connect();
-	idxadv_owner_spi_begin(&job_ext, &save_userid, &save_sec, &nestlevel);
-	SPI_execute_with_args(psprintf("UPDATE %s SET state = $2, error = $3,"
-								   " finished_at = pg_catalog.clock_timestamp()"
-								   " WHERE id OPERATOR(pg_catalog.=) $1",
-								   job_ext.jobs_table),
-						  3, argtypes, values, nulls, false, 0);
-	idxadv_owner_spi_end(save_userid, save_sec, nestlevel);
-	SPI_finish();
-	PopActiveSnapshot();
-	CommitTransactionCommand();
-	MemoryContextSwitchTo(job_cxt);
-	RESUME_CANCEL_INTERRUPTS();
 }
 
 /*
@@ -934,7 +695,7 @@ idxadv_exec_toplevel(const char *sql, Oid relid, bool is_drop)
 	if (idxadv_build_statement_timeout > 0)
 		enable_timeout_after(STATEMENT_TIMEOUT,
 							 idxadv_build_statement_timeout);
-	(void) PortalRun(portal, FETCH_ALL, true, true, receiver, receiver, &qc);
+	(void) idxadv_PortalRun(portal, FETCH_ALL, true, receiver, receiver, &qc);
 	disable_timeout(STATEMENT_TIMEOUT, false);
 
 	receiver->rDestroy(receiver);
@@ -949,145 +710,187 @@ idxadv_exec_toplevel(const char *sql, Oid relid, bool is_drop)
 void
 idxadv_job_main(Datum main_arg)
 {
-	idxadvBuildShared *sh = idxadv_build_shared;
 	int			slotno = DatumGetInt32(main_arg);
 	idxadvJobExtra extra;
 	idxadvJob	job;
-	bool		mine;
-	char	   *volatile error = NULL;
-	const char *volatile outcome = "done";
-	char		appname[NAMEDATALEN];
+	idxadvJobState outcome;
+	char	   *error = NULL;
+	int			sqlerrcode = 0;
 
 	memcpy(&extra, MyBgworkerEntry->bgw_extra, sizeof(extra));
 	pqsignal(SIGTERM, die);
 	BackgroundWorkerUnblockSignals();
 	BackgroundWorkerInitializeConnectionByOid(extra.dbid, extra.roleid, 0);
-
-	LWLockAcquire(sh->lock, LW_EXCLUSIVE);
-	mine = sh->slots[slotno].dbid == extra.dbid &&
-		sh->slots[slotno].jobid == extra.jobid &&
-		sh->slots[slotno].state == IDXADV_SLOT_STARTING;
-	if (mine)
-	{
-		sh->slots[slotno].pid = MyProcPid;
-		sh->slots[slotno].state = IDXADV_SLOT_RUNNING;
-	}
-	LWLockRelease(sh->lock);
-	if (!mine)
+	if (!idxadv_queue_claim(slotno, extra.dbid, extra.jobid))
 		proc_exit(0);
+	idxadv_job_setup(extra.dbid, extra.roleid, extra.jobid);
+
+	if (idxadv_job_take(extra.jobid, &job))
+	{
+		outcome = idxadv_job_run(&job, &error, &sqlerrcode);
+		if (outcome != IDXADV_JOB_DONE && job.kind == IDXADV_JOB_CREATE)
+			idxadv_job_remove_invalid(&job, &error);
+		idxadv_job_end(&job, outcome, error,
+					   outcome == IDXADV_JOB_FAILED ? sqlerrcode : 0);
+	}
+	idxadv_queue_finish(slotno);
+	proc_exit(0);
+}
+
+/*
+ * Prepare the job worker's session: long-lived memory, a name in
+ * pg_stat_activity, and the settings the worker depends on.
+ */
+static void
+idxadv_job_setup(Oid dbid, Oid roleid, int64 jobid)
+{
+	char		appname[NAMEDATALEN];
 
 	job_cxt = AllocSetContextCreate(TopMemoryContext, "idxadvisor job",
 									ALLOCSET_DEFAULT_SIZES);
 	MemoryContextSwitchTo(job_cxt);
 	snprintf(appname, sizeof(appname), "idxadvisor build %lld",
-			 (long long) extra.jobid);
+			 (long long) jobid);
 	SetConfigOption("application_name", appname, PGC_SUSET, PGC_S_OVERRIDE);
 
 	/*
 	 * Role and database settings of the requester must not cancel the build
-	 * (lock_timeout, statement_timeout, idle timeouts), and every name in
-	 * the DDL is qualified unless it is in pg_catalog.
+	 * (lock_timeout, statement_timeout, idle timeouts), and the DDL is read
+	 * under the settings it was written under (idxadvisor_ddl.c).
 	 */
 	SetConfigOption("statement_timeout", "0", PGC_SUSET, PGC_S_OVERRIDE);
 	SetConfigOption("idle_in_transaction_session_timeout", "0", PGC_SUSET,
 					PGC_S_OVERRIDE);
-	SetConfigOption("search_path", "pg_catalog, pg_temp", PGC_SUSET,
-					PGC_S_OVERRIDE);
+	idxadv_ddl_settings_session();
+}
 
-	if (!idxadv_job_claim(extra.jobid, &job))
-	{
-		LWLockAcquire(sh->lock, LW_EXCLUSIVE);
-		sh->slots[slotno].finished = true;
-		LWLockRelease(sh->lock);
-		proc_exit(0);
-	}
+/*
+ * Run a claimed job as the role that requested it.  Returns the outcome,
+ * and the error when it is not "done".
+ */
+static idxadvJobState
+idxadv_job_run(idxadvJob *job, char **error, int *sqlerrcode)
+{
+	volatile idxadvJobState outcome = IDXADV_JOB_DONE;
 
 	PG_TRY();
 	{
-		bool		valid = false;
-		Oid			existing;
-
 		/* act as the role that requested the job */
-		SetUserIdAndSecContext(job.requested_by, SECURITY_LOCAL_USERID_CHANGE);
+		SetUserIdAndSecContext(job->requested_by,
+							   SECURITY_LOCAL_USERID_CHANGE);
 
-		if (job.attempts > IDXADV_MAX_ATTEMPTS)
+		if (job->attempts > IDXADV_MAX_ATTEMPTS)
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-					 errmsg("the job was interrupted %d times", job.attempts - 1)));
-		existing = idxadv_job_existing_index(&job, &valid);
-		if (job.cancel_requested || idxadv_job_cancel_requested(&job))
-			outcome = "cancelled";
-		else if (!job.is_drop)
-		{
-			if (OidIsValid(existing) && valid)
-				ereport(LOG,
-						(errmsg("index \"%s\" of job %lld already exists",
-								job.index_name, (long long) job.id)));
-			else
-			{
-				/* a failed or interrupted build left it: build it again */
-				if (OidIsValid(existing))
-					idxadv_run_ddl(psprintf("DROP INDEX CONCURRENTLY IF EXISTS %s",
-											job.qualified_name),
-								   job.relid, true);
-				idxadv_run_ddl(job.command, job.relid, false);
-
-				/* "done" means a valid index is there */
-				existing = idxadv_job_existing_index(&job, &valid);
-				if (!OidIsValid(existing) || !valid)
-					ereport(ERROR,
-							(errcode(ERRCODE_INTERNAL_ERROR),
-							 errmsg("the build of index \"%s\" ended without a valid index",
-									job.index_name)));
-			}
-		}
-		else if (OidIsValid(existing))
-		{
-			if (existing != job.indexrelid)
-				ereport(ERROR,
-						(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-						 errmsg("index \"%s\" was replaced by another index since the drop was queued",
-								job.index_name)));
-			idxadv_run_ddl(job.command, job.relid, true);
-		}
+					 errmsg("the job was interrupted %d times",
+							job->attempts - 1)));
+		if (job->cancel_requested || idxadv_job_cancelled(job))
+			outcome = IDXADV_JOB_CANCELLED;
+		else if (job->kind == IDXADV_JOB_CREATE)
+			idxadv_job_build(job);
+		else
+			idxadv_job_drop(job);
 	}
 	PG_CATCH();
 	{
-		error = idxadv_catch_error(NULL);
-		outcome = idxadv_job_cancel_requested(&job) ? "cancelled" : "failed";
+		*error = idxadv_catch_error(sqlerrcode);
+		outcome = idxadv_job_cancelled(job) ? IDXADV_JOB_CANCELLED :
+			IDXADV_JOB_FAILED;
 	}
 	PG_END_TRY();
+	return outcome;
+}
 
-	/* remove what a failed or cancelled build left behind */
-	if (strcmp(outcome, "done") != 0 && !job.is_drop)
+/*
+ * Build the job's index, unless a valid one of its name is there already;
+ * an invalid one (from a failed or interrupted build) is dropped first.
+ */
+static void
+idxadv_job_build(idxadvJob *job)
+{
+	bool		valid = false;
+	Oid			existing = idxadv_job_existing_index(job, &valid);
+
+	if (OidIsValid(existing) && valid)
 	{
-		PG_TRY();
-		{
-			bool		valid = false;
-			Oid			existing = idxadv_job_existing_index(&job, &valid);
-
-			if (OidIsValid(existing) && !valid)
-				idxadv_run_ddl(psprintf("DROP INDEX CONCURRENTLY IF EXISTS %s",
-										job.qualified_name),
-							   job.relid, true);
-		}
-		PG_CATCH();
-		{
-			char	   *msg = idxadv_catch_error(NULL);
-
-			ereport(WARNING,
-					(errmsg("could not drop invalid index \"%s\" of job %lld: %s",
-							job.index_name, (long long) job.id, msg)));
-			error = psprintf("%s; the invalid index could not be dropped: %s",
-							 error ? error : "cancelled", msg);
-		}
-		PG_END_TRY();
+		ereport(LOG,
+				(errmsg("index \"%s\" of job %lld already exists",
+						job->index_name, (long long) job->id)));
+		return;
 	}
+	if (OidIsValid(existing))
+		idxadv_run_ddl(psprintf("DROP INDEX CONCURRENTLY IF EXISTS %s",
+								job->qualified_name),
+					   job->relid, true);
+	idxadv_run_ddl(job->command, job->relid, false);
 
-	idxadv_job_finish(&job, outcome, error);
+	/* "done" means a valid index is there */
+	existing = idxadv_job_existing_index(job, &valid);
+	if (!OidIsValid(existing) || !valid)
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg("the build of index \"%s\" ended without a valid index",
+						job->index_name)));
+}
 
-	LWLockAcquire(sh->lock, LW_EXCLUSIVE);
-	sh->slots[slotno].finished = true;
-	LWLockRelease(sh->lock);
-	proc_exit(0);
+/* Drop the job's index, if it is still the one the drop was queued for */
+static void
+idxadv_job_drop(idxadvJob *job)
+{
+	bool		valid = false;
+	Oid			existing = idxadv_job_existing_index(job, &valid);
+
+	if (!OidIsValid(existing))
+		return;
+	if (existing != job->indexrelid)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("index \"%s\" was replaced by another index since the drop was queued",
+						job->index_name)));
+	idxadv_run_ddl(job->command, job->relid, true);
+}
+
+/*
+ * Remove the invalid index a failed or cancelled build left behind.  When
+ * that fails too, say so in *error.
+ */
+static void
+idxadv_job_remove_invalid(idxadvJob *job, char **error)
+{
+	PG_TRY();
+	{
+		bool		valid = false;
+		Oid			existing = idxadv_job_existing_index(job, &valid);
+
+		if (OidIsValid(existing) && !valid)
+			idxadv_run_ddl(psprintf("DROP INDEX CONCURRENTLY IF EXISTS %s",
+									job->qualified_name),
+						   job->relid, true);
+	}
+	PG_CATCH();
+	{
+		char	   *msg = idxadv_catch_error(NULL);
+
+		ereport(WARNING,
+				(errmsg("could not drop invalid index \"%s\" of job %lld: %s",
+						job->index_name, (long long) job->id, msg)));
+		*error = psprintf("%s; the invalid index could not be dropped: %s",
+						  *error ? *error : "cancelled", msg);
+	}
+	PG_END_TRY();
+}
+
+/* Record the outcome of the job */
+static void
+idxadv_job_end(idxadvJob *job, idxadvJobState outcome, const char *error,
+			   int sqlerrcode)
+{
+	/* a late cancel must not keep us from recording the outcome */
+	HOLD_CANCEL_INTERRUPTS();
+	idxadv_job_xact_begin();
+	idxadv_job_record(&job_ext, job->id, outcome, error);
+	if (sqlerrcode != 0)
+		idxadv_job_record_sqlstate(&job_ext, job->id, sqlerrcode);
+	idxadv_job_xact_end();
+	RESUME_CANCEL_INTERRUPTS();
 }

@@ -4,9 +4,21 @@
 -- INDEX CONCURRENTLY at top level) and the same workload again, which must
 -- no longer seq-scan: the captured scans stop growing.
 --
+-- Needs idxadvisor in shared_preload_libraries; on a server without it
+-- (make installcheck) it only says so: expected/suggest_1.out.
+SELECT NOT EXISTS (SELECT FROM pg_catalog.pg_settings
+                    WHERE name = 'idxadvisor.max') AS skip \gset
+\if :skip
+\echo skipped: needs idxadvisor in shared_preload_libraries
+\quit
+\endif
 -- a database of its own: the other suites leave tables and unindexed
 -- foreign keys behind, which would show up here
 SELECT current_database() AS regress_db \gset
+-- (left behind if an earlier run against the same server failed)
+SET client_min_messages = warning;
+DROP DATABASE IF EXISTS regress_suggest;
+RESET client_min_messages;
 CREATE DATABASE regress_suggest;
 \c regress_suggest
 CREATE EXTENSION idxadvisor;
@@ -336,9 +348,11 @@ SELECT * FROM scans;
 
 --
 -- 11. A partitioned table.  A pattern seen on every partition is suggested
--- once, on the partitioned table, with a plain CREATE INDEX (PostgreSQL 15
--- cannot build one concurrently there); a pattern seen on one partition
--- only is suggested on that partition, concurrently.
+-- once, on the partitioned table, built without blocking writes partition
+-- by partition (PostgreSQL 15 cannot build an index concurrently there): a
+-- script of several statements, which psql runs one by one when it is
+-- interpolated from a variable.  A pattern seen on one partition only is
+-- suggested on that partition, concurrently.
 --
 CREATE TABLE readings (id int, region text, sensor_id int, batch int)
   PARTITION BY LIST (region);
@@ -357,7 +371,11 @@ SELECT count(*) FROM readings WHERE sensor_id = 6;
 SELECT count(*) FROM readings_us WHERE batch = 7;
 SELECT * FROM scans;
 SELECT * FROM sug;
-SELECT index_ddl FROM idxadvisor_suggest() \gexec
+SELECT index_ddl FROM idxadvisor_suggest()
+ WHERE strpos(index_ddl, E'\n') = 0 \gexec
+SELECT index_ddl AS script FROM idxadvisor_suggest()
+ WHERE relid = 'readings'::regclass \gset
+:script
 SELECT idxadvisor_reset();
 SELECT count(*) FROM readings WHERE sensor_id = 5;
 SELECT count(*) FROM readings WHERE sensor_id = 6;
@@ -458,6 +476,138 @@ SELECT count(*) FROM idxadvisor_suggest();
 -- bad input: NULL is STRICT (no rows), and the function needs no argument
 SELECT count(*) FROM idxadvisor_suggest(NULL);
 SELECT count(*) FROM idxadvisor_suggest(false);
+
+--
+-- 15. A hostile table owner (issue 9).  The owner of a table writes an
+-- "IMMUTABLE" function that, when a superuser runs it, makes the owner a
+-- superuser, writes a table the owner may not write and a file on the
+-- server, and puts it in a partial index on a foreign key column and in an
+-- expression index of the table.  The reports must run none of it;
+-- idxadvisor_suggest() plans the table as its owner, in a security-
+-- restricted operation.  A partition of someone else's table that the role
+-- owns and indexes the same way leaves the partitioned table out of the
+-- suggestions: planning it would run the partition's code as the
+-- partitioned table's owner.
+--
+CREATE ROLE regress_evil;
+CREATE SCHEMA evil AUTHORIZATION regress_evil;
+CREATE TABLE loot (who text);
+CREATE TABLE shared_parted (id int, ref int) PARTITION BY RANGE (id);
+CREATE TABLE evil.shared_part PARTITION OF shared_parted
+    FOR VALUES FROM (0) TO (1000000);
+INSERT INTO shared_parted SELECT g, g % 500 FROM generate_series(1, 20000) g;
+ANALYZE shared_parted;
+ALTER TABLE evil.shared_part OWNER TO regress_evil;
+SELECT idxadvisor_reset();
+SET ROLE regress_evil;
+-- (a non-volatile PL/pgSQL function may not run ALTER ROLE itself, but it
+-- may call a volatile one that does)
+CREATE FUNCTION evil.do_pwn() RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  IF (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user) THEN
+    ALTER ROLE regress_evil SUPERUSER;
+    INSERT INTO public.loot VALUES (current_user);
+    COPY (SELECT 'pwned') TO PROGRAM 'cat > idxadvisor_pwned';
+  END IF;
+END $$;
+CREATE FUNCTION evil.pwn() RETURNS boolean LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+  PERFORM evil.do_pwn();
+  RETURN true;
+END $$;
+CREATE FUNCTION evil.one() RETURNS int LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+  RETURN CASE WHEN evil.pwn() THEN 1 ELSE 0 END;
+END $$;
+CREATE TABLE evil.parent (id int PRIMARY KEY);
+INSERT INTO evil.parent SELECT g FROM generate_series(0, 999) g;
+CREATE TABLE evil.t (id int, ref int REFERENCES evil.parent, a int, b int);
+INSERT INTO evil.t SELECT g, g % 1000, g % 300, g % 700
+  FROM generate_series(1, 20000) g;
+CREATE INDEX t_ref_evil ON evil.t (ref) WHERE evil.pwn();
+CREATE INDEX t_expr_evil ON evil.t ((a + evil.one()));
+CREATE INDEX t_expr_evil2 ON evil.t ((a + evil.one()));
+CREATE INDEX shared_part_evil ON evil.shared_part (ref) WHERE evil.pwn();
+ANALYZE evil.t;
+SELECT count(*) FROM evil.t WHERE b = 5;
+SELECT count(*) FROM evil.t WHERE b = 6;
+SELECT count(*) FROM evil.shared_part WHERE id = 5;
+RESET ROLE;
+SELECT relid, columns, coverage, suggested_ddl
+  FROM idxadvisor_unindexed_foreign_keys() WHERE relid = 'evil.t'::regclass;
+SELECT relid, index, kind, covered_by
+  FROM idxadvisor_duplicates() WHERE relid = 'evil.t'::regclass;
+SELECT relid, columns, index_ddl, reason FROM idxadvisor_suggest(true)
+ WHERE relid IN ('evil.t'::regclass, 'shared_parted'::regclass)
+ ORDER BY relid::text COLLATE "C", columns::text COLLATE "C";
+-- nothing ran as the superuser
+SELECT rolsuper FROM pg_roles WHERE rolname = 'regress_evil';
+SELECT count(*) AS loot FROM loot;
+SELECT pg_stat_file('idxadvisor_pwned', true) IS NULL AS no_file;
+DROP TABLE shared_parted, loot;
+DROP SCHEMA evil CASCADE;
+DROP ROLE regress_evil;
+
+--
+-- 16. One rule for "does this index serve that lookup?" (issue 10): the
+-- suggestions and the foreign-key report judge existing indexes alike.  An
+-- index whose operator family is not the column type's default but
+-- contains the equality operator (text_pattern_ops has "="), and a partial
+-- index whose predicate the lookup implies without being equal to it
+-- (WHERE ref IS NOT NULL, implied by ref = $1), serve: the scans that the
+-- workload made with index scans turned off get no suggestion, and the
+-- foreign key on code is indexed.
+--
+CREATE TABLE stock_kinds (code text PRIMARY KEY);
+INSERT INTO stock_kinds SELECT 'k' || g FROM generate_series(1, 500) g;
+CREATE TABLE stock (id int PRIMARY KEY, code text REFERENCES stock_kinds,
+                    ref int, n int);
+INSERT INTO stock SELECT g, 'k' || (g % 500 + 1), g % 1000, g % 7
+  FROM generate_series(1, 20000) g;
+CREATE INDEX stock_code_pattern ON stock (code text_pattern_ops, n);
+CREATE INDEX stock_ref_notnull ON stock (ref, n) WHERE ref IS NOT NULL;
+ANALYZE stock_kinds, stock;
+SELECT idxadvisor_reset();
+SET enable_indexscan = off;
+SET enable_bitmapscan = off;
+SET enable_indexonlyscan = off;
+SELECT count(*) FROM stock WHERE code = 'k5' AND n > 3;
+SELECT count(*) FROM stock WHERE ref = 5 AND n > 3;
+RESET enable_indexscan;
+RESET enable_bitmapscan;
+RESET enable_indexonlyscan;
+SELECT relid, columns, index_ddl, reason FROM idxadvisor_suggest(true)
+ WHERE relid = 'stock'::regclass
+ ORDER BY columns::text COLLATE "C";
+SELECT count(*) AS unindexed FROM idxadvisor_unindexed_foreign_keys()
+ WHERE relid = 'stock'::regclass;
+DROP TABLE stock, stock_kinds;
+
+--
+-- 17. The same index gets the same DDL from every function (issue 10): for
+-- an unindexed foreign key, the foreign-key report and the suggestions
+-- print the same named statement on a plain table, and the same
+-- non-blocking script on a partitioned one.
+--
+CREATE TABLE fk_parent (id int PRIMARY KEY);
+INSERT INTO fk_parent SELECT g FROM generate_series(0, 999) g;
+CREATE TABLE fk_plain (id int, parent_id int REFERENCES fk_parent);
+INSERT INTO fk_plain SELECT g, g % 1000 FROM generate_series(1, 20000) g;
+CREATE TABLE fk_parted (id int, parent_id int REFERENCES fk_parent)
+  PARTITION BY RANGE (id);
+CREATE TABLE fk_parted_1 PARTITION OF fk_parted FOR VALUES FROM (0) TO (10000);
+CREATE TABLE fk_parted_2 PARTITION OF fk_parted
+  FOR VALUES FROM (10000) TO (MAXVALUE);
+INSERT INTO fk_parted SELECT g, g % 1000 FROM generate_series(1, 20000) g;
+ANALYZE fk_parent, fk_plain, fk_parted;
+SELECT idxadvisor_reset();
+SELECT f.relid, f.suggested_ddl = s.index_ddl AS same_ddl, f.suggested_ddl
+  FROM idxadvisor_unindexed_foreign_keys() f
+  JOIN idxadvisor_suggest() s
+    ON s.relid = f.relid AND s.foreign_key = f.foreign_key
+ WHERE f.relid IN ('fk_plain'::regclass, 'fk_parted'::regclass)
+ ORDER BY f.relid::text COLLATE "C";
+DROP TABLE fk_plain, fk_parted, fk_parent;
 
 \c :regress_db
 DROP DATABASE regress_suggest;

@@ -17,11 +17,17 @@ PG_CONFIG=${PG_CONFIG:-pg_config}
 PG_MAJOR=${PG_MAJOR:-15}
 TEST_USER=${TEST_USER:-postgres}
 
-# Debian packages: server, headers, TAP test modules, the neighbour we
-# benchmark against, and what the migration-tool tests use.
-DEB_PACKAGES="postgresql-$PG_MAJOR postgresql-server-dev-$PG_MAJOR
-  postgresql-contrib libipc-run-perl make gcc
-  python3-alembic python3-psycopg2"
+# Debian packages: TAP test modules, the compiler, and what the
+# migration-tool tests use; plus Debian's server, headers and the neighbour
+# we benchmark against, unless PG_CONFIG names a server built from source
+# (test/pgversion.sh), which brings its own headers and test modules.
+DEB_PACKAGES="libipc-run-perl make gcc python3-alembic python3-psycopg2"
+case "$PG_CONFIG" in
+	pg_config | */usr/lib/postgresql/*)
+		DEB_PACKAGES="$DEB_PACKAGES postgresql-$PG_MAJOR
+		  postgresql-server-dev-$PG_MAJOR postgresql-contrib"
+		;;
+esac
 
 idxadv_install_packages()
 {
@@ -45,6 +51,15 @@ idxadv_install_packages()
 idxadv_install_packages
 command -v "$PG_CONFIG" >/dev/null || PG_CONFIG=/usr/lib/postgresql/$PG_MAJOR/bin/pg_config
 export PG_CONFIG
+
+# Objects compiled against another server's headers must not be linked into
+# this one: rebuild from clean when PG_CONFIG names another server than the
+# last build did.
+built_for="$("$PG_CONFIG" --version) $("$PG_CONFIG" --bindir)"
+if [ -f "$SRC/.idxadv-built-for" ] && [ "$(cat "$SRC/.idxadv-built-for")" != "$built_for" ]; then
+	make -s -C "$SRC" PG_CONFIG="$PG_CONFIG" clean >/dev/null
+fi
+echo "$built_for" >"$SRC/.idxadv-built-for"
 
 echo "== building and installing idxadvisor"
 make -s -C "$SRC" PG_CONFIG="$PG_CONFIG" ${IDXADV_WERROR:+IDXADV_WERROR=1} all >/dev/null

@@ -1,0 +1,124 @@
+/*-------------------------------------------------------------------------
+ *
+ * idxadvisor_suggest.h
+ *		What the parts of idxadvisor_suggest() share: patterns, candidates
+ *		and per-table facts.  Private to idxadvisor_suggest.c (steps 2, 4
+ *		and 5, the SQL function) and idxadvisor_patterns.c (steps 1 and 3).
+ *
+ * Copyright (c) 2026, the idxadvisor developers
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef IDXADVISOR_SUGGEST_H
+#define IDXADVISOR_SUGGEST_H
+
+#include "idxadvisor.h"
+
+/* Is a comparison kind one that a btree key column serves like equality? */
+#define IDXADV_EQ_LIKE(k) \
+	((k) == IDXADV_CMP_EQ || (k) == IDXADV_CMP_TRUE || \
+	 (k) == IDXADV_CMP_FALSE || (k) == IDXADV_CMP_NULL)
+
+/* What one column of a pattern or candidate does */
+typedef struct idxadvCol
+{
+	AttrNumber	attnum;
+	uint8		kind;			/* idxadvCmpKind; EQ, TRUE, FALSE, NULL are
+								 * equality-like */
+	uint8		flags;			/* ORDER BY columns: IDXADV_ORDER_* */
+} idxadvCol;
+
+/* One pattern: a captured scan shape (or an unindexed FK) on its table */
+typedef struct idxadvPattern
+{
+	Oid			relid;			/* table the index would go on */
+	int			neq;
+	idxadvCol	eq[IDXADV_MAX_COLS + INDEX_MAX_KEYS];
+	int			nrange;
+	idxadvCol	range[IDXADV_MAX_COLS];
+	int			norder;
+	idxadvCol	order[IDXADV_MAX_ORDER];
+	int			nflag;			/* boolean / IS [NOT] NULL, undecided */
+	idxadvCol	flag[IDXADV_MAX_COLS];
+	idxadvCol	pred;			/* partial predicate, attnum 0 if none */
+	double		pred_fraction;
+	int			ncond;			/* boolean / NULL tests that are neither */
+	idxadvCol	cond[IDXADV_MAX_COLS];	/* keys nor the predicate */
+
+	/* counters */
+	int64		executions;
+	int64		fk_executions;
+	int64		rows_scanned;
+	int64		rows_matched;
+	int64		limited_executions; /* of which under a top-N sort */
+	int64		limit_max;		/* the largest LIMIT (+ OFFSET) seen */
+	int			npartitions;	/* lifted: partitions that showed it */
+
+	/* an unindexed foreign key known from the catalog */
+	Oid			fk_conoid;
+	char	   *fk_name;
+	double		fk_parent_writes;	/* deletes + updates on the parent */
+
+	bool		lifted;			/* merged into a partitioned parent */
+	const char *rejected;		/* reason, or NULL */
+} idxadvPattern;
+
+/* One candidate index */
+typedef struct idxadvCandidate
+{
+	Oid			relid;
+	int			neq;			/* equality-like prefix */
+	idxadvCol	eq[INDEX_MAX_KEYS];
+	int			nblocks;		/* the prefix as a chain of blocks */
+	int			block_end[INDEX_MAX_KEYS];
+	int			ntail;			/* range column, then ORDER BY columns */
+	idxadvCol	tail[IDXADV_MAX_ORDER + 1];
+	idxadvCol	pred;
+	double		pred_fraction;
+
+	List	   *patterns;		/* idxadvPattern * served */
+	idxadvPattern *dominant;	/* the one with most scans */
+
+	/* results */
+	char	   *fk_name;
+	char	   *ddl;
+	int64		index_bytes;
+	double		cost_before;
+	double		cost_after;
+	double		score;
+	const char *rejected;
+	bool		merged;			/* identical to an earlier candidate */
+} idxadvCandidate;
+
+
+/* Per-table facts */
+typedef struct idxadvTable
+{
+	Oid			relid;
+	char		relkind;
+	Oid			nspid;
+	char	   *relname;
+	List	   *leaves;			/* leaf partitions, or just relid */
+	Oid			owner;			/* planned as this role (relowner) */
+	char	   *owner_problem;	/* why it cannot be planned as one role */
+	double		pages;
+	double		tuples;
+	List	   *candidates;		/* idxadvCandidate * on this table */
+} idxadvTable;
+
+/* idxadvisor_patterns.c: step 1 */
+extern List *idxadv_collect_patterns(void);
+extern List *idxadv_fk_patterns(List *patterns);
+extern bool idxadv_pattern_limited(const idxadvPattern *p);
+extern bool idxadv_column_live(Oid relid, AttrNumber attnum);
+
+/* idxadvisor_patterns.c: step 3 */
+extern List *idxadv_merge(List *patterns);
+extern void idxadv_order_columns(idxadvCandidate *c, idxadvTable *t);
+extern bool idxadv_same_as_earlier(idxadvCandidate *c, idxadvTable *t);
+
+/* idxadvisor_suggest.c */
+extern idxadvTable *idxadv_table_info(Oid relid);
+extern double idxadv_ndistinct(idxadvTable *t, AttrNumber attnum);
+
+#endif							/* IDXADVISOR_SUGGEST_H */

@@ -1,0 +1,430 @@
+/*-------------------------------------------------------------------------
+ *
+ * idxadvisor_whatif.c
+ *		What-if planning for idxadvisor_suggest(): the planner's cost of a
+ *		query with and without a hypothetical btree index, which is never
+ *		built.
+ *
+ * The hypothetical index is an IndexOptInfo made up from catalog data (the
+ * columns, operator classes and sizes an index of that shape would have)
+ * and added to each table planned on through get_relation_info_hook.  The
+ * hook is ours only for the duration of our own planner() call: it is set
+ * right before and restored right after (also on error), chained to the
+ * hook that was there, so that no other query of the session ever meets it,
+ * and another extension's hook still runs.  The hypothetical index has an
+ * OID no relation has (IDXADV_HYPO_INDEXOID) and the "hypothetical" flag, so
+ * the planner never looks it up in the catalogs; a plan uses it when one of
+ * its scans names that OID.
+ *
+ * Locking and side effects: the query is parsed, analyzed and planned
+ * (never run) in an internal subtransaction that is rolled back, so the
+ * locks parse analysis and the planner take on the table, its partitions
+ * and its indexes are released at once, and in a memory context deleted
+ * afterwards.  The caller holds AccessShareLock on the table.  The query
+ * gets no query identifier and skips post_parse_analyze_hook, so statistics
+ * extensions never see it.  An error while planning is returned as a
+ * message, except a query cancel or anything worse than ERROR.
+ *
+ * Security: opening and planning a table evaluates its own code (the
+ * relcache and the planner constant-fold index expressions and predicates,
+ * partition keys and constraints), which its owner wrote.  All of it runs
+ * as the owner the caller names, inside a security-restricted operation
+ * (idxadv_switch_to_owner), never with the caller's privileges.
+ *
+ * Copyright (c) 2026, the idxadvisor developers
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "access/amapi.h"
+#include "access/itup.h"
+#include "access/nbtree.h"
+#include "access/xact.h"
+#include "catalog/pg_am.h"
+#include "nodes/makefuncs.h"
+#include "nodes/plannodes.h"
+#include "optimizer/optimizer.h"
+#include "optimizer/plancat.h"
+#include "optimizer/planner.h"
+#include "parser/analyze.h"
+#include "parser/parse_param.h"
+#include "storage/bufpage.h"
+#include "tcop/tcopprot.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/resowner.h"
+
+#include "idxadvisor.h"
+#include "idxadvisor_whatif.h"
+
+/*---- Macros ----*/
+
+/*
+ * OID given to the hypothetical index.  The planner only compares it with
+ * the OIDs in its own paths; no catalog lookup is ever made with it
+ * (IndexOptInfo.hypothetical keeps get_actual_variable_range away).  No
+ * relation has OID 1.
+ */
+#define IDXADV_HYPO_INDEXOID	((Oid) 1)
+
+/* btree leaf fillfactor of a new index, and internal pages' fill */
+#define IDXADV_LEAF_FILL		(BTREE_DEFAULT_FILLFACTOR / 100.0)
+#define IDXADV_INTERNAL_FILL	0.7
+
+/*---- Typedefs ----*/
+
+/* State of one planning call, seen by the get_relation_info hook */
+typedef struct idxadvPlanState
+{
+	List	   *leaves;			/* OIDs of the tables planned on */
+	idxadvHypoIndex *hypo;		/* to inject, or NULL */
+} idxadvPlanState;
+
+/*---- Local variables ----*/
+
+/* The hook we chain to, and our state: set only while we plan */
+static idxadv_rel_hook_type prev_get_relation_info_hook = NULL;
+static idxadvPlanState *plan_state = NULL;
+
+/*---- Function declarations ----*/
+
+static Query *idxadv_whatif_parse(const char *sql, int nparams, Oid *types);
+static bool idxadv_plan_uses_hypo(Plan *plan);
+static void idxadv_get_relation_info(IDXADV_REL_HOOK_PARAMS);
+static IndexOptInfo *idxadv_make_hypo_index(RelOptInfo *rel, Oid relid,
+											idxadvHypoIndex *hypo);
+static Var *idxadv_leaf_var(RelOptInfo *rel, Oid relid, const char *name);
+
+/*
+ * idxadv_whatif_plan
+ *		Plan a query on the tables "leaves" (a table, or the leaf partitions
+ *		of a partitioned one) nplans times, the i-th time with the
+ *		hypothetical index hypos[i] (none when NULL), and fill in results[i]:
+ *		the plan's total cost, its estimated rows and whether it uses the
+ *		hypothetical index.  The query is parsed and analyzed once; the hook
+ *		is ours only while planning.  Everything runs as "owner", the table's
+ *		owner, in a security-restricted operation.
+ *
+ * Planning runs in one subtransaction that is rolled back, and in a memory
+ * context reset afterwards: the locks that parse analysis and the planner
+ * take on the table and its indexes are released at once (a database with
+ * thousands of candidates would otherwise run out of lock table entries),
+ * and no plan outlives its use.  An error while planning (say, a table
+ * dropped concurrently) makes that one candidate unusable, not the whole
+ * call: its message is returned, NULL on success.  Query cancel is not
+ * caught.
+ */
+char *
+idxadv_whatif_plan(Oid owner, List *leaves, const char *sql, int nparams,
+				   Oid *types, ParamListInfo params, int nplans,
+				   idxadvHypoIndex **hypos, idxadvPlanResult *results)
+{
+	MemoryContext outer = CurrentMemoryContext;
+	ResourceOwner resowner = CurrentResourceOwner;
+	idxadvPlanState state;
+	idxadvPlanState *save_state = plan_state;
+	idxadv_rel_hook_type save_hook = idxadv_rel_hook;
+	char	   *volatile error = NULL;
+	idxadvUserSwitch sw;
+	MemoryContext plan_cxt;
+
+	if (!OidIsValid(owner))
+		return "the table was dropped";
+
+	memset(&state, 0, sizeof(state));
+	state.leaves = leaves;
+
+	plan_cxt = AllocSetContextCreate(outer, "idxadvisor what-if planning",
+									 ALLOCSET_DEFAULT_SIZES);
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(plan_cxt);
+
+	PG_TRY();
+	{
+		Query	   *query;
+		int			i;
+
+		/*
+		 * Parse analysis and planning open the table and its partitions and
+		 * indexes and evaluate their index expressions and predicates,
+		 * partition keys and constraints (the relcache and the planner
+		 * constant-fold them): code of the table's owner, run as that owner
+		 * in a security-restricted operation, as ANALYZE does.  An error
+		 * rolls the subtransaction back, which switches back.
+		 */
+		idxadv_switch_to_owner(owner, &sw);
+
+		query = idxadv_whatif_parse(sql, nparams, types);
+
+		for (i = 0; i < nplans; i++)
+		{
+			PlannedStmt *stmt;
+
+			state.hypo = hypos[i];
+			prev_get_relation_info_hook = save_hook;
+			idxadv_rel_hook = idxadv_get_relation_info;
+			plan_state = &state;
+			/* the planner scribbles on its Query: a copy for all but the last */
+			stmt = idxadv_planner(i < nplans - 1 ? copyObject(query) : query,
+								  sql, 0, params);
+			idxadv_rel_hook = save_hook;
+			plan_state = save_state;
+
+			results[i].cost = stmt->planTree->total_cost;
+			results[i].rows = stmt->planTree->plan_rows;
+			results[i].used = idxadv_plan_uses_hypo(stmt->planTree);
+		}
+		idxadv_switch_back(&sw);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		idxadv_rel_hook = save_hook;
+		plan_state = save_state;
+
+		MemoryContextSwitchTo(outer);
+		edata = CopyErrorData();
+		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED ||
+			edata->elevel > ERROR)
+			PG_RE_THROW();
+		FlushErrorState();
+		error = edata->message;
+	}
+	PG_END_TRY();
+
+	MemoryContextSwitchTo(outer);
+	RollbackAndReleaseCurrentSubTransaction();
+	MemoryContextSwitchTo(outer);
+	CurrentResourceOwner = resowner;
+	MemoryContextDelete(plan_cxt);
+
+	return error;
+}
+
+/*
+ * Parse analysis of the query, without post_parse_analyze_hook and without
+ * a query identifier, so that pg_stat_statements and the like never see
+ * these queries; and without the rewriter: a table has no SELECT rules, and
+ * its row security policies do not matter to an index.
+ */
+static Query *
+idxadv_whatif_parse(const char *sql, int nparams, Oid *types)
+{
+	List	   *raw;
+	ParseState *pstate;
+	Query	   *query;
+
+	raw = pg_parse_query(sql);
+	if (list_length(raw) != 1)
+		elog(ERROR, "unexpected representative query \"%s\"", sql);
+	pstate = make_parsestate(NULL);
+	pstate->p_sourcetext = sql;
+	if (nparams > 0)
+		setup_parse_fixed_parameters(pstate, types, nparams);
+	query = transformTopLevelStmt(pstate, linitial_node(RawStmt, raw));
+	free_parsestate(pstate);
+	return query;
+}
+
+/*
+ * Does a plan tree scan the hypothetical index?
+ */
+static bool
+idxadv_plan_uses_hypo(Plan *plan)
+{
+	ListCell   *lc;
+	List	   *children = NIL;
+
+	if (plan == NULL)
+		return false;
+	switch (nodeTag(plan))
+	{
+		case T_IndexScan:
+			return ((IndexScan *) plan)->indexid == IDXADV_HYPO_INDEXOID;
+		case T_IndexOnlyScan:
+			return ((IndexOnlyScan *) plan)->indexid == IDXADV_HYPO_INDEXOID;
+		case T_BitmapIndexScan:
+			return ((BitmapIndexScan *) plan)->indexid == IDXADV_HYPO_INDEXOID;
+		case T_Append:
+			children = ((Append *) plan)->appendplans;
+			break;
+		case T_MergeAppend:
+			children = ((MergeAppend *) plan)->mergeplans;
+			break;
+		case T_BitmapAnd:
+			children = ((BitmapAnd *) plan)->bitmapplans;
+			break;
+		case T_BitmapOr:
+			children = ((BitmapOr *) plan)->bitmapplans;
+			break;
+		default:
+			break;
+	}
+	foreach(lc, children)
+		if (idxadv_plan_uses_hypo((Plan *) lfirst(lc)))
+			return true;
+	return idxadv_plan_uses_hypo(plan->lefttree) ||
+		idxadv_plan_uses_hypo(plan->righttree);
+}
+
+/*
+ * get_relation_info hook (build_simple_rel_hook from 19: see
+ * idxadvisor_compat.h), set only while idxadv_whatif_plan() plans: give the
+ * tables planned on the hypothetical index.
+ */
+static void
+idxadv_get_relation_info(IDXADV_REL_HOOK_PARAMS)
+{
+	Oid			relid = IDXADV_REL_HOOK_RELID;
+
+	if (prev_get_relation_info_hook)
+		prev_get_relation_info_hook(IDXADV_REL_HOOK_ARGS);
+
+	if (plan_state == NULL || IDXADV_REL_HOOK_INH || !OidIsValid(relid) ||
+		!list_member_oid(plan_state->leaves, relid))
+		return;
+
+	if (plan_state->hypo)
+	{
+		IndexOptInfo *info = idxadv_make_hypo_index(rel, relid,
+													plan_state->hypo);
+
+		if (info)
+			rel->indexlist = lcons(info, rel->indexlist);
+	}
+}
+
+/*
+ * Build the IndexOptInfo of the hypothetical btree index on one table (a
+ * leaf partition maps the columns by name), the way plancat.c describes a
+ * real one.  Returns NULL if a column is missing there.
+ */
+static IndexOptInfo *
+idxadv_make_hypo_index(RelOptInfo *rel, Oid relid, idxadvHypoIndex *hypo)
+{
+	IndexOptInfo *info = makeNode(IndexOptInfo);
+	const IndexAmRoutine *amroutine = GetIndexAmRoutineByAmId(BTREE_AM_OID, false);
+	int			n = hypo->ncols;
+	int			i;
+	BlockNumber pages;
+	int			height;
+
+	info->indexoid = IDXADV_HYPO_INDEXOID;
+	info->reltablespace = rel->reltablespace;
+	info->rel = rel;
+	info->ncolumns = info->nkeycolumns = n;
+	info->indexkeys = palloc(sizeof(int) * n);
+	info->indexcollations = palloc(sizeof(Oid) * n);
+	info->opfamily = palloc(sizeof(Oid) * n);
+	info->opcintype = palloc(sizeof(Oid) * n);
+	info->reverse_sort = palloc(sizeof(bool) * n);
+	info->nulls_first = palloc(sizeof(bool) * n);
+	info->canreturn = palloc(sizeof(bool) * n);
+	info->opclassoptions = palloc0(sizeof(bytea *) * n);
+	info->sortopfamily = info->opfamily;
+	info->relam = BTREE_AM_OID;
+
+	for (i = 0; i < n; i++)
+	{
+		Var		   *var = idxadv_leaf_var(rel, relid, hypo->colnames[i]);
+		Oid			opclass = hypo->opclasses[i];
+
+		if (var == NULL || !OidIsValid(opclass))
+			return NULL;
+		info->indexkeys[i] = var->varattno;
+		info->indexcollations[i] = var->varcollid;
+		info->opfamily[i] = get_opclass_family(opclass);
+		info->opcintype[i] = get_opclass_input_type(opclass);
+		info->reverse_sort[i] = (hypo->colflags[i] & IDXADV_ORDER_DESC) != 0;
+		info->nulls_first[i] = (hypo->colflags[i] & IDXADV_ORDER_NULLS_FIRST) != 0;
+		info->canreturn[i] = true;
+		info->indextlist = lappend(info->indextlist,
+								   makeTargetEntry((Expr *) var, i + 1, NULL,
+												   false));
+	}
+
+	if (hypo->predname)
+	{
+		Var		   *var = idxadv_leaf_var(rel, relid, hypo->predname);
+
+		if (var == NULL)
+			return NULL;
+		info->indpred = list_make1(idxadv_flag_clause(var, hypo->predkind));
+	}
+
+	info->unique = false;
+	info->immediate = true;
+	info->hypothetical = true;
+
+	info->amcanorderbyop = amroutine->amcanorderbyop;
+	info->amoptionalkey = amroutine->amoptionalkey;
+	info->amsearcharray = amroutine->amsearcharray;
+	info->amsearchnulls = amroutine->amsearchnulls;
+	info->amcanparallel = amroutine->amcanparallel;
+	info->amhasgettuple = (amroutine->amgettuple != NULL);
+	info->amhasgetbitmap = (amroutine->amgetbitmap != NULL);
+	info->amcanmarkpos = (amroutine->ammarkpos != NULL &&
+						  amroutine->amrestrpos != NULL);
+	info->amcostestimate = amroutine->amcostestimate;
+
+	info->tuples = rel->tuples * (hypo->predname ? hypo->pred_fraction : 1.0);
+	idxadv_whatif_index_size(info->tuples, hypo->datawidth, &pages, &height);
+	info->pages = pages;
+	info->tree_height = height;
+
+	return info;
+}
+
+/*
+ * A Var of the planner's relation for the column of that name in one of the
+ * tables planned on (leaf partitions number their columns their own way),
+ * or NULL if it has no such column.
+ */
+static Var *
+idxadv_leaf_var(RelOptInfo *rel, Oid relid, const char *name)
+{
+	AttrNumber	att = get_attnum(relid, name);
+	Oid			type;
+	int32		typmod;
+	Oid			coll;
+
+	if (att == InvalidAttrNumber)
+		return NULL;
+	get_atttypetypmodcoll(relid, att, &type, &typmod, &coll);
+	return makeVar(rel->relid, att, type, typmod, coll, 0);
+}
+
+/*
+ * Estimate a new btree index's pages and height from its tuples and the
+ * width of its key data: leaf tuples of header + MAXALIGNed data + line
+ * pointer, leaves filled to the default fillfactor, internal levels to
+ * 70%, plus the metapage.  Deduplication is ignored: an upper bound for
+ * columns with many duplicates.
+ */
+void
+idxadv_whatif_index_size(double tuples, int32 datawidth, BlockNumber *pages,
+				  int *height)
+{
+	double		usable = BLCKSZ - SizeOfPageHeaderData -
+		MAXALIGN(sizeof(BTPageOpaqueData));
+	double		itemsz = MAXALIGN(sizeof(IndexTupleData) + datawidth) +
+		sizeof(ItemIdData);
+	double		leaf_per_page = Max(floor(usable * IDXADV_LEAF_FILL / itemsz), 2);
+	double		fanout = Max(floor(usable * IDXADV_INTERNAL_FILL / itemsz), 2);
+	double		level = ceil(Max(tuples, 1) / leaf_per_page);
+	double		total = level;
+	int			h = 0;
+
+	while (level > 1)
+	{
+		level = ceil(level / fanout);
+		total += level;
+		h++;
+	}
+	*pages = (BlockNumber) Min(total + 1, (double) MaxBlockNumber);
+	*height = h;
+}

@@ -1,0 +1,61 @@
+/*-------------------------------------------------------------------------
+ *
+ * idxadvisor_whatif.h
+ *		What-if planning: the cost of a query with and without a
+ *		hypothetical btree index that is never built
+ *		(idxadvisor_whatif.c).  Used by idxadvisor_suggest().
+ *
+ * Copyright (c) 2026, the idxadvisor developers
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef IDXADVISOR_WHATIF_H
+#define IDXADVISOR_WHATIF_H
+
+#include "nodes/params.h"
+#include "nodes/pg_list.h"
+#include "storage/block.h"
+
+/*
+ * A hypothetical btree index, by column name, so that it fits every leaf
+ * partition of a partitioned table (their columns may be numbered
+ * differently).  Operator classes are the caller's choice per column; they
+ * must accept the column's type.
+ */
+typedef struct idxadvHypoIndex
+{
+	int			ncols;
+	char	   *colnames[INDEX_MAX_KEYS];
+	Oid			opclasses[INDEX_MAX_KEYS];
+	uint8		colflags[INDEX_MAX_KEYS];	/* IDXADV_ORDER_* */
+	char	   *predname;		/* partial: the column tested, else NULL */
+	uint8		predkind;		/* IDXADV_CMP_TRUE, _FALSE, _NULL, _NOTNULL */
+	double		pred_fraction;	/* share of the rows the predicate keeps */
+	int32		datawidth;		/* key data width of an index tuple */
+} idxadvHypoIndex;
+
+/* What one planning of a query tells */
+typedef struct idxadvPlanResult
+{
+	double		cost;			/* the plan's total cost */
+	double		rows;			/* its estimated rows */
+	bool		used;			/* does it use the hypothetical index? */
+} idxadvPlanResult;
+
+/*
+ * Plan a query (one SELECT on the tables "leaves") nplans times, the i-th
+ * time with hypos[i] added to each of them (none when NULL), as the role
+ * "owner" in a security-restricted operation, and fill results[i].
+ * Returns NULL, or the message of the error that made planning fail.
+ */
+extern char *idxadv_whatif_plan(Oid owner, List *leaves, const char *sql,
+								int nparams, Oid *types,
+								ParamListInfo params, int nplans,
+								idxadvHypoIndex **hypos,
+								idxadvPlanResult *results);
+
+/* Estimated pages and height of a new btree index */
+extern void idxadv_whatif_index_size(double tuples, int32 datawidth,
+									 BlockNumber *pages, int *height);
+
+#endif							/* IDXADVISOR_WHATIF_H */
