@@ -41,7 +41,8 @@ REGRESS = \
 	report_fk \
 	build \
 	build_requests \
-	suggest
+	suggest \
+	report_pg18
 # Which of them skip without the library preloaded, and which with it.  The
 # temporary-instance suites check that these took the path they test.
 REGRESS_NEEDS_PRELOAD = capture capture_errors build build_requests suggest

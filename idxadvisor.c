@@ -290,6 +290,7 @@ _PG_init(void)
 
 	idxadv_capture_init();
 	idxadv_register_launcher();
+	idxadv_queue_init();
 
 	prev_shmem_request_hook = shmem_request_hook;
 	shmem_request_hook = idxadv_shmem_request;

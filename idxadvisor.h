@@ -156,6 +156,9 @@ extern void idxadv_build_shmem_startup(void);
 /* Register the launcher (idxadvisor_worker.c); called from _PG_init */
 extern void idxadv_register_launcher(void);
 
+/* Guard the job table against being dropped with unfinished jobs (queue) */
+extern void idxadv_queue_init(void);
+
 /* ----------
  * Index definitions, names and DDL text (idxadvisor_ddl.c).  Every CREATE,
  * DROP and REINDEX INDEX text the extension shows or runs is written here.

@@ -1134,7 +1134,9 @@ idxadv_unindexed_foreign_keys(idxadvIndexMap **map_out)
 		Form_pg_class classform;
 		char		relkind;
 
-		if (con->contype != CONSTRAINT_FOREIGN || OidIsValid(con->conparentid))
+		/* a NOT ENFORCED key (18) has no trigger to look the table up */
+		if (con->contype != CONSTRAINT_FOREIGN || OidIsValid(con->conparentid) ||
+			!idxadv_constraint_enforced(con))
 			continue;
 
 		classtup = SearchSysCache1(RELOID, ObjectIdGetDatum(con->conrelid));

@@ -252,6 +252,18 @@ idxadv_get_ordering_op_properties(Oid opno, Oid *opfamily, Oid *opcintype,
 #endif
 
 /* ---------------------------------------------------------------------
+ * 18 (eec0040c4b): NOT ENFORCED foreign keys, which have no triggers and so
+ * never look up the referencing table.  idxadv_constraint_enforced() of a
+ * pg_constraint row: always true before 18.
+ * ---------------------------------------------------------------------
+ */
+#if PG_VERSION_NUM >= 180000
+#define idxadv_constraint_enforced(conform) ((conform)->conenforced)
+#else
+#define idxadv_constraint_enforced(conform) ((void) (conform), true)
+#endif
+
+/* ---------------------------------------------------------------------
  * 19 (91f33a2ae9): get_relation_info_hook gave way to
  * build_simple_rel_hook(root, rel, rte), called for every base relation
  * (not only tables) at the same point: after the catalog information,

@@ -32,8 +32,22 @@
  *	STARTING -> RUNNING	idxadv_queue_claim(): the worker attached.
  *	RUNNING: finished	idxadv_queue_finish(): the outcome is recorded.
  *	any busy -> FREE	idxadv_queue_release(): the launcher saw the worker
- *						stop; if no outcome was recorded it has the
- *						database scanned, which resumes or fails the job.
+ *						stop after recording the outcome.
+ *	any busy -> QUEUED	idxadv_queue_release(): the worker stopped without
+ *						an outcome.  The stop counts; the job is retried
+ *						after a back-off, and from the IDXADV_MAX_ATTEMPTS-th
+ *						stop on by a "cleanup" worker that only records the
+ *						outcome.  After 2 * IDXADV_MAX_ATTEMPTS stops the
+ *						slot is given up (FREE) with a WARNING.
+ *
+ * Two fields are written without the lock: last_error, by the slot's own
+ * running worker from its emit_log_hook (the launcher reads it only after
+ * that worker has exited), and nothing else.  Cancels reach a slot at the
+ * commit of the cancelling transaction (idxadv_queue_signal_cancel).
+ *
+ * The job table itself must not disappear under unfinished jobs: an object
+ * access hook refuses DROP EXTENSION / DROP SCHEMA ... CASCADE while jobs
+ * are queued or running (idxadv_queue_check_drop).
  *
  * The slots are only a hint: a worker claims its job with an UPDATE of the
  * job row, so a stale slot (a job queued in a rolled-back subtransaction, or
@@ -52,6 +66,8 @@
 #include "access/table.h"
 #include "access/xact.h"
 #include "catalog/indexing.h"
+#include "catalog/objectaccess.h"
+#include "catalog/pg_class.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_extension.h"
 #include "catalog/pg_type.h"
@@ -68,6 +84,7 @@
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/timestamp.h"
 #include "utils/regproc.h"
 #include "utils/syscache.h"
 
@@ -90,6 +107,8 @@ static List *pending_jobs = NIL;
 static List *pending_cancels = NIL;
 static bool xact_callback_registered = false;
 
+static object_access_hook_type prev_object_access_hook = NULL;
+
 /* text of the states and kinds, as the job table's CHECK constraints say */
 static const char *const job_state_names[IDXADV_JOB_STATE_COUNT] = {
 	"queued", "running", "done", "failed", "cancelled"
@@ -105,6 +124,9 @@ static int	idxadv_job_exec(const idxadvExtInfo *ext, const char *sql,
 							const char *nulls);
 static char *idxadv_job_states_sql(int statemask);
 static char *idxadv_job_text(int col);
+static void idxadv_queue_object_access(ObjectAccessType access, Oid classId,
+									   Oid objectId, int subId, void *arg);
+static void idxadv_queue_check_drop(Oid relid);
 static bool idxadv_job_has_sqlstate(const idxadvExtInfo *ext);
 
 /* ----------
@@ -188,6 +210,7 @@ idxadv_get_extension(idxadvExtInfo *info)
 		if (nspname != NULL)
 		{
 			info->owner = ext->extowner;
+			info->schema = ext->extnamespace;
 			info->jobs_table = psprintf("%s.idxadvisor_build_jobs",
 										quote_identifier(nspname));
 			found = true;
@@ -540,38 +563,19 @@ idxadv_job_statuses(const idxadvExtInfo *ext, Oid viewer,
 	return n;
 }
 
-/*
- * Claim a job for the worker: queued, or running but interrupted (no other
- * worker of this database runs, the launcher sees to that).  Counts the
- * attempt.  Returns false when the job is gone, finished or cancelled.
- */
-bool
-idxadv_job_claim(const idxadvExtInfo *ext, int64 jobid, idxadvJob *job)
+/* The job row's columns a worker needs, as idxadv_job_from_row() reads them */
+#define IDXADV_JOB_COLUMNS \
+	"kind OPERATOR(pg_catalog.=) 'drop', relid, indexrelid, index_schema," \
+	" index_name::pg_catalog.text, command, requested_by, attempts," \
+	" cancel_requested"
+
+static void
+idxadv_job_from_row(int64 jobid, idxadvJob *job)
 {
-	Oid			argtypes[2] = {INT8OID, INT4OID};
-	Datum		values[2];
-	HeapTuple	tup;
-	TupleDesc	desc;
+	HeapTuple	tup = SPI_tuptable->vals[0];
+	TupleDesc	desc = SPI_tuptable->tupdesc;
 	bool		isnull;
 
-	values[0] = Int64GetDatum(jobid);
-	values[1] = Int32GetDatum(MyProcPid);
-	if (idxadv_job_exec(ext,
-						psprintf("UPDATE %s SET state = 'running', pid = $2,"
-								 " started_at = pg_catalog.clock_timestamp(),"
-								 " attempts = attempts OPERATOR(pg_catalog.+) 1"
-								 " WHERE id OPERATOR(pg_catalog.=) $1"
-								 "   AND state IN ('queued', 'running')"
-								 " RETURNING kind OPERATOR(pg_catalog.=) 'drop',"
-								 "   relid, indexrelid, index_schema,"
-								 "   index_name::pg_catalog.text, command,"
-								 "   requested_by, attempts, cancel_requested",
-								 ext->jobs_table),
-						2, argtypes, values, NULL) != 1)
-		return false;
-
-	tup = SPI_tuptable->vals[0];
-	desc = SPI_tuptable->tupdesc;
 	job->id = jobid;
 	job->kind = DatumGetBool(SPI_getbinval(tup, desc, 1, &isnull)) ?
 		IDXADV_JOB_DROP : IDXADV_JOB_CREATE;
@@ -588,6 +592,55 @@ idxadv_job_claim(const idxadvExtInfo *ext, int64 jobid, idxadvJob *job)
 	job->requested_by = DatumGetObjectId(SPI_getbinval(tup, desc, 7, &isnull));
 	job->attempts = DatumGetInt32(SPI_getbinval(tup, desc, 8, &isnull));
 	job->cancel_requested = DatumGetBool(SPI_getbinval(tup, desc, 9, &isnull));
+}
+
+/*
+ * Claim a job for the worker: queued, or running but interrupted (no other
+ * worker of this database runs, the launcher sees to that).  Counts the
+ * attempt.  Returns false when the job is gone, finished or cancelled.
+ */
+bool
+idxadv_job_claim(const idxadvExtInfo *ext, int64 jobid, idxadvJob *job)
+{
+	Oid			argtypes[2] = {INT8OID, INT4OID};
+	Datum		values[2];
+
+	values[0] = Int64GetDatum(jobid);
+	values[1] = Int32GetDatum(MyProcPid);
+	if (idxadv_job_exec(ext,
+						psprintf("UPDATE %s SET state = 'running', pid = $2,"
+								 " started_at = pg_catalog.clock_timestamp(),"
+								 " attempts = attempts OPERATOR(pg_catalog.+) 1"
+								 " WHERE id OPERATOR(pg_catalog.=) $1"
+								 "   AND state IN ('queued', 'running')"
+								 " RETURNING " IDXADV_JOB_COLUMNS,
+								 ext->jobs_table),
+						2, argtypes, values, NULL) != 1)
+		return false;
+	idxadv_job_from_row(jobid, job);
+	return true;
+}
+
+/*
+ * Read an unfinished job without claiming it, locked FOR UPDATE: for a
+ * worker that only records the outcome.  Returns false when the job is
+ * gone or finished.
+ */
+bool
+idxadv_job_fetch(const idxadvExtInfo *ext, int64 jobid, idxadvJob *job)
+{
+	Oid			argtype = INT8OID;
+	Datum		value = Int64GetDatum(jobid);
+
+	if (idxadv_job_exec(ext,
+						psprintf("SELECT " IDXADV_JOB_COLUMNS " FROM %s"
+								 " WHERE id OPERATOR(pg_catalog.=) $1"
+								 "   AND state IN ('queued', 'running')"
+								 " FOR UPDATE",
+								 ext->jobs_table),
+						1, &argtype, &value, NULL) != 1)
+		return false;
+	idxadv_job_from_row(jobid, job);
 	return true;
 }
 
@@ -629,7 +682,8 @@ idxadv_job_record(const idxadvExtInfo *ext, int64 jobid,
 	(void) idxadv_job_exec(ext,
 						   psprintf("UPDATE %s SET state = $2, error = $3,"
 									" finished_at = pg_catalog.clock_timestamp()"
-									" WHERE id OPERATOR(pg_catalog.=) $1",
+									" WHERE id OPERATOR(pg_catalog.=) $1"
+									"   AND state IN ('queued', 'running')",
 									ext->jobs_table),
 						   3, argtypes, values, nulls);
 }
@@ -814,12 +868,11 @@ idxadv_queue_submit(Oid dbid, int64 jobid, Oid roleid)
 	{
 		idxadvJobSlot *slot = &sh->slots[free_slot];
 
+		memset(slot, 0, sizeof(idxadvJobSlot));
 		slot->state = IDXADV_SLOT_QUEUED;
 		slot->dbid = dbid;
 		slot->jobid = jobid;
 		slot->roleid = roleid;
-		slot->pid = 0;
-		slot->finished = false;
 	}
 	idxadv_queue_wake_launcher();
 	LWLockRelease(sh->lock);
@@ -830,14 +883,20 @@ idxadv_queue_submit(Oid dbid, int64 jobid, Oid roleid)
 }
 
 /*
- * Signal the worker of a running job to cancel its build.  The worker
- * checks the committed cancel flag before it starts the build; once
- * running, a query cancel interrupts it and it removes the invalid index.
+ * A job was cancelled (committed): make it end within seconds whatever
+ * state its slot is in.  A running worker gets a query cancel: it checks
+ * the committed cancel flag before it starts the build, and once running,
+ * the cancel interrupts it and it removes the invalid index.  A job waiting
+ * to be retried is started at once, by a worker that only records the
+ * outcome if its workers have already failed to start.  A job with no slot
+ * (its row says "running" but no worker is left, e.g. after a restart)
+ * gets its database scanned.
  */
 static void
 idxadv_queue_signal_cancel(Oid dbid, int64 jobid)
 {
 	idxadvBuildShared *sh = idxadv_build_shared;
+	bool		found = false;
 	int			i;
 
 	LWLockAcquire(sh->lock, LW_EXCLUSIVE);
@@ -845,11 +904,23 @@ idxadv_queue_signal_cancel(Oid dbid, int64 jobid)
 	{
 		idxadvJobSlot *slot = &sh->slots[i];
 
-		if (slot->state == IDXADV_SLOT_RUNNING &&
-			slot->dbid == dbid && slot->jobid == jobid && slot->pid != 0)
+		if (slot->state == IDXADV_SLOT_FREE ||
+			slot->dbid != dbid || slot->jobid != jobid)
+			continue;
+		found = true;
+		if (slot->state == IDXADV_SLOT_RUNNING && slot->pid != 0)
 			kill(slot->pid, SIGINT);
+		else if (slot->state == IDXADV_SLOT_QUEUED)
+		{
+			slot->not_before = 0;
+			if (slot->exits > 0)
+				slot->cleanup = true;
+		}
 	}
+	idxadv_queue_wake_launcher();
 	LWLockRelease(sh->lock);
+	if (!found)
+		idxadv_queue_request_scan(dbid);
 }
 
 /*
@@ -1006,25 +1077,47 @@ idxadv_queue_slot_busy(int slotno, pid_t *pid)
 }
 
 /*
- * The slot's worker stopped: free the slot.  A worker that stopped without
- * recording its job's outcome (error exit, crash, kill) leaves its job
- * queued or running in the table: returns false and the database in *dbid,
- * which the launcher then has scanned (the scan resumes or fails the job).
+ * The slot's worker stopped.  When it recorded its job's outcome, the slot
+ * is freed.  When it did not (it failed to log in, its session settings
+ * broke it, it errored out or was killed), the stop counts as an attempt:
+ * the job waits in its slot with an exponential back-off, and from the
+ * IDXADV_MAX_ATTEMPTS-th stop on, its next worker only records the
+ * outcome, logged in as the bootstrap superuser.  When even those workers
+ * stop IDXADV_MAX_ATTEMPTS times, the slot is given up (the job row is
+ * looked at again by the next scan of its database, at the latest at the
+ * next server start).  *copy gets the slot as it was.
  */
-bool
-idxadv_queue_release(int slotno, Oid *dbid)
+idxadvSlotRelease
+idxadv_queue_release(int slotno, idxadvJobSlot *copy)
 {
 	idxadvBuildShared *sh = idxadv_build_shared;
 	idxadvJobSlot *slot = &sh->slots[slotno];
-	bool		finished;
+	idxadvSlotRelease result;
 
 	LWLockAcquire(sh->lock, LW_EXCLUSIVE);
-	finished = slot->finished;
-	*dbid = slot->dbid;
-	slot->state = IDXADV_SLOT_FREE;
 	slot->pid = 0;
+	slot->yield = false;
+	if (!slot->finished)
+		slot->exits++;
+	*copy = *slot;
+	if (slot->finished)
+		result = IDXADV_RELEASE_DONE;
+	else if (slot->exits >= 2 * IDXADV_MAX_ATTEMPTS)
+		result = IDXADV_RELEASE_GIVE_UP;
+	else
+	{
+		int			backoff_ms = 1000 << Min(slot->exits - 1, 5);
+
+		result = IDXADV_RELEASE_RETRY;
+		slot->state = IDXADV_SLOT_QUEUED;
+		slot->cleanup = slot->exits >= IDXADV_MAX_ATTEMPTS;
+		slot->not_before = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
+													   backoff_ms);
+	}
+	if (result != IDXADV_RELEASE_RETRY)
+		slot->state = IDXADV_SLOT_FREE;
 	LWLockRelease(sh->lock);
-	return finished;
+	return result;
 }
 
 /*
@@ -1040,6 +1133,7 @@ idxadv_queue_start_next(int max_running, idxadvJobSlot *slot)
 	int			running = 0;
 	int			best = -1;
 	int			i;
+	TimestampTz now = GetCurrentTimestamp();
 
 	LWLockAcquire(sh->lock, LW_EXCLUSIVE);
 	for (i = 0; i < IDXADV_JOB_SLOTS; i++)
@@ -1052,7 +1146,7 @@ idxadv_queue_start_next(int max_running, idxadvJobSlot *slot)
 		bool		busy = false;
 		int			j;
 
-		if (cand->state != IDXADV_SLOT_QUEUED)
+		if (cand->state != IDXADV_SLOT_QUEUED || cand->not_before > now)
 			continue;
 		for (j = 0; j < IDXADV_JOB_SLOTS && !busy; j++)
 			busy = sh->slots[j].dbid == cand->dbid &&
@@ -1089,11 +1183,12 @@ idxadv_queue_unstart(int slotno)
 }
 
 /*
- * A job worker attaches to its slot.  Returns false when the slot no longer
- * holds that job for this worker to start.
+ * A job worker attaches to its slot, before it connects to a database (so
+ * that a failure to connect is its own).  Returns false when the slot no
+ * longer holds that job for this worker to start; else *copy gets the slot.
  */
 bool
-idxadv_queue_claim(int slotno, Oid dbid, int64 jobid)
+idxadv_queue_claim(int slotno, Oid dbid, int64 jobid, idxadvJobSlot *copy)
 {
 	idxadvBuildShared *sh = idxadv_build_shared;
 	idxadvJobSlot *slot = &sh->slots[slotno];
@@ -1106,9 +1201,58 @@ idxadv_queue_claim(int slotno, Oid dbid, int64 jobid)
 	{
 		slot->pid = MyProcPid;
 		slot->state = IDXADV_SLOT_RUNNING;
+		*copy = *slot;
 	}
 	LWLockRelease(sh->lock);
 	return mine;
+}
+
+/*
+ * Keep the message of an error that ends the worker, for the job's
+ * outcome if the worker cannot record it itself.  Called from the worker's
+ * emit_log_hook, so it takes no lock: only the slot's own worker writes
+ * last_error while the slot is running, and the launcher reads it only
+ * after the worker has exited.
+ */
+void
+idxadv_queue_note_error(int slotno, const char *message)
+{
+	strlcpy(idxadv_build_shared->slots[slotno].last_error, message,
+			IDXADV_SLOT_ERROR_LEN);
+}
+
+/*
+ * The launcher found the slot's worker in a lock cycle with another
+ * session: ask it to back off (it sees a query cancel, then
+ * idxadv_queue_take_yield() says why).
+ */
+void
+idxadv_queue_yield(int slotno, pid_t pid)
+{
+	idxadvBuildShared *sh = idxadv_build_shared;
+	idxadvJobSlot *slot = &sh->slots[slotno];
+
+	LWLockAcquire(sh->lock, LW_EXCLUSIVE);
+	if (slot->state == IDXADV_SLOT_RUNNING && slot->pid == pid && !slot->yield)
+	{
+		slot->yield = true;
+		kill(pid, SIGINT);
+	}
+	LWLockRelease(sh->lock);
+}
+
+/* Was the worker asked to back off?  Clears the request. */
+bool
+idxadv_queue_take_yield(int slotno)
+{
+	idxadvBuildShared *sh = idxadv_build_shared;
+	bool		result;
+
+	LWLockAcquire(sh->lock, LW_EXCLUSIVE);
+	result = sh->slots[slotno].yield;
+	sh->slots[slotno].yield = false;
+	LWLockRelease(sh->lock);
+	return result;
 }
 
 /* The job worker recorded the outcome (or found nothing to do) */
@@ -1120,4 +1264,98 @@ idxadv_queue_finish(int slotno)
 	LWLockAcquire(sh->lock, LW_EXCLUSIVE);
 	sh->slots[slotno].finished = true;
 	LWLockRelease(sh->lock);
+}
+
+/* ----------
+ * Dropping the job table
+ * ----------
+ */
+
+/*
+ * Install the object access hook that keeps the job table from being
+ * dropped while jobs are unfinished; called from _PG_init when preloading.
+ */
+void
+idxadv_queue_init(void)
+{
+	prev_object_access_hook = object_access_hook;
+	object_access_hook = idxadv_queue_object_access;
+}
+
+static void
+idxadv_queue_object_access(ObjectAccessType access, Oid classId,
+						   Oid objectId, int subId, void *arg)
+{
+	if (prev_object_access_hook)
+		prev_object_access_hook(access, classId, objectId, subId, arg);
+
+	if (access == OAT_DROP && classId == RelationRelationId && subId == 0 &&
+		!IsBinaryUpgrade)
+		idxadv_queue_check_drop(objectId);
+}
+
+/*
+ * Refuse to drop the job table (DROP EXTENSION, or DROP SCHEMA ... CASCADE
+ * of the extension's schema, which a non-superuser owner of the schema or
+ * the database may run) while jobs are queued or running: their requests
+ * were committed, and dropping them would silently leave indexes unbuilt,
+ * drops undone, and a running build's INVALID index behind.  The error
+ * names the jobs and says how to finish or cancel them first.
+ */
+static void
+idxadv_queue_check_drop(Oid relid)
+{
+	idxadvExtInfo ext;
+	char	   *relname;
+	StringInfoData detail;
+	int			n;
+	int			i;
+
+	/* cheap tests first: this runs for every relation dropped */
+	relname = get_rel_name(relid);
+	if (relname == NULL || strcmp(relname, "idxadvisor_build_jobs") != 0)
+		return;
+	if (!idxadv_get_extension(&ext) || get_rel_namespace(relid) != ext.schema)
+		return;
+
+	SPI_connect();
+	n = idxadv_job_exec(&ext,
+						psprintf("SELECT id, kind, state,"
+								 " pg_catalog.quote_ident(n.nspname) OPERATOR(pg_catalog.||) '.'"
+								 "   OPERATOR(pg_catalog.||) pg_catalog.quote_ident(j.index_name)"
+								 " FROM %s j"
+								 " LEFT JOIN pg_catalog.pg_namespace n"
+								 "   ON n.oid OPERATOR(pg_catalog.=) j.index_schema"
+								 " WHERE state IN ('queued', 'running') ORDER BY id",
+								 ext.jobs_table),
+						0, NULL, NULL, NULL);
+	if (n == 0)
+	{
+		SPI_finish();
+		return;
+	}
+	initStringInfo(&detail);
+	for (i = 0; i < n && i < 10; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+
+		appendStringInfo(&detail, "%sjob %s: %s of index %s (%s)",
+						 i > 0 ? "\n" : "",
+						 SPI_getvalue(tup, desc, 1),
+						 strcmp(SPI_getvalue(tup, desc, 2), "drop") == 0 ?
+						 "drop" : "build",
+						 SPI_getvalue(tup, desc, 4) ? SPI_getvalue(tup, desc, 4) : "?",
+						 SPI_getvalue(tup, desc, 3));
+	}
+	if (n > 10)
+		appendStringInfo(&detail, "\nand %d more", n - 10);
+	SPI_finish();
+
+	ereport(ERROR,
+			(errcode(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST),
+			 errmsg("cannot drop extension \"idxadvisor\" while %d index build %s queued or running",
+					n, n == 1 ? "job is" : "jobs are"),
+			 errdetail("%s", detail.data),
+			 errhint("Wait for them with CALL idxadvisor_wait(), or cancel them with SELECT idxadvisor_cancel(id) FROM idxadvisor_builds WHERE state IN ('queued', 'running') and wait, then drop again.")));
 }

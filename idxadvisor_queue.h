@@ -60,6 +60,7 @@ extern const char *idxadv_job_kind_name(idxadvJobKind kind);
 typedef struct idxadvExtInfo
 {
 	Oid			owner;			/* extension owner: writes the job table */
+	Oid			schema;			/* the extension's schema */
 	char	   *jobs_table;		/* quoted, schema-qualified job table name */
 } idxadvExtInfo;
 
@@ -124,6 +125,8 @@ extern int	idxadv_job_statuses(const idxadvExtInfo *ext, Oid viewer,
 /* worker side (idxadvisor_worker.c) */
 extern bool idxadv_job_claim(const idxadvExtInfo *ext, int64 jobid,
 							 idxadvJob *job);
+extern bool idxadv_job_fetch(const idxadvExtInfo *ext, int64 jobid,
+							 idxadvJob *job);
 extern bool idxadv_job_cancel_requested(const idxadvExtInfo *ext,
 										int64 jobid);
 extern void idxadv_job_record(const idxadvExtInfo *ext, int64 jobid,
@@ -149,6 +152,15 @@ typedef enum idxadvSlotState
 	IDXADV_SLOT_RUNNING			/* worker attached (pid set) */
 } idxadvSlotState;
 
+/*
+ * How many times a job's worker may stop without recording an outcome
+ * before the job is failed; also how many times a job may be claimed
+ * (interrupted by crashes or restarts) before it is failed.
+ */
+#define IDXADV_MAX_ATTEMPTS		3
+
+#define IDXADV_SLOT_ERROR_LEN	256
+
 typedef struct idxadvJobSlot
 {
 	idxadvSlotState state;
@@ -157,7 +169,20 @@ typedef struct idxadvJobSlot
 	Oid			roleid;			/* session user the worker connects as */
 	pid_t		pid;			/* worker, once attached */
 	bool		finished;		/* the worker recorded the job's outcome */
+	bool		cleanup;		/* the next worker only records the outcome */
+	bool		yield;			/* the launcher asked the worker to back off */
+	int			exits;			/* worker stops without an outcome */
+	TimestampTz not_before;		/* back-off: start no worker before this */
+	char		last_error[IDXADV_SLOT_ERROR_LEN];	/* why the worker stopped */
 } idxadvJobSlot;
+
+/* What idxadv_queue_release() did with a stopped worker's slot */
+typedef enum idxadvSlotRelease
+{
+	IDXADV_RELEASE_DONE,		/* outcome recorded: slot freed */
+	IDXADV_RELEASE_RETRY,		/* no outcome: the job waits to be retried */
+	IDXADV_RELEASE_GIVE_UP		/* no outcome even in cleanup: slot freed */
+} idxadvSlotRelease;
 
 typedef struct idxadvBuildShared
 {
@@ -182,12 +207,17 @@ extern bool idxadv_queue_submit(Oid dbid, int64 jobid, Oid roleid);
 extern void idxadv_queue_launcher_attach(void);
 extern bool idxadv_queue_take_scans(List **todo);
 extern bool idxadv_queue_slot_busy(int slotno, pid_t *pid);
-extern bool idxadv_queue_release(int slotno, Oid *dbid);
+extern idxadvSlotRelease idxadv_queue_release(int slotno,
+											  idxadvJobSlot *copy);
+extern void idxadv_queue_yield(int slotno, pid_t pid);
 extern int	idxadv_queue_start_next(int max_running, idxadvJobSlot *slot);
 extern void idxadv_queue_unstart(int slotno);
 
 /* job worker */
-extern bool idxadv_queue_claim(int slotno, Oid dbid, int64 jobid);
+extern bool idxadv_queue_claim(int slotno, Oid dbid, int64 jobid,
+							   idxadvJobSlot *copy);
+extern void idxadv_queue_note_error(int slotno, const char *message);
+extern bool idxadv_queue_take_yield(int slotno);
 extern void idxadv_queue_finish(int slotno);
 
 /* ----------

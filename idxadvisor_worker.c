@@ -39,6 +39,21 @@
  * (crash, restart, killed worker): its invalid index is dropped and the
  * build starts again, at most IDXADV_MAX_ATTEMPTS times in all.
  *
+ * Nothing the requester's role or database sets may keep a worker from
+ * recording an outcome: the workers pin idxadv_worker_settings and the DDL
+ * settings above them.  A job worker attaches to its slot before it logs in
+ * and keeps the message of an error that ends it there; a worker that stops
+ * without an outcome counts as an attempt (idxadv_queue_release), and in
+ * the end a "cleanup" worker, logged in as the bootstrap superuser, records
+ * the job failed (or cancelled) with that message.
+ *
+ * A build never makes another session the victim of a deadlock: while
+ * builds run, the launcher looks for lock cycles between a worker and
+ * another process every IDXADV_LAUNCHER_BUSY_NAP_MS and sends that worker a
+ * query cancel marked "back off"; the worker's own deadlock_timeout is
+ * short, so that it finds a cycle first too.  A worker that backs off drops
+ * its invalid index and tries again after the pause of a lock retry.
+ *
  * Locking: the workers read and write the job table and the shared slots
  * only through idxadvisor_queue.c (which takes the queue's LWLock and the
  * job rows' locks); here they take only the locks of the DDL they run.
@@ -86,12 +101,15 @@
 
 #include "idxadvisor_queue.h"
 
-/* How many times a job is started before an interrupted one is failed */
-#define IDXADV_MAX_ATTEMPTS		3
-
-/* Launcher's idle wake-up, and the pause between table lock attempts */
-#define IDXADV_LAUNCHER_NAP_MS	1000
-#define IDXADV_LOCK_RETRY_MS	1000
+/*
+ * Launcher's wake-up when idle, and while builds run (it then looks for
+ * lock cycles: well within the default deadlock_timeout of the sessions
+ * that would otherwise be the victims); the pause between table lock
+ * attempts of a worker.
+ */
+#define IDXADV_LAUNCHER_NAP_MS		1000
+#define IDXADV_LAUNCHER_BUSY_NAP_MS	100
+#define IDXADV_LOCK_RETRY_MS		1000
 
 /* What a job worker is told at start (bgw_extra) */
 typedef struct idxadvJobExtra
@@ -99,7 +117,34 @@ typedef struct idxadvJobExtra
 	Oid			dbid;
 	Oid			roleid;
 	int64		jobid;
+	bool		cleanup;		/* only record the outcome */
 } idxadvJobExtra;
+
+/*
+ * Settings a worker pins above role and database settings (on top of the
+ * DDL settings of idxadvisor_ddl.c), because they could make it fail or
+ * exit before it records its job's outcome, make it the victim of a
+ * deadlock with a migration, or change what its statements mean.
+ */
+static const struct
+{
+	const char *name;
+	const char *value;
+}			idxadv_worker_settings[] =
+{
+	{"default_transaction_read_only", "off"},
+	{"default_transaction_isolation", "read committed"},
+	{"default_transaction_deferrable", "off"},
+	{"exit_on_error", "off"},
+	{"session_replication_role", "origin"},
+	{"statement_timeout", "0"},
+	{"lock_timeout", "0"},
+	{"idle_in_transaction_session_timeout", "0"},
+	{"idle_session_timeout", "0"},
+	{"search_path", "pg_catalog, pg_temp"},
+	/* find a deadlock we are part of before the other session does */
+	{"deadlock_timeout", "100ms"},
+};
 
 /*---- Local variables ----*/
 
@@ -110,21 +155,28 @@ static BackgroundWorkerHandle *slot_handles[IDXADV_JOB_SLOTS];
 static List *scan_todo = NIL;
 static BackgroundWorkerHandle *scan_handle = NULL;
 
-/* job worker: long-lived memory, and the job */
+/* job worker: long-lived memory, its slot, and the job */
 static MemoryContext job_cxt = NULL;
+static int	job_slotno = -1;
 static idxadvExtInfo job_ext;
+static emit_log_hook_type prev_emit_log_hook = NULL;
 
 /*---- Function declarations ----*/
 
 static void idxadv_worker_template(BackgroundWorker *worker,
 								   const char *function, const char *type);
 static List *idxadv_all_databases(void);
-static void idxadv_launcher_reap(void);
+static int	idxadv_launcher_reap(void);
+static void idxadv_launcher_check_cycles(void);
+static bool idxadv_lock_cycle(const LockData *locks, int worker);
 static void idxadv_launcher_collect(void);
 static void idxadv_launcher_start_scan(void);
 static void idxadv_launcher_start_jobs(void);
 static const char *idxadv_job_role_problem(const idxadvJobRef *job);
-static void idxadv_job_setup(Oid dbid, Oid roleid, int64 jobid);
+static void idxadv_worker_pin_settings(void);
+static void idxadv_job_emit_log(ErrorData *edata);
+static void idxadv_job_setup(int64 jobid);
+static void idxadv_job_record_stop(int64 jobid, const idxadvJobSlot *slot);
 static bool idxadv_job_take(int64 jobid, idxadvJob *job);
 static idxadvJobState idxadv_job_run(idxadvJob *job, char **error,
 									 int *sqlerrcode);
@@ -137,7 +189,9 @@ static void idxadv_job_xact_begin(void);
 static void idxadv_job_xact_end(void);
 static bool idxadv_job_cancelled(idxadvJob *job);
 static Oid	idxadv_job_existing_index(idxadvJob *job, bool *valid);
-static void idxadv_run_ddl(const char *sql, Oid relid, bool is_drop);
+static void idxadv_run_ddl(idxadvJob *job, const char *sql, bool is_drop);
+static bool idxadv_job_backs_off(int sqlerrcode);
+static char *idxadv_job_drop_sql(idxadvJob *job);
 static void idxadv_exec_toplevel(const char *sql, Oid relid, bool is_drop);
 static char *idxadv_catch_error(int *sqlerrcode);
 
@@ -182,6 +236,8 @@ idxadv_worker_template(BackgroundWorker *worker, const char *function,
 void
 idxadv_launcher_main(Datum main_arg)
 {
+	int			busy;
+
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGTERM, die);
 	BackgroundWorkerUnblockSignals();
@@ -197,13 +253,16 @@ idxadv_launcher_main(Datum main_arg)
 			ProcessConfigFile(PGC_SIGHUP);
 		}
 
-		idxadv_launcher_reap();
+		busy = idxadv_launcher_reap();
+		if (busy > 0)
+			idxadv_launcher_check_cycles();
 		idxadv_launcher_collect();
 		idxadv_launcher_start_scan();
 		idxadv_launcher_start_jobs();
 
 		(void) WaitLatch(MyLatch,
 						 WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 busy > 0 ? IDXADV_LAUNCHER_BUSY_NAP_MS :
 						 IDXADV_LAUNCHER_NAP_MS, PG_WAIT_EXTENSION);
 		ResetLatch(MyLatch);
 	}
@@ -249,22 +308,22 @@ idxadv_all_databases(void)
 }
 
 /*
- * Free the slots of workers that stopped.  A job worker that stopped
- * without recording its job's outcome (error exit, crash, kill) leaves its
- * job queued or running in the table: have the database scanned, which
- * resumes or fails it.  A worker started by an earlier launcher (no
- * handle) is followed by its pid.
+ * Release the slots of workers that stopped (idxadv_queue_release says
+ * what becomes of a job whose worker recorded no outcome).  A worker
+ * started by an earlier launcher (no handle) is followed by its pid.
+ * Returns the number of workers still running.
  */
-static void
+static int
 idxadv_launcher_reap(void)
 {
 	int			i;
+	int			busy = 0;
 	pid_t		pid;
 
 	for (i = 0; i < IDXADV_JOB_SLOTS; i++)
 	{
 		bool		stopped;
-		Oid			dbid;
+		idxadvJobSlot slot;
 
 		if (!idxadv_queue_slot_busy(i, &pid))
 			continue;
@@ -274,10 +333,32 @@ idxadv_launcher_reap(void)
 		else
 			stopped = pid == 0 || BackendPidGetProc(pid) == NULL;
 		if (!stopped)
+		{
+			busy++;
 			continue;
+		}
 
-		if (!idxadv_queue_release(i, &dbid))
-			scan_todo = list_append_unique_oid(scan_todo, dbid);
+		switch (idxadv_queue_release(i, &slot))
+		{
+			case IDXADV_RELEASE_DONE:
+				break;
+			case IDXADV_RELEASE_RETRY:
+				ereport(LOG,
+						(errmsg("worker of index build job %lld of database %u stopped without recording an outcome (%d times)",
+								(long long) slot.jobid, slot.dbid, slot.exits),
+						 slot.last_error[0] ?
+						 errdetail("Its last error was: %s", slot.last_error) : 0));
+				break;
+			case IDXADV_RELEASE_GIVE_UP:
+				ereport(WARNING,
+						(errmsg("the outcome of index build job %lld of database %u could not be recorded",
+								(long long) slot.jobid, slot.dbid),
+						 errdetail("Its workers stopped %d times; the last error was: %s",
+								   slot.exits,
+								   slot.last_error[0] ? slot.last_error : "none"),
+						 errhint("The job is looked at again when its database is next scanned, at the latest at the next server start.")));
+				break;
+		}
 		if (slot_handles[i] != NULL)
 		{
 			pfree(slot_handles[i]);
@@ -291,6 +372,115 @@ idxadv_launcher_reap(void)
 		pfree(scan_handle);
 		scan_handle = NULL;
 	}
+	return busy;
+}
+
+/*
+ * Make job workers back off from lock cycles.  A migration that runs its
+ * own CREATE INDEX CONCURRENTLY or ALTER TABLE on the table a worker builds
+ * on waits for the worker's table lock, while the worker's build waits for
+ * the migration's transaction to end: a deadlock, and the deadlock detector
+ * makes the victim the session that checks first, which is the migration
+ * whenever the worker started waiting first.  So the launcher looks for
+ * such cycles while builds run and asks the worker to back off (it gives
+ * up its build, removes the invalid index and tries again later).
+ */
+static void
+idxadv_launcher_check_cycles(void)
+{
+	MemoryContext cxt;
+	MemoryContext old;
+	LockData   *locks = NULL;
+	int			i;
+
+	cxt = AllocSetContextCreate(CurrentMemoryContext, "idxadvisor locks",
+								ALLOCSET_DEFAULT_SIZES);
+	old = MemoryContextSwitchTo(cxt);
+	for (i = 0; i < IDXADV_JOB_SLOTS; i++)
+	{
+		pid_t		pid;
+
+		PGPROC	   *proc;
+
+		if (!idxadv_queue_slot_busy(i, &pid) || pid == 0)
+			continue;
+
+		/*
+		 * Only a waiting worker can be in a cycle; reading waitLock without
+		 * its lock is a hint, checked against the lock table below.
+		 */
+		proc = BackendPidGetProc(pid);
+		if (proc == NULL || proc->waitLock == NULL)
+			continue;
+		if (locks == NULL)
+			locks = GetLockStatusData();
+		if (idxadv_lock_cycle(locks, pid))
+			idxadv_queue_yield(i, pid);
+	}
+	MemoryContextSwitchTo(old);
+	MemoryContextDelete(cxt);
+}
+
+/* Does the lock request of "waiter" conflict with what "holder" holds? */
+static bool
+idxadv_lock_blocks(const LockInstanceData *waiter,
+				   const LockInstanceData *holder)
+{
+	if (waiter->waitLockMode == NoLock || holder->holdMask == 0 ||
+		memcmp(&waiter->locktag, &holder->locktag, sizeof(LOCKTAG)) != 0)
+		return false;
+	return (GetLockTagsMethodTable(&waiter->locktag)->conflictTab[waiter->waitLockMode] &
+			holder->holdMask) != 0;
+}
+
+/*
+ * Is the worker (pid) waiting for a process that waits for the worker, or
+ * for one of the worker's parallel workers?
+ */
+static bool
+idxadv_lock_cycle(const LockData *locks, int worker)
+{
+	int			i,
+				j,
+				k,
+				l;
+
+	for (i = 0; i < locks->nelements; i++)
+	{
+		const LockInstanceData *wait = &locks->locks[i];
+
+		if (wait->pid != worker || wait->waitLockMode == NoLock)
+			continue;
+		for (j = 0; j < locks->nelements; j++)
+		{
+			const LockInstanceData *hold = &locks->locks[j];
+
+			if (hold->pid == worker || hold->leaderPid == worker ||
+				!idxadv_lock_blocks(wait, hold))
+				continue;
+			for (k = 0; k < locks->nelements; k++)
+			{
+				const LockInstanceData *wait2 = &locks->locks[k];
+
+				if (wait2->pid != hold->pid || wait2->waitLockMode == NoLock)
+					continue;
+				for (l = 0; l < locks->nelements; l++)
+				{
+					const LockInstanceData *hold2 = &locks->locks[l];
+
+					if ((hold2->pid == worker || hold2->leaderPid == worker) &&
+						idxadv_lock_blocks(wait2, hold2))
+					{
+						ereport(LOG,
+								(errmsg("index build worker %d and process %d wait for each other; the build backs off",
+										worker, hold->pid)));
+						return true;
+					}
+				}
+			}
+		}
+	}
+	return false;
 }
 
 /* Take over the scan requests of shared memory */
@@ -350,6 +540,7 @@ idxadv_launcher_start_jobs(void)
 		extra.dbid = slot.dbid;
 		extra.roleid = slot.roleid;
 		extra.jobid = slot.jobid;
+		extra.cleanup = slot.cleanup;
 		idxadv_worker_template(&worker, "idxadv_job_main", "idxadvisor build");
 		snprintf(worker.bgw_name, BGW_MAXLEN, "idxadvisor build job %lld",
 				 (long long) extra.jobid);
@@ -383,6 +574,7 @@ idxadv_scan_main(Datum main_arg)
 	pqsignal(SIGTERM, die);
 	BackgroundWorkerUnblockSignals();
 	BackgroundWorkerInitializeConnectionByOid(dbid, InvalidOid, 0);
+	idxadv_worker_pin_settings();
 	cxt = AllocSetContextCreate(TopMemoryContext, "idxadvisor scan",
 								ALLOCSET_DEFAULT_SIZES);
 
@@ -569,12 +761,15 @@ idxadv_job_existing_index(idxadvJob *job, bool *valid)
 }
 
 /*
- * Run a CREATE INDEX CONCURRENTLY or DROP INDEX CONCURRENTLY at top level,
- * in a transaction of its own, after taking the table's lock with a bounded
- * wait; retry the lock as the GUCs say.
+ * Run a CREATE INDEX CONCURRENTLY or DROP INDEX CONCURRENTLY of the job at
+ * top level, in a transaction of its own, after taking the table's lock
+ * with a bounded wait.  Retries, as the GUCs say, when the lock cannot be
+ * had and when the worker backs off from a deadlock with another session
+ * (idxadv_job_backs_off); before a build starts again, the invalid index
+ * its first try left is dropped.
  */
 static void
-idxadv_run_ddl(const char *sql, Oid relid, bool is_drop)
+idxadv_run_ddl(idxadvJob *job, const char *sql, bool is_drop)
 {
 	volatile int attempt;
 
@@ -593,7 +788,7 @@ idxadv_run_ddl(const char *sql, Oid relid, bool is_drop)
 			StartTransactionCommand();
 			MemoryContextSwitchTo(job_cxt);
 			lock_phase = true;
-			LockRelationOid(relid, ShareUpdateExclusiveLock);
+			LockRelationOid(job->relid, ShareUpdateExclusiveLock);
 			lock_phase = false;
 
 			/*
@@ -601,26 +796,36 @@ idxadv_run_ddl(const char *sql, Oid relid, bool is_drop)
 			 * lock waits too; they must not time out.
 			 */
 			SetConfigOption("lock_timeout", "0", PGC_SUSET, PGC_S_OVERRIDE);
-			idxadv_exec_toplevel(sql, relid, is_drop);
+			idxadv_exec_toplevel(sql, job->relid, is_drop);
 			CommitTransactionCommand();
 			MemoryContextSwitchTo(job_cxt);
 		}
 		PG_CATCH();
 		{
-			int			code;
+			MemoryContext ecxt = MemoryContextSwitchTo(job_cxt);
+			ErrorData  *edata = CopyErrorData();
+			int			code = edata->sqlerrcode;
 			char	   *msg;
 
-			if (!lock_phase)
+			MemoryContextSwitchTo(ecxt);
+			if (lock_phase ? code != ERRCODE_LOCK_NOT_AVAILABLE :
+				!idxadv_job_backs_off(code))
 				PG_RE_THROW();
-			msg = idxadv_catch_error(&code);
-			if (code != ERRCODE_LOCK_NOT_AVAILABLE ||
-				(idxadv_build_lock_retries >= 0 &&
-				 attempt >= idxadv_build_lock_retries))
+			msg = idxadv_catch_error(NULL);
+			if (idxadv_build_lock_retries >= 0 &&
+				attempt >= idxadv_build_lock_retries)
 				ereport(ERROR,
 						(errcode(code),
 						 errmsg("%s", msg),
+						 lock_phase ?
 						 errdetail("Gave up waiting for the table lock after %d attempts.",
+								   attempt + 1) :
+						 errdetail("Gave up after backing off from other sessions' locks %d times.",
 								   attempt + 1)));
+			if (!lock_phase)
+				ereport(LOG,
+						(errmsg("index build job %lld backs off and tries again: %s",
+								(long long) job->id, msg)));
 			retry = true;
 		}
 		PG_END_TRY();
@@ -633,7 +838,42 @@ idxadv_run_ddl(const char *sql, Oid relid, bool is_drop)
 						 IDXADV_LOCK_RETRY_MS, PG_WAIT_EXTENSION);
 		ResetLatch(MyLatch);
 		CHECK_FOR_INTERRUPTS();
+		if (idxadv_job_cancelled(job))
+			ereport(ERROR,
+					(errcode(ERRCODE_QUERY_CANCELED),
+					 errmsg("canceling statement due to user request")));
+		if (!is_drop)
+		{
+			bool		valid = false;
+			Oid			existing = idxadv_job_existing_index(job, &valid);
+
+			if (OidIsValid(existing) && !valid)
+				idxadv_run_ddl(job, idxadv_job_drop_sql(job),
+							   true);
+		}
 	}
+}
+
+/* DROP INDEX CONCURRENTLY of what the job's build left (no catalog access) */
+static char *
+idxadv_job_drop_sql(idxadvJob *job)
+{
+	return psprintf("DROP INDEX CONCURRENTLY IF EXISTS %s", job->qualified_name);
+}
+
+/*
+ * Does an error of the build mean that the worker backs off from another
+ * session rather than fails?  A deadlock it detected itself (its
+ * deadlock_timeout is short so that it, not the other session, finds it
+ * first), or a query cancel the launcher sent it on finding a lock cycle.
+ */
+static bool
+idxadv_job_backs_off(int sqlerrcode)
+{
+	if (sqlerrcode == ERRCODE_T_R_DEADLOCK_DETECTED)
+		return true;
+	return sqlerrcode == ERRCODE_QUERY_CANCELED &&
+		idxadv_queue_take_yield(job_slotno);
 }
 
 /*
@@ -705,13 +945,17 @@ idxadv_exec_toplevel(const char *sql, Oid relid, bool is_drop)
 }
 
 /*
- * Job worker: run one job.
+ * Job worker: run one job.  It attaches to its slot before it connects, so
+ * that an error that ends it, even at login, is kept for the job's outcome.
+ * A worker in cleanup mode (the job's workers stopped too often without an
+ * outcome, see idxadv_queue_release) logs in as the bootstrap superuser,
+ * builds nothing, and records "failed" (or "cancelled") with the reason.
  */
 void
 idxadv_job_main(Datum main_arg)
 {
-	int			slotno = DatumGetInt32(main_arg);
 	idxadvJobExtra extra;
+	idxadvJobSlot slot;
 	idxadvJob	job;
 	idxadvJobState outcome;
 	char	   *error = NULL;
@@ -720,12 +964,19 @@ idxadv_job_main(Datum main_arg)
 	memcpy(&extra, MyBgworkerEntry->bgw_extra, sizeof(extra));
 	pqsignal(SIGTERM, die);
 	BackgroundWorkerUnblockSignals();
-	BackgroundWorkerInitializeConnectionByOid(extra.dbid, extra.roleid, 0);
-	if (!idxadv_queue_claim(slotno, extra.dbid, extra.jobid))
+	job_slotno = DatumGetInt32(main_arg);
+	if (!idxadv_queue_claim(job_slotno, extra.dbid, extra.jobid, &slot))
 		proc_exit(0);
-	idxadv_job_setup(extra.dbid, extra.roleid, extra.jobid);
+	prev_emit_log_hook = emit_log_hook;
+	emit_log_hook = idxadv_job_emit_log;
 
-	if (idxadv_job_take(extra.jobid, &job))
+	BackgroundWorkerInitializeConnectionByOid(extra.dbid,
+											  extra.cleanup ? InvalidOid :
+											  extra.roleid, 0);
+	idxadv_job_setup(extra.jobid);
+	if (extra.cleanup)
+		idxadv_job_record_stop(extra.jobid, &slot);
+	else if (idxadv_job_take(extra.jobid, &job))
 	{
 		outcome = idxadv_job_run(&job, &error, &sqlerrcode);
 		if (outcome != IDXADV_JOB_DONE && job.kind == IDXADV_JOB_CREATE)
@@ -733,16 +984,42 @@ idxadv_job_main(Datum main_arg)
 		idxadv_job_end(&job, outcome, error,
 					   outcome == IDXADV_JOB_FAILED ? sqlerrcode : 0);
 	}
-	idxadv_queue_finish(slotno);
+	idxadv_queue_finish(job_slotno);
 	proc_exit(0);
+}
+
+/* Keep the message of an error that ends the job worker in its slot */
+static void
+idxadv_job_emit_log(ErrorData *edata)
+{
+	if (edata->elevel >= ERROR && job_slotno >= 0)
+		idxadv_queue_note_error(job_slotno, edata->message);
+	if (prev_emit_log_hook)
+		prev_emit_log_hook(edata);
+}
+
+/*
+ * Pin, above role and database settings, what the worker needs: its own
+ * settings and the ones its DDL text was written under.
+ */
+static void
+idxadv_worker_pin_settings(void)
+{
+	int			i;
+
+	for (i = 0; i < lengthof(idxadv_worker_settings); i++)
+		SetConfigOption(idxadv_worker_settings[i].name,
+						idxadv_worker_settings[i].value,
+						PGC_SUSET, PGC_S_OVERRIDE);
+	idxadv_ddl_settings_session();
 }
 
 /*
  * Prepare the job worker's session: long-lived memory, a name in
- * pg_stat_activity, and the settings the worker depends on.
+ * pg_stat_activity, and pinned settings.
  */
 static void
-idxadv_job_setup(Oid dbid, Oid roleid, int64 jobid)
+idxadv_job_setup(int64 jobid)
 {
 	char		appname[NAMEDATALEN];
 
@@ -752,16 +1029,56 @@ idxadv_job_setup(Oid dbid, Oid roleid, int64 jobid)
 	snprintf(appname, sizeof(appname), "idxadvisor build %lld",
 			 (long long) jobid);
 	SetConfigOption("application_name", appname, PGC_SUSET, PGC_S_OVERRIDE);
+	idxadv_worker_pin_settings();
+}
 
-	/*
-	 * Role and database settings of the requester must not cancel the build
-	 * (lock_timeout, statement_timeout, idle timeouts), and the DDL is read
-	 * under the settings it was written under (idxadvisor_ddl.c).
-	 */
-	SetConfigOption("statement_timeout", "0", PGC_SUSET, PGC_S_OVERRIDE);
-	SetConfigOption("idle_in_transaction_session_timeout", "0", PGC_SUSET,
-					PGC_S_OVERRIDE);
-	idxadv_ddl_settings_session();
+/*
+ * Cleanup mode: the job's workers stopped slot->exits times without
+ * recording an outcome.  Record "failed" with their last error, or
+ * "cancelled" if the job was cancelled, after removing the invalid index a
+ * build may have left (as the requesting role when it still exists).
+ */
+static void
+idxadv_job_record_stop(int64 jobid, const idxadvJobSlot *slot)
+{
+	idxadvJob	job;
+	bool		found;
+	char	   *error;
+
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	found = idxadv_get_extension(&job_ext);
+	if (found)
+		job_ext.jobs_table = MemoryContextStrdup(job_cxt, job_ext.jobs_table);
+	CommitTransactionCommand();
+	MemoryContextSwitchTo(job_cxt);
+	if (!found)
+		return;
+
+	idxadv_job_xact_begin();
+	found = idxadv_job_fetch(&job_ext, jobid, &job);
+	idxadv_job_xact_end();
+	if (!found)
+		return;
+
+	error = psprintf("the worker stopped %d times without recording an outcome; the last error was: %s",
+					 slot->exits,
+					 slot->last_error[0] ? slot->last_error : "none");
+	if (job.kind == IDXADV_JOB_CREATE)
+	{
+		SetCurrentStatementStartTimestamp();
+		StartTransactionCommand();
+		found = SearchSysCacheExists1(AUTHOID,
+									  ObjectIdGetDatum(job.requested_by));
+		CommitTransactionCommand();
+		MemoryContextSwitchTo(job_cxt);
+		if (found)
+			SetUserIdAndSecContext(job.requested_by,
+								   SECURITY_LOCAL_USERID_CHANGE);
+		idxadv_job_remove_invalid(&job, &error);
+	}
+	idxadv_job_end(&job, job.cancel_requested ? IDXADV_JOB_CANCELLED :
+				   IDXADV_JOB_FAILED, error, 0);
 }
 
 /*
@@ -819,10 +1136,9 @@ idxadv_job_build(idxadvJob *job)
 		return;
 	}
 	if (OidIsValid(existing))
-		idxadv_run_ddl(psprintf("DROP INDEX CONCURRENTLY IF EXISTS %s",
-								job->qualified_name),
-					   job->relid, true);
-	idxadv_run_ddl(job->command, job->relid, false);
+		idxadv_run_ddl(job, idxadv_job_drop_sql(job),
+					   true);
+	idxadv_run_ddl(job, job->command, false);
 
 	/* "done" means a valid index is there */
 	existing = idxadv_job_existing_index(job, &valid);
@@ -847,7 +1163,7 @@ idxadv_job_drop(idxadvJob *job)
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("index \"%s\" was replaced by another index since the drop was queued",
 						job->index_name)));
-	idxadv_run_ddl(job->command, job->relid, true);
+	idxadv_run_ddl(job, job->command, true);
 }
 
 /*
@@ -863,9 +1179,8 @@ idxadv_job_remove_invalid(idxadvJob *job, char **error)
 		Oid			existing = idxadv_job_existing_index(job, &valid);
 
 		if (OidIsValid(existing) && !valid)
-			idxadv_run_ddl(psprintf("DROP INDEX CONCURRENTLY IF EXISTS %s",
-									job->qualified_name),
-						   job->relid, true);
+			idxadv_run_ddl(job, idxadv_job_drop_sql(job),
+					   true);
 	}
 	PG_CATCH();
 	{

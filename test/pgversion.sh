@@ -148,6 +148,7 @@ idxadv_build_server()
 		nice -n 19 "$tree/configure" --prefix="$prefix" --enable-tap-tests \
 			--without-icu --without-readline \
 			--with-system-tzdata=/usr/share/zoneinfo >configure.log 2>&1 &&
+		nice -n 19 make -s -C src/backend generated-headers >make.log 2>&1 &&
 		for dir in $SERVER_DIRS; do
 			nice -n 19 make -s -j"$JOBS" -C "$dir" >>make.log 2>&1 || exit 1
 		done &&
