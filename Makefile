@@ -39,13 +39,16 @@ REGRESS = \
 	capture_errors \
 	report_duplicates \
 	report_fk \
+	report_views \
 	build \
 	build_requests \
 	suggest \
-	report_pg18
+	report_pg18 \
+	views
 # Which of them skip without the library preloaded, and which with it.  The
 # temporary-instance suites check that these took the path they test.
-REGRESS_NEEDS_PRELOAD = capture capture_errors build build_requests suggest
+REGRESS_NEEDS_PRELOAD = capture capture_errors build build_requests suggest \
+	views
 REGRESS_NEEDS_NOPRELOAD = nopreload report_nopreload build_nopreload \
 	suggest_nopreload
 

@@ -31,3 +31,191 @@ LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE;
 
 REVOKE ALL ON FUNCTION @extschema@.idxadvisor_drop(pg_catalog.text, pg_catalog.bool) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.idxadvisor_drop_concurrently(pg_catalog.text, pg_catalog.bool) FROM PUBLIC;
+
+-- 1.1: the reports for people: SELECT * fits a 120-column terminal in psql's
+-- aligned format (sizes pretty, numbers grouped, the longest text left to
+-- the functions), most urgent first.  The functions keep every column for
+-- programs.
+CREATE VIEW @extschema@.idxadvisor_unindexed_fks AS
+SELECT f.relid AS "table",
+       pg_catalog.array_to_string(f.columns, ', ') AS columns,
+       f.referenced AS "references",
+       f.on_delete,
+       f.coverage,
+       pg_catalog.pg_size_pretty(f.table_bytes) AS table_size,
+       pg_catalog.to_char(f.parent_deletes, 'FM999,999,999,999,999,990') AS parent_deletes
+  FROM @extschema@.idxadvisor_unindexed_foreign_keys() f
+ ORDER BY f.parent_deletes OPERATOR(pg_catalog.+) f.parent_key_updates_max DESC,
+          f.table_bytes DESC, f.relid::pg_catalog.text, f.foreign_key;
+
+GRANT SELECT ON @extschema@.idxadvisor_unindexed_fks TO PUBLIC;
+
+CREATE VIEW @extschema@.idxadvisor_duplicate_indexes AS
+SELECT d.relid AS "table",
+       d.index,
+       d.kind,
+       d.covered_by AS keep,
+       pg_catalog.pg_size_pretty(d.index_bytes) AS size,
+       pg_catalog.to_char(d.index_scans, 'FM999,999,999,999,999,990') AS scans
+  FROM @extschema@.idxadvisor_duplicates() d
+ ORDER BY d.index_bytes DESC, d.relid::pg_catalog.text, d.index::pg_catalog.text;
+
+GRANT SELECT ON @extschema@.idxadvisor_duplicate_indexes TO PUBLIC;
+
+-- 1.1: the suggestions for people, best first, in a 120-column terminal:
+-- the index in short form, its benefit (rows a scan reads now -> with the
+-- index, which are the rows it keeps; the planner's cost saved), its size,
+-- and why.  The arrow
+-- and minus sign are Unicode only where both the database and the client
+-- speak UTF8 (convert_from() is STABLE: never folded when it is not taken).
+CREATE VIEW @extschema@.idxadvisor_suggestions AS
+SELECT s.relid AS "table",
+       '(' OPERATOR(pg_catalog.||) pg_catalog.array_to_string(s.columns, ', ')
+           OPERATOR(pg_catalog.||) ')'
+           OPERATOR(pg_catalog.||) COALESCE(' WHERE ' OPERATOR(pg_catalog.||) s.predicate, '')
+         AS index,
+       CASE WHEN s.seq_scans OPERATOR(pg_catalog.>) 0 THEN
+              pg_catalog.to_char(pg_catalog.round(s.rows_per_scan), 'FM999,999,999,999,999,990')
+              OPERATOR(pg_catalog.||) u.arrow
+              OPERATOR(pg_catalog.||) pg_catalog.to_char(pg_catalog.round(s.rows_per_scan
+                                                       OPERATOR(pg_catalog.*) s.selectivity),
+                                                      'FM999,999,999,999,999,990')
+       END AS rows_per_scan,
+       u.minus
+       OPERATOR(pg_catalog.||) pg_catalog.round((100 OPERATOR(pg_catalog.*)
+             (s.est_cost_before OPERATOR(pg_catalog.-) s.est_cost_after)
+             OPERATOR(pg_catalog./) NULLIF(s.est_cost_before, 0))::pg_catalog.numeric, 1)
+       OPERATOR(pg_catalog.||) '%' AS cost,
+       pg_catalog.pg_size_pretty(s.est_index_bytes) AS size,
+       CASE WHEN s.kind OPERATOR(pg_catalog.=) 'foreign_key' THEN 'FK, ' ELSE '' END
+       OPERATOR(pg_catalog.||)
+       CASE WHEN s.seq_scans OPERATOR(pg_catalog.>) 0 THEN
+              pg_catalog.to_char(s.seq_scans, 'FM999,999,999,999,999,990') OPERATOR(pg_catalog.||) ' scans'
+              OPERATOR(pg_catalog.||)
+              CASE WHEN s.fk_trigger_scans OPERATOR(pg_catalog.>) 0 THEN
+                     ' (' OPERATOR(pg_catalog.||)
+                     pg_catalog.to_char(s.fk_trigger_scans, 'FM999,999,999,999,999,990')
+                     OPERATOR(pg_catalog.||) ' by FK trigger)'
+                   ELSE '' END
+            ELSE
+              -- a foreign key known from the catalog only: score is its
+              -- parent's deletes and updates times the cost saved
+              'no scan seen, '
+              OPERATOR(pg_catalog.||)
+              pg_catalog.to_char(pg_catalog.round(s.score OPERATOR(pg_catalog./)
+                                   NULLIF(s.est_cost_before OPERATOR(pg_catalog.-) s.est_cost_after, 0)),
+                                 'FM999,999,999,999,999,990')
+              OPERATOR(pg_catalog.||) ' parent changes'
+       END
+       OPERATOR(pg_catalog.||)
+       CASE WHEN c.relkind OPERATOR(pg_catalog.=) 'p' THEN ', partitioned' ELSE '' END
+         AS why
+  FROM @extschema@.idxadvisor_suggest() WITH ORDINALITY AS s
+  LEFT JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) s.relid
+  CROSS JOIN LATERAL (
+       SELECT CASE WHEN pg_catalog.getdatabaseencoding() OPERATOR(pg_catalog.=) 'UTF8'
+                    AND pg_catalog.current_setting('client_encoding') OPERATOR(pg_catalog.=) 'UTF8'
+                   THEN pg_catalog.convert_from(pg_catalog.decode('20e2869220', 'hex'), 'UTF8')
+                   ELSE ' -> ' END AS arrow,
+              CASE WHEN pg_catalog.getdatabaseencoding() OPERATOR(pg_catalog.=) 'UTF8'
+                    AND pg_catalog.current_setting('client_encoding') OPERATOR(pg_catalog.=) 'UTF8'
+                   THEN pg_catalog.convert_from(pg_catalog.decode('e28892', 'hex'), 'UTF8')
+                   ELSE '-' END AS minus) u
+ ORDER BY s.ordinality;
+
+GRANT SELECT ON @extschema@.idxadvisor_suggestions TO PUBLIC;
+
+-- 1.1: idxadvisor_builds gains elapsed, percent_done and what the build waits
+-- for (new columns at the end: 1.0 programs keep working), in id order
+CREATE OR REPLACE VIEW @extschema@.idxadvisor_builds WITH (security_barrier) AS
+SELECT j.id,
+       j.kind,
+       j.relid::pg_catalog.regclass AS relid,
+       j.index_name,
+       j.command,
+       j.state,
+       j.requested_by::pg_catalog.regrole AS requested_by,
+       j.requested_at,
+       j.started_at,
+       j.finished_at,
+       j.error,
+       j.pid,
+       p.phase,
+       p.blocks_done,
+       p.blocks_total,
+       p.tuples_done,
+       p.tuples_total,
+       p.lockers_done,
+       p.lockers_total,
+       p.current_locker_pid,
+       a.wait_event_type,
+       a.wait_event,
+       -- 1.1: how long it has run (queued: waited), the share of the current
+       -- phase done where the phase has a total, and what it waits for
+       CASE j.state
+            WHEN 'queued' THEN pg_catalog.now() OPERATOR(pg_catalog.-) j.requested_at
+            WHEN 'running' THEN pg_catalog.now() OPERATOR(pg_catalog.-) j.started_at
+            ELSE j.finished_at OPERATOR(pg_catalog.-) COALESCE(j.started_at, j.requested_at)
+       END AS elapsed,
+       pg_catalog.round(100 OPERATOR(pg_catalog.*) CASE
+            WHEN p.phase LIKE 'waiting for %' THEN
+                 p.lockers_done::pg_catalog.numeric OPERATOR(pg_catalog./)
+                 NULLIF(p.lockers_total, 0)
+            WHEN p.phase LIKE '%scanning table%' THEN
+                 p.blocks_done::pg_catalog.numeric OPERATOR(pg_catalog./)
+                 NULLIF(p.blocks_total, 0)
+            ELSE COALESCE(p.tuples_done::pg_catalog.numeric OPERATOR(pg_catalog./)
+                          NULLIF(p.tuples_total, 0),
+                          p.blocks_done::pg_catalog.numeric OPERATOR(pg_catalog./)
+                          NULLIF(p.blocks_total, 0))
+       END, 1) AS percent_done,
+       w.pid AS blocked_by_pid,
+       b.query AS blocked_by_query
+  FROM @extschema@.idxadvisor_build_jobs j
+  LEFT JOIN pg_catalog.pg_stat_progress_create_index p
+         ON j.state = 'running' AND p.pid = j.pid
+  LEFT JOIN pg_catalog.pg_stat_activity a
+         ON j.state = 'running' AND a.pid = j.pid
+  -- the session it waits for: the one CREATE INDEX CONCURRENTLY names, else
+  -- the first holder of the lock it waits for
+  LEFT JOIN LATERAL (
+       SELECT COALESCE(NULLIF(p.current_locker_pid, 0),
+                       (pg_catalog.pg_blocking_pids(a.pid))[1]) AS pid
+        WHERE a.wait_event_type = 'Lock') w ON true
+  LEFT JOIN pg_catalog.pg_stat_activity b ON b.pid = w.pid
+ WHERE pg_catalog.pg_has_role(j.requested_by, 'USAGE')
+    OR pg_catalog.pg_has_role('pg_monitor', 'USAGE')
+ ORDER BY j.id;
+
+
+-- 1.1: the builds for people, in a 120-column terminal: how long each has
+-- run, its state or, while it runs, its phase and how far it is, what it
+-- waits for (pid: query), a failure's error shortened (idxadvisor_builds has
+-- it whole).
+CREATE VIEW @extschema@.idxadvisor_build_status AS
+SELECT b.id,
+       b.index_name AS index,
+       pg_catalog.date_trunc('second', b.elapsed) AS elapsed,
+       CASE WHEN b.kind OPERATOR(pg_catalog.=) 'drop' THEN 'drop ' ELSE '' END
+       OPERATOR(pg_catalog.||)
+       CASE WHEN b.state OPERATOR(pg_catalog.=) 'failed' THEN
+              'failed: ' OPERATOR(pg_catalog.||)
+              CASE WHEN pg_catalog.length(pg_catalog.split_part(b.error, E'\n', 1))
+                        OPERATOR(pg_catalog.>) 40
+                   THEN pg_catalog.left(pg_catalog.split_part(b.error, E'\n', 1), 37)
+                        OPERATOR(pg_catalog.||) '...'
+                   ELSE pg_catalog.split_part(b.error, E'\n', 1) END
+            WHEN b.phase IS NOT NULL THEN
+              b.phase OPERATOR(pg_catalog.||)
+              COALESCE(' ' OPERATOR(pg_catalog.||) pg_catalog.round(b.percent_done)
+                       OPERATOR(pg_catalog.||) '%', '')
+            ELSE b.state
+       END AS status,
+       b.blocked_by_pid OPERATOR(pg_catalog.||) ': '
+       OPERATOR(pg_catalog.||)
+       COALESCE(pg_catalog.left(pg_catalog.regexp_replace(b.blocked_by_query, '\s+', ' ', 'g'), 25), '')
+         AS waiting_for
+  FROM @extschema@.idxadvisor_builds b
+ ORDER BY b.id;
+
+GRANT SELECT ON @extschema@.idxadvisor_build_status TO PUBLIC;

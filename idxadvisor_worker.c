@@ -177,7 +177,7 @@ static void idxadv_worker_pin_settings(void);
 static void idxadv_job_emit_log(ErrorData *edata);
 static void idxadv_job_setup(int64 jobid);
 static void idxadv_job_record_stop(int64 jobid, const idxadvJobSlot *slot);
-static bool idxadv_job_take(int64 jobid, idxadvJob *job);
+static bool idxadv_job_take(int64 jobid, idxadvJob *job, bool claim);
 static idxadvJobState idxadv_job_run(idxadvJob *job, char **error,
 									 int *sqlerrcode);
 static void idxadv_job_build(idxadvJob *job);
@@ -687,11 +687,12 @@ idxadv_job_xact_end(void)
 }
 
 /*
- * Find the extension and claim the job (idxadv_job_claim).  Returns false
- * when there is nothing to do.
+ * Find the extension and claim the job (idxadv_job_claim), or only read it
+ * (idxadv_job_fetch) when not "claim".  Returns false when there is nothing
+ * to do.
  */
 static bool
-idxadv_job_take(int64 jobid, idxadvJob *job)
+idxadv_job_take(int64 jobid, idxadvJob *job, bool claim)
 {
 	bool		found;
 
@@ -706,7 +707,8 @@ idxadv_job_take(int64 jobid, idxadvJob *job)
 		return false;
 
 	idxadv_job_xact_begin();
-	found = idxadv_job_claim(&job_ext, jobid, job);
+	found = claim ? idxadv_job_claim(&job_ext, jobid, job) :
+		idxadv_job_fetch(&job_ext, jobid, job);
 	idxadv_job_xact_end();
 	return found;
 }
@@ -808,7 +810,7 @@ idxadv_run_ddl(idxadvJob *job, const char *sql, bool is_drop)
 			char	   *msg;
 
 			MemoryContextSwitchTo(ecxt);
-			if (lock_phase ? code != ERRCODE_LOCK_NOT_AVAILABLE :
+			if (!(lock_phase && code == ERRCODE_LOCK_NOT_AVAILABLE) &&
 				!idxadv_job_backs_off(code))
 				PG_RE_THROW();
 			msg = idxadv_catch_error(NULL);
@@ -817,12 +819,12 @@ idxadv_run_ddl(idxadvJob *job, const char *sql, bool is_drop)
 				ereport(ERROR,
 						(errcode(code),
 						 errmsg("%s", msg),
-						 lock_phase ?
+						 code == ERRCODE_LOCK_NOT_AVAILABLE ?
 						 errdetail("Gave up waiting for the table lock after %d attempts.",
 								   attempt + 1) :
 						 errdetail("Gave up after backing off from other sessions' locks %d times.",
 								   attempt + 1)));
-			if (!lock_phase)
+			if (code != ERRCODE_LOCK_NOT_AVAILABLE)
 				ereport(LOG,
 						(errmsg("index build job %lld backs off and tries again: %s",
 								(long long) job->id, msg)));
@@ -976,7 +978,7 @@ idxadv_job_main(Datum main_arg)
 	idxadv_job_setup(extra.jobid);
 	if (extra.cleanup)
 		idxadv_job_record_stop(extra.jobid, &slot);
-	else if (idxadv_job_take(extra.jobid, &job))
+	else if (idxadv_job_take(extra.jobid, &job, true))
 	{
 		outcome = idxadv_job_run(&job, &error, &sqlerrcode);
 		if (outcome != IDXADV_JOB_DONE && job.kind == IDXADV_JOB_CREATE)
@@ -1045,20 +1047,7 @@ idxadv_job_record_stop(int64 jobid, const idxadvJobSlot *slot)
 	bool		found;
 	char	   *error;
 
-	SetCurrentStatementStartTimestamp();
-	StartTransactionCommand();
-	found = idxadv_get_extension(&job_ext);
-	if (found)
-		job_ext.jobs_table = MemoryContextStrdup(job_cxt, job_ext.jobs_table);
-	CommitTransactionCommand();
-	MemoryContextSwitchTo(job_cxt);
-	if (!found)
-		return;
-
-	idxadv_job_xact_begin();
-	found = idxadv_job_fetch(&job_ext, jobid, &job);
-	idxadv_job_xact_end();
-	if (!found)
+	if (!idxadv_job_take(jobid, &job, false))
 		return;
 
 	error = psprintf("the worker stopped %d times without recording an outcome; the last error was: %s",
@@ -1088,34 +1077,51 @@ idxadv_job_record_stop(int64 jobid, const idxadvJobSlot *slot)
 static idxadvJobState
 idxadv_job_run(idxadvJob *job, char **error, int *sqlerrcode)
 {
-	volatile idxadvJobState outcome = IDXADV_JOB_DONE;
-
-	PG_TRY();
+	for (;;)
 	{
-		/* act as the role that requested the job */
-		SetUserIdAndSecContext(job->requested_by,
-							   SECURITY_LOCAL_USERID_CHANGE);
+		volatile idxadvJobState outcome = IDXADV_JOB_DONE;
+		volatile bool again = false;
 
-		if (job->attempts > IDXADV_MAX_ATTEMPTS)
-			ereport(ERROR,
-					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-					 errmsg("the job was interrupted %d times",
-							job->attempts - 1)));
-		if (job->cancel_requested || idxadv_job_cancelled(job))
-			outcome = IDXADV_JOB_CANCELLED;
-		else if (job->kind == IDXADV_JOB_CREATE)
-			idxadv_job_build(job);
-		else
-			idxadv_job_drop(job);
+		PG_TRY();
+		{
+			/* act as the role that requested the job */
+			SetUserIdAndSecContext(job->requested_by,
+								   SECURITY_LOCAL_USERID_CHANGE);
+
+			if (job->attempts > IDXADV_MAX_ATTEMPTS)
+				ereport(ERROR,
+						(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+						 errmsg("the job was interrupted %d times",
+								job->attempts - 1)));
+			if (job->cancel_requested || idxadv_job_cancelled(job))
+				outcome = IDXADV_JOB_CANCELLED;
+			else if (job->kind == IDXADV_JOB_CREATE)
+				idxadv_job_build(job);
+			else
+				idxadv_job_drop(job);
+		}
+		PG_CATCH();
+		{
+			*error = idxadv_catch_error(sqlerrcode);
+
+			/*
+			 * A "back off" cancel that arrived after the DDL it was meant
+			 * for had ended: the job is not cancelled, start it over (both
+			 * build and drop are safe to run again).
+			 */
+			if (*sqlerrcode == ERRCODE_QUERY_CANCELED &&
+				idxadv_queue_take_yield(job_slotno) &&
+				!idxadv_job_cancelled(job))
+				again = true;
+			else
+				outcome = idxadv_job_cancelled(job) ? IDXADV_JOB_CANCELLED :
+					IDXADV_JOB_FAILED;
+		}
+		PG_END_TRY();
+		if (!again)
+			return outcome;
+		*error = NULL;
 	}
-	PG_CATCH();
-	{
-		*error = idxadv_catch_error(sqlerrcode);
-		outcome = idxadv_job_cancelled(job) ? IDXADV_JOB_CANCELLED :
-			IDXADV_JOB_FAILED;
-	}
-	PG_END_TRY();
-	return outcome;
 }
 
 /*

@@ -35,16 +35,19 @@ SET DateStyle = 'SQL, DMY';
 SELECT idxadvisor_create_concurrently(
     $$CREATE INDEX req_date ON req (id) WHERE d > '2020-03-04'$$) IS NOT NULL AS queued;
 RESET DateStyle;
-SET standard_conforming_strings = off;
-SET escape_string_warning = off;
+-- standard_conforming_strings = off (19 has it always on, and no
+-- escape_string_warning)
+SELECT count(set_config(name, 'off', false)) >= 0 AS set FROM pg_settings
+ WHERE name IN ('standard_conforming_strings', 'escape_string_warning')
+   AND current_setting('server_version_num')::int < 190000;
 SELECT idxadvisor_create_concurrently(
     $$CREATE INDEX req_scs ON req (id) WHERE t <> E'a\\b'$$) IS NOT NULL AS queued;
 SET bytea_output = escape;
 SELECT idxadvisor_create_concurrently(
     $$CREATE INDEX req_bytea ON req (id) WHERE b <> E'\\x5c00ff'::bytea$$) IS NOT NULL AS queued;
 RESET bytea_output;
-RESET standard_conforming_strings;
-RESET escape_string_warning;
+SELECT count(set_config(name, reset_val, false)) >= 0 AS reset FROM pg_settings
+ WHERE name IN ('standard_conforming_strings', 'escape_string_warning');
 SET extra_float_digits = -12;
 SELECT idxadvisor_create_concurrently(
     $$CREATE INDEX req_float ON req (id) WHERE f > '0.123456789'$$) IS NOT NULL AS queued;

@@ -132,7 +132,9 @@ CALL fill('c16_cross_type', 'pid');
 -- c17: the only index is invalid (a failed CREATE INDEX CONCURRENTLY): none
 CREATE TABLE c17_invalid (pid int REFERENCES "Odd ""Parent""; ü");
 CALL fill('c17_invalid', 'pid');
+\set VERBOSITY terse
 CREATE UNIQUE INDEX CONCURRENTLY c17_failed ON c17_invalid (pid);
+\set VERBOSITY default
 -- c18: partitioned child, index on the partitioned parent: indexed
 CREATE TABLE c18_part_index (pid int REFERENCES "Odd ""Parent""; ü", r int DEFAULT 5) PARTITION BY RANGE (r);
 CREATE TABLE c18_p1 PARTITION OF c18_part_index FOR VALUES FROM (0) TO (10);
@@ -257,7 +259,7 @@ RESET ROLE;
 -- CONCURRENTLY (\gexec runs it at top level); a partitioned table's is a
 -- script of several statements, which psql runs one by one when it is
 -- interpolated from a variable.
-SELECT suggested_ddl FROM fk WHERE strpos(suggested_ddl, E'\n') = 0 \gexec
+SELECT suggested_ddl FROM fk WHERE strpos(suggested_ddl, E'\n') = 0 ORDER BY child \gexec
 SELECT suggested_ddl AS script FROM fk WHERE child = '"c20 Part ""None"""' \gset
 :script
 SELECT suggested_ddl AS script FROM fk WHERE child = 'c21_some' \gset

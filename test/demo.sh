@@ -29,6 +29,11 @@ psql_demo()
 		"$BINDIR/psql" -X -v ON_ERROR_STOP=1 -q "$@"
 }
 
+has_view()
+{
+	[ "$(psql_demo -At -c "SELECT to_regclass('$1') IS NOT NULL")" = t ]
+}
+
 has_function()
 {
 	# to_regproc() would say no to an overloaded name
@@ -78,6 +83,9 @@ INSERT INTO transcription
     FROM generate_series(1, 40000) g;
 INSERT INTO minute_version SELECT g, 1 + g % 40000, 'v' || g FROM generate_series(1, 80000) g;
 INSERT INTO transcription_job SELECT g, 1 + g % 40000, 'done' FROM generate_series(1, 40000) g;
+-- a unique constraint added later, on a column that had an index already
+CREATE INDEX app_user_email_idx ON app_user (email);
+ALTER TABLE app_user ADD CONSTRAINT app_user_email_key UNIQUE (email);
 VACUUM ANALYZE;
 EOF
 
@@ -109,7 +117,14 @@ SELECT relid, columns, comparisons, foreign_key, order_by, executions,
  ORDER BY rows_scanned DESC;
 EOF
 
-if has_function idxadvisor_suggest; then
+if has_view idxadvisor_suggestions; then
+	echo "== what idxadvisor suggests (SELECT * FROM idxadvisor_suggestions)"
+	psql_demo -c "SELECT * FROM idxadvisor_suggestions"
+	echo "== the statements that build them (SELECT index_ddl FROM idxadvisor_suggest())"
+	psql_demo -c "SELECT index_ddl FROM idxadvisor_suggest()"
+	echo "== the catalog reports (SELECT * FROM idxadvisor_unindexed_fks, idxadvisor_duplicate_indexes)"
+	psql_demo -c "SELECT * FROM idxadvisor_unindexed_fks" -c "SELECT * FROM idxadvisor_duplicate_indexes"
+elif has_function idxadvisor_suggest; then
 	echo "== what idxadvisor suggests (SELECT * FROM idxadvisor_suggest())"
 	psql_demo <<'EOF'
 SELECT relid, columns, kind, foreign_key, seq_scans, fk_trigger_scans,
@@ -124,9 +139,15 @@ if has_function idxadvisor_suggest && has_function idxadvisor_create_concurrentl
 BEGIN;
 SELECT idxadvisor_create_concurrently(index_ddl) AS job FROM idxadvisor_suggest();
 COMMIT;
-CALL idxadvisor_wait();
-SELECT id, relid, index_name, state, error FROM idxadvisor_builds ORDER BY id;
 EOF
+	if has_view idxadvisor_build_status; then
+		echo "== while they run, and when they are done (SELECT * FROM idxadvisor_build_status)"
+		psql_demo -c "SELECT * FROM idxadvisor_build_status"
+		psql_demo -c "CALL idxadvisor_wait()" -c "SELECT * FROM idxadvisor_build_status"
+	else
+		psql_demo -c "CALL idxadvisor_wait()" \
+			-c "SELECT id, relid, index_name, state, error FROM idxadvisor_builds ORDER BY id"
+	fi
 	echo "== the workload again"
 	psql_demo -c "SELECT idxadvisor_reset()" >/dev/null
 	TPS_AFTER=$(workload_tps 5)

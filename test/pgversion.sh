@@ -53,7 +53,8 @@ BUILD_PACKAGES="make gcc bison flex zlib1g-dev pkg-config perl libipc-run-perl t
 # initdb loads (PL/pgSQL, snowball, encoding conversions), the walreceiver of
 # the standby test, the programs the test drivers call, pg_regress, the
 # isolation tester and the TAP modules; then headers and PGXS makefiles.
-SERVER_DIRS="src/backend src/backend/utils/mb/conversion_procs
+SERVER_DIRS="src/port src/common src/timezone
+  src/backend src/backend/utils/mb/conversion_procs
   src/backend/snowball src/backend/replication/libpqwalreceiver
   src/pl/plpgsql src/interfaces/libpq src/bin/initdb src/bin/pg_ctl
   src/bin/psql src/bin/pg_config src/bin/pg_basebackup src/bin/pg_controldata
