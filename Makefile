@@ -43,13 +43,14 @@ REGRESS = \
 	report_lifecycle \
 	build \
 	build_requests \
+	build_partitioned \
 	suggest \
 	report_pg18 \
 	views
 # Which of them skip without the library preloaded, and which with it.  The
 # temporary-instance suites check that these took the path they test.
 REGRESS_NEEDS_PRELOAD = capture capture_errors build build_requests suggest \
-	views
+	views build_partitioned
 REGRESS_NEEDS_NOPRELOAD = nopreload report_nopreload build_nopreload \
 	suggest_nopreload
 
@@ -62,7 +63,8 @@ REGRESS_CONF = \
 ISOLATION_SPECS = \
 	report_busy \
 	build_queue \
-	build_writers
+	build_writers \
+	build_status
 
 # -Wall comes from PGXS; we add -Wextra (and -Werror in CI).  A call of a
 # function the server's headers do not declare (one renamed or removed in
@@ -79,7 +81,8 @@ PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
 $(OBJS): idxadvisor.h idxadvisor_compat.h
-idxadvisor_build.o idxadvisor_queue.o idxadvisor_worker.o: idxadvisor_queue.h
+idxadvisor_build.o idxadvisor_catalog.o idxadvisor_queue.o idxadvisor_worker.o: \
+	idxadvisor_queue.h
 idxadvisor_suggest.o idxadvisor_whatif.o: idxadvisor_whatif.h
 idxadvisor_suggest.o idxadvisor_patterns.o: idxadvisor_suggest.h
 

@@ -232,6 +232,8 @@ extern void idxadv_index_def_add_column(idxadvIndexDef *def,
 extern void idxadv_index_def_from_stmt(IndexStmt *stmt, Oid relid,
 									   idxadvIndexDef *def);
 extern void idxadv_index_def_from_index(Oid indexoid, idxadvIndexDef *def);
+extern void idxadv_index_def_for_partition(const idxadvIndexDef *def,
+										   Oid partid, idxadvIndexDef *part);
 extern bool idxadv_index_def_equal(const idxadvIndexDef *a,
 								   const idxadvIndexDef *b);
 extern char *idxadv_index_ddl(const idxadvIndexDef *def, const char *name,

@@ -55,6 +55,7 @@
 #include "catalog/pg_collation.h"
 #include "catalog/pg_constraint.h"
 #include "catalog/partition.h"
+#include "catalog/pg_inherits.h"
 #include "catalog/pg_extension.h"
 #include "catalog/pg_index.h"
 #include "catalog/pg_type.h"
@@ -82,6 +83,7 @@
 #include "utils/fmgroids.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
+#include "utils/partcache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/ruleutils.h"
@@ -133,6 +135,7 @@ static IndexStmt *idxadv_stmt_from_columns(FunctionCallInfo fcinfo);
 static IndexStmt *idxadv_stmt_from_definition(FunctionCallInfo fcinfo,
 											  bool concurrent);
 static void idxadv_check_table(Oid relid, bool concurrent);
+static void idxadv_check_partitioned_unique(const idxadvIndexDef *def);
 static void idxadv_prepare_index(IndexStmt *stmt, bool concurrent,
 								 idxadvIndexSpec *spec);
 static char *idxadv_choose_name(idxadvIndexSpec *spec,
@@ -193,8 +196,8 @@ idxadv_require_extension(idxadvExtInfo *info)
 
 /*
  * Check that a table may get (or lose) an index through these functions:
- * the caller owns it, it is an ordinary table, a partitioned table (not
- * concurrently) or a materialized view, not a system catalog, not another
+ * the caller owns it, it is an ordinary table, a partitioned table or a
+ * materialized view, not a system catalog, not another
  * session's temporary table, and not this session's either when the build
  * is queued (the worker cannot see it).  The caller holds a lock on it.
  */
@@ -254,15 +257,60 @@ idxadv_check_table(Oid relid, bool concurrent)
 							relname),
 					 errdetail("The background worker that runs the build cannot see this session's temporary tables."),
 					 errhint("Use idxadvisor_create(), or CREATE INDEX: a temporary table has no concurrent readers to protect.")));
-		if (relkind == RELKIND_PARTITIONED_TABLE)
-			ereport(ERROR,
-					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("cannot build an index concurrently on partitioned table \"%s\"",
-							relname),
-					 errdetail("PostgreSQL 15 does not support CREATE INDEX CONCURRENTLY on partitioned tables."),
-					 errhint("Queue the build on each partition with idxadvisor_create_concurrently(), then create the index ON ONLY the parent with idxadvisor_create() and attach the partitions' indexes with ALTER INDEX ... ATTACH PARTITION.")));
 	}
 	relation_close(rel, NoLock);
+}
+
+/*
+ * A unique index of a partitioned table must contain every partition key
+ * column of the table and of each sub-partitioned partition, as CREATE
+ * INDEX says (with its words).  CREATE INDEX checks each level when it gets
+ * there; a queued build, which builds the partitions' indexes first, checks
+ * them all before it is queued.
+ */
+static void
+idxadv_check_partitioned_unique(const idxadvIndexDef *def)
+{
+	ListCell   *lc;
+
+	foreach(lc, find_all_inheritors(def->relid, AccessShareLock, NULL))
+	{
+		Oid			relid = lfirst_oid(lc);
+		Relation	rel;
+		PartitionKey key;
+		int			i;
+
+		if (get_rel_relkind(relid) != RELKIND_PARTITIONED_TABLE)
+			continue;
+		rel = relation_open(relid, NoLock);
+		key = RelationGetPartitionKey(rel);
+		for (i = 0; i < key->partnatts; i++)
+		{
+			const char *colname;
+			bool		found = false;
+			int			j;
+
+			if (key->partattrs[i] == 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+						 errmsg("unsupported %s constraint with partition key definition",
+								"UNIQUE"),
+						 errdetail("%s constraints cannot be used when partition keys include expressions.",
+								   "UNIQUE")));
+			colname = get_attname(relid, key->partattrs[i], false);
+			for (j = 0; j < def->nkeycols && !found; j++)
+				found = def->cols[j].attnum > 0 &&
+					strcmp(get_attname(def->relid, def->cols[j].attnum, false),
+						   colname) == 0;
+			if (!found)
+				ereport(ERROR,
+						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+						 errmsg("unique constraint on partitioned table must include all partitioning columns"),
+						 errdetail("%s constraint on table \"%s\" lacks column \"%s\" which is part of the partition key.",
+								   "UNIQUE", RelationGetRelationName(rel), colname)));
+		}
+		relation_close(rel, NoLock);
+	}
 }
 
 /*
@@ -427,6 +475,16 @@ idxadv_prepare_index(IndexStmt *stmt, bool concurrent, idxadvIndexSpec *spec)
 	stmt = transformIndexStmt(relid, copyObject(stmt), NULL);
 	stmt->relation->inh = inh;
 	idxadv_index_def_from_stmt(stmt, relid, &spec->def);
+	if (concurrent && spec->def.only)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cannot build an index concurrently ON ONLY partitioned table \"%s\"",
+						get_rel_name(relid)),
+				 errdetail("An index ON ONLY a partitioned table has no data to build: it is created at once, not valid until every partition's index is attached."),
+				 errhint("Use idxadvisor_create() for it, or leave out ONLY: idxadvisor_create_concurrently() then builds every partition's index and attaches it.")));
+	if (concurrent && spec->def.unique &&
+		get_rel_relkind(relid) == RELKIND_PARTITIONED_TABLE)
+		idxadv_check_partitioned_unique(&spec->def);
 
 	spec->relid = relid;
 	spec->nspid = get_rel_namespace(relid);

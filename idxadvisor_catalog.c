@@ -77,6 +77,7 @@
 #include "utils/typcache.h"
 
 #include "idxadvisor.h"
+#include "idxadvisor_queue.h"
 
 /*---- Macros ----*/
 
@@ -156,13 +157,8 @@ static bool idxadv_index_keys_fit(HeapTuple indtup, TupleDesc inddesc,
 static void idxadv_lookup_prepare(idxadvLookupState *state);
 static List *idxadv_lookup_clauses(idxadvLookupState *state);
 static int64 idxadv_call_int8(PGFunction fn, Oid relid);
-static bool idxadv_partition_script(StringInfo buf, Oid relid,
-									const char *parent,
-									const idxadvIndexShape *shape,
-									List **used);
 static bool idxadv_shape_def(Oid relid, const idxadvIndexShape *shape,
 							 bool only, idxadvIndexDef *def);
-static Oid	idxadv_attachable_index(const idxadvIndexDef *def);
 static char *idxadv_script_name(const idxadvIndexDef *def, List **used);
 static idxadvNameUse idxadv_script_name_check(const char *name, Oid existing,
 											  bool same, void *arg);
@@ -1225,15 +1221,13 @@ idxadv_fk_parent_writes(const idxadvForeignKey *fk, int64 *deletes,
  *		idxadvisor_suggest()); NULL when the table or a column is gone.
  *
  * A plain table gets one "CREATE INDEX CONCURRENTLY name ON ...;".
- * PostgreSQL 15 cannot build an index on a partitioned table concurrently,
- * and a plain CREATE INDEX there blocks writes to every partition for the
- * whole build; so a partitioned table gets the documented recipe: CREATE
- * INDEX ... ON ONLY the table (instant, invalid until the last partition is
- * attached), then for each partition either ALTER INDEX ... ATTACH
- * PARTITION of an existing index with the same definition, or CREATE INDEX
- * CONCURRENTLY and the ATTACH; a sub-partitioned partition gets its own ON
- * ONLY index, attached, and the same for its partitions.  That script has
- * several statements, one per line, to be run one at a time (psql does).
+ * PostgreSQL cannot build an index on a partitioned table concurrently, and
+ * a plain CREATE INDEX there blocks writes to every partition for the whole
+ * build; idxadvisor_create_concurrently() can (a queued job that builds each
+ * partition's index concurrently, then attaches them), so a partitioned
+ * table gets one "SELECT schema.idxadvisor_create_concurrently('CREATE INDEX
+ * name ON ...');": one statement too, that runs anywhere, also in a
+ * transaction.
  *
  * *used (a List of idxadvUsedName, NIL at first) carries the names handed
  * out by one call of the caller: a name given to another definition is not
@@ -1248,78 +1242,29 @@ idxadv_create_index_script(Oid relid, const idxadvIndexShape *shape,
 	char		relkind = get_rel_relkind(relid);
 	char	   *name;
 
-	if (relkind == '\0' ||
-		!idxadv_shape_def(relid, shape,
-						  relkind == RELKIND_PARTITIONED_TABLE, &def))
+	if (relkind == '\0' || !idxadv_shape_def(relid, shape, false, &def))
 		return NULL;			/* dropped meanwhile */
 
 	initStringInfo(&buf);
 	name = idxadv_script_name(&def, used);
 	if (relkind != RELKIND_PARTITIONED_TABLE)
-	{
 		appendStringInfo(&buf, "%s;",
 						 idxadv_index_ddl(&def, name,
 										  IDXADV_DDL_CONCURRENTLY));
-		return buf.data;
-	}
-	appendStringInfo(&buf, "%s;\n", idxadv_index_ddl(&def, name, 0));
-	if (!idxadv_partition_script(&buf, relid, name, shape, used))
-		return NULL;
-	/* no trailing newline */
-	if (buf.len > 0 && buf.data[buf.len - 1] == '\n')
-		buf.data[--buf.len] = '\0';
-	return buf.data;
-}
-
-/*
- * idxadv_partition_script
- *		Append what gives each partition of relid its index and attaches it
- *		to relid's index "parent" (in relid's schema).  False when something
- *		is gone.
- */
-static bool
-idxadv_partition_script(StringInfo buf, Oid relid, const char *parent,
-						const idxadvIndexShape *shape, List **used)
-{
-	Oid			nspid = get_rel_namespace(relid);
-	ListCell   *lc;
-
-	foreach(lc, find_inheritance_children(relid, NoLock))
+	else
 	{
-		Oid			child = lfirst_oid(lc);
-		char		kind = get_rel_relkind(child);
-		bool		sub = kind == RELKIND_PARTITIONED_TABLE;
-		idxadvIndexDef def;
-		Oid			existing;
-		char	   *name;
+		idxadvExtInfo ext;
+		char	   *nspname = NULL;
 
-		/* foreign tables cannot have indexes */
-		if (kind != RELKIND_RELATION && !sub)
-			continue;
-		if (!idxadv_shape_def(child, shape, sub, &def))
-			return false;
-		if (!sub && OidIsValid(existing = idxadv_attachable_index(&def)))
-		{
-			name = get_rel_name(existing);
-			if (name == NULL)
-				return false;
-			appendStringInfo(buf, "%s;\n",
-							 idxadv_attach_partition_ddl(nspid, parent,
-														 get_rel_namespace(existing),
-														 name));
-			continue;
-		}
-		name = idxadv_script_name(&def, used);
-		appendStringInfo(buf, "%s;\n%s;\n",
-						 idxadv_index_ddl(&def, name,
-										  sub ? 0 : IDXADV_DDL_CONCURRENTLY),
-						 idxadv_attach_partition_ddl(nspid, parent,
-													 get_rel_namespace(child),
-													 name));
-		if (sub && !idxadv_partition_script(buf, child, name, shape, used))
-			return false;
+		if (idxadv_get_extension(&ext))
+			nspname = get_namespace_name(ext.schema);
+		if (nspname == NULL)
+			return NULL;		/* the extension was dropped meanwhile */
+		appendStringInfo(&buf, "SELECT %s.idxadvisor_create_concurrently(%s);",
+						 quote_identifier(nspname),
+						 quote_literal_cstr(idxadv_index_ddl(&def, name, 0)));
 	}
-	return true;
+	return buf.data;
 }
 
 /*
@@ -1363,43 +1308,6 @@ idxadv_shape_def(Oid relid, const idxadvIndexShape *shape, bool only,
 													 shape->predkind);
 	}
 	return true;
-}
-
-/*
- * idxadv_attachable_index
- *		A valid index of a leaf partition, not attached to anything yet, with
- *		exactly the definition def (ATTACH PARTITION accepts it instead of
- *		building a second index that would duplicate it); InvalidOid if none.
- */
-static Oid
-idxadv_attachable_index(const idxadvIndexDef *def)
-{
-	TupleDesc	desc;
-	ListCell   *lc;
-
-	foreach(lc, idxadv_table_indexes(NULL, def->relid, &desc))
-	{
-		HeapTuple	tup = (HeapTuple) lfirst(lc);
-		Form_pg_index idx = (Form_pg_index) GETSTRUCT(tup);
-		idxadvIndexDef other;
-
-		/*
-		 * Our definitions have no expression, and a predicate only when def
-		 * has one: other indexes are not read (writing an expression would
-		 * open the table).
-		 */
-		if (!idx->indisvalid || !idx->indisready || !idx->indislive ||
-			get_rel_relispartition(idx->indexrelid) ||
-			!heap_attisnull(tup, Anum_pg_index_indexprs, desc) ||
-			heap_attisnull(tup, Anum_pg_index_indpred, desc) !=
-			(def->predicate == NULL))
-			continue;
-		idxadv_index_def_from_index(idx->indexrelid, &other);
-		other.only = def->only;
-		if (idxadv_index_def_equal(def, &other))
-			return idx->indexrelid;
-	}
-	return InvalidOid;
 }
 
 /*

@@ -119,6 +119,17 @@ idxadv_object_aclcheck_15(Oid classid, Oid objectid, Oid roleid, AclMode mode)
 #endif
 
 /* ---------------------------------------------------------------------
+ * 16: build_attrmap_by_name() gained its missing_ok argument (15 behaves
+ * as missing_ok = false).
+ * ---------------------------------------------------------------------
+ */
+#if PG_VERSION_NUM < 160000
+#include "access/attmap.h"
+#define build_attrmap_by_name(indesc, outdesc, missing_ok) \
+	build_attrmap_by_name((indesc), (outdesc))
+#endif
+
+/* ---------------------------------------------------------------------
  * 16 (858e776c84): stringToQualifiedNameList() takes an error context for
  * soft errors (NULL: throw them).  The 15 declaration is read above, before
  * the macro exists.

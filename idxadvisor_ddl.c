@@ -60,6 +60,7 @@
 #include "postgres.h"
 
 #include "access/amapi.h"
+#include "access/attmap.h"
 #include "access/htup_details.h"
 #include "access/relation.h"
 #include "access/reloptions.h"
@@ -78,6 +79,7 @@
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
+#include "rewrite/rewriteManip.h"
 #include "optimizer/optimizer.h"
 #include "utils/acl.h"
 #include "utils/array.h"
@@ -835,6 +837,46 @@ idxadv_index_ddl(const idxadvIndexDef *def, const char *name, int flags)
 	}
 	idxadv_ddl_settings_end(nestlevel);
 	return buf.data;
+}
+
+/*
+ * The definition of def's index on a partition of def's table, as
+ * DefineIndex gives a partitioned index's partitions theirs: columns,
+ * expressions and predicate renumbered by column name (a partition may
+ * number its columns differently), ON ONLY when the partition is itself
+ * partitioned.  The caller holds a lock on both tables.
+ */
+void
+idxadv_index_def_for_partition(const idxadvIndexDef *def, Oid partid,
+							   idxadvIndexDef *part)
+{
+	Relation	parentrel = relation_open(def->relid, NoLock);
+	Relation	partrel = relation_open(partid, NoLock);
+	AttrMap    *map = build_attrmap_by_name(RelationGetDescr(partrel),
+											RelationGetDescr(parentrel),
+											false);
+	bool		whole_row;
+	int			i;
+
+	*part = *def;
+	part->relid = partid;
+	part->only = partrel->rd_rel->relkind == RELKIND_PARTITIONED_TABLE;
+	for (i = 0; i < def->ncols; i++)
+	{
+		idxadvIndexColumn *col = &part->cols[i];
+
+		if (col->attnum > 0)
+			col->attnum = map->attnums[col->attnum - 1];
+		else if (col->expr != NULL)
+			col->expr = map_variable_attnos(copyObject(col->expr), 1, 0, map,
+											InvalidOid, &whole_row);
+	}
+	if (def->predicate != NULL)
+		part->predicate = map_variable_attnos(copyObject(def->predicate), 1, 0,
+											  map, InvalidOid, &whole_row);
+	free_attrmap(map);
+	relation_close(partrel, NoLock);
+	relation_close(parentrel, NoLock);
 }
 
 /* Do two definitions describe the same index (same key)? */

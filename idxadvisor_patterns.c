@@ -156,9 +156,13 @@ idxadv_pattern_from_key(idxadvPattern *p, const idxadvScanStat *s)
 				break;
 			default:
 				/* LIKE, <>, expressions: no btree serves them */
+				p->inexact = true;
 				break;
 		}
 	}
+	/* the capture keeps at most IDXADV_MAX_COLS columns of a filter */
+	if (key->natts >= IDXADV_MAX_COLS)
+		p->inexact = true;
 	for (i = 0; i < key->norder; i++)
 	{
 		int			j;
@@ -232,6 +236,7 @@ idxadv_lift_partitions(List *patterns)
 				l->rows_matched += copy->rows_matched;
 				l->limited_executions += copy->limited_executions;
 				l->limit_max = Max(l->limit_max, copy->limit_max);
+				l->inexact |= copy->inexact;
 				l->npartitions++;
 				found = true;
 				break;
@@ -618,25 +623,121 @@ idxadv_order_columns(idxadvCandidate *c, idxadvTable *t)
 
 	for (b = 0; b < c->nblocks; b++)
 	{
-		int			i;
-		int			j;
-
-		for (i = start + 1; i < c->block_end[b]; i++)
-		{
-			idxadvCol	col = c->eq[i];
-			double		nd = idxadv_ndistinct(t, col.attnum);
-
-			for (j = i - 1; j >= start; j--)
-			{
-				double		ndj = idxadv_ndistinct(t, c->eq[j].attnum);
-
-				if (ndj > nd || (ndj == nd && c->eq[j].attnum < col.attnum))
-					break;
-				c->eq[j + 1] = c->eq[j];
-			}
-			c->eq[j + 1] = col;
-		}
+		idxadv_sort_by_selectivity(t, &c->eq[start], c->block_end[b] - start);
 		start = c->block_end[b];
+	}
+}
+
+/*
+ * How many of the equality columns eq[0 .. neq-1], taken in that order, a
+ * lookup needs on table t: walking them, the rows left per lookup are the
+ * table's rows divided by each column's n_distinct (a boolean halves them,
+ * an IS NULL test is not counted).  Once they are down to about one
+ * (IDXADV_NEAR_UNIQUE_ROWS), or the columns so far hold every key of an
+ * existing unique index, further columns cannot make the lookup read fewer
+ * rows, and range and ORDER BY columns after them would order one row: the
+ * lookup needs only the columns so far, and that count is returned.  -1
+ * when it needs them all (and whatever follows them).
+ */
+int
+idxadv_needed_eq(idxadvTable *t, const idxadvCol *eq, int neq)
+{
+	double		rows = Max(t->tuples, 1);
+	int			k;
+
+	for (k = 0; k < neq; k++)
+	{
+		if (eq[k].kind == IDXADV_CMP_EQ)
+			rows /= idxadv_ndistinct(t, eq[k].attnum);
+		else if (eq[k].kind != IDXADV_CMP_NULL)
+			rows /= 2;			/* a boolean */
+		if (rows <= IDXADV_NEAR_UNIQUE_ROWS ||
+			idxadv_unique_within(t, k + 1, eq) != NULL)
+			return k + 1;
+	}
+	return -1;
+}
+
+/*
+ * Cut a candidate's key where no pattern it serves needs more (issue 12,
+ * item 2): a near-unique column ends a pattern's key (idxadv_needed_eq).
+ * A pattern's equality columns are the candidate's first columns (merging
+ * makes it so), most selective first within each block.  The candidate
+ * keeps the longest key any of its patterns needs, so every pattern merged
+ * into it is still served by the narrower index.  A foreign key's pattern
+ * needs all its columns: the foreign-key report, by the one rule of
+ * DESIGN.md section 3, counts only an index that leads with all of them.
+ */
+void
+idxadv_trim_key(idxadvCandidate *c, idxadvTable *t)
+{
+	int			keep = 0;
+	int			total = c->neq + c->ntail;
+	ListCell   *lc;
+
+	foreach(lc, c->patterns)
+	{
+		idxadvPattern *p = (idxadvPattern *) lfirst(lc);
+		int			need = Min(p->neq + p->nrange + p->norder, total);
+
+		if (p->fk_name == NULL)
+		{
+			int			k = idxadv_needed_eq(t, c->eq, Min(p->neq, c->neq));
+
+			if (k > 0)
+				need = k;
+		}
+		keep = Max(keep, need);
+	}
+	keep = Max(keep, 1);
+	if (keep >= total)
+		return;
+
+	if (keep >= c->neq)
+		c->ntail = keep - c->neq;
+	else
+	{
+		int			b;
+
+		c->ntail = 0;
+		c->neq = keep;
+		for (b = 0; b < c->nblocks; b++)
+		{
+			if (c->block_end[b] >= keep)
+			{
+				c->block_end[b] = keep;
+				c->nblocks = b + 1;
+				break;
+			}
+		}
+	}
+}
+
+/*
+ * Sort equality columns most selective first, the order
+ * idxadv_order_columns() gives a block (highest n_distinct, ties by
+ * attnum).
+ */
+void
+idxadv_sort_by_selectivity(idxadvTable *t, idxadvCol *cols, int n)
+{
+	int			i;
+	int			j;
+
+	for (i = 1; i < n; i++)
+	{
+		idxadvCol	col = cols[i];
+		double		nd = idxadv_ndistinct(t, col.attnum);
+
+		for (j = i - 1; j >= 0; j--)
+		{
+			double		ndj = idxadv_ndistinct(t, cols[j].attnum);
+
+			if (ndj > nd || (ndj == nd && cols[j].attnum < col.attnum))
+				break;
+			cols[j + 1] = cols[j];
+		}
+		cols[j + 1] = col;
 	}
 }
 

@@ -32,8 +32,10 @@
  *	  with the same columns are folded into one.
  *
  * 4. Costing.  Each candidate's columns are ordered (within each block the
- *	  most selective column first, by pg_statistic's n_distinct), named, and
- *	  costed by planning a representative query built from catalog data
+ *	  most selective column first, by pg_statistic's n_distinct), cut where
+ *	  no pattern it serves needs more (a near-unique column ends the key),
+ *	  named, and costed by planning a representative query built from
+ *	  catalog data, whose equalities keep the share of rows the capture saw,
  *	  twice through the what-if planner (idxadvisor_whatif.c): once as the
  *	  catalogs are, once with a hypothetical index for the candidate.  The
  *	  index is never built.  A candidate the planner would not use is
@@ -88,6 +90,7 @@
 #include "catalog/pg_am.h"
 #include "catalog/pg_authid.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_index.h"
 #include "catalog/pg_inherits.h"
 #include "catalog/pg_operator.h"
 #include "catalog/pg_statistic.h"
@@ -180,9 +183,14 @@ static char *idxadv_candidate_ddl(idxadvCandidate *c,
 								  const idxadvHypoIndex *hypo, List **names);
 static char *idxadv_rep_query(idxadvCandidate *c, idxadvTable *t,
 							  idxadvPattern *p, int *nparams, Oid **types,
-							  ParamListInfo *params);
+							  ParamListInfo *params, double *share);
+static void idxadv_eq_targets(idxadvTable *t, idxadvPattern *p,
+							  double *want);
+static double idxadv_eq_value(idxadvTable *t, AttrNumber att, Oid type,
+							  double want, ParamExternData *param,
+							  double *typical);
 static void idxadv_range_param(idxadvTable *t, idxadvPattern *p,
-							   AttrNumber att, Oid type,
+							   double eqshare, AttrNumber att, Oid type,
 							   ParamExternData *param);
 static char *idxadv_operator_sql(Oid type, int16 strategy);
 static int32 idxadv_column_width(Oid relid, AttrNumber attnum, int32 *offset);
@@ -482,6 +490,8 @@ idxadv_decide_columns(idxadvPattern *p, idxadvTable *t)
 		for (i = 0; i < (cnt); i++) \
 			if (OidIsValid(idxadv_btree_opclass(get_atttype(p->relid, (arr)[i].attnum)))) \
 				(arr)[n++] = (arr)[i]; \
+		if (n < (cnt)) \
+			p->inexact = true; \
 		(cnt) = n; \
 	} while (0)
 
@@ -517,6 +527,8 @@ idxadv_decide_columns(idxadvPattern *p, idxadvTable *t)
 			p->cond[p->ncond++] = p->flag[i];	/* still a condition */
 	}
 	p->nflag = 0;
+	if (p->ncond > 0)
+		p->inexact = true;		/* the representative query leaves them out */
 	if (best.attnum != 0)
 	{
 		p->pred = best;
@@ -533,11 +545,15 @@ idxadv_decide_columns(idxadvPattern *p, idxadvTable *t)
 				keep = i;
 		p->range[0] = p->range[keep];
 		p->nrange = 1;
+		p->inexact = true;
 	}
 	/* a range column that ORDER BY leads with is the ORDER BY column */
 	if (p->nrange == 1 && p->norder > 0 &&
 		p->range[0].attnum == p->order[0].attnum)
+	{
 		p->nrange = 0;
+		p->inexact = true;
+	}
 
 	if (p->neq == 0 && p->nrange == 0 && p->norder == 0 && p->pred.attnum == 0)
 	{
@@ -633,10 +649,121 @@ idxadv_served_by(idxadvPattern *p)
 	lookup.nconds = n - lookup.neq - lookup.ntail;
 
 	indexoid = idxadv_find_serving_index(NULL, &lookup);
-	if (!OidIsValid(indexoid))
+	if (OidIsValid(indexoid))
+		return psprintf("already served by index %s",
+						quote_identifier(get_rel_name(indexoid)));
+
+	/*
+	 * A lookup on the first few equality columns, most selective first,
+	 * that already finds about one row needs no more (idxadv_needed_eq, the
+	 * rule that ends a suggestion's key there): an index serving that is
+	 * enough.  Not for a foreign key, whose rule wants all its columns.
+	 */
+	if (p->fk_name == NULL && p->neq > 1)
+	{
+		idxadvCol	sorted[IDXADV_MAX_COLS + INDEX_MAX_KEYS];
+		int			k;
+
+		memcpy(sorted, p->eq, p->neq * sizeof(idxadvCol));
+		idxadv_sort_by_selectivity(idxadv_table_info(p->relid), sorted,
+								   p->neq);
+		k = idxadv_needed_eq(idxadv_table_info(p->relid), sorted, p->neq);
+		if (k > 0 && k < p->neq)
+		{
+			idxadvIndexLookup narrow;
+
+			memset(&narrow, 0, sizeof(narrow));
+			narrow.relid = p->relid;
+			for (i = 0; i < k; i++)
+			{
+				narrow.cols[i].attnum = sorted[i].attnum;
+				narrow.cols[i].kind = sorted[i].kind;
+			}
+			narrow.neq = k;
+			n = k;
+			if (p->pred.attnum != 0)
+				narrow.cols[n++] = (idxadvLookupCol) {p->pred.attnum, p->pred.kind, 0, InvalidOid};
+			narrow.nconds = n - k;
+			indexoid = idxadv_find_serving_index(NULL, &narrow);
+			if (OidIsValid(indexoid))
+				return psprintf("already served by index %s: its first columns find about one row per lookup",
+								quote_identifier(get_rel_name(indexoid)));
+		}
+	}
+
+	/*
+	 * A unique index on some of the equality columns finds at most one row
+	 * per lookup: a wider index could not read fewer.
+	 */
+	{
+		const char *unique = idxadv_unique_within(idxadv_table_info(p->relid),
+												  Min(p->neq, INDEX_MAX_KEYS),
+												  p->eq);
+
+		if (unique != NULL)
+			return psprintf("already served by unique index %s: its columns are among the filter's equalities, so a lookup finds at most one row",
+							quote_identifier(unique));
+	}
+	return NULL;
+}
+
+/*
+ * The name of an existing valid, unique, non-partial index of table t
+ * whose key columns (plain columns, no expressions) are all among the
+ * equality (=) columns cols[0 .. ncols-1], or NULL if none.  Such an index
+ * finds at most one row for the lookup, whatever else it compares.  The
+ * table's unique indexes are read once per call, from pg_index
+ * (idxadv_table_indexes(): nothing opened or locked).
+ */
+const char *
+idxadv_unique_within(idxadvTable *t, int ncols, const idxadvCol *cols)
+{
+	Bitmapset  *have = NULL;
+	ListCell   *lc;
+	int			i;
+
+	if (!t->uniques_read)
+	{
+		TupleDesc	desc;
+
+		foreach(lc, idxadv_table_indexes(NULL, t->relid, &desc))
+		{
+			HeapTuple	tup = (HeapTuple) lfirst(lc);
+			Form_pg_index ind = (Form_pg_index) GETSTRUCT(tup);
+			Bitmapset  *keys = NULL;
+			char	   *name;
+			int			k;
+
+			if (!ind->indisunique || !ind->indisvalid || !ind->indislive ||
+				ind->indnkeyatts == 0 ||
+				!heap_attisnull(tup, Anum_pg_index_indpred, desc) ||
+				(name = get_rel_name(ind->indexrelid)) == NULL)
+				continue;
+			for (k = 0; k < ind->indnkeyatts; k++)
+			{
+				if (ind->indkey.values[k] == 0)
+				{
+					bms_free(keys);
+					keys = NULL;
+					break;		/* an expression */
+				}
+				keys = bms_add_member(keys, ind->indkey.values[k]);
+			}
+			if (keys != NULL)
+				t->uniques = lappend(lappend(t->uniques, keys), name);
+		}
+		t->uniques_read = true;
+	}
+	if (t->uniques == NIL)
 		return NULL;
-	return psprintf("already served by index %s",
-					quote_identifier(get_rel_name(indexoid)));
+
+	for (i = 0; i < ncols; i++)
+		if (cols[i].kind == IDXADV_CMP_EQ)
+			have = bms_add_member(have, cols[i].attnum);
+	for (i = 0; i + 1 < list_length(t->uniques); i += 2)
+		if (bms_is_subset((Bitmapset *) list_nth(t->uniques, i), have))
+			return (const char *) list_nth(t->uniques, i + 1);
+	return NULL;
 }
 
 /* ----------------------------------------------------------------
@@ -731,7 +858,8 @@ idxadv_cost_candidate(idxadvCandidate *c, idxadvTable *t, List **names)
 	c->index_bytes = (int64) pages * BLCKSZ;
 
 	/* cost of the dominant pattern's query, without and with the index */
-	sql = idxadv_rep_query(c, t, c->dominant, &nparams, &types, &params);
+	sql = idxadv_rep_query(c, t, c->dominant, &nparams, &types, &params,
+						   &c->share);
 	hypos[0] = NULL;
 	hypos[1] = &hypo;
 	error = idxadv_plan(t, sql, nparams, types, params, 2, hypos, plans);
@@ -744,8 +872,23 @@ idxadv_cost_candidate(idxadvCandidate *c, idxadvTable *t, List **names)
 	c->cost_after = plans[1].cost;
 	if (!plans[1].used || c->cost_after >= c->cost_before)
 	{
-		c->rejected = psprintf("the planner would not use this index (estimated cost %.2f without it, %.2f with it)",
-							   c->cost_before, Min(c->cost_after, c->cost_before));
+		const idxadvPattern *d = c->dominant;
+
+		/*
+		 * Say why when it is the usual reason: the equalities keep too many
+		 * rows for an index to pay.
+		 */
+		if (d->neq > 0 && c->share >= 0.01)
+			c->rejected = psprintf("the planner would not use this index (estimated cost %.2f without it, %.2f with it): its equalities keep about %.3g%% of the rows%s, too many to read through an index",
+								   c->cost_before,
+								   Min(c->cost_after, c->cost_before),
+								   100.0 * c->share,
+								   d->executions > 0 && d->rows_scanned > 0 ?
+								   psprintf(" (the captured scans kept %.3g%% of the rows they read)",
+											100.0 * d->rows_matched / d->rows_scanned) : "");
+		else
+			c->rejected = psprintf("the planner would not use this index (estimated cost %.2f without it, %.2f with it)",
+								   c->cost_before, Min(c->cost_after, c->cost_before));
 		c->cost_after = Min(c->cost_after, c->cost_before);
 		return;
 	}
@@ -790,15 +933,17 @@ idxadv_candidate_ddl(idxadvCandidate *c, const idxadvHypoIndex *hypo,
 
 /*
  * Build the representative query of pattern p on candidate c's table: the
- * equality columns compared with typed parameters of unknown value (the
- * planner then estimates an average value's selectivity), the range column
+ * equality columns compared with values from pg_statistic that keep the
+ * share of rows the capture saw kept (idxadv_eq_targets; *share is what
+ * they keep together, as the planner estimates it), the range column
  * with a pg_statistic histogram bound chosen to keep the observed share of
  * rows, boolean and NULL tests as they were, and the ORDER BY with the
  * LIMIT the captured scans ran under, if any.
  */
 static char *
 idxadv_rep_query(idxadvCandidate *c, idxadvTable *t, idxadvPattern *p,
-				 int *nparams, Oid **types, ParamListInfo *params)
+				 int *nparams, Oid **types, ParamListInfo *params,
+				 double *share)
 {
 	StringInfoData sql;
 	const char *sep = " WHERE ";
@@ -806,12 +951,24 @@ idxadv_rep_query(idxadvCandidate *c, idxadvTable *t, idxadvPattern *p,
 	int			np = 0;
 	Oid		   *ptypes = palloc(sizeof(Oid) * (p->neq + p->nrange + 1));
 	ParamListInfo plist = makeParamList(p->neq + p->nrange + 1);
+	double		want[IDXADV_MAX_COLS + INDEX_MAX_KEYS];
+	double		eqshare;
 
 	initStringInfo(&sql);
 	appendStringInfo(&sql, "SELECT * FROM %s%s",
 					 t->relkind == RELKIND_PARTITIONED_TABLE ? "" : "ONLY ",
 					 quote_qualified_identifier(get_namespace_name(t->nspid),
 												t->relname));
+	/*
+	 * The equalities' values.  A parameter of unknown value would do for a
+	 * generic plan, but the planner is given the parameters' values (the
+	 * range column needs one), and would then cost an equality whose value
+	 * is NULL as finding no row: every equality would look selective.  So
+	 * each equality gets a real value from pg_statistic, chosen to keep the
+	 * share of rows the captured scans kept (see idxadv_eq_targets).
+	 */
+	idxadv_eq_targets(t, p, want);
+	eqshare = 1.0;
 	for (i = 0; i < p->neq; i++)
 	{
 		char	   *col = get_attname(p->relid, p->eq[i].attnum, false);
@@ -819,9 +976,8 @@ idxadv_rep_query(idxadvCandidate *c, idxadvTable *t, idxadvPattern *p,
 		if (p->eq[i].kind == IDXADV_CMP_EQ)
 		{
 			ptypes[np] = get_atttype(p->relid, p->eq[i].attnum);
-			plist->params[np].ptype = ptypes[np];
-			plist->params[np].isnull = true;
-			plist->params[np].pflags = 0;	/* unknown value: generic plan */
+			eqshare *= idxadv_eq_value(t, p->eq[i].attnum, ptypes[np],
+									   want[i], &plist->params[np], NULL);
 			np++;
 			appendStringInfo(&sql, "%s%s %s $%d", sep, quote_identifier(col),
 							 idxadv_operator_sql(ptypes[np - 1],
@@ -839,7 +995,8 @@ idxadv_rep_query(idxadvCandidate *c, idxadvTable *t, idxadvPattern *p,
 		char	   *col = get_attname(p->relid, att, false);
 
 		ptypes[np] = get_atttype(p->relid, att);
-		idxadv_range_param(t, p, att, ptypes[np], &plist->params[np]);
+		idxadv_range_param(t, p, eqshare, att, ptypes[np],
+						   &plist->params[np]);
 		np++;
 		appendStringInfo(&sql, "%s%s %s $%d", sep, quote_identifier(col),
 						 idxadv_operator_sql(ptypes[np - 1],
@@ -881,8 +1038,207 @@ idxadv_rep_query(idxadvCandidate *c, idxadvTable *t, idxadvPattern *p,
 	*nparams = np;
 	*types = ptypes;
 	*params = np > 0 ? plist : NULL;
+	*share = eqshare;
 	plist->numParams = np;
 	return sql.data;
+}
+
+/*
+ * The share of the rows each equality (=) column of pattern p should keep
+ * in the representative query, want[i] for p->eq[i] (other kinds: unused).
+ *
+ * Together they keep what the captured scans kept (rows_matched /
+ * rows_scanned) when the query shows the whole filter: equalities only,
+ * nothing p->inexact.  Otherwise that share is only a lower bound of what
+ * the equalities keep (the rest of the filter kept fewer), and they keep
+ * what pg_statistic says typical values keep, but no less than the
+ * captured share.  An unindexed foreign key, never captured, keeps the
+ * typical share.  The total is spread over the columns in proportion to
+ * their typical shares (geometrically), so a column with few distinct
+ * values still keeps more than a column with many.
+ */
+static void
+idxadv_eq_targets(idxadvTable *t, idxadvPattern *p, double *want)
+{
+	double		typical[IDXADV_MAX_COLS + INDEX_MAX_KEYS];
+	double		all = 1.0;
+	double		target;
+	double		factor;
+	int			n = 0;
+	int			i;
+
+	for (i = 0; i < p->neq; i++)
+	{
+		want[i] = -1;
+		if (p->eq[i].kind != IDXADV_CMP_EQ)
+			continue;
+		idxadv_eq_value(t, p->eq[i].attnum,
+						get_atttype(p->relid, p->eq[i].attnum), -1, NULL,
+						&typical[i]);
+		all *= typical[i];
+		n++;
+	}
+	if (n == 0)
+		return;
+
+	target = all;
+	if (p->executions > 0 && p->rows_scanned > 0)
+	{
+		double		seen = (double) p->rows_matched / p->rows_scanned;
+
+		if (!p->inexact && p->nrange == 0 && p->pred.attnum == 0 &&
+			n == p->neq)
+			target = seen;
+		else
+			target = Max(all, seen);
+	}
+	target = Max(target, 1.0 / Max(t->tuples, 1));
+	factor = pow(target / Max(all, 1e-300), 1.0 / n);
+	for (i = 0; i < p->neq; i++)
+		if (p->eq[i].kind == IDXADV_CMP_EQ)
+			want[i] = Min(typical[i] * factor, 1.0);
+}
+
+/*
+ * An equality's value for the representative query, from pg_statistic: of
+ * the column's most common values, and one value that is not among them (a
+ * histogram bound), the one whose share of the rows, as the planner
+ * estimates it (var_eq_const), is closest to "want" (on a log scale).  Its
+ * share is returned and the value put in *param (as a constant: the plan is
+ * a custom plan for that value).  Without statistics, or without a value of
+ * the column's type in them, *param is a parameter of unknown value, which
+ * the planner costs with 1 / n_distinct, as in a generic plan.
+ *
+ * *typical (if not NULL) is set to the share that a typical value keeps:
+ * the share of a value picked by picking a row at random (the most common
+ * values weighted by how common they are), which a workload looking up
+ * the values it stored sees on average.  want < 0 means that share.
+ */
+static double
+idxadv_eq_value(idxadvTable *t, AttrNumber att, Oid type, double want,
+				ParamExternData *param, double *typical)
+{
+	HeapTuple	tup;
+	AttStatsSlot mcv;
+	AttStatsSlot hist;
+	bool		have_mcv = false;
+	bool		have_hist = false;
+	double		nd = idxadv_ndistinct(t, att);
+	double		nullfrac;
+	double		sumf = 0;
+	double		sumsq = 0;
+	double		other;
+	double		other_share;
+	double		typ;
+	double		best_dist = -1;
+	double		chosen;
+	Datum		value = (Datum) 0;
+	int			i;
+
+	if (param != NULL)
+	{
+		/* a parameter of unknown value, unless a value is found below */
+		param->ptype = InvalidOid;
+		param->isnull = true;
+		param->pflags = 0;
+		param->value = (Datum) 0;
+	}
+
+	tup = SearchSysCache3(STATRELATTINH, ObjectIdGetDatum(t->relid),
+						  Int16GetDatum(att),
+						  BoolGetDatum(t->relkind == RELKIND_PARTITIONED_TABLE));
+	if (!HeapTupleIsValid(tup))
+	{
+		if (typical)
+			*typical = 1.0 / nd;
+		return 1.0 / nd;
+	}
+	nullfrac = ((Form_pg_statistic) GETSTRUCT(tup))->stanullfrac;
+
+	if (get_attstatsslot(&mcv, tup, STATISTIC_KIND_MCV, InvalidOid,
+						 ATTSTATSSLOT_VALUES | ATTSTATSSLOT_NUMBERS))
+	{
+		have_mcv = mcv.valuetype == type && mcv.nvalues > 0 &&
+			mcv.nvalues == mcv.nnumbers;
+		if (!have_mcv)
+			free_attstatsslot(&mcv);
+	}
+	if (get_attstatsslot(&hist, tup, STATISTIC_KIND_HISTOGRAM, InvalidOid,
+						 ATTSTATSSLOT_VALUES))
+	{
+		have_hist = hist.valuetype == type && hist.nvalues > 0;
+		if (!have_hist)
+			free_attstatsslot(&hist);
+	}
+
+	/* a value that is not a common one keeps what var_eq_const says */
+	for (i = 0; have_mcv && i < mcv.nvalues; i++)
+	{
+		sumf += mcv.numbers[i];
+		sumsq += mcv.numbers[i] * mcv.numbers[i];
+	}
+	other = Max(1.0 - sumf - nullfrac, 0.0);
+	other_share = other;
+	if (nd - (have_mcv ? mcv.nvalues : 0) > 1)
+		other_share /= nd - (have_mcv ? mcv.nvalues : 0);
+	if (have_mcv)
+		other_share = Min(other_share, mcv.numbers[mcv.nvalues - 1]);
+
+	typ = sumsq + other * other_share;
+	if (nullfrac < 1.0)
+		typ /= 1.0 - nullfrac;
+	if (typ <= 0)
+		typ = 1.0 / nd;
+	if (typical)
+		*typical = typ;
+	if (want < 0)
+		want = typ;
+	want = Max(want, 1e-12);
+	chosen = typ;
+
+	for (i = 0; have_mcv && i < mcv.nvalues; i++)
+	{
+		double		dist = fabs(log(Max(mcv.numbers[i], 1e-12) / want));
+
+		if (best_dist < 0 || dist < best_dist)
+		{
+			best_dist = dist;
+			chosen = mcv.numbers[i];
+			value = mcv.values[i];
+		}
+	}
+	if (have_hist && other_share > 0)
+	{
+		double		dist = fabs(log(other_share / want));
+
+		if (best_dist < 0 || dist < best_dist)
+		{
+			best_dist = dist;
+			chosen = other_share;
+			value = hist.values[hist.nvalues / 2];
+		}
+	}
+
+	if (best_dist >= 0 && param != NULL)
+	{
+		int16		typlen;
+		bool		typbyval;
+
+		get_typlenbyval(type, &typlen, &typbyval);
+		param->ptype = type;
+		param->isnull = false;
+		param->pflags = PARAM_FLAG_CONST;
+		param->value = datumCopy(value, typbyval, typlen);
+	}
+	if (best_dist < 0)
+		chosen = (1.0 - nullfrac) / nd;	/* var_eq_non_const */
+
+	if (have_mcv)
+		free_attstatsslot(&mcv);
+	if (have_hist)
+		free_attstatsslot(&hist);
+	ReleaseSysCache(tup);
+	return chosen;
 }
 
 /*
@@ -892,8 +1248,8 @@ idxadv_rep_query(idxadvCandidate *c, idxadvTable *t, idxadvPattern *p,
  * histogram, a NULL of unknown value (the planner's default selectivity).
  */
 static void
-idxadv_range_param(idxadvTable *t, idxadvPattern *p, AttrNumber att,
-				   Oid type, ParamExternData *param)
+idxadv_range_param(idxadvTable *t, idxadvPattern *p, double eqshare,
+				   AttrNumber att, Oid type, ParamExternData *param)
 {
 	HeapTuple	tup;
 	AttStatsSlot sslot;
@@ -902,8 +1258,7 @@ idxadv_range_param(idxadvTable *t, idxadvPattern *p, AttrNumber att,
 
 	want = p->rows_scanned > 0 ?
 		(double) p->rows_matched / p->rows_scanned : 1.0 / 3;
-	for (k = 0; k < p->neq; k++)
-		want *= idxadv_ndistinct(t, p->eq[k].attnum);
+	want /= Max(eqshare, 1e-12);
 	want = Max(Min(want, 1.0), 0.0001);
 
 	param->ptype = type;
@@ -1200,7 +1555,7 @@ idxadv_emit_reason(idxadvCandidate *c, int64 scans, int64 fkscans,
 							 shapes);
 		if (get_rel_relkind(c->relid) == RELKIND_PARTITIONED_TABLE)
 			appendStringInfoString(&reason,
-								   " Seen on every partition: PostgreSQL 15 cannot build an index concurrently on a partitioned table, so the DDL builds it without blocking writes, partition by partition (CREATE INDEX ON ONLY the table, then CREATE INDEX CONCURRENTLY and ALTER INDEX ... ATTACH PARTITION for each partition); run it one statement at a time (psql -f, or \\gset and :variable).");
+								   " Seen on every partition: PostgreSQL cannot build an index concurrently on a partitioned table, so the DDL queues the build with idxadvisor_create_concurrently(), which builds each partition's index without blocking writes and attaches them.");
 	}
 	return reason.data;
 }
@@ -1303,6 +1658,7 @@ idxadvisor_suggest(PG_FUNCTION_ARGS)
 		idxadvTable *t = idxadv_table_info(c->relid);
 
 		idxadv_order_columns(c, t);
+		idxadv_trim_key(c, t);
 		if (idxadv_same_as_earlier(c, t))
 			candidates = foreach_delete_current(candidates, lc);
 	}

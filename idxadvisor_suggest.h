@@ -19,6 +19,12 @@
 	((k) == IDXADV_CMP_EQ || (k) == IDXADV_CMP_TRUE || \
 	 (k) == IDXADV_CMP_FALSE || (k) == IDXADV_CMP_NULL)
 
+/*
+ * Rows left per lookup at or below which further equality columns are not
+ * worth a wider index: the lookup already finds about one row.
+ */
+#define IDXADV_NEAR_UNIQUE_ROWS 1.5
+
 /* What one column of a pattern or candidate does */
 typedef struct idxadvCol
 {
@@ -44,6 +50,10 @@ typedef struct idxadvPattern
 	double		pred_fraction;
 	int			ncond;			/* boolean / NULL tests that are neither */
 	idxadvCol	cond[IDXADV_MAX_COLS];	/* keys nor the predicate */
+	bool		inexact;		/* the filter has conditions that the
+								 * representative query does not show, so
+								 * rows_matched / rows_scanned is only a
+								 * lower bound of what its conditions keep */
 
 	/* counters */
 	int64		executions;
@@ -85,6 +95,7 @@ typedef struct idxadvCandidate
 	int64		index_bytes;
 	double		cost_before;
 	double		cost_after;
+	double		share;			/* of the rows the costed lookup keeps */
 	double		score;
 	const char *rejected;
 	bool		merged;			/* identical to an earlier candidate */
@@ -104,6 +115,10 @@ typedef struct idxadvTable
 	double		pages;
 	double		tuples;
 	List	   *candidates;		/* idxadvCandidate * on this table */
+	bool		uniques_read;	/* uniques below looked up yet? */
+	List	   *uniques;		/* its valid unique indexes on plain
+								 * columns, without predicate: a Bitmapset *
+								 * of key attnums, then the index name */
 } idxadvTable;
 
 /* idxadvisor_patterns.c: step 1 */
@@ -115,10 +130,16 @@ extern bool idxadv_column_live(Oid relid, AttrNumber attnum);
 /* idxadvisor_patterns.c: step 3 */
 extern List *idxadv_merge(List *patterns);
 extern void idxadv_order_columns(idxadvCandidate *c, idxadvTable *t);
+extern void idxadv_trim_key(idxadvCandidate *c, idxadvTable *t);
+extern int	idxadv_needed_eq(idxadvTable *t, const idxadvCol *eq, int neq);
+extern void idxadv_sort_by_selectivity(idxadvTable *t, idxadvCol *cols,
+									   int n);
 extern bool idxadv_same_as_earlier(idxadvCandidate *c, idxadvTable *t);
 
 /* idxadvisor_suggest.c */
 extern idxadvTable *idxadv_table_info(Oid relid);
 extern double idxadv_ndistinct(idxadvTable *t, AttrNumber attnum);
+extern const char *idxadv_unique_within(idxadvTable *t, int ncols,
+										const idxadvCol *cols);
 
 #endif							/* IDXADVISOR_SUGGEST_H */

@@ -119,7 +119,7 @@ SELECT count(*) FROM pg_class WHERE relname = 'orders_customer_idx';
 -- partitioned tables: transactional only
 CREATE TABLE parted (k int, v int) PARTITION BY RANGE (k);
 CREATE TABLE parted_1 PARTITION OF parted FOR VALUES FROM (0) TO (100);
-SELECT idxadvisor_create_concurrently('parted', '{v}');
+SELECT idxadvisor_create_concurrently('CREATE INDEX ON ONLY parted (v)');
 SELECT idxadvisor_create('parted', '{v}');
 SELECT idxadvisor_drop_concurrently('parted_v_idx');
 SELECT idxadvisor_drop('parted_1_v_idx');

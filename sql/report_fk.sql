@@ -255,15 +255,27 @@ SELECT suggested_ddl FROM idxadvisor_unindexed_foreign_keys()
  WHERE relid = 'c01_none'::regclass \gexec
 RESET ROLE;
 
--- Run every suggestion as printed.  A plain table's is one CREATE INDEX
--- CONCURRENTLY (\gexec runs it at top level); a partitioned table's is a
--- script of several statements, which psql runs one by one when it is
--- interpolated from a variable.
-SELECT suggested_ddl FROM fk WHERE strpos(suggested_ddl, E'\n') = 0 ORDER BY child \gexec
-SELECT suggested_ddl AS script FROM fk WHERE child = '"c20 Part ""None"""' \gset
-:script
-SELECT suggested_ddl AS script FROM fk WHERE child = 'c21_some' \gset
-:script
+-- Run every suggestion as printed: one statement each.  A plain table's is
+-- CREATE INDEX CONCURRENTLY (\gexec runs it at top level).  A partitioned
+-- table's queues the build with idxadvisor_create_concurrently(), which
+-- needs the library preloaded; on a server without it (make installcheck's
+-- other server) idxadvisor_create() builds the same index from the same
+-- definition instead, so that both print the same.
+SELECT suggested_ddl FROM fk WHERE suggested_ddl LIKE 'CREATE %' ORDER BY child \gexec
+SELECT NOT EXISTS (SELECT FROM pg_catalog.pg_settings
+                    WHERE name = 'idxadvisor.max') AS nopreload \gset
+\set ECHO none
+\o /dev/null
+\if :nopreload
+SELECT idxadvisor_create(replace(substring(suggested_ddl FROM $$^SELECT \S+\('(.*)'\);$$),
+                                 $$''$$, $$'$$))
+  FROM fk WHERE suggested_ddl LIKE 'SELECT %' ORDER BY child;
+\else
+SELECT suggested_ddl FROM fk WHERE suggested_ddl LIKE 'SELECT %' ORDER BY child \gexec
+CALL idxadvisor_wait();
+\endif
+\o
+\set ECHO all
 
 -- Nothing left unindexed ...
 SELECT * FROM fk;
