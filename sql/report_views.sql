@@ -63,7 +63,11 @@ CREATE VIEW dups AS
 SELECT * FROM idxadvisor_duplicate_indexes
  WHERE "table"::regclass IN ('orders'::regclass, 'customers'::regclass);
 
-SELECT * FROM fks;
+-- (a table's size in kB differs between versions: 72 kB on 15, 80 kB on 19)
+SELECT "table", columns, "references", on_delete, coverage,
+       regexp_replace(table_size, '^[1-9][0-9]* kB$', 'N kB') AS table_size,
+       parent_deletes
+  FROM fks;
 SELECT * FROM dups;
 
 -- the same rows as the functions

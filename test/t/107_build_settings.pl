@@ -72,8 +72,10 @@ my @settings = (
 	[ 'idle_session_timeout', '1ms', '0' ],
 	[ 'session_replication_role', 'replica', 'origin' ],
 	[ 'deadlock_timeout', '1h', '1s' ],
-	[ 'DateStyle', 'SQL, DMY', 'ISO' ],
-	[ 'standard_conforming_strings', 'off', 'on' ],);
+	[ 'DateStyle', 'SQL, DMY', 'ISO' ],);
+# 19 has standard_conforming_strings always on
+push @settings, [ 'standard_conforming_strings', 'off', 'on' ]
+  if $node->pg_version->major < 19;
 
 # settings only a superuser may set (alice's sessions cannot override them)
 my %suset = (session_replication_role => 1, deadlock_timeout => 1);
