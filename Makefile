@@ -40,6 +40,7 @@ REGRESS = \
 	report_duplicates \
 	report_fk \
 	report_views \
+	report_lifecycle \
 	build \
 	build_requests \
 	build_partitioned \

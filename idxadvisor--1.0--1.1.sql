@@ -32,6 +32,28 @@ LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE;
 REVOKE ALL ON FUNCTION @extschema@.idxadvisor_drop(pg_catalog.text, pg_catalog.bool) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.idxadvisor_drop_concurrently(pg_catalog.text, pg_catalog.bool) FROM PUBLIC;
 
+-- 1.1: idxadvisor_unindexed_foreign_keys() gains coverage_detail (which index
+-- holds the columns of a "partial" coverage and why it cannot serve the
+-- lookup).  A function's OUT columns cannot change in place; nothing of the
+-- extension depends on it before the views below.
+DROP FUNCTION @extschema@.idxadvisor_unindexed_foreign_keys();
+CREATE FUNCTION @extschema@.idxadvisor_unindexed_foreign_keys(
+    OUT relid pg_catalog.regclass,
+    OUT foreign_key pg_catalog.name,
+    OUT columns pg_catalog.text[],
+    OUT referenced pg_catalog.regclass,
+    OUT coverage pg_catalog.text,
+    OUT on_delete pg_catalog.text,
+    OUT on_update pg_catalog.text,
+    OUT table_bytes pg_catalog.int8,
+    OUT parent_deletes pg_catalog.int8,
+    OUT parent_key_updates_max pg_catalog.int8,
+    OUT suggested_ddl pg_catalog.text,
+    OUT coverage_detail pg_catalog.text)
+RETURNS SETOF pg_catalog.record
+AS 'MODULE_PATHNAME', 'idxadvisor_unindexed_foreign_keys'
+LANGUAGE C STRICT VOLATILE PARALLEL RESTRICTED;
+
 -- 1.1: the reports for people: SELECT * fits a 120-column terminal in psql's
 -- aligned format (sizes pretty, numbers grouped, the longest text left to
 -- the functions), most urgent first.  The functions keep every column for

@@ -102,7 +102,8 @@ CREATE FUNCTION @extschema@.idxadvisor_unindexed_foreign_keys(
     OUT table_bytes pg_catalog.int8,
     OUT parent_deletes pg_catalog.int8,
     OUT parent_key_updates_max pg_catalog.int8,
-    OUT suggested_ddl pg_catalog.text)
+    OUT suggested_ddl pg_catalog.text,
+    OUT coverage_detail pg_catalog.text)
 RETURNS SETOF pg_catalog.record
 AS 'MODULE_PATHNAME', 'idxadvisor_unindexed_foreign_keys'
 LANGUAGE C STRICT VOLATILE PARALLEL RESTRICTED;

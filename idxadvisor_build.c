@@ -2,7 +2,8 @@
  *
  * idxadvisor_build.c
  *		Index builds from SQL: idxadvisor_create*(), idxadvisor_drop*(),
- *		idxadvisor_cancel(), idxadvisor_wait() and the build queue.
+ *		idxadvisor_cancel(), idxadvisor_wait(): checks in the caller's
+ *		transaction; the queue itself is idxadvisor_queue.c's.
  *
  * CREATE INDEX CONCURRENTLY cannot run inside a transaction block or a
  * function, and a backend that waits, inside its own transaction, for a
@@ -132,6 +133,7 @@ static void idxadv_check_writable(const char *funcname);
 static void idxadv_check_queue_available(const char *funcname);
 static void idxadv_require_extension(idxadvExtInfo *info);
 static IndexStmt *idxadv_stmt_from_columns(FunctionCallInfo fcinfo);
+static char *idxadv_unwrap_request(Node *stmt);
 static IndexStmt *idxadv_stmt_from_definition(FunctionCallInfo fcinfo,
 											  bool concurrent);
 static void idxadv_check_table(Oid relid, bool concurrent);
@@ -394,6 +396,51 @@ idxadv_stmt_from_columns(FunctionCallInfo fcinfo)
 }
 
 /*
+ * The suggestions and the FK report give a partitioned table's index as one
+ * statement, SELECT [schema.]idxadvisor_create_concurrently('CREATE INDEX
+ * ...'), since PostgreSQL has no CREATE INDEX CONCURRENTLY there.  So that
+ * every row's DDL can be handed to idxadvisor_create_concurrently() as it
+ * is, that form is accepted too: if stmt is exactly such a SELECT (one
+ * target, one string literal argument, nothing else), return the literal;
+ * else NULL.  Only the raw parse tree is read: nothing is looked up or run.
+ */
+static char *
+idxadv_unwrap_request(Node *stmt)
+{
+	SelectStmt *sel;
+	ResTarget  *target;
+	FuncCall   *call;
+	A_Const    *arg;
+
+	if (!IsA(stmt, SelectStmt))
+		return NULL;
+	sel = (SelectStmt *) stmt;
+	if (sel->op != SETOP_NONE || sel->fromClause != NIL ||
+		sel->whereClause != NULL || sel->groupClause != NIL ||
+		sel->havingClause != NULL || sel->windowClause != NIL ||
+		sel->sortClause != NIL || sel->limitCount != NULL ||
+		sel->limitOffset != NULL || sel->lockingClause != NIL ||
+		sel->withClause != NULL || sel->distinctClause != NIL ||
+		sel->valuesLists != NIL || sel->intoClause != NULL ||
+		list_length(sel->targetList) != 1)
+		return NULL;
+	target = linitial_node(ResTarget, sel->targetList);
+	if (!IsA(target->val, FuncCall))
+		return NULL;
+	call = (FuncCall *) target->val;
+	if (strcmp(strVal(llast(call->funcname)), "idxadvisor_create_concurrently") != 0 ||
+		list_length(call->funcname) > 2 || list_length(call->args) != 1 ||
+		call->agg_order != NIL || call->agg_filter != NULL || call->over != NULL ||
+		call->agg_star || call->agg_distinct || call->func_variadic ||
+		!IsA(linitial(call->args), A_Const))
+		return NULL;
+	arg = (A_Const *) linitial(call->args);
+	if (arg->isnull || !IsA(&arg->val, String))
+		return NULL;
+	return strVal(&arg->val);
+}
+
+/*
  * Parse a whole CREATE INDEX statement: exactly one statement, an index
  * statement, and nothing else.  CONCURRENTLY is accepted by the queued
  * variant (which always builds concurrently) and refused by the
@@ -422,6 +469,17 @@ idxadv_stmt_from_definition(FunctionCallInfo fcinfo, bool concurrent)
 				 errmsg("definition must be exactly one CREATE INDEX statement"),
 				 errdetail("It contains %d statements.", list_length(raw))));
 	rs = linitial_node(RawStmt, raw);
+	if (concurrent && (def = idxadv_unwrap_request(rs->stmt)) != NULL)
+	{
+		/* our own one-statement form: take the CREATE INDEX inside it */
+		raw = raw_parser(def, RAW_PARSE_DEFAULT);
+		if (list_length(raw) != 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("definition must be exactly one CREATE INDEX statement"),
+					 errdetail("It contains %d statements.", list_length(raw))));
+		rs = linitial_node(RawStmt, raw);
+	}
 	if (!IsA(rs->stmt, IndexStmt))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

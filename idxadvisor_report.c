@@ -19,7 +19,7 @@
  * key columns, expressions per key position (equal()), operator classes,
  * collations, indoption, INCLUDE columns, predicates (predicate_implied_by,
  * both ways for duplicates), uniqueness.  Which member of a pair stays
- * follows DESIGN.md section 5; the comments at idxadv_rank_cmp() and
+ * follows doc/design.md section 5; the comments at idxadv_rank_cmp() and
  * idxadv_covers() say how.
  *
  * Neither report runs any code of the tables it reads about: index
@@ -69,6 +69,7 @@
 #include "funcapi.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
+#include "nodes/makefuncs.h"
 #include "nodes/pg_list.h"
 #include "optimizer/optimizer.h"
 #include "utils/array.h"
@@ -80,13 +81,15 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
+#include "utils/ruleutils.h"
 #include "utils/syscache.h"
 
 #include "idxadvisor.h"
 
 /*---- Macros ----*/
 
-#define IDXADV_FK_COLS			11	/* columns of idxadvisor_unindexed_foreign_keys */
+#define IDXADV_FK_COLS			12	/* columns of idxadvisor_unindexed_foreign_keys */
+#define IDXADV_FK_COLS_V1_0		11	/* the same in the 1.0 SQL definition */
 #define IDXADV_DUP_COLS			8	/* columns of idxadvisor_duplicates */
 
 /* indoption bits that a backward scan inverts */
@@ -134,6 +137,26 @@ typedef struct idxadvIndex
 	bool		removed;
 } idxadvIndex;
 
+/*
+ * The rows of a report, collected so that they come out biggest win first
+ * (README "Catalog reports"): sort_key descending, then the table's and the
+ * row's names, so that the order is the same on every run.
+ */
+typedef struct idxadvReportRow
+{
+	double		sort_key;
+	char	   *relname;		/* schema-qualified table */
+	char	   *name;			/* the index or constraint */
+	HeapTuple	tuple;
+} idxadvReportRow;
+
+typedef struct idxadvReportRows
+{
+	MemoryContext cxt;			/* where rows live: the call's context */
+	TupleDesc	desc;
+	List	   *rows;			/* of idxadvReportRow */
+} idxadvReportRows;
+
 /* A pg_index tuple copied out of the scan, for sorting by table */
 typedef struct idxadvIndexTuple
 {
@@ -161,22 +184,28 @@ static int	idxadv_rank_cmp(const idxadvIndex *a, const idxadvIndex *b);
 static bool idxadv_must_stay(const idxadvIndex *x);
 static const char *idxadv_keep_reason(const idxadvIndex *y,
 									  const idxadvIndex *x, bool mutual);
-static void idxadv_duplicates_table(ReturnSetInfo *rsinfo,
+static void idxadv_duplicates_table(idxadvReportRows *out,
 									idxadvReportFilter *filter, HTAB *cons,
 									HTAB *busy, Oid relid,
 									idxadvIndexTuple *tuples, int nix,
 									TupleDesc desc);
-static void idxadv_report_table(Tuplestorestate *tupstore, TupleDesc tupdesc,
-								Oid relid, idxadvIndex *ix, int nix);
+static void idxadv_report_table(idxadvReportRows *out, Oid relid,
+								idxadvIndex *ix, int nix);
 static char *idxadv_drop_ddl(Oid relid, idxadvIndex *x, idxadvIndex *y,
 							 StringInfo caveats);
-static void idxadv_report_invalid(Tuplestorestate *tupstore,
-								  TupleDesc tupdesc, Oid relid,
+static void idxadv_report_invalid(idxadvReportRows *out, Oid relid,
 								  idxadvIndex *x);
-static void idxadv_put_dup_row(Tuplestorestate *tupstore, TupleDesc tupdesc,
-							   Oid relid, idxadvIndex *x, const char *kind,
+static void idxadv_put_dup_row(idxadvReportRows *out, Oid relid,
+							   idxadvIndex *x, const char *kind,
 							   idxadvIndex *y, const char *reason,
 							   const char *ddl);
+static void idxadv_add_row(idxadvReportRows *out, double sort_key,
+						   Oid relid, const char *name, Datum *values,
+						   bool *nulls);
+static int	idxadv_report_row_cmp(const ListCell *a, const ListCell *b);
+static void idxadv_put_rows(idxadvReportRows *out, ReturnSetInfo *rsinfo);
+static char *idxadv_fk_partial_detail(idxadvIndexMap *map,
+									  const idxadvForeignKey *fk);
 
 /*
  * idxadv_qualified_name
@@ -247,6 +276,193 @@ idxadv_fk_partly_covered(idxadvIndexMap *map, Oid relid, int ncols,
 }
 
 /*
+ * idxadv_fk_partial_detail
+ *		For a "partial" coverage: which index holds the foreign key's columns
+ *		and why it cannot serve the trigger's lookup, or, for a partitioned
+ *		child, which partitions lack an index that serves it.  Reads the
+ *		same catalog data as idxadv_fk_partly_covered, evaluates nothing.
+ *		NULL when there is nothing to say.
+ */
+static char *
+idxadv_fk_partial_detail(idxadvIndexMap *map, const idxadvForeignKey *fk)
+{
+	StringInfoData buf;
+	TupleDesc	desc;
+	HeapTuple	best = NULL;
+	int			bestcount = 0;
+	Form_pg_index idx;
+	ListCell   *lc;
+	int			i,
+				j;
+
+	initStringInfo(&buf);
+	if (fk->relkind == RELKIND_PARTITIONED_TABLE)
+	{
+		/* the leaves that have no index of their own serving the lookup */
+		List	   *rels = find_all_inheritors(fk->conrelid, NoLock, NULL);
+		int			nmissing = 0;
+
+		foreach(lc, rels)
+		{
+			Oid			child = lfirst_oid(lc);
+			idxadvIndexLookup lookup;
+
+			if (get_rel_relkind(child) != RELKIND_RELATION)
+				continue;
+			memset(&lookup, 0, sizeof(lookup));
+			lookup.relid = child;
+			lookup.neq = fk->ncols;
+			for (i = 0; i < fk->ncols; i++)
+			{
+				char	   *attname = get_attname(fk->conrelid,
+												  fk->attnums[i], true);
+
+				lookup.cols[i].attnum = attname ?
+					get_attnum(child, attname) : InvalidAttrNumber;
+				lookup.cols[i].kind = IDXADV_CMP_EQ;
+				lookup.cols[i].op = fk->eqops[i];
+			}
+			if (OidIsValid(idxadv_find_serving_index(map, &lookup)))
+				continue;
+			if (nmissing < 3)
+				appendStringInfo(&buf, "%s%s", nmissing ? ", " : "",
+								 idxadv_qualified_name(child));
+			nmissing++;
+		}
+		if (nmissing == 0)
+			return NULL;
+		if (nmissing > 3)
+			appendStringInfo(&buf, " and %d more", nmissing - 3);
+		return psprintf(nmissing == 1 ?
+						"the partitioned table has no index that serves the lookup, and its partition %s has none of its own: "
+						"the trigger reads that partition whole" :
+						"the partitioned table has no index that serves the lookup, and its partitions %s have none of their own: "
+						"the trigger reads those partitions whole",
+						buf.data);
+	}
+
+	/* the valid index that holds most of the columns, lowest OID on ties */
+	foreach(lc, idxadv_table_indexes(map, fk->conrelid, &desc))
+	{
+		HeapTuple	tup = (HeapTuple) lfirst(lc);
+		int			count = 0;
+
+		idx = (Form_pg_index) GETSTRUCT(tup);
+		if (!idx->indisvalid || !idx->indisready || !idx->indislive)
+			continue;
+		for (i = 0; i < fk->ncols; i++)
+			for (j = 0; j < idx->indnatts; j++)
+				if (idx->indkey.values[j] == fk->attnums[i])
+				{
+					count++;
+					break;
+				}
+		if (count > bestcount ||
+			(count == bestcount && count > 0 &&
+			 idx->indexrelid < ((Form_pg_index) GETSTRUCT(best))->indexrelid))
+		{
+			best = tup;
+			bestcount = count;
+		}
+	}
+	if (best == NULL)
+		return NULL;
+	idx = (Form_pg_index) GETSTRUCT(best);
+
+	appendStringInfo(&buf, "index %s holds ",
+					 idxadv_qualified_name(idx->indexrelid));
+	if (bestcount < fk->ncols)
+		appendStringInfo(&buf, "%d of the foreign key's %d columns but cannot serve the lookup: it lacks",
+						 bestcount, fk->ncols);
+	else
+		appendStringInfoString(&buf, "the foreign key's columns but cannot serve the lookup:");
+
+	/* 1. columns it lacks */
+	if (bestcount < fk->ncols)
+	{
+		bool		first = true;
+
+		for (i = 0; i < fk->ncols; i++)
+		{
+			for (j = 0; j < idx->indnatts; j++)
+				if (idx->indkey.values[j] == fk->attnums[i])
+					break;
+			if (j < idx->indnatts)
+				continue;
+			appendStringInfo(&buf, "%s %s", first ? "" : ",",
+							 quote_identifier(get_attname(fk->conrelid,
+														  fk->attnums[i],
+														  false)));
+			first = false;
+		}
+		return buf.data;
+	}
+
+	/* 2. a column in an INCLUDE or a non-leading key position */
+	for (i = 0; i < fk->ncols; i++)
+	{
+		for (j = 0; j < idx->indnatts; j++)
+			if (idx->indkey.values[j] == fk->attnums[i])
+				break;
+		if (j >= idx->indnkeyatts)
+		{
+			appendStringInfo(&buf, " %s is an INCLUDE column, which no search can use",
+							 quote_identifier(get_attname(fk->conrelid,
+														  fk->attnums[i],
+														  false)));
+			return buf.data;
+		}
+		if (j >= fk->ncols)
+		{
+			appendStringInfo(&buf, " %s is its key column %d, and the key columns before it are not among the foreign key's, "
+							 "so the lookup would read the whole index",
+							 quote_identifier(get_attname(fk->conrelid,
+														  fk->attnums[i],
+														  false)),
+							 j + 1);
+			return buf.data;
+		}
+	}
+
+	/* 3. the access method, the predicate, else operator class/collation */
+	{
+		HeapTuple	classtup = SearchSysCache1(RELOID,
+											   ObjectIdGetDatum(idx->indexrelid));
+		Oid			amoid;
+
+		if (!HeapTupleIsValid(classtup))
+			return NULL;		/* dropped meanwhile */
+		amoid = ((Form_pg_class) GETSTRUCT(classtup))->relam;
+		ReleaseSysCache(classtup);
+
+		if (amoid != BTREE_AM_OID &&
+			!(amoid == HASH_AM_OID && fk->ncols == 1))
+		{
+			appendStringInfo(&buf, " it is a %s index, and only a btree (or a hash, for one column) serves an equality lookup",
+							 get_am_name(amoid));
+			return buf.data;
+		}
+	}
+	if (!heap_attisnull(best, Anum_pg_index_indpred, NULL))
+	{
+		List	   *pred = idxadv_index_predicate(best, desc);
+		char	   *relname = get_rel_name(fk->conrelid);
+		char	   *text;
+
+		/* deparsed from the stored tree: nothing is opened or evaluated */
+		text = deparse_expression((Node *) make_ands_explicit(pred),
+								  deparse_context_for(relname ? relname : "?",
+													  fk->conrelid),
+								  false, false);
+		appendStringInfo(&buf, " it is partial (WHERE %s), and the lookup (the columns equal to the parent's key) does not imply that predicate",
+						 text);
+		return buf.data;
+	}
+	appendStringInfoString(&buf, " its operator class or collation does not match the foreign key's equality operator or the column's collation");
+	return buf.data;
+}
+
+/*
  * idxadvisor_unindexed_foreign_keys
  *		One row per foreign key whose referencing side has no index that
  *		serves the foreign-key trigger's lookup.
@@ -260,10 +476,17 @@ idxadvisor_unindexed_foreign_keys(PG_FUNCTION_ARGS)
 	ListCell   *lc;
 	MemoryContext rowcxt;
 	MemoryContext oldcxt;
+	idxadvReportRows out;
+	int			natts;
 
 	InitMaterializedSRF(fcinfo, 0);
-	if (rsinfo->setDesc->natts != IDXADV_FK_COLS)
+	/* 1.0 has no coverage_detail; its last column is the same */
+	natts = rsinfo->setDesc->natts;
+	if (natts != IDXADV_FK_COLS && natts != IDXADV_FK_COLS_V1_0)
 		elog(ERROR, "incorrect number of output arguments");
+	out.cxt = CurrentMemoryContext;
+	out.desc = rsinfo->setDesc;
+	out.rows = NIL;
 
 	fkeys = idxadv_unindexed_foreign_keys(&map);
 
@@ -338,11 +561,33 @@ idxadvisor_unindexed_foreign_keys(PG_FUNCTION_ARGS)
 		values[8] = Int64GetDatum(deletes);
 		values[9] = Int64GetDatum(updates);
 		values[10] = CStringGetTextDatum(ddl);
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		if (natts == IDXADV_FK_COLS)
+		{
+			char	   *detail = partly ?
+				idxadv_fk_partial_detail(map, fk) : NULL;
+
+			if (detail)
+				values[11] = CStringGetTextDatum(detail);
+			else
+				nulls[11] = true;
+		}
+
+		/*
+		 * Biggest win first: each delete or key update of the parent reads
+		 * the whole child, so what the missing index costs grows with the
+		 * parent's writes times the child's size.  A child that no parent
+		 * write has touched yet sorts by size alone.
+		 */
+		idxadv_add_row(&out,
+					   (double) (deletes + updates) *
+					   (double) DatumGetInt64(values[7]) +
+					   (double) DatumGetInt64(values[7]) / 1e12,
+					   fk->conrelid, NameStr(fk->conname), values, nulls);
 
 		MemoryContextSwitchTo(oldcxt);
 		MemoryContextReset(rowcxt);
 	}
+	idxadv_put_rows(&out, rsinfo);
 
 	return (Datum) 0;
 }
@@ -534,8 +779,9 @@ idxadv_load_index(idxadvIndex *ix, HeapTuple tup, TupleDesc desc, HTAB *cons)
  * options at every position or all of them inverted (a backward scan gives
  * the other order); predicates that imply each other; x's INCLUDE columns
  * among y's columns.  Redundant: the same, but x's keys a proper prefix of
- * y's (btree only: only a btree serves a lookup on leading columns) and x's
- * predicate implies y's.  x's uniqueness must survive: a unique x is only
+ * y's (btree only: only a btree serves a lookup on leading columns), and
+ * again predicates that imply each other (a partial index is never covered
+ * by a full or wider one: see below).  x's uniqueness must survive: a unique x is only
  * covered by a unique y on the same keys and predicate, a NULLS NOT
  * DISTINCT one only by another, and one checked immediately not by a
  * DEFERRABLE one (ON CONFLICT and foreign keys need immediate checks); an
@@ -598,19 +844,23 @@ idxadv_covers(const idxadvIndex *x, const idxadvIndex *y)
 	 */
 	if (y->pred != NIL && !predicate_implied_by(y->pred, x->pred, false))
 		return 0;
-	if (dup)
-	{
-		/* and for a duplicate (or a unique x) y's implies x's */
-		if (x->pred != NIL && !predicate_implied_by(x->pred, y->pred, false))
-			return 0;
-		return 2;
-	}
-	return 1;
+
+	/*
+	 * And y's rows must be among x's: a partial x is never covered by a
+	 * full or wider y, even when its keys are a prefix of y's.  x reads only
+	 * its own rows (jobs (k) WHERE finished_at IS NULL reads 101 buffers
+	 * where jobs (k, created_at) reads 3,098 for the same lookup), so the
+	 * planner picks it whenever a query implies its predicate; dropping it
+	 * would make those queries read the whole wider index.
+	 */
+	if (x->pred != NIL && !predicate_implied_by(x->pred, y->pred, false))
+		return 0;
+	return dup ? 2 : 1;
 }
 
 /*
  * idxadv_rank_cmp
- *		Which of two mutual duplicates stays (DESIGN.md section 5): the
+ *		Which of two mutual duplicates stays (doc/design.md section 5): the
  *		primary key, then an index a foreign key depends on, then one that
  *		backs a constraint, then the replica identity, then one attached to a
  *		partitioned parent, then NULLS NOT DISTINCT unique over unique over
@@ -690,9 +940,9 @@ idxadv_keep_reason(const idxadvIndex *y, const idxadvIndex *x, bool mutual)
  *		Emit one row of idxadvisor_duplicates.
  */
 static void
-idxadv_put_dup_row(Tuplestorestate *tupstore, TupleDesc tupdesc, Oid relid,
-				   idxadvIndex *x, const char *kind, idxadvIndex *y,
-				   const char *reason, const char *ddl)
+idxadv_put_dup_row(idxadvReportRows *out, Oid relid, idxadvIndex *x,
+				   const char *kind, idxadvIndex *y, const char *reason,
+				   const char *ddl)
 {
 	Datum		values[IDXADV_DUP_COLS];
 	bool		nulls[IDXADV_DUP_COLS];
@@ -712,7 +962,56 @@ idxadv_put_dup_row(Tuplestorestate *tupstore, TupleDesc tupdesc, Oid relid,
 	values[7] = Int64GetDatum(idxadv_sum_leaves(pg_stat_get_numscans,
 												x->indexrelid, x->relkind,
 												false));
-	tuplestore_putvalues(tupstore, tupdesc, values, nulls);
+	/* what dropping it reclaims comes first */
+	idxadv_add_row(out, (double) DatumGetInt64(values[6]), relid, x->name,
+				   values, nulls);
+}
+
+/*
+ * idxadv_add_row
+ *		Keep one report row (formed now, in out->cxt) for idxadv_put_rows.
+ */
+static void
+idxadv_add_row(idxadvReportRows *out, double sort_key, Oid relid,
+			   const char *name, Datum *values, bool *nulls)
+{
+	MemoryContext old = MemoryContextSwitchTo(out->cxt);
+	idxadvReportRow *row = palloc(sizeof(idxadvReportRow));
+
+	row->sort_key = sort_key;
+	row->relname = idxadv_qualified_name(relid);
+	row->name = pstrdup(name);
+	row->tuple = heap_form_tuple(out->desc, values, nulls);
+	out->rows = lappend(out->rows, row);
+	MemoryContextSwitchTo(old);
+}
+
+/* list_sort comparator: sort_key descending, then table, then name (C order) */
+static int
+idxadv_report_row_cmp(const ListCell *a, const ListCell *b)
+{
+	const idxadvReportRow *ra = (const idxadvReportRow *) lfirst(a);
+	const idxadvReportRow *rb = (const idxadvReportRow *) lfirst(b);
+	int			c;
+
+	if (ra->sort_key != rb->sort_key)
+		return ra->sort_key > rb->sort_key ? -1 : 1;
+	c = strcmp(ra->relname, rb->relname);
+	if (c != 0)
+		return c;
+	return strcmp(ra->name, rb->name);
+}
+
+/* Sort the collected rows and hand them to the caller's tuplestore */
+static void
+idxadv_put_rows(idxadvReportRows *out, ReturnSetInfo *rsinfo)
+{
+	ListCell   *lc;
+
+	list_sort(out->rows, idxadv_report_row_cmp);
+	foreach(lc, out->rows)
+		tuplestore_puttuple(rsinfo->setResult,
+							((idxadvReportRow *) lfirst(lc))->tuple);
 }
 
 /*
@@ -724,8 +1023,7 @@ idxadv_put_dup_row(Tuplestorestate *tupstore, TupleDesc tupdesc, Oid relid,
  *		never used by queries, and a plain one is still updated on every write.
  */
 static void
-idxadv_report_invalid(Tuplestorestate *tupstore, TupleDesc tupdesc,
-					  Oid relid, idxadvIndex *x)
+idxadv_report_invalid(idxadvReportRows *out, Oid relid, idxadvIndex *x)
 {
 	const char *reason;
 	char	   *ddl;
@@ -747,8 +1045,7 @@ idxadv_report_invalid(Tuplestorestate *tupstore, TupleDesc tupdesc,
 		ddl = psprintf("DROP INDEX CONCURRENTLY %s;",
 					   idxadv_qualified_name(x->indexrelid));
 	}
-	idxadv_put_dup_row(tupstore, tupdesc, relid, x, "invalid", NULL, reason,
-					   ddl);
+	idxadv_put_dup_row(out, relid, x, "invalid", NULL, reason, ddl);
 }
 
 /*
@@ -818,7 +1115,8 @@ idxadv_drop_ddl(Oid relid, idxadvIndex *x, idxadvIndex *y, StringInfo caveats)
 	if (x->clustered)
 		appendStringInfo(caveats,
 						 "; it is the table's CLUSTER index: re-cluster on %s (ALTER TABLE ... CLUSTER ON %s)",
-						 quote_identifier(y->name), quote_identifier(y->name));
+						 idxadv_qualified_name(y->indexrelid),
+						 quote_identifier(y->name));
 	if (x->relkind == RELKIND_PARTITIONED_INDEX)
 		appendStringInfoString(caveats,
 							   "; an index of a partitioned table cannot be dropped concurrently: "
@@ -862,8 +1160,8 @@ idxadv_drop_ddl(Oid relid, idxadvIndex *x, idxadvIndex *y, StringInfo caveats)
  * that the reported pairs can all be acted on at once.
  */
 static void
-idxadv_report_table(Tuplestorestate *tupstore, TupleDesc tupdesc, Oid relid,
-					idxadvIndex *ix, int nix)
+idxadv_report_table(idxadvReportRows *out, Oid relid, idxadvIndex *ix,
+					int nix)
 {
 	int			i,
 				j;
@@ -921,19 +1219,31 @@ idxadv_report_table(Tuplestorestate *tupstore, TupleDesc tupdesc, Oid relid,
 		if (best == NULL)
 			continue;			/* its covers all go too; keep it */
 
+		/* both names schema-qualified: reasons are read out of context */
 		initStringInfo(&reason);
 		if (bestkind == 2)
 			appendStringInfo(&reason,
 							 "same keys, operator classes, collations, ordering and predicate as %s, which stays because %s",
-							 quote_identifier(best->name),
+							 idxadv_qualified_name(best->indexrelid),
 							 idxadv_keep_reason(best, x,
 												idxadv_covers(best, x) == 2));
 		else
 			appendStringInfo(&reason,
 							 "its keys are a leading part of the keys of %s, which serves the same lookups",
-							 quote_identifier(best->name));
+							 idxadv_qualified_name(best->indexrelid));
+
+		/*
+		 * A partial index is only ever covered by one with an equivalent
+		 * predicate (idxadv_covers); say so, since a partial index is often
+		 * there on purpose.
+		 */
+		if (x->pred != NIL)
+			appendStringInfo(&reason,
+							 "; %s is partial, and %s has an equivalent predicate",
+							 idxadv_qualified_name(x->indexrelid),
+							 idxadv_qualified_name(best->indexrelid));
 		ddl = idxadv_drop_ddl(relid, x, best, &reason);
-		idxadv_put_dup_row(tupstore, tupdesc, relid, x,
+		idxadv_put_dup_row(out, relid, x,
 						   bestkind == 2 ? "duplicate" : "redundant",
 						   best, reason.data, ddl);
 	}
@@ -946,7 +1256,7 @@ idxadv_report_table(Tuplestorestate *tupstore, TupleDesc tupdesc, Oid relid,
  *		table's nix pg_index tuples.
  */
 static void
-idxadv_duplicates_table(ReturnSetInfo *rsinfo, idxadvReportFilter *filter,
+idxadv_duplicates_table(idxadvReportRows *out, idxadvReportFilter *filter,
 						HTAB *cons, HTAB *busy, Oid relid,
 						idxadvIndexTuple *tuples, int nix, TupleDesc desc)
 {
@@ -990,12 +1300,10 @@ idxadv_duplicates_table(ReturnSetInfo *rsinfo, idxadvReportFilter *filter,
 			continue;
 		if (hash_search(busy, &relid, HASH_FIND, NULL) != NULL)
 			continue;
-		idxadv_report_invalid(rsinfo->setResult, rsinfo->setDesc, relid,
-							  &ix[i]);
+		idxadv_report_invalid(out, relid, &ix[i]);
 	}
 	if (nix > 1)
-		idxadv_report_table(rsinfo->setResult, rsinfo->setDesc, relid,
-							ix, nix);
+		idxadv_report_table(out, relid, ix, nix);
 }
 
 /*
@@ -1018,11 +1326,15 @@ idxadvisor_duplicates(PG_FUNCTION_ARGS)
 	int			maxtuples = 1024;
 	MemoryContext tablecxt;
 	MemoryContext oldcxt;
+	idxadvReportRows out;
 	int			start;
 
 	InitMaterializedSRF(fcinfo, 0);
 	if (rsinfo->setDesc->natts != IDXADV_DUP_COLS)
 		elog(ERROR, "incorrect number of output arguments");
+	out.cxt = CurrentMemoryContext;
+	out.desc = rsinfo->setDesc;
+	out.rows = NIL;
 
 	idxadv_filter_init(&filter);
 	cons = idxadv_index_constraints();
@@ -1064,7 +1376,7 @@ idxadvisor_duplicates(PG_FUNCTION_ARGS)
 		while (end < ntuples && tuples[end].indrelid == relid)
 			end++;
 		oldcxt = MemoryContextSwitchTo(tablecxt);
-		idxadv_duplicates_table(rsinfo, &filter, cons, busy, relid,
+		idxadv_duplicates_table(&out, &filter, cons, busy, relid,
 								&tuples[start], end - start,
 								RelationGetDescr(pg_index));
 		MemoryContextSwitchTo(oldcxt);
@@ -1072,6 +1384,7 @@ idxadvisor_duplicates(PG_FUNCTION_ARGS)
 		start = end;
 	}
 	table_close(pg_index, AccessShareLock);
+	idxadv_put_rows(&out, rsinfo);
 
 	return (Datum) 0;
 }

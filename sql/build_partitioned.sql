@@ -99,6 +99,26 @@ CALL idxadvisor_wait();
 SELECT count(*) AS still_unindexed FROM idxadvisor_unindexed_foreign_keys()
  WHERE relid = 'orders'::regclass;
 SELECT * FROM tree('orders');
+-- the same one statement handed to idxadvisor_create_concurrently() as it
+-- is (what "SELECT idxadvisor_create_concurrently(index_ddl) FROM
+-- idxadvisor_suggest()" does): the CREATE INDEX inside it is queued
+CREATE TABLE orders2 (id int, customer_id int REFERENCES customers)
+  PARTITION BY HASH (id);
+CREATE TABLE orders2_0 PARTITION OF orders2 FOR VALUES WITH (MODULUS 2, REMAINDER 0);
+CREATE TABLE orders2_1 PARTITION OF orders2 FOR VALUES WITH (MODULUS 2, REMAINDER 1);
+SELECT idxadvisor_create_concurrently(suggested_ddl) IS NOT NULL AS queued
+  FROM idxadvisor_unindexed_foreign_keys() WHERE relid = 'orders2'::regclass;
+CALL idxadvisor_wait();
+SELECT count(*) AS still_unindexed FROM idxadvisor_unindexed_foreign_keys()
+ WHERE relid = 'orders2'::regclass;
+SELECT * FROM tree('orders2');
+-- only exactly that form is unwrapped; nothing in it is run
+SELECT idxadvisor_create_concurrently($$SELECT idxadvisor_create_concurrently('CREATE INDEX ON orders2 (id)', 'x')$$);
+SELECT idxadvisor_create_concurrently($$SELECT idxadvisor_create_concurrently('CREATE INDEX ON orders2 (id)') FROM orders2$$);
+SELECT idxadvisor_create_concurrently($$SELECT idxadvisor_create_concurrently(pg_sleep(1)::text)$$);
+SELECT idxadvisor_create_concurrently($$SELECT other_function('CREATE INDEX ON orders2 (id)')$$);
+SELECT idxadvisor_create_concurrently($$SELECT idxadvisor_create_concurrently('DROP TABLE orders2')$$);
+SELECT idxadvisor_create($$SELECT idxadvisor_create_concurrently('CREATE INDEX ON orders2 (id)')$$);
 
 SET client_min_messages = warning;
 DROP SCHEMA "Part ""S"" ü" CASCADE;
