@@ -7,15 +7,23 @@
  * registration; idxadvisor_compat.h holds every difference between
  * PostgreSQL versions.  Each part lives in its own file:
  *
- *	idxadvisor_capture.c	executor hooks' work: recording filtered
- *							sequential scans in shared memory, persistence
- *	idxadvisor_report.c		catalog reports: duplicate, redundant and
- *							invalid indexes, unindexed foreign keys
- *	idxadvisor_suggest.c	ranked index suggestions
- *	idxadvisor_build.c		index builds: SQL functions
- *	idxadvisor_queue.c		index builds: job states, job table, shared slots
- *	idxadvisor_ddl.c		index definitions, names and DDL text
- *	idxadvisor_worker.c		index builds: launcher and background workers
+ *	idxadvisor_capture.c	capture: recording filtered sequential scans in
+ *							shared memory, persistence
+ *	idxadvisor_suggest.c	advise: idxadvisor_suggest(), filtering, costing,
+ *							ranking (idxadvisor_suggest.h is its private
+ *							header)
+ *	idxadvisor_patterns.c	advise: patterns and candidates (steps 1 and 3)
+ *	idxadvisor_whatif.c		advise: hypothetical indexes and the planner
+ *	idxadvisor_build.c		build: SQL functions and their call-time checks
+ *	idxadvisor_queue.c		build: job states, job table, shared slots
+ *	idxadvisor_worker.c		build: launcher and background workers
+ *	idxadvisor_report.c		report: duplicate, redundant and invalid
+ *							indexes, unindexed foreign keys
+ *	idxadvisor_catalog.c	shared: the serving rule, the foreign-key list,
+ *							sizes
+ *	idxadvisor_ddl.c		shared: index definitions, names and DDL text
+ *
+ * doc/design.md describes the parts, their rules and their locking.
  *
  *-------------------------------------------------------------------------
  */
@@ -296,7 +304,7 @@ typedef struct idxadvIndexLookup
 
 /*
  * A valid, ready index of lookup->relid that serves the lookup, or
- * InvalidOid.  The one rule (DESIGN.md section 3), stated in full at
+ * InvalidOid.  The one rule (doc/design.md section 3), stated in full at
  * idxadv_index_serves() in idxadvisor_catalog.c: leading key columns in any
  * order for the equalities, then the range and ORDER BY columns; btree (hash
  * for one equality alone); operator families that contain the lookup's

@@ -2,7 +2,8 @@
  *
  * idxadvisor_build.c
  *		Index builds from SQL: idxadvisor_create*(), idxadvisor_drop*(),
- *		idxadvisor_cancel(), idxadvisor_wait() and the build queue.
+ *		idxadvisor_cancel(), idxadvisor_wait(): checks in the caller's
+ *		transaction; the queue itself is idxadvisor_queue.c's.
  *
  * CREATE INDEX CONCURRENTLY cannot run inside a transaction block or a
  * function, and a backend that waits, inside its own transaction, for a

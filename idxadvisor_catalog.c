@@ -397,7 +397,7 @@ idxadv_find_serving_index_except(idxadvIndexMap *map,
 /*
  * idxadv_index_serves
  *		Does the index of this pg_index tuple serve the lookup?  The one rule
- *		(DESIGN.md section 3) that the reports, the suggestions and the builds
+ *		(doc/design.md section 3) that the reports and the suggestions
  *		share:
  *
  *	- the index is valid, ready and live;

@@ -666,7 +666,7 @@ idxadv_needed_eq(idxadvTable *t, const idxadvCol *eq, int neq)
  * keeps the longest key any of its patterns needs, so every pattern merged
  * into it is still served by the narrower index.  A foreign key's pattern
  * needs all its columns: the foreign-key report, by the one rule of
- * DESIGN.md section 3, counts only an index that leads with all of them.
+ * doc/design.md section 3, counts only an index that leads with all of them.
  */
 void
 idxadv_trim_key(idxadvCandidate *c, idxadvTable *t)

@@ -19,7 +19,7 @@
  * key columns, expressions per key position (equal()), operator classes,
  * collations, indoption, INCLUDE columns, predicates (predicate_implied_by,
  * both ways for duplicates), uniqueness.  Which member of a pair stays
- * follows DESIGN.md section 5; the comments at idxadv_rank_cmp() and
+ * follows doc/design.md section 5; the comments at idxadv_rank_cmp() and
  * idxadv_covers() say how.
  *
  * Neither report runs any code of the tables it reads about: index
@@ -860,7 +860,7 @@ idxadv_covers(const idxadvIndex *x, const idxadvIndex *y)
 
 /*
  * idxadv_rank_cmp
- *		Which of two mutual duplicates stays (DESIGN.md section 5): the
+ *		Which of two mutual duplicates stays (doc/design.md section 5): the
  *		primary key, then an index a foreign key depends on, then one that
  *		backs a constraint, then the replica identity, then one attached to a
  *		partitioned parent, then NULLS NOT DISTINCT unique over unique over

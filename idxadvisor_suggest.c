@@ -11,8 +11,8 @@
  *	  columns (=, IN, IS NULL, boolean), its range columns, the ORDER BY
  *	  columns seen above the scan, and the counters.  Entries of partitions
  *	  of one partitioned table that show the same pattern are lifted to the
- *	  partitioned table when every leaf partition shows it (DESIGN.md leaves
- *	  partitions open; this is our rule, see the README).  Unindexed foreign
+ *	  partitioned table when every leaf partition shows it (doc/design.md
+ *	  section 3).  Unindexed foreign
  *	  keys from the catalog report are added as patterns with no captured
  *	  scans.
  *

@@ -2,8 +2,8 @@
 #
 # idxadvisor_suggest(), idxadvisor_unindexed_foreign_keys() and
 # idxadvisor_duplicates() while other sessions drop, re-create, alter, index
-# and lock the tables they are reading about (DESIGN.md leaves this open;
-# README "How it works" says what we do): a table dropped meanwhile drops
+# and lock the tables they are reading about (doc/design.md section 3,
+# "Locking"; README "How it works"): a table dropped meanwhile drops
 # out of the answer, a table locked by an ACCESS EXCLUSIVE lock is passed
 # over with the reason instead of waited for, and no call fails with an
 # internal error such as "cache lookup failed".  Every call of the
