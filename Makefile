@@ -46,11 +46,12 @@ REGRESS = \
 	build_partitioned \
 	suggest \
 	report_pg18 \
-	views
+	views \
+	drop_fk
 # Which of them skip without the library preloaded, and which with it.  The
 # temporary-instance suites check that these took the path they test.
 REGRESS_NEEDS_PRELOAD = capture capture_errors build build_requests suggest \
-	views build_partitioned
+	views drop_fk build_partitioned
 REGRESS_NEEDS_NOPRELOAD = nopreload report_nopreload build_nopreload \
 	suggest_nopreload
 

@@ -13,24 +13,50 @@
 -- 1.1: the SQLSTATE of a failed job, which idxadvisor_wait() reports
 ALTER TABLE @extschema@.idxadvisor_build_jobs ADD COLUMN sqlstate pg_catalog.text;
 
+-- 1.1: force drops the last index that serves a foreign key, which the
+-- drops otherwise refuse.  A new argument with a default needs a new
+-- function (an overload would make one-argument calls ambiguous); grants
+-- on the 1.0 functions do not carry over.  The C functions still serve the
+-- 1.0 definitions (PG_NARGS()).
+DROP FUNCTION @extschema@.idxadvisor_drop(pg_catalog.regclass);
+DROP FUNCTION @extschema@.idxadvisor_drop_concurrently(pg_catalog.regclass);
+CREATE FUNCTION @extschema@.idxadvisor_drop(
+    index pg_catalog.regclass,
+    force pg_catalog.bool DEFAULT false)
+RETURNS pg_catalog.void
+AS 'MODULE_PATHNAME', 'idxadvisor_drop'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION @extschema@.idxadvisor_drop_concurrently(
+    index pg_catalog.regclass,
+    force pg_catalog.bool DEFAULT false)
+RETURNS pg_catalog.int8
+AS 'MODULE_PATHNAME', 'idxadvisor_drop_concurrently'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE;
+
+REVOKE ALL ON FUNCTION @extschema@.idxadvisor_drop(pg_catalog.regclass, pg_catalog.bool) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.idxadvisor_drop_concurrently(pg_catalog.regclass, pg_catalog.bool) FROM PUBLIC;
+
 -- 1.1: the index by name, so that a migration can drop an index whose build
 -- an earlier migration only queued; if_exists makes a missing index a notice
 CREATE FUNCTION @extschema@.idxadvisor_drop(
     index pg_catalog.text,
-    if_exists pg_catalog.bool DEFAULT false)
+    if_exists pg_catalog.bool DEFAULT false,
+    force pg_catalog.bool DEFAULT false)
 RETURNS pg_catalog.void
 AS 'MODULE_PATHNAME', 'idxadvisor_drop_name'
 LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE;
 
 CREATE FUNCTION @extschema@.idxadvisor_drop_concurrently(
     index pg_catalog.text,
-    if_exists pg_catalog.bool DEFAULT false)
+    if_exists pg_catalog.bool DEFAULT false,
+    force pg_catalog.bool DEFAULT false)
 RETURNS pg_catalog.int8
 AS 'MODULE_PATHNAME', 'idxadvisor_drop_concurrently_name'
 LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE;
 
-REVOKE ALL ON FUNCTION @extschema@.idxadvisor_drop(pg_catalog.text, pg_catalog.bool) FROM PUBLIC;
-REVOKE ALL ON FUNCTION @extschema@.idxadvisor_drop_concurrently(pg_catalog.text, pg_catalog.bool) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.idxadvisor_drop(pg_catalog.text, pg_catalog.bool, pg_catalog.bool) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.idxadvisor_drop_concurrently(pg_catalog.text, pg_catalog.bool, pg_catalog.bool) FROM PUBLIC;
 
 -- 1.1: idxadvisor_unindexed_foreign_keys() gains coverage_detail (which index
 -- holds the columns of a "partial" coverage and why it cannot serve the

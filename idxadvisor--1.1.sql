@@ -410,12 +410,17 @@ RETURNS pg_catalog.int8
 AS 'MODULE_PATHNAME', 'idxadvisor_create_concurrently_definition'
 LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE;
 
-CREATE FUNCTION @extschema@.idxadvisor_drop(index pg_catalog.regclass)
+-- 1.1: force drops the last index that serves a foreign key
+CREATE FUNCTION @extschema@.idxadvisor_drop(
+    index pg_catalog.regclass,
+    force pg_catalog.bool DEFAULT false)
 RETURNS pg_catalog.void
 AS 'MODULE_PATHNAME', 'idxadvisor_drop'
 LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE;
 
-CREATE FUNCTION @extschema@.idxadvisor_drop_concurrently(index pg_catalog.regclass)
+CREATE FUNCTION @extschema@.idxadvisor_drop_concurrently(
+    index pg_catalog.regclass,
+    force pg_catalog.bool DEFAULT false)
 RETURNS pg_catalog.int8
 AS 'MODULE_PATHNAME', 'idxadvisor_drop_concurrently'
 LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE;
@@ -424,14 +429,16 @@ LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE;
 -- an earlier migration only queued; if_exists makes a missing index a notice
 CREATE FUNCTION @extschema@.idxadvisor_drop(
     index pg_catalog.text,
-    if_exists pg_catalog.bool DEFAULT false)
+    if_exists pg_catalog.bool DEFAULT false,
+    force pg_catalog.bool DEFAULT false)
 RETURNS pg_catalog.void
 AS 'MODULE_PATHNAME', 'idxadvisor_drop_name'
 LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE;
 
 CREATE FUNCTION @extschema@.idxadvisor_drop_concurrently(
     index pg_catalog.text,
-    if_exists pg_catalog.bool DEFAULT false)
+    if_exists pg_catalog.bool DEFAULT false,
+    force pg_catalog.bool DEFAULT false)
 RETURNS pg_catalog.int8
 AS 'MODULE_PATHNAME', 'idxadvisor_drop_concurrently_name'
 LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE;
@@ -453,8 +460,8 @@ REVOKE ALL ON FUNCTION @extschema@.idxadvisor_create(pg_catalog.regclass, pg_cat
 REVOKE ALL ON FUNCTION @extschema@.idxadvisor_create(pg_catalog.text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.idxadvisor_create_concurrently(pg_catalog.regclass, pg_catalog.text[], pg_catalog.name, pg_catalog.bool, pg_catalog.name, pg_catalog.text[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.idxadvisor_create_concurrently(pg_catalog.text) FROM PUBLIC;
-REVOKE ALL ON FUNCTION @extschema@.idxadvisor_drop(pg_catalog.regclass) FROM PUBLIC;
-REVOKE ALL ON FUNCTION @extschema@.idxadvisor_drop_concurrently(pg_catalog.regclass) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.idxadvisor_drop(pg_catalog.regclass, pg_catalog.bool) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.idxadvisor_drop_concurrently(pg_catalog.regclass, pg_catalog.bool) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.idxadvisor_cancel(pg_catalog.int8) FROM PUBLIC;
-REVOKE ALL ON FUNCTION @extschema@.idxadvisor_drop(pg_catalog.text, pg_catalog.bool) FROM PUBLIC;
-REVOKE ALL ON FUNCTION @extschema@.idxadvisor_drop_concurrently(pg_catalog.text, pg_catalog.bool) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.idxadvisor_drop(pg_catalog.text, pg_catalog.bool, pg_catalog.bool) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.idxadvisor_drop_concurrently(pg_catalog.text, pg_catalog.bool, pg_catalog.bool) FROM PUBLIC;

@@ -314,6 +314,9 @@ typedef struct idxadvIndexLookup
  */
 extern Oid	idxadv_find_serving_index(idxadvIndexMap *map,
 									  const idxadvIndexLookup *lookup);
+extern Oid	idxadv_find_serving_index_except(idxadvIndexMap *map,
+											 const idxadvIndexLookup *lookup,
+											 const List *except);
 extern bool idxadv_same_direction(uint8 want, uint8 have, int *dir);
 extern Expr *idxadv_flag_clause(Var *var, uint8 kind);
 
@@ -359,6 +362,14 @@ typedef struct idxadvForeignKey
 extern List *idxadv_unindexed_foreign_keys(idxadvIndexMap **map_out);
 extern void idxadv_fk_parent_writes(const idxadvForeignKey *fk,
 									int64 *deletes, int64 *updates);
+
+/*
+ * The foreign keys whose lookups only this index (with also_dropped) serves:
+ * what idxadvisor_drop*() refuse without force, and what the duplicates
+ * report never proposes to drop.
+ */
+extern List *idxadv_fks_served_only_by(idxadvIndexMap *map, Oid indexoid,
+									   const List *also_dropped);
 
 /*
  * A suggested index, by column name (partitions may number columns

@@ -926,6 +926,77 @@ idxadv_check_droppable(Oid indexoid, bool concurrent)
 }
 
 /*
+ * idxadv_check_drop_cost
+ *		What dropping the index would cost, checked before any drop: refuse
+ *		(unless force) to drop the last valid index that serves a foreign
+ *		key's lookup, since each delete or key update of the parent would
+ *		then read the whole child table; warn when the index has been
+ *		scanned since statistics were last reset.
+ *
+ * 2BP01 (dependent_objects_still_exist), like the refusals of
+ * idxadv_check_droppable: a foreign key still depends on the index, for its
+ * speed rather than its correctness, and force is this function's CASCADE.
+ */
+static void
+idxadv_check_drop_cost(Oid indexoid, bool force)
+{
+	List	   *fkeys = idxadv_fks_served_only_by(NULL, indexoid, NIL);
+	char		relkind = get_rel_relkind(indexoid);
+	int64		scans;
+	ListCell   *lc;
+
+	foreach(lc, fkeys)
+	{
+		Oid			conoid = lfirst_oid(lc);
+		HeapTuple	contup = SearchSysCache1(CONSTROID, ObjectIdGetDatum(conoid));
+		Form_pg_constraint con;
+		char	   *child;
+		char	   *parent;
+
+		if (!HeapTupleIsValid(contup))
+			continue;
+		con = (Form_pg_constraint) GETSTRUCT(contup);
+		child = idxadv_ddl_relation_name(con->conrelid);
+		parent = idxadv_ddl_relation_name(con->confrelid);
+		if (!force)
+			ereport(ERROR,
+					(errcode(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST),
+					 errmsg("cannot drop index \"%s\": it is the last index that serves foreign key \"%s\" of table %s",
+							get_rel_name(indexoid), NameStr(con->conname),
+							child),
+					 errdetail("Without it, each DELETE on %s and each update of its key reads the whole of %s to check the foreign key.",
+							   parent, child),
+					 errhint("Create another index that serves the foreign key first, or pass force => true to drop it anyway.")));
+		ereport(WARNING,
+				(errmsg("index \"%s\" is the last index that serves foreign key \"%s\" of table %s, and it is dropped because force is true",
+						get_rel_name(indexoid), NameStr(con->conname), child),
+				 errdetail("Each DELETE on %s and each update of its key will read the whole of %s to check the foreign key.",
+						   parent, child)));
+		ReleaseSysCache(contup);
+	}
+
+	/* idx_scan of the index (its partitions' for a partitioned one) */
+	scans = idxadv_sum_leaves(pg_stat_get_numscans, indexoid, relkind, false);
+	if (scans > 0)
+	{
+		PgStat_StatDBEntry *db = pgstat_fetch_stat_dbentry(MyDatabaseId);
+		TimestampTz reset = db ? db->stat_reset_timestamp : 0;
+		bool		never_reset;
+
+		/* zero: the statistics of this database were never reset */
+		never_reset = (reset == 0);
+		ereport(WARNING,
+				(errmsg_plural("index \"%s\" was scanned %lld time since statistics were %s",
+							   "index \"%s\" was scanned %lld times since statistics were %s",
+							   scans,
+							   get_rel_name(indexoid), (long long) scans,
+						never_reset ? "initialized" :
+						psprintf("last reset at %s", timestamptz_to_str(reset))),
+				 errdetail("Queries that use it will read the table another way after the drop. Scans on standbys are not counted here.")));
+	}
+}
+
+/*
  * An index to drop, given by OID or by name, and the unfinished build of
  * that name, if any.
  */
@@ -936,6 +1007,7 @@ typedef struct idxadvDropTarget
 	char	   *idxname;
 	const char *given;			/* as the caller wrote it, for messages */
 	int64		build_job;		/* unfinished build job of that name, or 0 */
+	bool		force;			/* drop the last index serving a foreign key */
 } idxadvDropTarget;
 
 /*
@@ -1051,6 +1123,7 @@ idxadv_drop_common(const idxadvExtInfo *ext, idxadvDropTarget *target,
 		return;
 	}
 	idxadv_check_droppable(target->indexoid, false);
+	idxadv_check_drop_cost(target->indexoid, target->force);
 	if (target->build_job != 0 &&
 		idxadv_drop_cancel_build(ext, target) == IDXADV_CANCEL_RUNNING)
 		ereport(ERROR,
@@ -1085,6 +1158,7 @@ idxadv_drop_concurrently_common(const idxadvExtInfo *ext,
 		return 0;
 	}
 	idxadv_check_droppable(target->indexoid, true);
+	idxadv_check_drop_cost(target->indexoid, target->force);
 	relid = IndexGetRelation(target->indexoid, false);
 	idxadv_check_table(relid, true);
 	if (target->build_job != 0)
@@ -1099,23 +1173,37 @@ idxadv_drop_concurrently_common(const idxadvExtInfo *ext,
 }
 
 /*
- * The arguments of the drop functions: the index by OID (1.0, regclass) or
- * by name (text), and if_exists.  SPI must be connected.
+ * The arguments of the drop functions: the index by OID (regclass) or by
+ * name (text), if_exists (text form) and force.  The 1.0 SQL definition of
+ * the regclass form has the index alone (PG_NARGS() == 1); in 1.1 it is
+ * (index, force) and the text form (index, if_exists, force).  SPI must be
+ * connected.
  */
 static bool
 idxadv_drop_args(FunctionCallInfo fcinfo, const idxadvExtInfo *ext,
 				 bool by_name, idxadvDropTarget *target)
 {
+	int			force_arg = by_name ? 2 : 1;
+	bool		force;
+
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("argument \"index\" must not be null")));
-	if (PG_NARGS() > 1 && PG_ARGISNULL(1))
+	if (by_name && PG_NARGS() > 1 && PG_ARGISNULL(1))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("argument \"if_exists\" must not be null")));
+	if (PG_NARGS() > force_arg && PG_ARGISNULL(force_arg))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("argument \"force\" must not be null")));
+	force = PG_NARGS() > force_arg && PG_GETARG_BOOL(force_arg);
 	if (by_name)
+	{
 		idxadv_drop_target_by_name(ext, PG_GETARG_TEXT_PP(0), target);
+		target->force = force;
+	}
 	else
 	{
 		memset(target, 0, sizeof(idxadvDropTarget));
@@ -1124,9 +1212,10 @@ idxadv_drop_args(FunctionCallInfo fcinfo, const idxadvExtInfo *ext,
 		target->nspid = get_rel_namespace(target->indexoid);
 		target->idxname = get_rel_name(target->indexoid);
 		target->given = target->idxname;
+		target->force = force;
 		idxadv_drop_find_build(ext, target);
 	}
-	return PG_NARGS() > 1 && PG_GETARG_BOOL(1);
+	return by_name && PG_NARGS() > 1 && PG_GETARG_BOOL(1);
 }
 
 /*

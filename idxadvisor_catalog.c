@@ -44,6 +44,7 @@
 #include "access/table.h"
 #include "catalog/catalog.h"
 #include "catalog/dependency.h"
+#include "catalog/index.h"
 #include "catalog/indexing.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_am.h"
@@ -165,10 +166,11 @@ static idxadvNameUse idxadv_script_name_check(const char *name, Oid existing,
 static idxadvForeignKey *idxadv_fk_from_tuple(HeapTuple tup, TupleDesc desc,
 											  char relkind);
 static bool idxadv_fk_served(idxadvIndexMap *map, Oid relid, int ncols,
-							 const AttrNumber *attnums, const Oid *eqops);
+							 const AttrNumber *attnums, const Oid *eqops,
+							 const List *except);
 static bool idxadv_fk_leaves_served(idxadvIndexMap *map, Oid relid, int ncols,
-									const AttrNumber *attnums,
-									const Oid *eqops, bool *some_served);
+									const AttrNumber *attnums, const Oid *eqops,
+									const List *except, bool *some_served);
 
 /* ----------------------------------------------------------------
  * Index trees and a table's pg_index tuples
@@ -353,6 +355,19 @@ Oid
 idxadv_find_serving_index(idxadvIndexMap *map,
 						  const idxadvIndexLookup *lookup)
 {
+	return idxadv_find_serving_index_except(map, lookup, NIL);
+}
+
+/*
+ * idxadv_find_serving_index_except
+ *		The same, as if the indexes in except (OIDs) were not there: which
+ *		index would serve the lookup once they are dropped.
+ */
+Oid
+idxadv_find_serving_index_except(idxadvIndexMap *map,
+								 const idxadvIndexLookup *lookup,
+								 const List *except)
+{
 	idxadvLookupState state;
 	TupleDesc	desc;
 	ListCell   *lc;
@@ -369,9 +384,12 @@ idxadv_find_serving_index(idxadvIndexMap *map,
 	foreach(lc, idxadv_table_indexes(map, lookup->relid, &desc))
 	{
 		HeapTuple	tup = (HeapTuple) lfirst(lc);
+		Oid			indexrelid = ((Form_pg_index) GETSTRUCT(tup))->indexrelid;
 
+		if (except != NIL && list_member_oid(except, indexrelid))
+			continue;
 		if (idxadv_index_serves(tup, desc, &state))
-			return ((Form_pg_index) GETSTRUCT(tup))->indexrelid;
+			return indexrelid;
 	}
 	return InvalidOid;
 }
@@ -977,7 +995,8 @@ idxadv_sum_leaves(PGFunction fn, Oid relid, char relkind, bool with_toast)
  */
 static bool
 idxadv_fk_served(idxadvIndexMap *map, Oid relid, int ncols,
-				 const AttrNumber *attnums, const Oid *eqops)
+				 const AttrNumber *attnums, const Oid *eqops,
+				 const List *except)
 {
 	idxadvIndexLookup lookup;
 	int			i;
@@ -991,7 +1010,7 @@ idxadv_fk_served(idxadvIndexMap *map, Oid relid, int ncols,
 		lookup.cols[i].kind = IDXADV_CMP_EQ;
 		lookup.cols[i].op = eqops[i];
 	}
-	return OidIsValid(idxadv_find_serving_index(map, &lookup));
+	return OidIsValid(idxadv_find_serving_index_except(map, &lookup, except));
 }
 
 /*
@@ -1005,7 +1024,7 @@ idxadv_fk_served(idxadvIndexMap *map, Oid relid, int ncols,
 static bool
 idxadv_fk_leaves_served(idxadvIndexMap *map, Oid relid, int ncols,
 						const AttrNumber *attnums, const Oid *eqops,
-						bool *some_served)
+						const List *except, bool *some_served)
 {
 	List	   *rels = find_all_inheritors(relid, NoLock, NULL);
 	ListCell   *lc;
@@ -1031,7 +1050,7 @@ idxadv_fk_leaves_served(idxadvIndexMap *map, Oid relid, int ncols,
 				break;
 		}
 		if (i == ncols &&
-			idxadv_fk_served(map, child, ncols, childatts, eqops))
+			idxadv_fk_served(map, child, ncols, childatts, eqops, except))
 			nserved++;
 	}
 	*some_served = nserved > 0;
@@ -1169,10 +1188,10 @@ idxadv_unindexed_foreign_keys(idxadvIndexMap **map_out)
 		CHECK_FOR_INTERRUPTS();
 		oldcxt = MemoryContextSwitchTo(fkcxt);
 		served = idxadv_fk_served(map, fk->conrelid, fk->ncols, fk->attnums,
-								  fk->eqops) ||
+								  fk->eqops, NIL) ||
 			(fk->relkind == RELKIND_PARTITIONED_TABLE &&
 			 idxadv_fk_leaves_served(map, fk->conrelid, fk->ncols,
-									 fk->attnums, fk->eqops,
+									 fk->attnums, fk->eqops, NIL,
 									 &fk->some_leaves_served));
 		MemoryContextSwitchTo(oldcxt);
 		MemoryContextReset(fkcxt);
@@ -1206,6 +1225,73 @@ idxadv_fk_parent_writes(const idxadvForeignKey *fk, int64 *deletes,
 								 relkind, false);
 	*updates = idxadv_sum_leaves(pg_stat_get_tuples_updated, fk->confrelid,
 								 relkind, false);
+}
+
+/*
+ * idxadv_fks_served_only_by
+ *		The foreign keys (constraint OIDs) of an index's table whose trigger
+ *		lookup some index serves now and none would once the index is dropped
+ *		together with the indexes in also_dropped (NIL, or the other indexes
+ *		a report proposes to drop).  A partitioned index takes the partition
+ *		indexes attached to it along.  Every foreign key whose lookup runs on
+ *		the table counts, a partition's clone of its parent's too, since the
+ *		lookup runs per partition.  By the one rule (idxadv_find_serving_index);
+ *		locks nothing, runs no code of the table's.
+ */
+List *
+idxadv_fks_served_only_by(idxadvIndexMap *map, Oid indexoid,
+						  const List *also_dropped)
+{
+	Oid			relid = IndexGetRelation(indexoid, true);
+	char		relkind;
+	List	   *except;
+	List	   *result = NIL;
+	Relation	conrel;
+	SysScanDesc scan;
+	ScanKeyData key;
+	HeapTuple	tup;
+
+	if (!OidIsValid(relid))
+		return NIL;
+	relkind = get_rel_relkind(relid);
+	if (get_rel_relkind(indexoid) == RELKIND_PARTITIONED_INDEX)
+		except = find_all_inheritors(indexoid, NoLock, NULL);
+	else
+		except = list_make1_oid(indexoid);
+	except = list_concat_copy(except, also_dropped);
+
+	conrel = table_open(ConstraintRelationId, AccessShareLock);
+	ScanKeyInit(&key, Anum_pg_constraint_conrelid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(relid));
+	scan = systable_beginscan(conrel, ConstraintRelidTypidNameIndexId, true,
+							  NULL, 1, &key);
+	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(tup);
+		idxadvForeignKey *fk;
+		bool		some;
+
+		if (con->contype != CONSTRAINT_FOREIGN ||
+			!idxadv_constraint_enforced(con))
+			continue;
+		fk = idxadv_fk_from_tuple(tup, RelationGetDescr(conrel), relkind);
+		if (!(idxadv_fk_served(map, relid, fk->ncols, fk->attnums,
+							   fk->eqops, NIL) ||
+			  (relkind == RELKIND_PARTITIONED_TABLE &&
+			   idxadv_fk_leaves_served(map, relid, fk->ncols, fk->attnums,
+									   fk->eqops, NIL, &some))))
+			continue;			/* not served now: the drop changes nothing */
+		if (idxadv_fk_served(map, relid, fk->ncols, fk->attnums,
+							 fk->eqops, except) ||
+			(relkind == RELKIND_PARTITIONED_TABLE &&
+			 idxadv_fk_leaves_served(map, relid, fk->ncols, fk->attnums,
+									 fk->eqops, except, &some)))
+			continue;
+		result = lappend_oid(result, fk->conoid);
+	}
+	systable_endscan(scan);
+	table_close(conrel, AccessShareLock);
+	return result;
 }
 
 /* ----------------------------------------------------------------

@@ -1189,6 +1189,26 @@ idxadv_report_table(idxadvReportRows *out, Oid relid, idxadvIndex *ix,
 		}
 	}
 
+	/*
+	 * Never propose the drop that leaves a foreign key unserved: an index
+	 * whose drop, together with the others proposed here, would leave some
+	 * foreign key's lookup without a serving index stays (by the one rule,
+	 * idxadv_fks_served_only_by).  The covering index normally serves the
+	 * same lookups; this guards the cases where the rules differ.
+	 */
+	for (i = 0; i < nix; i++)
+	{
+		List	   *others = NIL;
+
+		if (!ix[i].removed)
+			continue;
+		for (j = 0; j < nix; j++)
+			if (j != i && ix[j].removed)
+				others = lappend_oid(others, ix[j].indexrelid);
+		if (idxadv_fks_served_only_by(NULL, ix[i].indexrelid, others) != NIL)
+			ix[i].removed = false;
+	}
+
 	for (i = 0; i < nix; i++)
 	{
 		idxadvIndex *x = &ix[i];

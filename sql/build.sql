@@ -21,10 +21,10 @@ GRANT EXECUTE ON FUNCTION
     idxadvisor_create(text),
     idxadvisor_create_concurrently(regclass, text[], name, boolean, name, text[]),
     idxadvisor_create_concurrently(text),
-    idxadvisor_drop(regclass),
-    idxadvisor_drop_concurrently(regclass),
-    idxadvisor_drop(text, boolean),
-    idxadvisor_drop_concurrently(text, boolean),
+    idxadvisor_drop(regclass, boolean),
+    idxadvisor_drop_concurrently(regclass, boolean),
+    idxadvisor_drop(text, boolean, boolean),
+    idxadvisor_drop_concurrently(text, boolean, boolean),
     idxadvisor_cancel(bigint)
   TO regress_idxadv_owner, regress_idxadv_other;
 GRANT CREATE ON SCHEMA public TO regress_idxadv_owner;

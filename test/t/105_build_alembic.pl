@@ -24,8 +24,8 @@ $node->safe_psql('app', q{
 	GRANT EXECUTE ON FUNCTION
 	      idxadvisor_create_concurrently(regclass, text[], name, boolean, name, text[]),
 	      idxadvisor_create_concurrently(text),
-	      idxadvisor_drop_concurrently(regclass),
-	      idxadvisor_drop_concurrently(text, boolean) TO migrator;
+	      idxadvisor_drop_concurrently(regclass, boolean),
+	      idxadvisor_drop_concurrently(text, boolean, boolean) TO migrator;
 	GRANT CREATE ON SCHEMA public TO migrator;
 });
 
