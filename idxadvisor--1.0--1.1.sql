@@ -10,14 +10,27 @@
 -- this script has run (see "Versions" in doc/design.md).
 --
 
+-- Privileges a DBA gave on the 1.0 functions that 1.1 replaces are carried
+-- over to their replacements (and a drop's to its by-name form, which a
+-- quoted literal now resolves to): saved here, applied at the end.
+SELECT pg_catalog.set_config('idxadvisor_upgrade.acl_' OPERATOR(pg_catalog.||) p.proname,
+                             COALESCE(p.proacl::pg_catalog.text, ''), true)
+  FROM pg_catalog.pg_proc p
+  JOIN pg_catalog.pg_depend d
+    ON d.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND d.objid = p.oid
+   AND d.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass AND d.deptype = 'e'
+  JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid AND e.extname = 'idxadvisor'
+ WHERE p.proname IN ('idxadvisor_drop', 'idxadvisor_drop_concurrently',
+                     'idxadvisor_unindexed_foreign_keys');
+
 -- 1.1: the SQLSTATE of a failed job, which idxadvisor_wait() reports
 ALTER TABLE @extschema@.idxadvisor_build_jobs ADD COLUMN sqlstate pg_catalog.text;
 
 -- 1.1: force drops the last index that serves a foreign key, which the
 -- drops otherwise refuse.  A new argument with a default needs a new
--- function (an overload would make one-argument calls ambiguous); grants
--- on the 1.0 functions do not carry over.  The C functions still serve the
--- 1.0 definitions (PG_NARGS()).
+-- function (an overload would make one-argument calls ambiguous); the 1.0
+-- function's grants carry over (end of this script).  The C functions still
+-- serve the 1.0 definitions (PG_NARGS()).
 DROP FUNCTION @extschema@.idxadvisor_drop(pg_catalog.regclass);
 DROP FUNCTION @extschema@.idxadvisor_drop_concurrently(pg_catalog.regclass);
 CREATE FUNCTION @extschema@.idxadvisor_drop(
@@ -267,3 +280,38 @@ SELECT b.id,
  ORDER BY b.id;
 
 GRANT SELECT ON @extschema@.idxadvisor_build_status TO PUBLIC;
+
+-- The saved privileges, applied to every function of those names: a 1.0
+-- function whose privileges were never changed (NULL) leaves the new ones
+-- as a fresh install has them.
+DO $$
+DECLARE
+	f record;
+	a record;
+BEGIN
+	FOR f IN
+		SELECT p.oid::pg_catalog.regprocedure AS func,
+			   pg_catalog.current_setting('idxadvisor_upgrade.acl_' OPERATOR(pg_catalog.||) p.proname, true) AS acl
+		  FROM pg_catalog.pg_proc p
+		  JOIN pg_catalog.pg_depend d
+			ON d.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND d.objid = p.oid
+		   AND d.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass AND d.deptype = 'e'
+		  JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid AND e.extname = 'idxadvisor'
+		 WHERE p.proname IN ('idxadvisor_drop', 'idxadvisor_drop_concurrently',
+							 'idxadvisor_unindexed_foreign_keys')
+	LOOP
+		CONTINUE WHEN COALESCE(f.acl, '') = '';
+		EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', f.func);
+		FOR a IN
+			SELECT x.grantee, x.is_grantable
+			  FROM pg_catalog.aclexplode(f.acl::pg_catalog.aclitem[]) x
+			 WHERE x.privilege_type = 'EXECUTE'
+		LOOP
+			EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION %s TO %s%s', f.func,
+				CASE WHEN a.grantee = 0 THEN 'PUBLIC'
+					 ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(a.grantee)) END,
+				CASE WHEN a.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END);
+		END LOOP;
+	END LOOP;
+END
+$$;

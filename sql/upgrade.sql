@@ -65,6 +65,29 @@ UNION ALL
 (SELECT 'only fresh', line FROM fresh EXCEPT SELECT 'only fresh', line FROM upgraded)
 ORDER BY 1, 2;
 
+-- Privileges a DBA changed on 1.0 functions that 1.1 replaces survive the
+-- update: a migration role keeps its drops (also by name), and a report
+-- revoked from PUBLIC stays revoked.
+CREATE ROLE regress_upgrade_migrator;
+CREATE ROLE regress_upgrade_reader;
+CREATE EXTENSION idxadvisor VERSION '1.0';
+GRANT EXECUTE ON FUNCTION idxadvisor_drop(regclass) TO regress_upgrade_migrator;
+GRANT EXECUTE ON FUNCTION idxadvisor_drop_concurrently(regclass) TO regress_upgrade_migrator
+  WITH GRANT OPTION;
+REVOKE EXECUTE ON FUNCTION idxadvisor_unindexed_foreign_keys() FROM PUBLIC;
+ALTER EXTENSION idxadvisor UPDATE;
+SELECT p.oid::regprocedure AS function,
+       has_function_privilege('regress_upgrade_migrator', p.oid, 'EXECUTE') AS migrator,
+       has_function_privilege('regress_upgrade_migrator', p.oid, 'EXECUTE WITH GRANT OPTION') AS migrator_grant,
+       has_function_privilege('regress_upgrade_reader', p.oid, 'EXECUTE') AS reader
+  FROM pg_proc p
+ WHERE p.proname IN ('idxadvisor_drop', 'idxadvisor_drop_concurrently',
+                     'idxadvisor_unindexed_foreign_keys', 'idxadvisor_duplicates')
+ ORDER BY p.oid::regprocedure::text COLLATE "C";
+DROP EXTENSION idxadvisor;
+DROP ROLE regress_upgrade_migrator;
+DROP ROLE regress_upgrade_reader;
+
 -- Only the versions we ship are offered.
 SELECT version FROM pg_available_extension_versions
  WHERE name = 'idxadvisor' ORDER BY version COLLATE "C";
