@@ -849,6 +849,8 @@ idxadv_check_droppable(Oid indexoid, bool concurrent)
 	Relation	conrel;
 	SysScanDesc scan;
 	HeapTuple	contup;
+	HeapTuple	owncon = NULL;
+	HeapTuple	fkcon = NULL;
 	const char *idxname;
 
 	LockRelationOid(indexoid, AccessShareLock);
@@ -890,7 +892,11 @@ idxadv_check_droppable(Oid indexoid, bool concurrent)
 				 errhint("Drop the index of the partitioned table \"%s\" instead.",
 						 get_rel_name(get_partition_parent(indexoid, false)))));
 
-	/* constraints that use the index, the table's own and foreign keys */
+	/*
+	 * Constraints that use the index: the table's own (its fix is to drop
+	 * that constraint, which is said first whatever order the catalog scan
+	 * returns the rows in) and foreign keys that depend on it.
+	 */
 	conrel = table_open(ConstraintRelationId, AccessShareLock);
 	scan = systable_beginscan(conrel, InvalidOid, false, NULL, 0, NULL);
 	while (HeapTupleIsValid(contup = systable_getnext(scan)))
@@ -899,30 +905,44 @@ idxadv_check_droppable(Oid indexoid, bool concurrent)
 
 		if (con->conindid != indexoid)
 			continue;
-		if (con->contype == CONSTRAINT_FOREIGN)
-			ereport(ERROR,
-					(errcode(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST),
-					 errmsg("cannot drop index \"%s\": foreign key \"%s\" of table \"%s\" depends on it",
-							idxname, NameStr(con->conname),
-							get_rel_name(con->conrelid)),
-					 errhint("Drop the foreign key first: ALTER TABLE %s DROP CONSTRAINT %s.",
-							 idxadv_ddl_relation_name(con->conrelid),
-							 quote_identifier(NameStr(con->conname)))));
-		if (con->conrelid == relid)
-			ereport(ERROR,
-					(errcode(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST),
-					 errmsg("cannot drop index \"%s\": it backs %s constraint \"%s\"",
-							idxname,
-							con->contype == CONSTRAINT_PRIMARY ? "primary key" :
-							con->contype == CONSTRAINT_UNIQUE ? "unique" :
-							con->contype == CONSTRAINT_EXCLUSION ? "exclusion" :
-							"a", NameStr(con->conname)),
-					 errhint("Drop the constraint instead: ALTER TABLE %s DROP CONSTRAINT %s.",
-							 idxadv_ddl_relation_name(relid),
-							 quote_identifier(NameStr(con->conname)))));
+		if (con->contype != CONSTRAINT_FOREIGN && con->conrelid == relid &&
+			!HeapTupleIsValid(owncon))
+			owncon = heap_copytuple(contup);
+		else if (con->contype == CONSTRAINT_FOREIGN && !HeapTupleIsValid(fkcon))
+			fkcon = heap_copytuple(contup);
 	}
 	systable_endscan(scan);
 	table_close(conrel, AccessShareLock);
+
+	if (HeapTupleIsValid(owncon))
+	{
+		Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(owncon);
+
+		ereport(ERROR,
+				(errcode(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST),
+				 errmsg("cannot drop index \"%s\": it backs %s constraint \"%s\"",
+						idxname,
+						con->contype == CONSTRAINT_PRIMARY ? "primary key" :
+						con->contype == CONSTRAINT_UNIQUE ? "unique" :
+						con->contype == CONSTRAINT_EXCLUSION ? "exclusion" :
+						"a", NameStr(con->conname)),
+				 errhint("Drop the constraint instead: ALTER TABLE %s DROP CONSTRAINT %s.",
+						 idxadv_ddl_relation_name(relid),
+						 quote_identifier(NameStr(con->conname)))));
+	}
+	if (HeapTupleIsValid(fkcon))
+	{
+		Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(fkcon);
+
+		ereport(ERROR,
+				(errcode(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST),
+				 errmsg("cannot drop index \"%s\": foreign key \"%s\" of table \"%s\" depends on it",
+						idxname, NameStr(con->conname),
+						get_rel_name(con->conrelid)),
+				 errhint("Drop the foreign key first: ALTER TABLE %s DROP CONSTRAINT %s.",
+						 idxadv_ddl_relation_name(con->conrelid),
+						 quote_identifier(NameStr(con->conname)))));
+	}
 }
 
 /*
