@@ -1271,8 +1271,8 @@ idxadvisor_drop_name(PG_FUNCTION_ARGS)
 }
 
 /*
- * idxadvisor_drop_concurrently(index regclass) -> job id
- * idxadvisor_drop_concurrently(index text, if_exists boolean DEFAULT false)
+ * idxadvisor_drop_concurrently(index regclass, force boolean) -> job id
+ * idxadvisor_drop_concurrently(index text, if_exists boolean, force boolean)
  */
 static Datum
 idxadv_drop_concurrently_entry(FunctionCallInfo fcinfo, bool by_name)

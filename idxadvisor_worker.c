@@ -194,6 +194,7 @@ static bool idxadv_job_take(int64 jobid, idxadvJob *job, bool claim);
 static idxadvJobState idxadv_job_run(idxadvJob *job, char **error,
 									 int *sqlerrcode);
 static void idxadv_job_build(idxadvJob *job);
+static void idxadv_job_retry_pause(idxadvJob *job);
 static void idxadv_job_build_partitioned(idxadvJob *job);
 struct idxadvPartStep;
 static void idxadv_partition_leaves(idxadvJob *job, const idxadvIndexDef *def,
@@ -856,15 +857,7 @@ idxadv_run_ddl(idxadvJob *job, const char *sql, bool is_drop)
 		/* (no continue or return inside PG_TRY: it is a do-while block) */
 		if (!retry)
 			return;
-		(void) WaitLatch(MyLatch,
-						 WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-						 IDXADV_LOCK_RETRY_MS, PG_WAIT_EXTENSION);
-		ResetLatch(MyLatch);
-		CHECK_FOR_INTERRUPTS();
-		if (idxadv_job_cancelled(job))
-			ereport(ERROR,
-					(errcode(ERRCODE_QUERY_CANCELED),
-					 errmsg("canceling statement due to user request")));
+		idxadv_job_retry_pause(job);
 		if (!is_drop)
 		{
 			bool		valid = false;
@@ -1245,6 +1238,25 @@ idxadv_job_remove_invalid(idxadvJob *job, char **error)
 	PG_END_TRY();
 }
 
+/*
+ * Between two attempts at a lock (the table's, or the partitioned attach's):
+ * wait IDXADV_LOCK_RETRY_MS holding nothing, and end the job if it was
+ * cancelled meanwhile.
+ */
+static void
+idxadv_job_retry_pause(idxadvJob *job)
+{
+	(void) WaitLatch(MyLatch,
+					 WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+					 IDXADV_LOCK_RETRY_MS, PG_WAIT_EXTENSION);
+	ResetLatch(MyLatch);
+	CHECK_FOR_INTERRUPTS();
+	if (idxadv_job_cancelled(job))
+		ereport(ERROR,
+				(errcode(ERRCODE_QUERY_CANCELED),
+				 errmsg("canceling statement due to user request")));
+}
+
 /* ----------------------------------------------------------------
  * Partitioned tables
  * ----------------------------------------------------------------
@@ -1564,15 +1576,7 @@ idxadv_partition_attach(idxadvJob *job, List *steps)
 		SetConfigOption("lock_timeout", "0", PGC_SUSET, PGC_S_OVERRIDE);
 		if (!retry)
 			return;
-		(void) WaitLatch(MyLatch,
-						 WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-						 IDXADV_LOCK_RETRY_MS, PG_WAIT_EXTENSION);
-		ResetLatch(MyLatch);
-		CHECK_FOR_INTERRUPTS();
-		if (idxadv_job_cancelled(job))
-			ereport(ERROR,
-					(errcode(ERRCODE_QUERY_CANCELED),
-					 errmsg("canceling statement due to user request")));
+		idxadv_job_retry_pause(job);
 	}
 }
 
