@@ -15,6 +15,7 @@ OBJS = \
 	idxadvisor_patterns.o \
 	idxadvisor_queue.o \
 	idxadvisor_report.o \
+	idxadvisor_repquery.o \
 	idxadvisor_suggest.o \
 	idxadvisor_whatif.o \
 	idxadvisor_worker.o
@@ -85,7 +86,7 @@ $(OBJS): idxadvisor.h idxadvisor_compat.h
 idxadvisor_build.o idxadvisor_catalog.o idxadvisor_queue.o idxadvisor_worker.o: \
 	idxadvisor_queue.h
 idxadvisor_suggest.o idxadvisor_whatif.o: idxadvisor_whatif.h
-idxadvisor_suggest.o idxadvisor_patterns.o: idxadvisor_suggest.h
+idxadvisor_suggest.o idxadvisor_patterns.o idxadvisor_repquery.o: idxadvisor_suggest.h
 
 # ---------------------------------------------------------------------------
 # Test suites.  They need an unprivileged user (PostgreSQL refuses root) and

@@ -13,6 +13,7 @@
  *							ranking (idxadvisor_suggest.h is its private
  *							header)
  *	idxadvisor_patterns.c	advise: patterns and candidates (steps 1 and 3)
+ *	idxadvisor_repquery.c	advise: the representative query of step 4
  *	idxadvisor_whatif.c		advise: hypothetical indexes and the planner
  *	idxadvisor_build.c		build: SQL functions and their call-time checks
  *	idxadvisor_queue.c		build: job states, job table, shared slots

@@ -12,6 +12,8 @@
 #ifndef IDXADVISOR_SUGGEST_H
 #define IDXADVISOR_SUGGEST_H
 
+#include "nodes/params.h"
+
 #include "idxadvisor.h"
 
 /* Is a comparison kind one that a btree key column serves like equality? */
@@ -141,5 +143,13 @@ extern idxadvTable *idxadv_table_info(Oid relid);
 extern double idxadv_ndistinct(idxadvTable *t, AttrNumber attnum);
 extern const char *idxadv_unique_within(idxadvTable *t, int ncols,
 										const idxadvCol *cols);
+extern Oid	idxadv_btree_opclass(Oid type);
+extern char *idxadv_flag_sql(const char *colname, uint8 kind);
+extern char *idxadv_col_sql(Oid relid, const idxadvCol *col, bool order);
+
+/* idxadvisor_repquery.c: step 4's representative query */
+extern char *idxadv_rep_query(idxadvCandidate *c, idxadvTable *t,
+							  idxadvPattern *p, int *nparams, Oid **types,
+							  ParamListInfo *params, double *share);
 
 #endif							/* IDXADVISOR_SUGGEST_H */
