@@ -12,6 +12,7 @@ OBJS = \
 	idxadvisor_capture.o \
 	idxadvisor_catalog.o \
 	idxadvisor_ddl.o \
+	idxadvisor_partbuild.o \
 	idxadvisor_patterns.o \
 	idxadvisor_queue.o \
 	idxadvisor_report.o \
@@ -83,8 +84,9 @@ PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
 $(OBJS): idxadvisor.h idxadvisor_compat.h
-idxadvisor_build.o idxadvisor_catalog.o idxadvisor_queue.o idxadvisor_worker.o: \
-	idxadvisor_queue.h
+idxadvisor_build.o idxadvisor_catalog.o idxadvisor_queue.o idxadvisor_worker.o \
+	idxadvisor_partbuild.o: idxadvisor_queue.h
+idxadvisor_worker.o idxadvisor_partbuild.o: idxadvisor_worker.h
 idxadvisor_suggest.o idxadvisor_whatif.o: idxadvisor_whatif.h
 idxadvisor_suggest.o idxadvisor_patterns.o idxadvisor_repquery.o: idxadvisor_suggest.h
 

@@ -18,6 +18,7 @@
  *	idxadvisor_build.c		build: SQL functions and their call-time checks
  *	idxadvisor_queue.c		build: job states, job table, shared slots
  *	idxadvisor_worker.c		build: launcher and background workers
+ *	idxadvisor_partbuild.c	build: a job on a partitioned table
  *	idxadvisor_report.c		report: duplicate, redundant and invalid
  *							indexes, unindexed foreign keys
  *	idxadvisor_catalog.c	shared: the serving rule, the foreign-key list,

@@ -43,8 +43,9 @@
  * runs as a sequence of such builds, one per leaf partition, each with its
  * own table lock and retries, then one short transaction that creates the
  * index ON ONLY the partitioned tables and attaches the partitions' indexes
- * (idxadv_job_build_partitioned).  Every step looks at what is there first,
- * so a resumed job goes on where it stopped.
+ * (idxadvisor_partbuild.c, through the helpers idxadvisor_worker.h shares
+ * with it).  Every step looks at what is there first, so a resumed job goes
+ * on where it stopped.
  *
  * Nothing the requester's role or database sets may keep a worker from
  * recording an outcome: the workers pin idxadv_worker_settings and the DDL
@@ -111,6 +112,7 @@
 #include "utils/timeout.h"
 
 #include "idxadvisor_queue.h"
+#include "idxadvisor_worker.h"
 
 /*
  * Launcher's wake-up when idle, and while builds run (it then looks for
@@ -167,11 +169,11 @@ static List *scan_todo = NIL;
 static BackgroundWorkerHandle *scan_handle = NULL;
 
 /* job worker: long-lived memory, its slot, and the job */
-static MemoryContext job_cxt = NULL;
+MemoryContext idxadv_job_cxt = NULL;
 static int	job_slotno = -1;
 static idxadvExtInfo job_ext;
 /* a partitioned job: the leaf whose index is being built, if any */
-static idxadvJob *partition_job = NULL;
+idxadvJob  *idxadv_partition_job = NULL;
 static emit_log_hook_type prev_emit_log_hook = NULL;
 
 /*---- Function declarations ----*/
@@ -194,28 +196,12 @@ static bool idxadv_job_take(int64 jobid, idxadvJob *job, bool claim);
 static idxadvJobState idxadv_job_run(idxadvJob *job, char **error,
 									 int *sqlerrcode);
 static void idxadv_job_build(idxadvJob *job);
-static void idxadv_job_retry_pause(idxadvJob *job);
-static void idxadv_job_build_partitioned(idxadvJob *job);
-struct idxadvPartStep;
-static void idxadv_partition_leaves(idxadvJob *job, const idxadvIndexDef *def,
-									Oid parent, List **steps);
-static void idxadv_partition_leaf_index(idxadvJob *job,
-										struct idxadvPartStep *step);
-static void idxadv_partition_attach(idxadvJob *job, List *steps);
-static void idxadv_spi_ddl(const char *sql);
 static void idxadv_job_drop(idxadvJob *job);
 static void idxadv_job_remove_invalid(idxadvJob *job, char **error);
 static void idxadv_job_end(idxadvJob *job, idxadvJobState outcome,
 						   const char *error, int sqlerrcode);
-static void idxadv_job_xact_begin(void);
-static void idxadv_job_xact_end(void);
 static bool idxadv_job_cancelled(idxadvJob *job);
-static Oid	idxadv_job_existing_index(idxadvJob *job, bool *valid);
-static void idxadv_run_ddl(idxadvJob *job, const char *sql, bool is_drop);
-static bool idxadv_job_backs_off(int sqlerrcode);
-static char *idxadv_job_drop_sql(idxadvJob *job);
 static void idxadv_exec_toplevel(const char *sql, Oid relid, bool is_drop);
-static char *idxadv_catch_error(int *sqlerrcode);
 
 /*
  * Register the launcher; called from _PG_init while preloading.
@@ -659,20 +645,20 @@ idxadv_job_role_problem(const idxadvJobRef *job)
  * transaction state as the main loop of a backend would, and return the
  * error's message.  Call in PG_CATCH.
  */
-static char *
+char *
 idxadv_catch_error(int *sqlerrcode)
 {
 	ErrorData  *edata;
 	char	   *msg;
 
 	HOLD_INTERRUPTS();
-	MemoryContextSwitchTo(job_cxt);
+	MemoryContextSwitchTo(idxadv_job_cxt);
 	edata = CopyErrorData();
 	FlushErrorState();
 	disable_all_timeouts(false);
 	QueryCancelPending = false;
 	AbortCurrentTransaction();
-	MemoryContextSwitchTo(job_cxt);
+	MemoryContextSwitchTo(idxadv_job_cxt);
 	debug_query_string = NULL;
 	pgstat_report_activity(STATE_IDLE, NULL);
 	RESUME_INTERRUPTS();
@@ -687,25 +673,25 @@ idxadv_catch_error(int *sqlerrcode)
 
 /*
  * A short transaction of the job worker around job table accessors: SPI
- * connected, results allocated in job_cxt.
+ * connected, results allocated in idxadv_job_cxt.
  */
-static void
+void
 idxadv_job_xact_begin(void)
 {
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
 	PushActiveSnapshot(GetTransactionSnapshot());
 	SPI_connect();
-	MemoryContextSwitchTo(job_cxt);
+	MemoryContextSwitchTo(idxadv_job_cxt);
 }
 
-static void
+void
 idxadv_job_xact_end(void)
 {
 	SPI_finish();
 	PopActiveSnapshot();
 	CommitTransactionCommand();
-	MemoryContextSwitchTo(job_cxt);
+	MemoryContextSwitchTo(idxadv_job_cxt);
 }
 
 /*
@@ -722,9 +708,9 @@ idxadv_job_take(int64 jobid, idxadvJob *job, bool claim)
 	StartTransactionCommand();
 	found = idxadv_get_extension(&job_ext);
 	if (found)
-		job_ext.jobs_table = MemoryContextStrdup(job_cxt, job_ext.jobs_table);
+		job_ext.jobs_table = MemoryContextStrdup(idxadv_job_cxt, job_ext.jobs_table);
 	CommitTransactionCommand();
-	MemoryContextSwitchTo(job_cxt);
+	MemoryContextSwitchTo(idxadv_job_cxt);
 	if (!found)
 		return false;
 
@@ -752,7 +738,7 @@ idxadv_job_cancelled(idxadvJob *job)
  * whether it is valid; InvalidOid if there is none.  Raises an error when
  * the name belongs to something other than an index of the job's table.
  */
-static Oid
+Oid
 idxadv_job_existing_index(idxadvJob *job, bool *valid)
 {
 	Oid			existing;
@@ -780,7 +766,7 @@ idxadv_job_existing_index(idxadvJob *job, bool *valid)
 							job->index_name)));
 	}
 	CommitTransactionCommand();
-	MemoryContextSwitchTo(job_cxt);
+	MemoryContextSwitchTo(idxadv_job_cxt);
 	return existing;
 }
 
@@ -792,7 +778,7 @@ idxadv_job_existing_index(idxadvJob *job, bool *valid)
  * (idxadv_job_backs_off); before a build starts again, the invalid index
  * its first try left is dropped.
  */
-static void
+void
 idxadv_run_ddl(idxadvJob *job, const char *sql, bool is_drop)
 {
 	volatile int attempt;
@@ -810,7 +796,7 @@ idxadv_run_ddl(idxadvJob *job, const char *sql, bool is_drop)
 		{
 			SetCurrentStatementStartTimestamp();
 			StartTransactionCommand();
-			MemoryContextSwitchTo(job_cxt);
+			MemoryContextSwitchTo(idxadv_job_cxt);
 			lock_phase = true;
 			LockRelationOid(job->relid, ShareUpdateExclusiveLock);
 			lock_phase = false;
@@ -822,11 +808,11 @@ idxadv_run_ddl(idxadvJob *job, const char *sql, bool is_drop)
 			SetConfigOption("lock_timeout", "0", PGC_SUSET, PGC_S_OVERRIDE);
 			idxadv_exec_toplevel(sql, job->relid, is_drop);
 			CommitTransactionCommand();
-			MemoryContextSwitchTo(job_cxt);
+			MemoryContextSwitchTo(idxadv_job_cxt);
 		}
 		PG_CATCH();
 		{
-			MemoryContext ecxt = MemoryContextSwitchTo(job_cxt);
+			MemoryContext ecxt = MemoryContextSwitchTo(idxadv_job_cxt);
 			ErrorData  *edata = CopyErrorData();
 			int			code = edata->sqlerrcode;
 			char	   *msg;
@@ -871,7 +857,7 @@ idxadv_run_ddl(idxadvJob *job, const char *sql, bool is_drop)
 }
 
 /* DROP INDEX CONCURRENTLY of what the job's build left (no catalog access) */
-static char *
+char *
 idxadv_job_drop_sql(idxadvJob *job)
 {
 	return psprintf("DROP INDEX CONCURRENTLY IF EXISTS %s", job->qualified_name);
@@ -883,7 +869,7 @@ idxadv_job_drop_sql(idxadvJob *job)
  * deadlock_timeout is short so that it, not the other session, finds it
  * first), or a query cancel the launcher sent it on finding a lock cycle.
  */
-static bool
+bool
 idxadv_job_backs_off(int sqlerrcode)
 {
 	if (sqlerrcode == ERRCODE_T_R_DEADLOCK_DETECTED)
@@ -1039,9 +1025,9 @@ idxadv_job_setup(int64 jobid)
 {
 	char		appname[NAMEDATALEN];
 
-	job_cxt = AllocSetContextCreate(TopMemoryContext, "idxadvisor job",
+	idxadv_job_cxt = AllocSetContextCreate(TopMemoryContext, "idxadvisor job",
 									ALLOCSET_DEFAULT_SIZES);
-	MemoryContextSwitchTo(job_cxt);
+	MemoryContextSwitchTo(idxadv_job_cxt);
 	snprintf(appname, sizeof(appname), "idxadvisor build %lld",
 			 (long long) jobid);
 	SetConfigOption("application_name", appname, PGC_SUSET, PGC_S_OVERRIDE);
@@ -1074,7 +1060,7 @@ idxadv_job_record_stop(int64 jobid, const idxadvJobSlot *slot)
 		found = SearchSysCacheExists1(AUTHOID,
 									  ObjectIdGetDatum(job.requested_by));
 		CommitTransactionCommand();
-		MemoryContextSwitchTo(job_cxt);
+		MemoryContextSwitchTo(idxadv_job_cxt);
 		if (found)
 			SetUserIdAndSecContext(job.requested_by,
 								   SECURITY_LOCAL_USERID_CHANGE);
@@ -1209,11 +1195,11 @@ static void
 idxadv_job_remove_invalid(idxadvJob *job, char **error)
 {
 	/* a partitioned job: the failed build was the partition's */
-	if (partition_job != NULL)
+	if (idxadv_partition_job != NULL)
 	{
-		idxadvJob  *leaf = partition_job;
+		idxadvJob  *leaf = idxadv_partition_job;
 
-		partition_job = NULL;
+		idxadv_partition_job = NULL;
 		idxadv_job_remove_invalid(leaf, error);
 	}
 	PG_TRY();
@@ -1243,7 +1229,7 @@ idxadv_job_remove_invalid(idxadvJob *job, char **error)
  * wait IDXADV_LOCK_RETRY_MS holding nothing, and end the job if it was
  * cancelled meanwhile.
  */
-static void
+void
 idxadv_job_retry_pause(idxadvJob *job)
 {
 	(void) WaitLatch(MyLatch,
@@ -1255,344 +1241,6 @@ idxadv_job_retry_pause(idxadvJob *job)
 		ereport(ERROR,
 				(errcode(ERRCODE_QUERY_CANCELED),
 				 errmsg("canceling statement due to user request")));
-}
-
-/* ----------------------------------------------------------------
- * Partitioned tables
- * ----------------------------------------------------------------
- */
-
-/*
- * One table of the partition tree of a partitioned job, parents before
- * their partitions: a partitioned table gets an index ON ONLY it, a leaf an
- * index built concurrently or reused.
- */
-typedef struct idxadvPartStep
-{
-	Oid			relid;
-	Oid			parent;			/* InvalidOid for the job's table */
-	bool		partitioned;
-	idxadvIndexDef def;			/* the index on this table */
-	Oid			indexoid;		/* leaf: its index, once there */
-	char	   *index_name;		/* partitioned: its index, once named */
-} idxadvPartStep;
-
-/*
- * Build the index of a partitioned table without blocking writes, as one
- * job.  PostgreSQL cannot CREATE INDEX CONCURRENTLY on a partitioned table,
- * so:
- *
- *	1. each leaf partition gets its index: a valid index of the same
- *	   definition (idxadv_index_def_equal) that is not attached to anything
- *	   is reused; else one is built with CREATE INDEX CONCURRENTLY, under the
- *	   name CREATE INDEX would choose (an invalid index of that name and
- *	   definition, left by an interrupted attempt, is dropped first);
- *	2. then one short transaction creates the index ON ONLY the table (and
- *	   ON ONLY each sub-partitioned partition) and attaches the partitions'
- *	   indexes.  The partitioned index is valid when it commits: no one ever
- *	   sees it invalid.  Its locks (SHARE on the table for a moment, ACCESS
- *	   EXCLUSIVE on each attached index) are waited for with
- *	   idxadvisor.build_lock_timeout and retried, like the table lock of a
- *	   build.
- *
- * Every step looks first at what is there, so a restarted job goes on where
- * the last attempt stopped.  A failed job drops the invalid index of the
- * build that failed; the valid partition indexes it built stay (a new
- * request reuses them).
- */
-static void
-idxadv_job_build_partitioned(idxadvJob *job)
-{
-	idxadvIndexDef def;
-	List	   *steps = NIL;
-	ListCell   *lc;
-	bool		valid = false;
-
-	/* the definition, from the job's command, as the request checked it */
-	idxadv_job_xact_begin();
-	{
-		List	   *raw = pg_parse_query(job->command);
-		IndexStmt  *stmt;
-
-		if (list_length(raw) != 1 ||
-			!IsA(linitial_node(RawStmt, raw)->stmt, IndexStmt))
-			elog(ERROR, "job command is not a single index statement");
-		stmt = (IndexStmt *) linitial_node(RawStmt, raw)->stmt;
-		if (RangeVarGetRelid(stmt->relation, AccessShareLock, true) != job->relid)
-			ereport(ERROR,
-					(errcode(ERRCODE_UNDEFINED_TABLE),
-					 errmsg("the table of the job was dropped or renamed since it was queued")));
-		stmt = transformIndexStmt(job->relid, stmt, job->command);
-		idxadv_index_def_from_stmt(stmt, job->relid, &def);
-		def.only = true;
-	}
-	idxadv_job_xact_end();
-
-	/* the tree, and each leaf's index (own transactions) */
-	idxadv_partition_leaves(job, &def, InvalidOid, &steps);
-
-	/* the partitioned indexes, attached, in one transaction */
-	idxadv_partition_attach(job, steps);
-
-	(void) idxadv_job_existing_index(job, &valid);
-	if (!valid)
-		ereport(ERROR,
-				(errcode(ERRCODE_INTERNAL_ERROR),
-				 errmsg("the build of index \"%s\" ended without a valid index",
-						job->index_name)));
-	foreach(lc, steps)
-		pfree(lfirst(lc));
-}
-
-/*
- * Append the steps of the partitioned table def->relid (under parent) and of
- * its partitions to *steps, building each leaf's index on the way.
- */
-static void
-idxadv_partition_leaves(idxadvJob *job, const idxadvIndexDef *def,
-						Oid parent, List **steps)
-{
-	idxadvPartStep *step = palloc0(sizeof(idxadvPartStep));
-	List	   *children = NIL;
-	ListCell   *lc;
-
-	step->relid = def->relid;
-	step->parent = parent;
-	step->partitioned = true;
-	step->def = *def;
-	*steps = lappend(*steps, step);
-
-	idxadv_job_xact_begin();
-	foreach(lc, find_inheritance_children(def->relid, AccessShareLock))
-	{
-		Oid			child = lfirst_oid(lc);
-		char		kind = get_rel_relkind(child);
-		idxadvPartStep *cstep;
-
-		if (kind == RELKIND_FOREIGN_TABLE)
-			ereport(ERROR,
-					(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-					 errmsg("cannot build an index of partitioned table \"%s\": partition \"%s\" is a foreign table",
-							get_rel_name(job->relid), get_rel_name(child))));
-		cstep = palloc0(sizeof(idxadvPartStep));
-		cstep->relid = child;
-		cstep->parent = def->relid;
-		cstep->partitioned = kind == RELKIND_PARTITIONED_TABLE;
-		idxadv_index_def_for_partition(def, child, &cstep->def);
-		children = lappend(children, cstep);
-	}
-	idxadv_job_xact_end();
-
-	foreach(lc, children)
-	{
-		idxadvPartStep *cstep = (idxadvPartStep *) lfirst(lc);
-
-		if (cstep->partitioned)
-		{
-			idxadv_partition_leaves(job, &cstep->def, def->relid, steps);
-			pfree(cstep);
-			continue;
-		}
-		idxadv_partition_leaf_index(job, cstep);
-		*steps = lappend(*steps, cstep);
-	}
-	list_free(children);
-}
-
-/*
- * Give a leaf partition its index (step->indexoid): reuse a valid one of the
- * same definition that is attached to nothing, else build it concurrently.
- */
-static void
-idxadv_partition_leaf_index(idxadvJob *job, idxadvPartStep *step)
-{
-	idxadvJob  *leaf;
-	Relation	rel;
-	List	   *indexes;
-	ListCell   *lc;
-	Oid			existing = InvalidOid;
-	char	   *name;
-	bool		valid = false;
-
-	idxadv_job_xact_begin();
-	rel = table_open(step->relid, AccessShareLock);
-	indexes = RelationGetIndexList(rel);
-	table_close(rel, NoLock);
-	foreach(lc, indexes)
-	{
-		Oid			indexoid = lfirst_oid(lc);
-		HeapTuple	tup = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(indexoid));
-		idxadvIndexDef other;
-		bool		usable;
-
-		if (!HeapTupleIsValid(tup))
-			continue;
-		usable = ((Form_pg_index) GETSTRUCT(tup))->indisvalid &&
-			((Form_pg_index) GETSTRUCT(tup))->indisready &&
-			!get_rel_relispartition(indexoid);
-		ReleaseSysCache(tup);
-		if (!usable)
-			continue;
-		idxadv_index_def_from_index(indexoid, &other);
-		if (idxadv_index_def_equal(&step->def, &other))
-		{
-			step->indexoid = indexoid;
-			break;
-		}
-	}
-	name = step->indexoid ? NULL :
-		idxadv_ddl_choose_name(&step->def, NULL, NULL, &existing);
-	idxadv_job_xact_end();
-	if (OidIsValid(step->indexoid))
-		return;
-
-	/* the leaf's build runs as a job of its own, for the lock and retries */
-	leaf = palloc(sizeof(idxadvJob));
-	*leaf = *job;
-	leaf->relid = step->relid;
-	idxadv_job_xact_begin();
-	leaf->nspid = get_rel_namespace(step->relid);
-	leaf->qualified_name =
-		MemoryContextStrdup(job_cxt,
-							quote_qualified_identifier(get_namespace_name(leaf->nspid),
-													   name));
-	leaf->command = MemoryContextStrdup(job_cxt,
-										idxadv_index_ddl(&step->def, name,
-														 IDXADV_DDL_CONCURRENTLY));
-	idxadv_job_xact_end();
-	leaf->index_name = name;
-	leaf->indexrelid = InvalidOid;
-
-	partition_job = leaf;
-	if (OidIsValid(existing))
-	{
-		(void) idxadv_job_existing_index(leaf, &valid);
-		if (!valid)
-			idxadv_run_ddl(leaf, idxadv_job_drop_sql(leaf), true);
-	}
-	if (!valid)
-		idxadv_run_ddl(leaf, leaf->command, false);
-	step->indexoid = idxadv_job_existing_index(leaf, &valid);
-	if (!valid)
-		ereport(ERROR,
-				(errcode(ERRCODE_INTERNAL_ERROR),
-				 errmsg("the build of index \"%s\" ended without a valid index",
-						name)));
-	partition_job = NULL;
-}
-
-/*
- * Create the index ON ONLY each partitioned table of the steps (unless the
- * job's table has it already) and attach each partition's index to its
- * parent's, in one transaction; waits for the locks as a build waits for
- * its table lock.
- */
-static void
-idxadv_partition_attach(idxadvJob *job, List *steps)
-{
-	volatile int attempt;
-
-	for (attempt = 0;; attempt++)
-	{
-		volatile bool retry = false;
-		char		timeout[32];
-
-		snprintf(timeout, sizeof(timeout), "%d", idxadv_build_lock_timeout);
-		SetConfigOption("lock_timeout", timeout, PGC_SUSET, PGC_S_OVERRIDE);
-		PG_TRY();
-		{
-			ListCell   *lc;
-
-			idxadv_job_xact_begin();
-			foreach(lc, steps)
-			{
-				idxadvPartStep *step = (idxadvPartStep *) lfirst(lc);
-				idxadvPartStep *parent = NULL;
-				ListCell   *lc2;
-				const char *child_name;
-
-				if (step->partitioned)
-				{
-					Oid			existing = InvalidOid;
-
-					if (!OidIsValid(step->parent))
-						step->index_name = job->index_name;
-					else
-						step->index_name =
-							idxadv_ddl_choose_name(&step->def, NULL, NULL,
-												   &existing);
-					if (!OidIsValid(existing))
-						idxadv_spi_ddl(idxadv_index_ddl(&step->def,
-														step->index_name, 0));
-				}
-				if (!OidIsValid(step->parent))
-					continue;
-				foreach(lc2, steps)
-					if (((idxadvPartStep *) lfirst(lc2))->relid == step->parent)
-						parent = (idxadvPartStep *) lfirst(lc2);
-				Assert(parent != NULL && parent->index_name != NULL);
-				child_name = step->partitioned ? step->index_name :
-					get_rel_name(step->indexoid);
-				if (child_name == NULL)
-					ereport(ERROR,
-							(errcode(ERRCODE_UNDEFINED_OBJECT),
-							 errmsg("the index of partition \"%s\" was dropped while the job ran",
-									get_rel_name(step->relid))));
-				idxadv_spi_ddl(idxadv_attach_partition_ddl(get_rel_namespace(parent->relid),
-														   parent->index_name,
-														   get_rel_namespace(step->relid),
-														   child_name));
-			}
-			SetConfigOption("lock_timeout", "0", PGC_SUSET, PGC_S_OVERRIDE);
-			idxadv_job_xact_end();
-		}
-		PG_CATCH();
-		{
-			MemoryContext ecxt = MemoryContextSwitchTo(job_cxt);
-			ErrorData  *edata = CopyErrorData();
-			int			code = edata->sqlerrcode;
-			char	   *msg;
-
-			MemoryContextSwitchTo(ecxt);
-
-			/*
-			 * A lock wait that timed out, or a deadlock with a writer (one
-			 * that wrote to a partition, then to the table): release
-			 * everything and try again, as a build does.
-			 */
-			if (code != ERRCODE_LOCK_NOT_AVAILABLE && !idxadv_job_backs_off(code))
-				PG_RE_THROW();
-			msg = idxadv_catch_error(NULL);
-			if (idxadv_build_lock_retries >= 0 &&
-				attempt >= idxadv_build_lock_retries)
-				ereport(ERROR,
-						(errcode(code),
-						 errmsg("%s", msg),
-						 errdetail("Gave up waiting for the locks to attach the partitions' indexes after %d attempts.",
-								   attempt + 1)));
-			retry = true;
-		}
-		PG_END_TRY();
-		SetConfigOption("lock_timeout", "0", PGC_SUSET, PGC_S_OVERRIDE);
-		if (!retry)
-			return;
-		idxadv_job_retry_pause(job);
-	}
-}
-
-/* Run one statement of idxadvisor_ddl.c's through SPI (in a transaction) */
-static void
-idxadv_spi_ddl(const char *sql)
-{
-	int			rc;
-
-	debug_query_string = sql;
-	pgstat_report_activity(STATE_RUNNING, sql);
-	rc = SPI_execute(sql, false, 0);
-	if (rc != SPI_OK_UTILITY)
-		elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(rc));
-	pgstat_report_activity(STATE_IDLE, NULL);
-	debug_query_string = NULL;
 }
 
 /* Record the outcome of the job */
