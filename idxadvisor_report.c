@@ -208,8 +208,20 @@ static char *idxadv_fk_partial_detail(idxadvIndexMap *map,
 									  const idxadvForeignKey *fk);
 
 /*
+ * Set when a relation that the row being built names was dropped while the
+ * report ran: idxadv_add_row() then leaves that row out and clears it.
+ */
+static bool report_lost_relation = false;
+
+/*
  * idxadv_qualified_name
  *		Schema-qualified, quoted name of a relation, for DDL.
+ *
+ * Nothing is locked, so the relation may have been dropped since the
+ * catalogs were read: then the row that would name it is left out (see
+ * report_lost_relation), as a table dropped a moment earlier would be, and
+ * the report does not fail.  The name returned meanwhile is the OID, never
+ * shown.
  */
 static char *
 idxadv_qualified_name(Oid relid)
@@ -217,12 +229,11 @@ idxadv_qualified_name(Oid relid)
 	char	   *relname = get_rel_name(relid);
 	char	   *nspname = get_namespace_name(get_rel_namespace(relid));
 
-	/* nothing is locked: the relation may be dropped while a report runs */
 	if (relname == NULL || nspname == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("relation %u was dropped while the report ran", relid),
-				 errhint("Run the report again.")));
+	{
+		report_lost_relation = true;
+		return psprintf("%u", relid);
+	}
 	return quote_qualified_identifier(nspname, relname);
 }
 
@@ -487,6 +498,7 @@ idxadvisor_unindexed_foreign_keys(PG_FUNCTION_ARGS)
 	out.cxt = CurrentMemoryContext;
 	out.desc = rsinfo->setDesc;
 	out.rows = NIL;
+	report_lost_relation = false;
 
 	fkeys = idxadv_unindexed_foreign_keys(&map);
 
@@ -980,6 +992,14 @@ idxadv_add_row(idxadvReportRows *out, double sort_key, Oid relid,
 
 	row->sort_key = sort_key;
 	row->relname = idxadv_qualified_name(relid);
+	if (report_lost_relation)
+	{
+		/* something this row names was dropped meanwhile: leave it out */
+		report_lost_relation = false;
+		pfree(row);
+		MemoryContextSwitchTo(old);
+		return;
+	}
 	row->name = pstrdup(name);
 	row->tuple = heap_form_tuple(out->desc, values, nulls);
 	out->rows = lappend(out->rows, row);
@@ -1137,7 +1157,7 @@ idxadv_drop_ddl(Oid relid, idxadvIndex *x, idxadvIndex *y, StringInfo caveats)
 		int			flags = (multi || x->relkind == RELKIND_PARTITIONED_INDEX) ?
 			0 : IDXADV_DDL_CONCURRENTLY;
 
-		/* raises the report's error if the index was dropped meanwhile */
+		/* the row is left out if the index was dropped meanwhile */
 		(void) idxadv_qualified_name(x->indexrelid);
 		appendStringInfo(&buf, "%s;",
 						 idxadv_drop_index_ddl(get_rel_namespace(x->indexrelid),
@@ -1355,6 +1375,7 @@ idxadvisor_duplicates(PG_FUNCTION_ARGS)
 	out.cxt = CurrentMemoryContext;
 	out.desc = rsinfo->setDesc;
 	out.rows = NIL;
+	report_lost_relation = false;
 
 	idxadv_filter_init(&filter);
 	cons = idxadv_index_constraints();
