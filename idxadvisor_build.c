@@ -134,6 +134,7 @@ static void idxadv_check_queue_available(const char *funcname);
 static void idxadv_require_extension(idxadvExtInfo *info);
 static IndexStmt *idxadv_stmt_from_columns(FunctionCallInfo fcinfo);
 static char *idxadv_unwrap_request(Node *stmt);
+static RawStmt *idxadv_parse_one(const char *def);
 static IndexStmt *idxadv_stmt_from_definition(FunctionCallInfo fcinfo,
 											  bool concurrent);
 static void idxadv_check_table(Oid relid, bool concurrent);
@@ -440,6 +441,20 @@ idxadv_unwrap_request(Node *stmt)
 	return strVal(&arg->val);
 }
 
+/* The raw parse tree of a definition, which must be exactly one statement */
+static RawStmt *
+idxadv_parse_one(const char *def)
+{
+	List	   *raw = raw_parser(def, RAW_PARSE_DEFAULT);
+
+	if (list_length(raw) != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("definition must be exactly one CREATE INDEX statement"),
+				 errdetail("It contains %d statements.", list_length(raw))));
+	return linitial_node(RawStmt, raw);
+}
+
 /*
  * Parse a whole CREATE INDEX statement: exactly one statement, an index
  * statement, and nothing else.  CONCURRENTLY is accepted by the queued
@@ -450,7 +465,6 @@ static IndexStmt *
 idxadv_stmt_from_definition(FunctionCallInfo fcinfo, bool concurrent)
 {
 	char	   *def;
-	List	   *raw;
 	RawStmt    *rs;
 	IndexStmt  *stmt;
 	Oid			relid;
@@ -462,24 +476,10 @@ idxadv_stmt_from_definition(FunctionCallInfo fcinfo, bool concurrent)
 				 errmsg("argument \"definition\" must not be null")));
 	def = text_to_cstring(PG_GETARG_TEXT_PP(0));
 
-	raw = raw_parser(def, RAW_PARSE_DEFAULT);
-	if (list_length(raw) != 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("definition must be exactly one CREATE INDEX statement"),
-				 errdetail("It contains %d statements.", list_length(raw))));
-	rs = linitial_node(RawStmt, raw);
+	rs = idxadv_parse_one(def);
+	/* our own one-statement form: take the CREATE INDEX inside it */
 	if (concurrent && (def = idxadv_unwrap_request(rs->stmt)) != NULL)
-	{
-		/* our own one-statement form: take the CREATE INDEX inside it */
-		raw = raw_parser(def, RAW_PARSE_DEFAULT);
-		if (list_length(raw) != 1)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("definition must be exactly one CREATE INDEX statement"),
-					 errdetail("It contains %d statements.", list_length(raw))));
-		rs = linitial_node(RawStmt, raw);
-	}
+		rs = idxadv_parse_one(def);
 	if (!IsA(rs->stmt, IndexStmt))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
