@@ -465,13 +465,18 @@ idxadv_merge(List *patterns)
 
 		/*
 		 * An index read only for its order serves ORDER BY c DESC as well
-		 * backwards: a top-N sort over a whole table gets the plain index a
-		 * DBA would create, (c) rather than (c DESC).
+		 * backwards: a top-N sort over a whole table whose columns all run
+		 * DESC gets the plain index a DBA would create, (c) rather than (c
+		 * DESC).
 		 */
-		if (p->shape == IDXADV_SHAPE_SEQ_TOPN && c->neq == 0 &&
-			c->ntail > 0 && (c->tail[0].flags & IDXADV_ORDER_DESC))
+		if (p->shape == IDXADV_SHAPE_SEQ_TOPN && c->neq == 0 && c->ntail > 0)
 		{
+			bool		all_desc = true;
+
 			for (i = 0; i < c->ntail; i++)
+				if (!(c->tail[i].flags & IDXADV_ORDER_DESC))
+					all_desc = false;
+			for (i = 0; all_desc && i < c->ntail; i++)
 				c->tail[i].flags ^= IDXADV_ORDER_DESC | IDXADV_ORDER_NULLS_FIRST;
 		}
 		if (c->neq == 0 && c->ntail == 0)

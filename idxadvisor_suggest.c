@@ -543,6 +543,12 @@ idxadv_decide_columns(idxadvPattern *p, idxadvTable *t)
 		p->inexact = true;
 	}
 
+	if (p->neq == 0 && p->nrange == 0 && p->norder == 0 && p->pred.attnum == 0 &&
+		p->shape == IDXADV_SHAPE_JOIN_INNER)
+	{
+		p->rejected = "no column of the join's equality conditions is one a btree index can use (its type has no default btree operator class)";
+		return;
+	}
 	if (p->neq == 0 && p->nrange == 0 && p->norder == 0 && p->pred.attnum == 0)
 	{
 		p->rejected = "no condition of the filter is one a btree index can use (only <>, LIKE, expressions or IS NOT NULL on a common value)";
