@@ -1,7 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * idxadvisor_capture.c
- *		Recording of filtered sequential scans in shared memory.
+ *		Recording of filtered sequential scans, and of the other plan
+ *		shapes index suggestions come from, in shared memory.
  *
  * At ExecutorStart (see idxadvisor.c) we walk the statement's plan-state
  * tree.  Every sequential scan that has a filter gets row-count
@@ -14,6 +15,14 @@
  * same table sits directly above the scan is part of what we record, for
  * ORDER BY ... LIMIT suggestions.  Classification costs a few syscache
  * lookups per scan node, only for scans that ran.
+ *
+ * Three more plan shapes are recorded the same way, each in entries of its
+ * own shape (idxadvHashKey.shape): an unfiltered sequential scan under a
+ * Sort that a LIMIT bounded (a top-N over a whole table), an index or
+ * bitmap heap scan whose filter removed most of what it fetched (the wrong
+ * index), and a join input that reads a table whole, with the rows of the
+ * join's other input (a join column without an index).  See "Other plan
+ * shapes" below.
  *
  * Not recorded: scans of system catalogs, of temporary tables, and of the
  * extension's own tables (its job table), which the build queue, the
