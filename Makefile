@@ -49,7 +49,8 @@ REGRESS = \
 	suggest \
 	report_pg18 \
 	views \
-	drop_fk
+	drop_fk \
+	drop_pg16
 # Which of them skip without the library preloaded, and which with it.  The
 # temporary-instance suites check that these took the path they test.
 REGRESS_NEEDS_PRELOAD = capture capture_errors build build_requests suggest \
