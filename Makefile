@@ -50,6 +50,7 @@ REGRESS = \
 	report_pg18 \
 	views \
 	drop_fk \
+	drop_pg16 \
 	suggest_shapes_plan
 # Which of them skip without the library preloaded, and which with it.  The
 # temporary-instance suites check that these took the path they test.

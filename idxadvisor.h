@@ -191,6 +191,9 @@ extern void idxadv_register_launcher(void);
 /* Guard the job table against being dropped with unfinished jobs (queue) */
 extern void idxadv_queue_init(void);
 
+/* ERROR: a partitioned table's build meets a foreign partition (partbuild) */
+extern void idxadv_refuse_foreign_partition(Oid parted, Oid partition);
+
 /* ----------
  * Index definitions, names and DDL text (idxadvisor_ddl.c).  Every CREATE,
  * DROP and REINDEX INDEX text the extension shows or runs is written here.
@@ -429,6 +432,15 @@ extern int64 idxadv_relation_bytes(Oid relid, bool with_toast,
 extern BlockNumber idxadv_heap_blocks(Oid relid);
 extern int64 idxadv_sum_leaves(PGFunction fn, Oid relid, char relkind,
 							   bool with_toast);
+
+/*
+ * When an index (a partitioned one: any of its partitions) was last scanned,
+ * as pg_stat_all_indexes.last_idx_scan shows it; 0 when no scan is recorded
+ * since the statistics were reset.  *known is false in a server version
+ * that does not keep the time (before 16): the result is then 0 and means
+ * nothing.  Locks nothing.
+ */
+extern TimestampTz idxadv_index_last_scan(Oid indexrelid, bool *known);
 
 /* ----------
  * Catalog reports (idxadvisor_report.c): SQL-callable functions only
