@@ -233,6 +233,7 @@ static void idxadv_record_join_side(PlanState *join, bool outer,
 static void idxadv_key_from_kinds(idxadvHashKey *key, Relation rel,
 								  uint8 *kinds);
 static int64 idxadv_scan_pages(ScanState *node, int64 executions);
+static uint64 idxadv_cols_read(QueryDesc *queryDesc, Index scanrelid);
 static bool idxadv_is_extension_member(Oid relid);
 static void idxadv_member_cache_inval(Datum arg, Oid relid);
 static bool idxadv_classify_scan(SeqScanState *node, PlanState *parent,
@@ -878,6 +879,8 @@ idxadv_end_walker(PlanState *planstate, void *context)
 
 			delta.pages_scanned = idxadv_scan_pages(&node->ss,
 													delta.executions);
+			delta.cols_read = idxadv_cols_read(ctx->queryDesc,
+											   ((Scan *) planstate->plan)->scanrelid);
 
 			if (key.norder > 0)
 				idxadv_sort_bound(ctx->parent, &delta);
@@ -1394,6 +1397,8 @@ idxadv_record_topn(SeqScanState *node, PlanState *parent,
 	delta.rows_matched = (int64) instr->ntuples;
 	delta.rows_scanned = (int64) instr->ntuples;
 	delta.pages_scanned = idxadv_scan_pages(&node->ss, delta.executions);
+	delta.cols_read = idxadv_cols_read(ctx->queryDesc,
+									   ((Scan *) node->ss.ps.plan)->scanrelid);
 	delta.last_seen = GetCurrentTimestamp();
 	delta.queryid = (int64) ctx->queryDesc->plannedstmt->queryId;
 	delta.usage = (double) delta.executions;
@@ -1459,6 +1464,7 @@ idxadv_record_index_filter(ScanState *node, idxadvWalkContext *ctx)
 		delta.fk_trigger_executions = delta.executions;
 	delta.rows_scanned = (int64) fetched;
 	delta.rows_matched = (int64) instr->ntuples;
+	delta.cols_read = idxadv_cols_read(ctx->queryDesc, scan->scanrelid);
 	delta.last_seen = GetCurrentTimestamp();
 	delta.queryid = (int64) ctx->queryDesc->plannedstmt->queryId;
 	delta.usage = (double) delta.executions;
@@ -1601,10 +1607,44 @@ idxadv_record_join_side(PlanState *join, bool outer, idxadvWalkContext *ctx)
 	delta.rows_matched = (int64) instr->ntuples;
 	delta.pages_scanned = idxadv_scan_pages(&scan->ss, delta.executions);
 	delta.outer_rows = (int64) other->instrument->ntuples;
+	delta.cols_read = IDXADV_COLS_READ_OTHER;	/* not worked out for joins */
 	delta.last_seen = GetCurrentTimestamp();
 	delta.queryid = (int64) ctx->queryDesc->plannedstmt->queryId;
 	delta.usage = (double) delta.executions;
 	idxadv_store(&key, &delta);
+}
+
+/*
+ * The columns a statement reads from the table its scan scanrelid reads,
+ * for covering indexes (idxadvCounters.cols_read): the columns the query
+ * selects from that range table entry, wherever it uses them.  A statement
+ * that is not a plain SELECT, or locks rows, needs the heap tuple whatever
+ * the index holds: IDXADV_COLS_READ_OTHER, as for a column that the bits
+ * cannot hold.
+ */
+static uint64
+idxadv_cols_read(QueryDesc *queryDesc, Index scanrelid)
+{
+	Bitmapset  *cols;
+	uint64		bits = 0;
+	int			x = -1;
+
+	if (queryDesc->operation != CMD_SELECT ||
+		queryDesc->plannedstmt->rowMarks != NIL)
+		return IDXADV_COLS_READ_OTHER;
+	cols = idxadv_rte_selected_cols(queryDesc->estate, scanrelid);
+	if (cols == NULL)
+		return IDXADV_COLS_READ_OTHER;
+	while ((x = bms_next_member(cols, x)) >= 0)
+	{
+		int			att = x + FirstLowInvalidHeapAttributeNumber;
+
+		if (att >= 1 && att <= 63)
+			bits |= UINT64CONST(1) << (att - 1);
+		else
+			bits |= IDXADV_COLS_READ_OTHER;
+	}
+	return bits;
 }
 
 /*
@@ -1664,6 +1704,7 @@ idxadv_store(const idxadvHashKey *key, const idxadvCounters *delta)
 		e->counters.pages_scanned += delta->pages_scanned;
 		e->counters.limited_executions += delta->limited_executions;
 		e->counters.outer_rows += delta->outer_rows;
+		e->counters.cols_read |= delta->cols_read;
 		if (delta->limit_max > e->counters.limit_max)
 			e->counters.limit_max = delta->limit_max;
 		e->counters.usage += delta->usage;

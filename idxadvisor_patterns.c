@@ -189,6 +189,7 @@ idxadv_pattern_from_key(idxadvPattern *p, const idxadvScanStat *s)
 	p->npartitions = 1;
 	p->shape = key->shape;
 	p->outer_rows = s->counters.outer_rows;
+	p->cols_read = s->counters.cols_read;
 }
 
 /*
@@ -225,6 +226,8 @@ idxadv_lift_partitions(List *patterns)
 		memcpy(copy, p, sizeof(idxadvPattern));
 		if (!idxadv_map_to_root(copy, root))
 			continue;
+		/* the columns read are a partition's attnums: no covering index */
+		copy->cols_read = IDXADV_COLS_READ_OTHER;
 
 		foreach(lc2, lifted)
 		{
