@@ -1241,6 +1241,12 @@ idxadv_sort_bound(PlanState *parent, idxadvCounters *delta)
  * Other plan shapes: top-N sorts over unfiltered scans, index scans whose
  * filter removes most of what they fetch, join inputs read whole
  *
+ * A top-N sort or a join input over a table smaller than
+ * idxadvisor.min_table_pages (as set where the statement runs) is not
+ * recorded: suggest passes such tables over, and the many joins on small
+ * lookup tables of a busy server would otherwise push the entries that
+ * matter out of the table.
+ *
  * These cost the statements that have none of them one node-tag test per
  * plan node at start and at end: an index scan without a filter (pgbench
  * -S's) is passed over on its tag and qual alone.
@@ -1375,7 +1381,8 @@ idxadv_record_topn(SeqScanState *node, PlanState *parent,
 	idxadvCounters delta;
 
 	InstrEndLoop(instr);
-	if (instr->nloops <= 0)
+	if (instr->nloops <= 0 ||
+		idxadv_scan_pages(&node->ss, 1) < idxadv_min_table_pages)
 		return;
 
 	memset(&key, 0, sizeof(key));
@@ -1573,7 +1580,8 @@ idxadv_record_join_side(PlanState *join, bool outer, idxadvWalkContext *ctx)
 	instr = scan->ss.ps.instrument;
 	InstrEndLoop(instr);
 	InstrEndLoop(other->instrument);
-	if (instr->nloops <= 0)
+	if (instr->nloops <= 0 ||
+		idxadv_scan_pages(&scan->ss, 1) < idxadv_min_table_pages)
 		return;
 
 	rel = scan->ss.ss_currentRelation;

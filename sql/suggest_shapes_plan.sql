@@ -142,10 +142,16 @@ SELECT * FROM tickets WHERE status = 'open' AND tenant_id = 7;
 SELECT relid, columns, reason FROM sug WHERE relid = 'tickets'::regclass;
 
 --
--- 4. What is never recorded: temporary tables, whatever the shape; and a
--- join on a column no btree can index says so.
+-- 4. What is never recorded: temporary tables, whatever the shape; a top-N
+-- sort or a join input over a table below idxadvisor.min_table_pages (as
+-- set where the statement runs); and a join on a column no btree can index
+-- says so.
 --
 SELECT idxadvisor_reset();
+SET idxadvisor.min_table_pages = 100000;
+SELECT id FROM posts ORDER BY body DESC LIMIT 3 \g /dev/null
+SELECT count(*) FROM products p JOIN tickets t ON t.note = p.name;
+SET idxadvisor.min_table_pages = 20;
 CREATE TEMP TABLE tmp_posts AS SELECT * FROM posts;
 ANALYZE tmp_posts;
 SELECT id FROM tmp_posts ORDER BY user_id DESC LIMIT 3 \g /dev/null
