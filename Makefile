@@ -11,6 +11,7 @@ OBJS = \
 	idxadvisor_build.o \
 	idxadvisor_capture.o \
 	idxadvisor_catalog.o \
+	idxadvisor_collect.o \
 	idxadvisor_ddl.o \
 	idxadvisor_partbuild.o \
 	idxadvisor_patterns.o \
@@ -49,7 +50,8 @@ REGRESS = \
 	suggest \
 	report_pg18 \
 	views \
-	drop_fk
+	drop_fk \
+	collect
 # Which of them skip without the library preloaded, and which with it.  The
 # temporary-instance suites check that these took the path they test.
 REGRESS_NEEDS_PRELOAD = capture capture_errors build build_requests suggest \
@@ -79,13 +81,17 @@ ifdef IDXADV_WERROR
 PG_CPPFLAGS += -Werror
 endif
 
+# idxadvisor_collect.c connects to standbys with libpq, as dblink does
+PG_CPPFLAGS += -I$(libpq_srcdir)
+SHLIB_LINK_INTERNAL = $(libpq)
+
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
 $(OBJS): idxadvisor.h idxadvisor_compat.h
 idxadvisor_build.o idxadvisor_catalog.o idxadvisor_queue.o idxadvisor_worker.o \
-	idxadvisor_partbuild.o: idxadvisor_queue.h
+	idxadvisor_partbuild.o idxadvisor_collect.o: idxadvisor_queue.h
 idxadvisor_worker.o idxadvisor_partbuild.o: idxadvisor_worker.h
 idxadvisor_suggest.o idxadvisor_whatif.o: idxadvisor_whatif.h
 idxadvisor_suggest.o idxadvisor_patterns.o idxadvisor_repquery.o: idxadvisor_suggest.h

@@ -163,6 +163,10 @@ extern void idxadv_capture_query_start(QueryDesc *queryDesc, int eflags,
 extern void idxadv_capture_query_end(QueryDesc *queryDesc);
 extern idxadvScanStat *idxadv_capture_snapshot(Oid dbid, int *nentries);
 extern const char *idxadv_cmp_kind_name(idxadvCmpKind kind);
+extern bool idxadv_entry_visible(const idxadvHashKey *key, Oid userid,
+								 bool see_all);
+extern int	idxadv_scan_stat_datums(const idxadvScanStat *stat, Datum *values,
+									bool *nulls);
 
 /*
  * Raise the error of a SQL function that needs the capture's shared memory
@@ -432,6 +436,31 @@ extern int64 idxadv_sum_leaves(PGFunction fn, Oid relid, char relkind,
  * Catalog reports (idxadvisor_report.c): SQL-callable functions only
  * ----------
  */
+
+/* ----------
+ * Read replicas (idxadvisor_collect.c): what idxadvisor_collect() gathered
+ * from standbys, per node, in the extension's tables
+ * ----------
+ */
+
+/*
+ * A capture snapshot (idxadv_capture_snapshot) with the scans collected from
+ * every node added, entry by entry: what suggest counts.  Frees nothing.
+ */
+extern idxadvScanStat *idxadv_add_node_scans(idxadvScanStat *stats,
+											 int *nstats);
+
+/*
+ * Index scans counted on other nodes since their collection began, summed
+ * over nodes: indexrelid -> int64, or NULL when nothing was collected.
+ */
+typedef struct idxadvNodeIndexScans
+{
+	Oid			indexrelid;		/* hash key - MUST BE FIRST */
+	int64		idx_scan;
+} idxadvNodeIndexScans;
+
+extern HTAB *idxadv_node_index_scans(void);
 
 
 #endif							/* IDXADVISOR_H */
