@@ -193,6 +193,9 @@ extern void idxadv_register_launcher(void);
 /* Guard the job table against being dropped with unfinished jobs (queue) */
 extern void idxadv_queue_init(void);
 
+/* ERROR: a partitioned table's build meets a foreign partition (partbuild) */
+extern void idxadv_refuse_foreign_partition(Oid parted, Oid partition);
+
 /* ----------
  * Index definitions, names and DDL text (idxadvisor_ddl.c).  Every CREATE,
  * DROP and REINDEX INDEX text the extension shows or runs is written here.
