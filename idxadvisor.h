@@ -465,5 +465,11 @@ typedef struct idxadvNodeIndexScans
 
 extern HTAB *idxadv_node_index_scans(void);
 
+/*
+ * The scans of one index on every standby collected, as a PGFunction of one
+ * OID returning bigint, for idxadv_sum_leaves() (like pg_stat_get_numscans)
+ */
+extern Datum idxadv_node_numscans(PG_FUNCTION_ARGS);
+
 
 #endif							/* IDXADVISOR_H */

@@ -40,11 +40,12 @@
  * Readers copy entries under the shared lock and each entry's spinlock.
  *
  * Persistence: the postmaster writes the table to pg_stat/idxadvisor.stat
- * at a clean shutdown (not after a crash or an immediate shutdown, and not
- * when idxadvisor.save is off), and reads and removes that file when it
- * creates the shared memory, so a crash leaves nothing stale behind.  The
- * file carries a magic number, a format version, the layout sizes and a
- * CRC; a file that fails any check is ignored with a LOG message.
+ * at a clean shutdown, a hot standby's too (not after a crash or an
+ * immediate shutdown, and not when idxadvisor.save is off), and reads and
+ * removes that file when it creates the shared memory, so a crash leaves
+ * nothing stale behind.  The file carries a magic number, a format
+ * version, the layout sizes and a CRC; a file that fails any check is
+ * ignored with a LOG message.
  *
  * Copyright (c) 2026, the idxadvisor developers
  *

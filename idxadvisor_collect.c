@@ -161,8 +161,7 @@ static int	idxadv_node_spi(const idxadvNodeTables *t, const char *sql,
 							int nargs, Oid *argtypes, Datum *values,
 							const char *nulls);
 static void idxadv_node_check_name(const char *node);
-static void idxadv_node_check_conninfo(const char *conninfo,
-									   PQconninfoOption *opts);
+static void idxadv_node_check_conninfo(PQconninfoOption *opts);
 static void idxadv_node_wait(PGconn *conn, bool for_write);
 static void idxadv_node_connect(PGconn *conn);
 static PGresult *idxadv_node_query(PGconn *conn, const char *node,
@@ -179,6 +178,7 @@ static int64 idxadv_node_merge_indexes(const idxadvNodeTables *t,
 									   const char *node, Oid *indexes,
 									   int64 *idx_scans, int nindexes,
 									   bool restarted);
+static idxadvScanStat *idxadv_node_scans_read(char ***nodes, int *nstats);
 
 /* ----------------------------------------------------------------
  * The extension's tables
@@ -282,7 +282,7 @@ idxadv_node_check_name(const char *node)
  * a piece of it, so it is shown only when the string holds no password.
  */
 static void
-idxadv_node_check_conninfo(const char *conninfo, PQconninfoOption *opts)
+idxadv_node_check_conninfo(PQconninfoOption *opts)
 {
 	PQconninfoOption *o;
 
@@ -414,11 +414,13 @@ idxadv_node_query(PGconn *conn, const char *node, const char *sql,
 	}
 	if (PQnfields(res) != ncols)
 	{
+		int			nfields = PQnfields(res);
+
 		PQclear(res);
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("node \"%s\" answered with %d columns where %d were expected",
-						node, PQnfields(res), ncols),
+						node, nfields, ncols),
 				 errhint("Run the same version of idxadvisor on the primary and its standbys.")));
 	}
 	return res;
@@ -902,7 +904,7 @@ idxadvisor_collect(PG_FUNCTION_ARGS)
 				 (errmsg_parse && !secret) ?
 				 errdetail_internal("%s", pchomp(errmsg_parse)) : 0));
 	}
-	idxadv_node_check_conninfo(conninfo, opts);
+	idxadv_node_check_conninfo(opts);
 
 	/* the connection string's settings, the current database by default */
 	for (o = opts; o->keyword != NULL; o++)
@@ -1216,6 +1218,13 @@ idxadv_add_node_scans(idxadvScanStat *stats, int *nstats)
 	HTAB	   *pos;
 	int			i;
 
+	/*
+	 * On a standby the tables hold what the primary collected, this
+	 * standby's own scans among them, which its capture already counts.
+	 */
+	if (RecoveryInProgress())
+		return stats;
+
 	nodestats = idxadv_node_scans_read(&nodes, &nnode);
 	if (nnode == 0)
 		return stats;
@@ -1368,6 +1377,39 @@ idxadv_node_index_scans(void)
 		return NULL;
 	}
 	return result;
+}
+
+/*
+ * idxadv_node_numscans(oid) -> bigint: the scans of one index on every
+ * standby collected, for idxadv_sum_leaves() beside pg_stat_get_numscans
+ * (the drop warnings, the unused-index report).  Not SQL-callable.
+ */
+Datum
+idxadv_node_numscans(PG_FUNCTION_ARGS)
+{
+	Oid			indexoid = PG_GETARG_OID(0);
+	idxadvNodeTables t;
+	Oid			types[1] = {OIDOID};
+	Datum		vals[1] = {ObjectIdGetDatum(indexoid)};
+	int64		result = 0;
+	bool		isnull;
+
+	if (!idxadv_node_tables(&t))
+		PG_RETURN_INT64(0);
+	SPI_connect();
+	if (idxadv_node_spi(&t, psprintf("SELECT pg_catalog.sum(idx_scan)::pg_catalog.int8 FROM %s "
+									 "WHERE indexrelid OPERATOR(pg_catalog.=) $1",
+									 t.indexes),
+						1, types, vals, NULL) == 1)
+	{
+		result = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+											 SPI_tuptable->tupdesc, 1,
+											 &isnull));
+		if (isnull)
+			result = 0;
+	}
+	SPI_finish();
+	PG_RETURN_INT64(result);
 }
 
 /*

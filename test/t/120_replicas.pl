@@ -29,6 +29,7 @@ $standby->start;
 $primary->wait_for_catchup($standby);
 
 my $sb = $standby->connstr;
+my ($ret, $stdout, $stderr);
 
 # the workload of the standby only
 sub standby_scans
@@ -76,7 +77,7 @@ foreach my $sql (
 	"SELECT idxadvisor_collect('$sb', 'sb1')",
 	"SELECT idxadvisor_forget_node('sb1')")
 {
-	my ($ret, $stdout, $stderr) = $standby->psql('postgres', $sql);
+	($ret, $stdout, $stderr) = $standby->psql('postgres', $sql);
 	like($stderr, qr/cannot run during recovery.*\n.*hot standby.*\n.*HINT:  Run it on the primary server/,
 		"standby refuses: $sql");
 }
@@ -100,6 +101,14 @@ is(primary_value("SELECT seq_scans FROM idxadvisor_suggest() WHERE relid = 't'::
 	'5', 'the suggestion still counts 5');
 is(primary_value("SELECT sum(idx_scan) FROM idxadvisor_node_index_scans() WHERE indexrelid = 't_w'::regclass"),
 	'1', 'the index scans still 1');
+
+# the standby reads what the primary collected, but its suggestions count
+# its own capture only, which holds the same scans
+$primary->wait_for_catchup($standby);
+is($standby->safe_psql('postgres', "SELECT sum(executions) FROM idxadvisor_node_scans WHERE node = 'standby'"),
+	'5', 'the standby sees the collected scans');
+is($standby->safe_psql('postgres', "SELECT seq_scans FROM idxadvisor_suggest() WHERE relid = 't'::regclass"),
+	'5', 'and does not count them twice in its own suggestions');
 
 # new scans count once
 standby_scans(3);
@@ -125,8 +134,14 @@ $primary->safe_psql('postgres', "SELECT idxadvisor_collect('$sb', 'standby')");
 is(primary_value("SELECT idx_scan FROM idxadvisor_node_index_scans() WHERE indexrelid = 't_w'::regclass"),
 	'2', 'index scans after pg_stat_reset() there count as new');
 
+# dropping an index scanned on a standby says so
+($ret, $stdout, $stderr) = $primary->psql('postgres',
+	"BEGIN; SELECT idxadvisor_drop('t_w'); ROLLBACK;");
+like($stderr, qr/WARNING:  index "t_w" was scanned 2 times on standbys/,
+	'a drop warns of the scans on standbys');
+
 # an unreachable standby: a clear error, and the rest is intact
-my ($ret, $stdout, $stderr) = $primary->psql('postgres',
+($ret, $stdout, $stderr) = $primary->psql('postgres',
 	"SELECT idxadvisor_collect('host=/nonexistent port=1', 'standby')");
 like($stderr, qr/could not connect to node "standby"/, 'unreachable: a clear error');
 unlike($stderr, qr/nonexistent port=1/, 'which does not echo the connection string');
