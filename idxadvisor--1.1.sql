@@ -492,6 +492,7 @@ CREATE TABLE @extschema@.idxadvisor_node_scan_data (
     rows_matched pg_catalog.int8 NOT NULL,
     pages_scanned pg_catalog.int8 NOT NULL,
     limited_executions pg_catalog.int8 NOT NULL,
+    outer_rows pg_catalog.int8 NOT NULL,
     limit_max pg_catalog.int8 NOT NULL,
     last_seen pg_catalog.timestamptz,
     queryid pg_catalog.int8,
@@ -501,6 +502,7 @@ CREATE TABLE @extschema@.idxadvisor_node_scan_data (
     raw_rows_matched pg_catalog.int8 NOT NULL,
     raw_pages_scanned pg_catalog.int8 NOT NULL,
     raw_limited_executions pg_catalog.int8 NOT NULL,
+    raw_outer_rows pg_catalog.int8 NOT NULL,
     collected_at pg_catalog.timestamptz NOT NULL,
     PRIMARY KEY (node, key)
 );
@@ -528,6 +530,7 @@ CREATE FUNCTION @extschema@.idxadvisor_export_scans(
     OUT rows_matched pg_catalog.int8,
     OUT pages_scanned pg_catalog.int8,
     OUT limited_executions pg_catalog.int8,
+    OUT outer_rows pg_catalog.int8,
     OUT limit_max pg_catalog.int8,
     OUT last_seen pg_catalog.timestamptz,
     OUT queryid pg_catalog.int8)

@@ -91,12 +91,16 @@
 #define IDXADV_LOCAL_NODE	"local"
 
 /* Output columns of idxadvisor_export_scans() and idxadvisor_collect() */
-#define IDXADV_EXPORT_COLS	10
+#define IDXADV_EXPORT_COLS	11
 #define IDXADV_COLLECT_COLS 4
 #define IDXADV_NODE_INDEX_COLS	4
 
-/* Counters summed as deltas, in the order of the tables' columns */
-#define IDXADV_NODE_NCOUNTERS	6
+/*
+ * Counters summed as deltas, in the order of the tables' columns:
+ * executions, fk_trigger_executions, rows_scanned, rows_matched,
+ * pages_scanned, limited_executions, outer_rows
+ */
+#define IDXADV_NODE_NCOUNTERS	7
 
 /*---- Data structures ----*/
 
@@ -516,7 +520,7 @@ idxadv_node_merge_scans(const idxadvNodeTables *t, const char *node,
 	Datum		nodedatum = CStringGetTextDatum(node);
 	Datum	   *keys;
 	SPIPlanPtr	plan;
-	Oid			argtypes[18];
+	Oid			argtypes[20];
 	Oid			save_userid;
 	int			save_sec;
 	int			nestlevel;
@@ -535,7 +539,7 @@ idxadv_node_merge_scans(const idxadvNodeTables *t, const char *node,
 
 		n = idxadv_node_spi(t, psprintf("SELECT key, raw_executions, raw_fk_trigger_executions, "
 										"raw_rows_scanned, raw_rows_matched, raw_pages_scanned, "
-										"raw_limited_executions FROM %s WHERE node OPERATOR(pg_catalog.=) $1",
+										"raw_limited_executions, raw_outer_rows FROM %s WHERE node OPERATOR(pg_catalog.=) $1",
 										t->scans),
 							1, types, vals, NULL);
 		for (i = 0; i < n; i++)
@@ -562,19 +566,19 @@ idxadv_node_merge_scans(const idxadvNodeTables *t, const char *node,
 
 	for (i = 0; i < 3; i++)
 		argtypes[i] = i == 0 ? TEXTOID : i == 1 ? OIDOID : BYTEAOID;
-	for (i = 3; i < 18; i++)
+	for (i = 3; i < 20; i++)
 		argtypes[i] = INT8OID;
-	argtypes[10] = TIMESTAMPTZOID;
+	argtypes[11] = TIMESTAMPTZOID;
 
 	idxadv_owner_spi_begin(&t->ext, &save_userid, &save_sec, &nestlevel);
 	plan = SPI_prepare(psprintf("INSERT INTO %s AS s (node, relid, key, "
 								"executions, fk_trigger_executions, rows_scanned, rows_matched, "
-								"pages_scanned, limited_executions, limit_max, last_seen, queryid, "
+								"pages_scanned, limited_executions, outer_rows, limit_max, last_seen, queryid, "
 								"raw_executions, raw_fk_trigger_executions, raw_rows_scanned, "
 								"raw_rows_matched, raw_pages_scanned, raw_limited_executions, "
-								"collected_at) "
+								"raw_outer_rows, collected_at) "
 								"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "
-								"$13, $14, $15, $16, $17, $18, pg_catalog.now()) "
+								"$13, $14, $15, $16, $17, $18, $19, $20, pg_catalog.now()) "
 								"ON CONFLICT (node, key) DO UPDATE SET "
 								"executions = s.executions OPERATOR(pg_catalog.+) EXCLUDED.executions, "
 								"fk_trigger_executions = s.fk_trigger_executions OPERATOR(pg_catalog.+) EXCLUDED.fk_trigger_executions, "
@@ -582,6 +586,7 @@ idxadv_node_merge_scans(const idxadvNodeTables *t, const char *node,
 								"rows_matched = s.rows_matched OPERATOR(pg_catalog.+) EXCLUDED.rows_matched, "
 								"pages_scanned = s.pages_scanned OPERATOR(pg_catalog.+) EXCLUDED.pages_scanned, "
 								"limited_executions = s.limited_executions OPERATOR(pg_catalog.+) EXCLUDED.limited_executions, "
+								"outer_rows = s.outer_rows OPERATOR(pg_catalog.+) EXCLUDED.outer_rows, "
 								"limit_max = GREATEST(s.limit_max, EXCLUDED.limit_max), "
 								"last_seen = GREATEST(s.last_seen, EXCLUDED.last_seen), "
 								"queryid = COALESCE(EXCLUDED.queryid, s.queryid), "
@@ -591,9 +596,10 @@ idxadv_node_merge_scans(const idxadvNodeTables *t, const char *node,
 								"raw_rows_matched = EXCLUDED.raw_rows_matched, "
 								"raw_pages_scanned = EXCLUDED.raw_pages_scanned, "
 								"raw_limited_executions = EXCLUDED.raw_limited_executions, "
+								"raw_outer_rows = EXCLUDED.raw_outer_rows, "
 								"collected_at = EXCLUDED.collected_at",
 								t->scans),
-					   18, argtypes);
+					   20, argtypes);
 	idxadv_owner_spi_end(save_userid, save_sec, nestlevel);
 	if (plan == NULL)
 		elog(ERROR, "could not prepare the node scan merge: %s",
@@ -608,8 +614,8 @@ idxadv_node_merge_scans(const idxadvNodeTables *t, const char *node,
 		bool		restarted = (r == NULL);
 		bool		grew = false;
 		int64		delta[IDXADV_NODE_NCOUNTERS];
-		Datum		values[18];
-		char		nulls[18];
+		Datum		values[20];
+		char		nulls[20];
 		bytea	   *b;
 		int			k;
 		int			ret;
@@ -639,13 +645,13 @@ idxadv_node_merge_scans(const idxadvNodeTables *t, const char *node,
 		for (k = 0; k < IDXADV_NODE_NCOUNTERS; k++)
 		{
 			values[3 + k] = Int64GetDatum(delta[k]);
-			values[12 + k] = Int64GetDatum(s->counters[k]);
+			values[13 + k] = Int64GetDatum(s->counters[k]);
 		}
-		values[9] = Int64GetDatum(s->limit_max);
-		values[10] = TimestampTzGetDatum(s->last_seen);
-		values[11] = Int64GetDatum(s->queryid);
+		values[10] = Int64GetDatum(s->limit_max);
+		values[11] = TimestampTzGetDatum(s->last_seen);
+		values[12] = Int64GetDatum(s->queryid);
 		if (s->queryid == 0)
-			nulls[11] = 'n';
+			nulls[12] = 'n';
 
 		idxadv_owner_spi_begin(&t->ext, &save_userid, &save_sec, &nestlevel);
 		ret = SPI_execute_plan(plan, values, nulls, false, 0);
@@ -671,12 +677,12 @@ idxadv_node_merge_scans(const idxadvNodeTables *t, const char *node,
 		idxadv_node_spi(t, psprintf("UPDATE %s SET raw_executions = 0, "
 									"raw_fk_trigger_executions = 0, raw_rows_scanned = 0, "
 									"raw_rows_matched = 0, raw_pages_scanned = 0, "
-									"raw_limited_executions = 0 "
+									"raw_limited_executions = 0, raw_outer_rows = 0 "
 									"WHERE node OPERATOR(pg_catalog.=) $1 "
 									"AND key OPERATOR(pg_catalog.<>) ALL ($2) "
 									"AND (raw_executions, raw_fk_trigger_executions, raw_rows_scanned, "
-									"raw_rows_matched, raw_pages_scanned, raw_limited_executions) "
-									"OPERATOR(pg_catalog.<>) (0, 0, 0, 0, 0, 0)",
+									"raw_rows_matched, raw_pages_scanned, raw_limited_executions, raw_outer_rows) "
+									"OPERATOR(pg_catalog.<>) (0, 0, 0, 0, 0, 0, 0)",
 									t->scans),
 						2, types, vals, NULL);
 	}
@@ -830,11 +836,12 @@ idxadvisor_export_scans(PG_FUNCTION_ARGS)
 		values[4] = Int64GetDatum(c->rows_matched);
 		values[5] = Int64GetDatum(c->pages_scanned);
 		values[6] = Int64GetDatum(c->limited_executions);
-		values[7] = Int64GetDatum(c->limit_max);
-		values[8] = TimestampTzGetDatum(c->last_seen);
-		values[9] = Int64GetDatum(c->queryid);
+		values[7] = Int64GetDatum(c->outer_rows);
+		values[8] = Int64GetDatum(c->limit_max);
+		values[9] = TimestampTzGetDatum(c->last_seen);
+		values[10] = Int64GetDatum(c->queryid);
 		if (c->queryid == 0)
-			nulls[9] = true;
+			nulls[10] = true;
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc,
 							 values, nulls);
 	}
@@ -1022,7 +1029,7 @@ idxadvisor_collect(PG_FUNCTION_ARGS)
 		res = idxadv_node_query(conn, rd->node,
 								psprintf("SELECT e.key, e.executions, e.fk_trigger_executions, "
 										 "e.rows_scanned, e.rows_matched, e.pages_scanned, "
-										 "e.limited_executions, e.limit_max, "
+										 "e.limited_executions, e.outer_rows, e.limit_max, "
 										 "pg_catalog.date_part('epoch', e.last_seen), e.queryid "
 										 "FROM %s.idxadvisor_export_scans() e",
 										 t.schema),
@@ -1041,10 +1048,10 @@ idxadvisor_collect(PG_FUNCTION_ARGS)
 						 errhint("Run the same version of idxadvisor on the primary and its standbys.")));
 			for (k = 0; k < IDXADV_NODE_NCOUNTERS; k++)
 				s->counters[k] = idxadv_text_int8(PQgetvalue(r, i, k + 1));
-			s->limit_max = idxadv_text_int8(PQgetvalue(r, i, 7));
-			s->last_seen = idxadv_text_epoch(PQgetvalue(r, i, 8));
-			s->queryid = PQgetisnull(r, i, 9) ? 0 :
-				idxadv_text_int8(PQgetvalue(r, i, 9));
+			s->limit_max = idxadv_text_int8(PQgetvalue(r, i, 8));
+			s->last_seen = idxadv_text_epoch(PQgetvalue(r, i, 9));
+			s->queryid = PQgetisnull(r, i, 10) ? 0 :
+				idxadv_text_int8(PQgetvalue(r, i, 10));
 			rd->nscans++;
 		}
 		PQclear(res);
@@ -1162,7 +1169,7 @@ idxadv_node_scans_read(char ***nodes, int *nstats)
 	SPI_connect();
 	n = idxadv_node_spi(&t, psprintf("SELECT node, key, executions, fk_trigger_executions, "
 									 "rows_scanned, rows_matched, pages_scanned, "
-									 "limited_executions, limit_max, last_seen, queryid "
+									 "limited_executions, outer_rows, limit_max, last_seen, queryid "
 									 "FROM %s ORDER BY node, relid", t.scans),
 						0, NULL, NULL, NULL);
 	stats = MemoryContextAllocZero(cxt, Max(n, 1) * sizeof(idxadvScanStat));
@@ -1186,9 +1193,10 @@ idxadv_node_scans_read(char ***nodes, int *nstats)
 		c->rows_matched = DatumGetInt64(SPI_getbinval(tup, desc, 6, &isnull));
 		c->pages_scanned = DatumGetInt64(SPI_getbinval(tup, desc, 7, &isnull));
 		c->limited_executions = DatumGetInt64(SPI_getbinval(tup, desc, 8, &isnull));
-		c->limit_max = DatumGetInt64(SPI_getbinval(tup, desc, 9, &isnull));
-		c->last_seen = DatumGetTimestampTz(SPI_getbinval(tup, desc, 10, &isnull));
-		c->queryid = DatumGetInt64(SPI_getbinval(tup, desc, 11, &isnull));
+		c->outer_rows = DatumGetInt64(SPI_getbinval(tup, desc, 9, &isnull));
+		c->limit_max = DatumGetInt64(SPI_getbinval(tup, desc, 10, &isnull));
+		c->last_seen = DatumGetTimestampTz(SPI_getbinval(tup, desc, 11, &isnull));
+		c->queryid = DatumGetInt64(SPI_getbinval(tup, desc, 12, &isnull));
 		if (isnull)
 			c->queryid = 0;
 		names[m] = MemoryContextStrdup(cxt, SPI_getvalue(tup, desc, 1));
@@ -1266,6 +1274,7 @@ idxadv_add_node_scans(idxadvScanStat *stats, int *nstats)
 		to->rows_matched += from->rows_matched;
 		to->pages_scanned += from->pages_scanned;
 		to->limited_executions += from->limited_executions;
+		to->outer_rows += from->outer_rows;
 		to->limit_max = Max(to->limit_max, from->limit_max);
 		to->last_seen = Max(to->last_seen, from->last_seen);
 		if (to->queryid == 0)
