@@ -1324,11 +1324,14 @@ static void
 idxadv_job_drop_leftovers(idxadvJob *job, bool *found_new, bool *found_old)
 {
 	List	   *names = NIL;
+	List	   *drops = NIL;
 	Relation	indrel;
 	ScanKeyData key;
 	SysScanDesc scan;
 	HeapTuple	tup;
 	ListCell   *lc;
+	ListCell   *lc2;
+	MemoryContext oldcxt;
 
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
@@ -1351,25 +1354,27 @@ idxadv_job_drop_leftovers(idxadvJob *job, bool *found_new, bool *found_old)
 			*found_new = true;
 		if (!isnew && found_old)
 			*found_old = true;
-		names = lappend(names, MemoryContextStrdup(idxadv_job_cxt, name));
+		/* the list outlives the transaction; the DDL needs the catalog */
+		oldcxt = MemoryContextSwitchTo(idxadv_job_cxt);
+		names = lappend(names, pstrdup(name));
+		drops = lappend(drops,
+						idxadv_drop_index_ddl(job->nspid, name,
+											  IDXADV_DDL_CONCURRENTLY |
+											  IDXADV_DDL_IF_EXISTS));
+		MemoryContextSwitchTo(oldcxt);
 	}
 	systable_endscan(scan);
 	table_close(indrel, AccessShareLock);
 	CommitTransactionCommand();
 	MemoryContextSwitchTo(idxadv_job_cxt);
 
-	foreach(lc, names)
+	forboth(lc, names, lc2, drops)
 	{
-		char	   *name = (char *) lfirst(lc);
-
 		ereport(LOG,
 				(errmsg("reindex job %lld drops index \"%s\", left by an interrupted REINDEX CONCURRENTLY of index \"%s\"",
-						(long long) job->id, name, job->index_name)));
-		idxadv_run_ddl(job,
-					   idxadv_drop_index_ddl(job->nspid, name,
-											 IDXADV_DDL_CONCURRENTLY |
-											 IDXADV_DDL_IF_EXISTS),
-					   true);
+						(long long) job->id, (char *) lfirst(lc),
+						job->index_name)));
+		idxadv_run_ddl(job, (char *) lfirst(lc2), true);
 	}
 }
 
