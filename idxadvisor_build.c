@@ -1545,6 +1545,7 @@ idxadvisor_restore(PG_FUNCTION_ARGS)
 				 errmsg("drop job %lld kept no definition of index \"%s\"",
 						(long long) jobid, info.index_name),
 				 errdetail("It was queued by version 1.0 of the extension, which did not keep it.")));
+	LockRelationOid(info.relid, AccessShareLock);
 	if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(info.relid)))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_TABLE),
@@ -1565,7 +1566,6 @@ idxadvisor_restore(PG_FUNCTION_ARGS)
 	stmt = (IndexStmt *) rs->stmt;
 	stmt->concurrent = false;
 	inh = stmt->relation->inh;
-	LockRelationOid(info.relid, AccessShareLock);
 	stmt->relation = makeRangeVar(get_namespace_name(get_rel_namespace(info.relid)),
 								  get_rel_name(info.relid), -1);
 	stmt->relation->inh = inh;

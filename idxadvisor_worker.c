@@ -1259,7 +1259,7 @@ idxadv_job_reindex(idxadvJob *job)
 	if (!OidIsValid(existing))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("index \"%s\" was dropped since the reindex was queued",
+				 errmsg("index \"%s\" was dropped or renamed since the reindex was queued",
 						job->index_name)));
 	idxadv_job_drop_leftovers(job, &found_new, &found_old);
 	if (job->attempts > 1 && found_old && !found_new && valid)
