@@ -162,6 +162,16 @@ SET ROLE regress_lcjobs_owner;
 SELECT idxadvisor_reindex_concurrently('"by ""customer"""') AS job \gset
 CALL idxadvisor_wait(:job);
 SELECT count(*) AS leftovers FROM pg_class WHERE relname LIKE '%\_cc%';
+-- a name of full length: its copy's name has the index name cut short
+CREATE INDEX long_index_name_cut_short_when_reindex_names_its_copy_012345678 ON "Orders ü" ("Customer");
+CREATE INDEX long_index_name_cut_short_when_reindex_names_its_copy_012_ccnew ON "Orders ü" (id) WHERE id < 0;
+RESET ROLE;
+UPDATE pg_index SET indisvalid = false WHERE indexrelid = 'long_index_name_cut_short_when_reindex_names_its_copy_012_ccnew'::regclass;
+SET ROLE regress_lcjobs_owner;
+SELECT idxadvisor_reindex_concurrently('long_index_name_cut_short_when_reindex_names_its_copy_012345678') AS job \gset
+CALL idxadvisor_wait(:job);
+SELECT relname FROM pg_class WHERE relname LIKE 'long\_index%' ORDER BY 1;
+DROP INDEX long_index_name_cut_short_when_reindex_names_its_copy_012345678;
 
 --
 -- 4. unfinished jobs of the index; wait and cancel
