@@ -74,6 +74,8 @@ foreach my $sql (
 	"SELECT idxadvisor_drop_concurrently('t_w'::regclass)",
 	"SELECT idxadvisor_drop_concurrently('t_w')",
 	"SELECT idxadvisor_cancel(1)",
+	"SELECT idxadvisor_reindex_concurrently('t_w')",
+	"SELECT idxadvisor_restore(1)",
 	"SELECT idxadvisor_collect('$sb', 'sb1')",
 	"SELECT idxadvisor_forget_node('sb1')")
 {
