@@ -263,6 +263,30 @@ idxadv_get_ordering_op_properties(Oid opno, Oid *opfamily, Oid *opcintype,
 #endif
 
 /* ---------------------------------------------------------------------
+ * 16 (c037471832): the cumulative statistics record each relation's last
+ * scan (pg_stat_*_indexes.last_idx_scan).  idxadv_relation_last_scan(): that
+ * time, or 0 when never scanned since the statistics reset, or before 16.
+ * ---------------------------------------------------------------------
+ */
+#if PG_VERSION_NUM >= 160000
+#include "pgstat.h"
+
+static inline TimestampTz
+idxadv_relation_last_scan(Oid relid)
+{
+	PgStat_StatTabEntry *entry = pgstat_fetch_stat_tabentry(relid);
+
+	return entry ? entry->lastscan : 0;
+}
+#else
+static inline TimestampTz
+idxadv_relation_last_scan(Oid relid)
+{
+	return 0;
+}
+#endif
+
+/* ---------------------------------------------------------------------
  * 18 (eec0040c4b): NOT ENFORCED foreign keys, which have no triggers and so
  * never look up the referencing table.  idxadv_constraint_enforced() of a
  * pg_constraint row: always true before 18.
