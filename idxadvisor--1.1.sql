@@ -588,9 +588,9 @@ SELECT j.id AS job,
             WHEN NOT x.indisvalid THEN 'not used: the index is not valid'
             WHEN s.index_scans OPERATOR(pg_catalog.>) 0 THEN 'helping'
             WHEN t.scans_after OPERATOR(pg_catalog.>) 0 THEN
-                 'not used: the planner still prefers a sequential scan ('
+                 'not used: the planner still prefers a sequential scan (captured since the build: '
                  OPERATOR(pg_catalog.||) t.scans_after::pg_catalog.int8
-                 OPERATOR(pg_catalog.||) ' captured sequential scans of the shapes it serves since it was built)'
+                 OPERATOR(pg_catalog.||) ' of the scan shapes it serves)'
             ELSE 'unused so far' END AS verdict
   FROM @extschema@.idxadvisor_build_jobs j
   LEFT JOIN @extschema@.idxadvisor_outcome_baselines b ON b.job OPERATOR(pg_catalog.=) j.id

@@ -1068,7 +1068,10 @@ idxadv_served_sums(Oid indexoid, int *shapes, int64 *seq_scans,
 			continue;
 		for (i = 0; i < nstats; i++)
 		{
+			/* sequential scans only: filtered, or under a top-N sort */
 			if (stats[i].key.relid != relid ||
+				(stats[i].key.shape != IDXADV_SHAPE_SEQ_FILTER &&
+				 stats[i].key.shape != IDXADV_SHAPE_SEQ_TOPN) ||
 				!idxadv_index_serves_key(leaf, &stats[i].key))
 				continue;
 			(*shapes)++;
