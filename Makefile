@@ -51,6 +51,7 @@ REGRESS = \
 	report_pg18 \
 	views \
 	drop_fk \
+	drop_pg16 \
 	lifecycle_unused \
 	lifecycle_bloat \
 	lifecycle_outcomes

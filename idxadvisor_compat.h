@@ -189,6 +189,20 @@ idxadv_relpath(Oid spcoid, Oid dboid, Oid relnumber, bool temp,
 #endif
 
 /* ---------------------------------------------------------------------
+ * 16: the statistics keep when a relation or index was last
+ * scanned (pg_stat_all_indexes.last_idx_scan, pg_stat_get_lastscan()).
+ * IDXADV_LASTSCAN_FN is that SQL-callable function, or NULL in a version
+ * that does not keep it; idxadv_index_last_scan() (idxadvisor_catalog.c)
+ * is the one caller.
+ * ---------------------------------------------------------------------
+ */
+#if PG_VERSION_NUM >= 160000
+#define IDXADV_LASTSCAN_FN pg_stat_get_lastscan
+#else
+#define IDXADV_LASTSCAN_FN NULL
+#endif
+
+/* ---------------------------------------------------------------------
  * 17 (3d51cb5197): pgstat_fetch_stat_local_beentry() renamed
  * pgstat_get_local_beentry_by_index(), same 1-based index.
  * ---------------------------------------------------------------------
@@ -259,30 +273,6 @@ idxadv_get_ordering_op_properties(Oid opno, Oid *opfamily, Oid *opcintype,
 		return false;
 	*cmptype = (CompareType) strategy;
 	return true;
-}
-#endif
-
-/* ---------------------------------------------------------------------
- * 16 (c037471832): the cumulative statistics record each relation's last
- * scan (pg_stat_*_indexes.last_idx_scan).  idxadv_relation_last_scan(): that
- * time, or 0 when never scanned since the statistics reset, or before 16.
- * ---------------------------------------------------------------------
- */
-#if PG_VERSION_NUM >= 160000
-#include "pgstat.h"
-
-static inline TimestampTz
-idxadv_relation_last_scan(Oid relid)
-{
-	PgStat_StatTabEntry *entry = pgstat_fetch_stat_tabentry(relid);
-
-	return entry ? entry->lastscan : 0;
-}
-#else
-static inline TimestampTz
-idxadv_relation_last_scan(Oid relid)
-{
-	return 0;
 }
 #endif
 

@@ -107,7 +107,6 @@ PG_FUNCTION_INFO_V1(idxadvisor_index_served_scans);
 
 static TimestampTz idxadv_stats_reset_time(void);
 static char *idxadv_interval_text(TimestampTz from, TimestampTz to);
-static TimestampTz idxadv_last_scan(Oid indexoid, char relkind);
 static char *idxadv_keep_reason(Oid indexoid, Form_pg_index idx);
 static char *idxadv_fk_keep_reason(List *fkeys, bool stale);
 static bool idxadv_index_listed(Oid indexoid, Form_pg_index idx,
@@ -158,31 +157,6 @@ idxadv_interval_text(TimestampTz from, TimestampTz to)
 	iv->time -= iv->time % USECS_PER_SEC;
 	return DatumGetCString(DirectFunctionCall1(interval_out,
 											   IntervalPGetDatum(iv)));
-}
-
-/*
- * The last scan of an index (the latest of its leaves' for a partitioned
- * one) where the server records it (PostgreSQL 16 and later), else 0.
- */
-static TimestampTz
-idxadv_last_scan(Oid indexoid, char relkind)
-{
-	TimestampTz last = 0;
-	List	   *rels;
-	ListCell   *lc;
-
-	if (relkind == RELKIND_PARTITIONED_INDEX)
-		rels = find_all_inheritors(indexoid, NoLock, NULL);
-	else
-		rels = list_make1_oid(indexoid);
-	foreach(lc, rels)
-	{
-		TimestampTz t = idxadv_relation_last_scan(lfirst_oid(lc));
-
-		if (t > last)
-			last = t;
-	}
-	return last;
 }
 
 /*
@@ -371,6 +345,7 @@ idxadvisor_unused_indexes(PG_FUNCTION_ARGS)
 		double		order;
 		List	   *fkeys;
 		bool		stale = false;
+		bool		last_known;
 
 		CHECK_FOR_INTERRUPTS();
 		oldcxt = MemoryContextSwitchTo(rowcxt);
@@ -381,7 +356,7 @@ idxadvisor_unused_indexes(PG_FUNCTION_ARGS)
 
 		scans = idxadv_sum_leaves(pg_stat_get_numscans, indexoid, relkind,
 								  false);
-		last = idxadv_last_scan(indexoid, relkind);
+		last = idxadv_index_last_scan(indexoid, &last_known);
 
 		/*
 		 * Unused: no scan in the window; where the server records the last
