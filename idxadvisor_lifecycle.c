@@ -109,6 +109,7 @@ static TimestampTz idxadv_stats_reset_time(void);
 static char *idxadv_interval_text(TimestampTz from, TimestampTz to);
 static char *idxadv_keep_reason(Oid indexoid, Form_pg_index idx);
 static char *idxadv_fk_keep_reason(List *fkeys, bool stale);
+static HTAB *idxadv_built_indexes(void);
 static bool idxadv_index_listed(Oid indexoid, Form_pg_index idx,
 								idxadvReportFilter *filter, bool leaves,
 								Oid *amoid, char *relkind);
@@ -253,6 +254,9 @@ idxadv_fk_keep_reason(List *fkeys, bool stale)
 	char	   *parent;
 	char	   *more = "";
 	char	   *reason;
+	idxadvForeignKey fk;
+	int64		deletes;
+	int64		updates;
 
 	if (!HeapTupleIsValid(contup))
 		return pstrdup("keep: it is the last index that serves a foreign key");
@@ -261,13 +265,85 @@ idxadv_fk_keep_reason(List *fkeys, bool stale)
 	parent = idxadv_qualified_name(con->confrelid);
 	if (list_length(fkeys) > 1)
 		more = psprintf(" (and %d more foreign keys)", list_length(fkeys) - 1);
+	fk.confrelid = con->confrelid;
+	idxadv_fk_parent_writes(&fk, &deletes, &updates);
 	reason = psprintf("keep: it is the last index that serves foreign key %s of %s%s: "
-					  "without it, each DELETE on %s and each update of its key reads the whole of %s%s",
+					  "without it, each DELETE on %s and each update of its key reads the whole of %s%s "
+					  "(the parent had %lld deletes and %lld updates of any column since the statistics reset)",
 					  quote_identifier(NameStr(con->conname)), child, more,
 					  parent, child,
-					  stale ? "" : "; no such delete or key update ran in the window");
+					  stale ? "" : "; no such delete or key update ran in the window",
+					  (long long) deletes, (long long) updates);
 	ReleaseSysCache(contup);
 	return reason;
+}
+
+/* An index a create job of idxadvisor built, and when */
+typedef struct idxadvBuiltIndex
+{
+	Oid			indexoid;		/* hash key */
+	int64		job;
+	TimestampTz built_at;
+} idxadvBuiltIndex;
+
+/*
+ * The indexes that idxadvisor's create jobs built (the job table, read as
+ * the extension owner, who alone may read it), by OID, with their latest
+ * build: such an index has been watched since its build only.  Empty when
+ * the extension or its job table is not there.
+ */
+static HTAB *
+idxadv_built_indexes(void)
+{
+	HTAB	   *built = idxadv_oid_hash("idxadvisor built indexes",
+										sizeof(idxadvBuiltIndex), 64);
+	idxadvExtInfo ext;
+	Oid			save_userid;
+	int			save_sec;
+	int			nestlevel;
+	MemoryContext cxt = CurrentMemoryContext;
+	uint64		i;
+	int			ret;
+
+	if (!idxadv_get_extension(&ext) ||
+		!OidIsValid(get_relname_relid("idxadvisor_build_jobs", ext.schema)))
+		return built;
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	idxadv_owner_spi_begin(&ext, &save_userid, &save_sec, &nestlevel);
+	ret = SPI_execute(psprintf("SELECT index_schema, index_name::pg_catalog.text, id, finished_at"
+							   "  FROM %s"
+							   " WHERE kind OPERATOR(pg_catalog.=) 'create'"
+							   "   AND state OPERATOR(pg_catalog.=) 'done'"
+							   " ORDER BY id",
+							   ext.jobs_table), true, 0);
+	idxadv_owner_spi_end(save_userid, save_sec, nestlevel);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "could not read the job table: %s",
+			 SPI_result_code_string(ret));
+	MemoryContextSwitchTo(cxt);
+	for (i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		Oid			nspid = DatumGetObjectId(SPI_getbinval(tup, desc, 1, &isnull));
+		char	   *name = TextDatumGetCString(SPI_getbinval(tup, desc, 2, &isnull));
+		int64		job = DatumGetInt64(SPI_getbinval(tup, desc, 3, &isnull));
+		Datum		finished = SPI_getbinval(tup, desc, 4, &isnull);
+		Oid			indexoid = get_relname_relid(name, nspid);
+		idxadvBuiltIndex *entry;
+
+		if (!OidIsValid(indexoid) || isnull)
+			continue;
+		/* in id order: the latest build of that index wins */
+		entry = hash_search(built, &indexoid, HASH_ENTER, NULL);
+		entry->job = job;
+		entry->built_at = DatumGetTimestampTz(finished);
+	}
+	SPI_finish();
+	MemoryContextSwitchTo(cxt);
+	return built;
 }
 
 /*
@@ -293,6 +369,7 @@ idxadvisor_unused_indexes(PG_FUNCTION_ARGS)
 	MemoryContext rowcxt;
 	MemoryContext oldcxt;
 	char	   *since;
+	HTAB	   *built;
 
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
@@ -314,6 +391,7 @@ idxadvisor_unused_indexes(PG_FUNCTION_ARGS)
 	idxadv_report_rows_init(&out, rsinfo);
 	idxadv_filter_init(&filter);
 	map = idxadv_index_map_create();
+	built = idxadv_built_indexes();
 
 	since = reset != 0 ?
 		psprintf("since the statistics were reset at %s (%s ago)",
@@ -346,6 +424,7 @@ idxadvisor_unused_indexes(PG_FUNCTION_ARGS)
 		List	   *fkeys;
 		bool		stale = false;
 		bool		last_known;
+		idxadvBuiltIndex *job;
 
 		CHECK_FOR_INTERRUPTS();
 		oldcxt = MemoryContextSwitchTo(rowcxt);
@@ -405,8 +484,22 @@ idxadvisor_unused_indexes(PG_FUNCTION_ARGS)
 		if (reason == NULL &&
 			(fkeys = idxadv_fks_served_only_by(map, indexoid, NIL)) != NIL)
 			reason = idxadv_fk_keep_reason(fkeys, stale);
+		job = hash_search(built, &indexoid, HASH_FIND, NULL);
+		if (job != NULL && job->built_at <= reset)
+			job = NULL;			/* built before the window began */
 		if (reason != NULL)
 			order = IDXADV_UNUSED_KEEP;
+		else if (!stale && job != NULL && now - job->built_at < min_usecs)
+		{
+			/* built by idxadvisor since the reset: watched since the build */
+			order = IDXADV_UNUSED_TOO_NEW;
+			reason = psprintf("too new to judge: built by idxadvisor job %lld at %s (%s ago), less than min_window (%s); "
+							  "scans on read replicas (standbys) are not counted here",
+							  (long long) job->job,
+							  timestamptz_to_str(job->built_at),
+							  idxadv_interval_text(job->built_at, now),
+							  idxadv_interval_text(0, min_usecs));
+		}
 		else if (!stale && reset != 0 && now - reset < min_usecs)
 		{
 			/* watched for less than min_window: no verdict yet */
@@ -426,6 +519,11 @@ idxadvisor_unused_indexes(PG_FUNCTION_ARGS)
 								 timestamptz_to_str(last),
 								 idxadv_interval_text(last, now),
 								 (long long) scans, since);
+			else if (job != NULL)
+				appendStringInfo(&buf, "no scan since it was built by idxadvisor job %lld at %s (%s ago)",
+								 (long long) job->job,
+								 timestamptz_to_str(job->built_at),
+								 idxadv_interval_text(job->built_at, now));
 			else
 				appendStringInfo(&buf, "no scan %s", since);
 			appendStringInfo(&buf, "; each insert into %s and each update that is not HOT writes it",

@@ -69,6 +69,15 @@ DROP INDEX orders_total_idx;
 SELECT index_name, index, verdict FROM idxadvisor_outcomes
  WHERE job = :total_job;
 
+-- idxadvisor_unused_indexes(): an index idxadvisor built has been watched
+-- since its build only, whenever the statistics were reset
+SELECT index, drop_ddl,
+       regexp_replace(reason, 'job [0-9]+ at [^;]* ago\)', 'job N at ... (... ago)') AS reason
+  FROM idxadvisor_unused_indexes('1 hour') WHERE index = 'flags_level_idx'::regclass;
+SELECT index, drop_ddl IS NOT NULL AS can_drop,
+       reason LIKE 'no scan since it was built by idxadvisor job % at %' AS since_build
+  FROM idxadvisor_unused_indexes('0') WHERE index = 'flags_level_idx'::regclass;
+
 -- idxadvisor_index_served_scans(): the counts now
 SELECT index_scans > 0 AS scanned, shapes, seq_scans, rows_read,
        capture_since IS NOT NULL AS has_since
