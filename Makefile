@@ -52,13 +52,15 @@ REGRESS = \
 	views \
 	drop_fk \
 	drop_pg16 \
+	suggest_shapes_plan \
 	lifecycle_unused \
 	lifecycle_bloat \
 	lifecycle_outcomes
 # Which of them skip without the library preloaded, and which with it.  The
 # temporary-instance suites check that these took the path they test.
 REGRESS_NEEDS_PRELOAD = capture capture_errors build build_requests suggest \
-	views drop_fk build_partitioned lifecycle_outcomes
+	views drop_fk build_partitioned \
+	suggest_shapes_plan lifecycle_outcomes
 REGRESS_NEEDS_NOPRELOAD = nopreload report_nopreload build_nopreload \
 	suggest_nopreload
 
