@@ -53,6 +53,7 @@ REGRESS = \
 	drop_fk \
 	drop_pg16 \
 	suggest_shapes_plan \
+	lifecycle_jobs \
 	lifecycle_unused \
 	lifecycle_bloat \
 	lifecycle_outcomes
@@ -60,7 +61,7 @@ REGRESS = \
 # temporary-instance suites check that these took the path they test.
 REGRESS_NEEDS_PRELOAD = capture capture_errors build build_requests suggest \
 	views drop_fk build_partitioned \
-	suggest_shapes_plan lifecycle_outcomes
+	suggest_shapes_plan lifecycle_jobs lifecycle_outcomes
 REGRESS_NEEDS_NOPRELOAD = nopreload report_nopreload build_nopreload \
 	suggest_nopreload
 
