@@ -169,6 +169,7 @@ extern bool idxadv_entry_visible(const idxadvHashKey *key, Oid userid,
 								 bool see_all);
 extern int	idxadv_scan_stat_datums(const idxadvScanStat *stat, Datum *values,
 									bool *nulls);
+extern TimestampTz idxadv_capture_reset_time(void);
 
 /*
  * Raise the error of a SQL function that needs the capture's shared memory
@@ -447,9 +448,52 @@ extern int64 idxadv_sum_leaves(PGFunction fn, Oid relid, char relkind,
 extern TimestampTz idxadv_index_last_scan(Oid indexrelid, bool *known);
 
 /* ----------
- * Catalog reports (idxadvisor_report.c): SQL-callable functions only
+ * Catalog reports (idxadvisor_report.c).  The rows of a report are
+ * collected so that they come out biggest win first (README "Catalog
+ * reports"): sort_key descending, then the table's and the row's names, so
+ * that the order is the same on every run.  idxadvisor_lifecycle.c's
+ * reports use the same.
  * ----------
  */
+typedef struct idxadvReportRow
+{
+	double		sort_key;
+	char	   *relname;		/* schema-qualified table */
+	char	   *name;			/* the index or constraint */
+	HeapTuple	tuple;
+} idxadvReportRow;
+
+typedef struct idxadvReportRows
+{
+	MemoryContext cxt;			/* where rows live: the call's context */
+	TupleDesc	desc;
+	List	   *rows;			/* of idxadvReportRow */
+} idxadvReportRows;
+
+extern void idxadv_report_rows_init(idxadvReportRows *out,
+									ReturnSetInfo *rsinfo);
+extern void idxadv_add_row(idxadvReportRows *out, double sort_key,
+						   Oid relid, const char *name, Datum *values,
+						   bool *nulls);
+extern void idxadv_put_rows(idxadvReportRows *out,
+							ReturnSetInfo *rsinfo);
+
+/*
+ * Schema-qualified, quoted name of a relation; a row that names a relation
+ * dropped meanwhile is left out by idxadv_add_row.
+ */
+extern char *idxadv_qualified_name(Oid relid);
+
+/* ----------
+ * Index lifecycle reports (idxadvisor_lifecycle.c): unused and bloated
+ * indexes, outcomes of builds.  The build worker records an outcome
+ * baseline when a create job succeeds.
+ * ----------
+ */
+struct idxadvExtInfo;
+extern void idxadv_outcome_baseline(const struct idxadvExtInfo *ext,
+									int64 jobid, Oid nspid,
+									const char *index_name);
 
 /* ----------
  * Read replicas (idxadvisor_collect.c): what idxadvisor_collect() gathered
@@ -466,15 +510,20 @@ extern idxadvScanStat *idxadv_add_node_scans(idxadvScanStat *stats,
 
 /*
  * Index scans counted on other nodes since their collection began, summed
- * over nodes: indexrelid -> int64, or NULL when nothing was collected.
+ * over nodes: indexrelid -> idxadvNodeIndexScans, or NULL when nothing was
+ * collected.  idxadv_node_index_usage() looks one index up (a partitioned
+ * one: its leaves).
  */
 typedef struct idxadvNodeIndexScans
 {
 	Oid			indexrelid;		/* hash key - MUST BE FIRST */
 	int64		idx_scan;
+	TimestampTz last_grown;		/* last collection that found more, or 0 */
 } idxadvNodeIndexScans;
 
 extern HTAB *idxadv_node_index_scans(void);
+extern int64 idxadv_node_index_usage(HTAB *map, Oid indexoid, char relkind,
+									 TimestampTz *last_grown);
 
 /*
  * The scans of one index on every standby collected, as a PGFunction of one

@@ -63,6 +63,8 @@
 
 #include "access/xlog.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_inherits.h"
 #include "catalog/pg_authid.h"
 #include "catalog/pg_type.h"
 #include "commands/dbcommands.h"
@@ -1363,7 +1365,8 @@ idxadv_node_index_scans(void)
 						 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 
 	SPI_connect();
-	n = idxadv_node_spi(&t, psprintf("SELECT indexrelid, pg_catalog.sum(idx_scan)::pg_catalog.int8 "
+	n = idxadv_node_spi(&t, psprintf("SELECT indexrelid, pg_catalog.sum(idx_scan)::pg_catalog.int8, "
+									 "pg_catalog.max(collected_at) FILTER (WHERE idx_scan OPERATOR(pg_catalog.>) 0) "
 									 "FROM %s GROUP BY indexrelid", t.indexes),
 						0, NULL, NULL, NULL);
 	for (i = 0; i < n; i++)
@@ -1377,6 +1380,11 @@ idxadv_node_index_scans(void)
 		e->idx_scan = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i],
 												  SPI_tuptable->tupdesc, 2,
 												  &isnull));
+		e->last_grown = DatumGetTimestampTz(SPI_getbinval(SPI_tuptable->vals[i],
+														  SPI_tuptable->tupdesc,
+														  3, &isnull));
+		if (isnull)
+			e->last_grown = 0;
 	}
 	SPI_finish();
 
@@ -1386,6 +1394,38 @@ idxadv_node_index_scans(void)
 		return NULL;
 	}
 	return result;
+}
+
+/*
+ * An index's scans on the standbys from a map of idxadv_node_index_scans()
+ * (NULL: none), its leaves' for a partitioned index; *last_grown gets the
+ * last collection that found more of them (0: none).
+ */
+int64
+idxadv_node_index_usage(HTAB *map, Oid indexoid, char relkind,
+						TimestampTz *last_grown)
+{
+	List	   *leaves;
+	ListCell   *lc;
+	int64		sum = 0;
+
+	*last_grown = 0;
+	if (map == NULL)
+		return 0;
+	leaves = relkind == RELKIND_PARTITIONED_INDEX ?
+		find_all_inheritors(indexoid, NoLock, NULL) :
+		list_make1_oid(indexoid);
+	foreach(lc, leaves)
+	{
+		Oid			oid = lfirst_oid(lc);
+		idxadvNodeIndexScans *e = hash_search(map, &oid, HASH_FIND, NULL);
+
+		if (e == NULL)
+			continue;
+		sum += e->idx_scan;
+		*last_grown = Max(*last_grown, e->last_grown);
+	}
+	return sum;
 }
 
 /*

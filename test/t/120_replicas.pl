@@ -84,6 +84,9 @@ foreach my $sql (
 		"standby refuses: $sql");
 }
 
+is(primary_value("SELECT drop_ddl IS NOT NULL FROM idxadvisor_unused_indexes() WHERE index = 't_w'::regclass"),
+	't', 'before collecting, the index scanned only on the standby is reported unused');
+
 # 2. collect: the suggestion appears on the primary with the standby's counts
 is( primary_value("SELECT collected_node || ' ' || scan_entries || ' ' || scans_added
 		FROM idxadvisor_collect('$sb')"),
@@ -96,6 +99,13 @@ is(primary_value("SELECT idx_scan FROM idxadvisor_node_index_scans() WHERE index
 	'1', 'an index scanned only on the standby has its scan counted per node');
 is(primary_value("SELECT idx_scan FROM pg_stat_user_indexes WHERE indexrelid = 't_w'::regclass"),
 	'0', 'and none on the primary');
+is(primary_value("SELECT count(*) FROM idxadvisor_unused_indexes() WHERE index = 't_w'::regclass"),
+	'0', 'an index scanned only on the standby is not reported unused');
+is(primary_value("SELECT count(*) FROM idxadvisor_unused_indexes('0') WHERE index = 't_w'::regclass"),
+	'0', 'whatever the window');
+like(primary_value("SELECT string_agg(reason, ' ') FROM idxadvisor_unused_indexes()"),
+	qr/count as far as idxadvisor_collect\(\) gathered them/,
+	'the report says the standbys\' scans are counted');
 
 # collecting twice does not double counts
 is(collect($sb, 'standby'), '0', 'a second collection adds nothing');
@@ -176,6 +186,8 @@ like($stderr, qr/password is required.*\n.*did not ask for the password/,
 is(primary_value("SELECT idxadvisor_forget_node('standby')"), 't', 'forget the node');
 is(primary_value("SELECT count(*) FROM idxadvisor_suggest() WHERE relid = 't'::regclass"),
 	'0', 'and its scans no longer count');
+is(primary_value("SELECT drop_ddl IS NOT NULL FROM idxadvisor_unused_indexes() WHERE index = 't_w'::regclass"),
+	't', 'nor its index scans');
 
 $standby->stop;
 $primary->stop;
