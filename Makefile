@@ -50,7 +50,9 @@ REGRESS = \
 	report_pg18 \
 	views \
 	drop_fk \
-	drop_pg16
+	drop_pg16 \
+	fk_temporal_pg18 \
+	skipscan_pg18
 # Which of them skip without the library preloaded, and which with it.  The
 # temporary-instance suites check that these took the path they test.
 REGRESS_NEEDS_PRELOAD = capture capture_errors build build_requests suggest \
