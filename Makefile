@@ -53,12 +53,13 @@ REGRESS = \
 	drop_pg16 \
 	fk_temporal_pg18 \
 	skipscan_pg18 \
-	suggest_shapes_plan
+	suggest_shapes_plan \
+	lifecycle_jobs
 # Which of them skip without the library preloaded, and which with it.  The
 # temporary-instance suites check that these took the path they test.
 REGRESS_NEEDS_PRELOAD = capture capture_errors build build_requests suggest \
 	views drop_fk build_partitioned \
-	suggest_shapes_plan
+	suggest_shapes_plan lifecycle_jobs
 REGRESS_NEEDS_NOPRELOAD = nopreload report_nopreload build_nopreload \
 	suggest_nopreload
 

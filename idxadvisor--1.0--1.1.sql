@@ -257,7 +257,8 @@ CREATE VIEW @extschema@.idxadvisor_build_status AS
 SELECT b.id,
        b.index_name AS index,
        pg_catalog.date_trunc('second', b.elapsed) AS elapsed,
-       CASE WHEN b.kind OPERATOR(pg_catalog.=) 'drop' THEN 'drop ' ELSE '' END
+       CASE WHEN b.kind OPERATOR(pg_catalog.<>) 'create'
+            THEN b.kind OPERATOR(pg_catalog.||) ' ' ELSE '' END
        OPERATOR(pg_catalog.||)
        CASE WHEN b.state OPERATOR(pg_catalog.=) 'failed' THEN
               'failed: ' OPERATOR(pg_catalog.||)
@@ -280,6 +281,28 @@ SELECT b.id,
  ORDER BY b.id;
 
 GRANT SELECT ON @extschema@.idxadvisor_build_status TO PUBLIC;
+
+-- 1.1 (index lifecycle jobs): REINDEX INDEX CONCURRENTLY through the build
+-- queue (a job kind of its own), and drops that keep the dropped index's
+-- definition, so that idxadvisor_restore() can build it again
+ALTER TABLE @extschema@.idxadvisor_build_jobs
+    DROP CONSTRAINT idxadvisor_build_jobs_kind_check,
+    ADD CONSTRAINT idxadvisor_build_jobs_kind_check
+        CHECK (kind IN ('create', 'drop', 'reindex')),
+    ADD COLUMN index_definition pg_catalog.text;
+
+CREATE FUNCTION @extschema@.idxadvisor_reindex_concurrently(index pg_catalog.regclass)
+RETURNS pg_catalog.int8
+AS 'MODULE_PATHNAME', 'idxadvisor_reindex_concurrently'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION @extschema@.idxadvisor_restore(job pg_catalog.int8)
+RETURNS pg_catalog.int8
+AS 'MODULE_PATHNAME', 'idxadvisor_restore'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE;
+
+REVOKE ALL ON FUNCTION @extschema@.idxadvisor_reindex_concurrently(pg_catalog.regclass) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.idxadvisor_restore(pg_catalog.int8) FROM PUBLIC;
 
 -- The saved privileges, applied to every function of those names: a 1.0
 -- function whose privileges were never changed (NULL) leaves the new ones

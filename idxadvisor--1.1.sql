@@ -256,7 +256,7 @@ GRANT SELECT ON @extschema@.idxadvisor_suggestions TO PUBLIC;
 -- accessible to PUBLIC.  Roles read their own rows through idxadvisor_builds.
 CREATE TABLE @extschema@.idxadvisor_build_jobs (
     id pg_catalog.int8 GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    kind pg_catalog.text NOT NULL CHECK (kind IN ('create', 'drop')),
+    kind pg_catalog.text NOT NULL CHECK (kind IN ('create', 'drop', 'reindex')),
     relid pg_catalog.oid NOT NULL,          -- the table
     indexrelid pg_catalog.oid,              -- drops: the index; builds: once built
     index_schema pg_catalog.oid NOT NULL,
@@ -274,7 +274,8 @@ CREATE TABLE @extschema@.idxadvisor_build_jobs (
     pid pg_catalog.int4,
     attempts pg_catalog.int4 NOT NULL DEFAULT 0,
     cancel_requested pg_catalog.bool NOT NULL DEFAULT false,
-    sqlstate pg_catalog.text                -- 1.1: the failed job's SQLSTATE
+    sqlstate pg_catalog.text,               -- 1.1: the failed job's SQLSTATE
+    index_definition pg_catalog.text        -- 1.1: drops: the CREATE INDEX that rebuilds it
 );
 
 -- at most one unfinished build and one unfinished drop per index name
@@ -354,7 +355,8 @@ CREATE VIEW @extschema@.idxadvisor_build_status AS
 SELECT b.id,
        b.index_name AS index,
        pg_catalog.date_trunc('second', b.elapsed) AS elapsed,
-       CASE WHEN b.kind OPERATOR(pg_catalog.=) 'drop' THEN 'drop ' ELSE '' END
+       CASE WHEN b.kind OPERATOR(pg_catalog.<>) 'create'
+            THEN b.kind OPERATOR(pg_catalog.||) ' ' ELSE '' END
        OPERATOR(pg_catalog.||)
        CASE WHEN b.state OPERATOR(pg_catalog.=) 'failed' THEN
               'failed: ' OPERATOR(pg_catalog.||)
@@ -465,3 +467,21 @@ REVOKE ALL ON FUNCTION @extschema@.idxadvisor_drop_concurrently(pg_catalog.regcl
 REVOKE ALL ON FUNCTION @extschema@.idxadvisor_cancel(pg_catalog.int8) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.idxadvisor_drop(pg_catalog.text, pg_catalog.bool, pg_catalog.bool) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.idxadvisor_drop_concurrently(pg_catalog.text, pg_catalog.bool, pg_catalog.bool) FROM PUBLIC;
+
+--
+-- 1.1 (index lifecycle jobs): REINDEX INDEX CONCURRENTLY through the build
+-- queue, and the undo of a queued drop (idxadvisor_build.c)
+--
+
+CREATE FUNCTION @extschema@.idxadvisor_reindex_concurrently(index pg_catalog.regclass)
+RETURNS pg_catalog.int8
+AS 'MODULE_PATHNAME', 'idxadvisor_reindex_concurrently'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION @extschema@.idxadvisor_restore(job pg_catalog.int8)
+RETURNS pg_catalog.int8
+AS 'MODULE_PATHNAME', 'idxadvisor_restore'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE;
+
+REVOKE ALL ON FUNCTION @extschema@.idxadvisor_reindex_concurrently(pg_catalog.regclass) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.idxadvisor_restore(pg_catalog.int8) FROM PUBLIC;
