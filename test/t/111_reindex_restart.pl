@@ -74,6 +74,40 @@ foreach my $case (
 		'>=', 2, "$name: the job was resumed");
 }
 
+# a running reindex cancelled: the worker drops its copy, the index stays
+{
+	$node->safe_psql('postgres', 'CREATE INDEX big_v_cancel ON big (v)');
+	my $oid = $node->safe_psql('postgres', "SELECT 'big_v_cancel'::regclass::oid");
+	my $old = $node->background_psql('postgres');
+	$old->query_safe('BEGIN ISOLATION LEVEL REPEATABLE READ');
+	$old->query_safe('SELECT count(*) FROM big');
+	my $id = $node->safe_psql('postgres',
+		"SELECT idxadvisor_reindex_concurrently('big_v_cancel')");
+	wait_phase($node, 'postgres', 'waiting for old snapshots');
+	is($node->safe_psql('postgres', "SELECT idxadvisor_cancel($id)"),
+		't', 'cancel: a running reindex is cancelled');
+	# the copy is dropped concurrently: that waits for the old transaction
+	$old->quit;
+	wait_job_state($node, 'postgres', $id, 'cancelled');
+	is(leftovers(), '', 'cancel: no _ccnew left');
+	is( $node->safe_psql('postgres',
+			"SELECT indisvalid AND indexrelid = $oid FROM pg_index WHERE indexrelid = 'big_v_cancel'::regclass"),
+		't',
+		'cancel: the index is the one it was');
+}
+
+# another session's temporary table: refused as REINDEX refuses it
+{
+	my $tmp = $node->background_psql('postgres');
+	$tmp->query_safe('CREATE TEMP TABLE tmp (a int)');
+	$tmp->query_safe('CREATE INDEX tmp_a ON tmp (a)');
+	my ($ret, $stdout, $stderr) = $node->psql('postgres',
+		"SELECT idxadvisor_reindex_concurrently(oid) FROM pg_class WHERE relname = 'tmp_a'");
+	like($stderr, qr/cannot reindex temporary tables of other sessions/,
+		"another session's temporary index is refused");
+	$tmp->quit;
+}
+
 # a dropped index, restored after a restart by a one-line downgrade
 $node->safe_psql('postgres',
 	"CREATE INDEX \"big v\" ON big (v DESC) INCLUDE (id) WHERE v > 10");
