@@ -53,6 +53,8 @@ REGRESS = \
 	views \
 	drop_fk \
 	drop_pg16 \
+	fk_temporal_pg18 \
+	skipscan_pg18 \
 	suggest_shapes_plan \
 	lifecycle_jobs \
 	lifecycle_unused \

@@ -331,6 +331,9 @@ typedef struct idxadvIndexLookup
 	int			neq;
 	int			ntail;
 	int			nconds;
+	bool		period;			/* a temporal foreign key's lookup (18+):
+								 * its equalities' operators include an
+								 * overlap (&&), and only GiST serves it */
 	idxadvLookupCol cols[IDXADV_LOOKUP_MAX_COLS];
 } idxadvIndexLookup;
 
@@ -388,10 +391,29 @@ typedef struct idxadvForeignKey
 	int			ncols;
 	AttrNumber	attnums[INDEX_MAX_KEYS];	/* referencing columns */
 	Oid			eqops[INDEX_MAX_KEYS];	/* the trigger's operators */
+	bool		period;			/* temporal (18+): the last column is the
+								 * PERIOD, its operator an overlap test */
 	bool		some_leaves_served; /* partitioned: some leaf has an index */
 } idxadvForeignKey;
 
 extern List *idxadv_unindexed_foreign_keys(idxadvIndexMap **map_out);
+
+/*
+ * For a temporal foreign key: NULL when every column's type has a default
+ * GiST operator class (the GiST index it needs can be created), else a
+ * sentence naming the first column that has none and whether the
+ * btree_gist extension, which provides them for scalar types, is installed.
+ */
+extern char *idxadv_fk_gist_problem(const idxadvForeignKey *fk);
+
+/*
+ * The name of an enforced temporal foreign key of relid whose columns other
+ * than its PERIOD column are exactly attnums[0 .. n-1] (any order), or
+ * NULL: what a captured scan by its trigger looks like (the overlap test
+ * is not an equality the capture records).
+ */
+extern char *idxadv_temporal_fk_of(Oid relid, int n,
+								   const AttrNumber *attnums);
 extern void idxadv_fk_parent_writes(const idxadvForeignKey *fk,
 									int64 *deletes, int64 *updates);
 
@@ -415,6 +437,8 @@ typedef struct idxadvIndexShape
 	int16		indoption[INDEX_MAX_KEYS];	/* INDOPTION_DESC, _NULLS_FIRST */
 	const char *predcol;		/* partial: the column tested, or NULL */
 	uint8		predkind;		/* IDXADV_CMP_TRUE, _FALSE, _NULL, _NOTNULL */
+	Oid			amoid;			/* InvalidOid: btree; GIST_AM_OID for a
+								 * temporal foreign key */
 } idxadvIndexShape;
 
 extern char *idxadv_create_index_script(Oid relid,
