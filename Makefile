@@ -59,6 +59,7 @@ REGRESS = \
 	lifecycle_jobs \
 	lifecycle_unused \
 	lifecycle_bloat \
+	lifecycle_bloat_exact \
 	lifecycle_outcomes \
 	collect
 # Which of them skip without the library preloaded, and which with it.  The
