@@ -91,6 +91,18 @@ typedef enum idxadvCmpKind
 	IDXADV_CMP_OTHER			/* anything else that names the column */
 } idxadvCmpKind;
 
+/*
+ * Filter quals kept as expressions (adviceexpr, issue 11): a comparison of an
+ * expression of the scanned table's columns (lower(email) = $1), or of a
+ * column with an operator no btree key serves (LIKE, @>, &&, ?, @@), with a
+ * constant, a parameter or an outer reference.  The key holds a hash of the
+ * indexed side and the operator; the entry holds the quals themselves as a
+ * node string of IDXADV_EXPR_TEXT_LEN bytes at most, written once, when the
+ * entry is created.
+ */
+#define IDXADV_MAX_EXPRS		4
+#define IDXADV_EXPR_TEXT_LEN	1024
+
 /* Flags of an ORDER BY column in idxadvHashKey.order_flags */
 #define IDXADV_ORDER_DESC			0x01
 #define IDXADV_ORDER_NULLS_FIRST	0x02
@@ -109,6 +121,10 @@ typedef struct idxadvHashKey
 	uint8		kinds[IDXADV_MAX_COLS]; /* idxadvCmpKind per column */
 	int16		order_attnums[IDXADV_MAX_ORDER];
 	uint8		order_flags[IDXADV_MAX_ORDER];
+	/* filter quals kept as expressions (adviceexpr), sorted */
+	uint8		nexprs;
+	uint32		expr_hashes[IDXADV_MAX_EXPRS];	/* of the indexed side */
+	Oid			expr_ops[IDXADV_MAX_EXPRS]; /* operator, indexed side left */
 } idxadvHashKey;
 
 /* Counters of one entry, as copied out of shared memory */
@@ -132,6 +148,9 @@ typedef struct idxadvScanStat
 {
 	idxadvHashKey key;
 	idxadvCounters counters;
+	char		exprs[IDXADV_EXPR_TEXT_LEN];	/* the key's expression quals:
+												 * nodeToString() of a List, or
+												 * "" (see idxadvisor_capture.c) */
 } idxadvScanStat;
 
 extern void idxadv_capture_init(void);
