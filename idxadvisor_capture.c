@@ -140,8 +140,7 @@ typedef struct idxadvFileHeader
 	uint32		magic;
 	uint32		version;
 	uint32		key_size;
-	uint32		counters_size;
-	uint32		exprs_size;
+	uint32		counters_size;	/* and the expression text after them */
 	int32		nentries;
 } idxadvFileHeader;
 
@@ -418,8 +417,7 @@ idxadv_load_file(void)
 		problem = "not an idxadvisor statistics file";
 	else if (header.version != IDXADV_FILE_VERSION ||
 			 header.key_size != sizeof(idxadvHashKey) ||
-			 header.counters_size != sizeof(idxadvCounters) ||
-			 header.exprs_size != IDXADV_EXPR_TEXT_LEN)
+			 header.counters_size != sizeof(idxadvCounters) + IDXADV_EXPR_TEXT_LEN)
 		problem = "file was written by an incompatible version";
 	else if (header.nentries < 0 || header.nentries > INT_MAX / 2 / entsize)
 		problem = "invalid number of entries";
@@ -482,6 +480,7 @@ idxadv_load_file(void)
 			memcpy(&counters, buf + n * entsize + sizeof(key),
 				   sizeof(counters));
 			if (key.natts > IDXADV_MAX_COLS || key.norder > IDXADV_MAX_ORDER ||
+				key.shape > IDXADV_SHAPE_LAST ||
 				key.nexprs > IDXADV_MAX_EXPRS ||
 				exprs[IDXADV_EXPR_TEXT_LEN - 1] != '\0')
 			{
@@ -574,8 +573,7 @@ idxadv_capture_shutdown(int code, Datum arg)
 	header.magic = IDXADV_FILE_MAGIC;
 	header.version = IDXADV_FILE_VERSION;
 	header.key_size = sizeof(idxadvHashKey);
-	header.counters_size = sizeof(idxadvCounters);
-	header.exprs_size = IDXADV_EXPR_TEXT_LEN;
+	header.counters_size = sizeof(idxadvCounters) + IDXADV_EXPR_TEXT_LEN;
 	header.nentries = hash_get_num_entries(idxadv_hash);
 
 	INIT_CRC32C(crc);
