@@ -432,6 +432,8 @@ typedef struct idxadvIndexShape
 extern char *idxadv_create_index_script(Oid relid,
 										const idxadvIndexShape *shape,
 										List **used);
+extern char *idxadv_create_index_script_def(const idxadvIndexDef *def,
+											List **used);
 
 /* Sizes, names, and the relations the reports leave out */
 typedef struct idxadvReportFilter

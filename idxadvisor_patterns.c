@@ -187,6 +187,7 @@ idxadv_pattern_from_key(idxadvPattern *p, const idxadvScanStat *s)
 	p->limited_executions = s->counters.limited_executions;
 	p->limit_max = s->counters.limit_max;
 	p->npartitions = 1;
+	idxadv_pattern_exprs(p, s);
 }
 
 /*
@@ -221,6 +222,8 @@ idxadv_lift_partitions(List *patterns)
 
 		copy = palloc(sizeof(idxadvPattern));
 		memcpy(copy, p, sizeof(idxadvPattern));
+		/* expressions name the partition's columns: not lifted (yet) */
+		copy->exprquals = NIL;
 		if (!idxadv_map_to_root(copy, root))
 			continue;
 
