@@ -52,7 +52,8 @@ REGRESS = \
 	views \
 	drop_fk \
 	suggest_shapes_expr \
-	suggest_shapes_trgm
+	suggest_shapes_trgm \
+	suggest_shapes_pg18
 # Which of them skip without the library preloaded, and which with it.  The
 # temporary-instance suites check that these took the path they test.
 REGRESS_NEEDS_PRELOAD = capture capture_errors build build_requests suggest \

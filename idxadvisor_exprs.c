@@ -225,7 +225,7 @@ idxadv_unserved(idxadvPattern *p, List *served)
 	if (p->exprquals == NIL || p->lifted || p->fk_name != NULL)
 		return false;
 	if (p->rejected != NULL)
-		return p->btree_useless;
+		return p->btree_useless || p->btree_order_only;
 	return !list_member_ptr(served, p);
 }
 
@@ -548,7 +548,7 @@ idxadv_collation_is_c(Oid collid)
 	char		provider;
 	char	   *collate = NULL;
 
-	if (collid == C_COLLATION_OID || collid == POSIX_COLLATION_OID)
+	if (collid == C_COLLATION_OID)
 		return true;
 	if (collid == DEFAULT_COLLATION_OID)
 	{

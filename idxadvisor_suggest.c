@@ -554,7 +554,7 @@ idxadv_decide_columns(idxadvPattern *p, idxadvTable *t)
 		!idxadv_pattern_limited(p))
 	{
 		p->rejected = "ORDER BY without LIMIT over a filter no btree index can use: an index would read the whole table in order, sorting the rows that pass is cheaper";
-		p->btree_useless = true;
+		p->btree_order_only = true;
 		return;
 	}
 

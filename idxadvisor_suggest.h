@@ -79,6 +79,7 @@ typedef struct idxadvPattern
 	List	   *exprquals;		/* OpExpr / ScalarArrayOpExpr, varno 1 */
 	int			exprs_lost;		/* quals the capture could not keep */
 	bool		btree_useless;	/* rejected: no btree key serves the filter */
+	bool		btree_order_only;	/* rejected: only ORDER BY, no LIMIT */
 	bool		expr_shown;		/* an expression candidate has its row */
 } idxadvPattern;
 
