@@ -15,6 +15,7 @@
  *	idxadvisor_patterns.c	advise: patterns and candidates (steps 1 and 3)
  *	idxadvisor_repquery.c	advise: the representative query of step 4
  *	idxadvisor_whatif.c		advise: hypothetical indexes and the planner
+ *	idxadvisor_exprs.c		advise: expression, pattern and GIN indexes
  *	idxadvisor_build.c		build: SQL functions and their call-time checks
  *	idxadvisor_queue.c		build: job states, job table, shared slots
  *	idxadvisor_worker.c		build: launcher and background workers

@@ -19,7 +19,8 @@
  *	idxadv_expr_candidates() runs after the btree candidates are costed
  *	(step 4).  A pattern gets expression candidates when no btree candidate
  *	serves it: it was rejected because no condition of its filter is one a
- *	btree key serves, or its btree candidate was rejected by the planner.
+ *	btree key serves (or only its ORDER BY, without a LIMIT), or its btree
+ *	candidate was rejected by the planner.
  *	Its quals are grouped by indexed expression, and each expression of a
  *	table is one candidate, whatever patterns it comes from.  A candidate is
  *	checked (its columns unchanged and readable by the caller, its functions
@@ -95,6 +96,7 @@ typedef struct idxadvExprCand
 	Oid			amoid;
 	Oid			opclass;
 	idxadvCandidate *c;			/* the output row */
+	idxadvCandidate *better;	/* another one that serves its filters */
 } idxadvExprCand;
 
 /*---- Function declarations ----*/
@@ -306,8 +308,6 @@ idxadv_expr_candidates(List *patterns, List *candidates, List **names)
 		idxadvExprCand *ec = (idxadvExprCand *) lfirst(lc);
 		idxadvCandidate *c = ec->c;
 		char	   *shown = NULL;
-		bool		replaces = false;
-		ListCell   *lc2;
 		idxadvCol	nocols[1];
 
 		CHECK_FOR_INTERRUPTS();
@@ -326,6 +326,56 @@ idxadv_expr_candidates(List *patterns, List *candidates, List **names)
 				idxadv_cost_expr(ec, idxadv_table_info(ec->relid), names);
 			UnlockRelationOid(ec->relid, AccessShareLock);
 		}
+
+	}
+
+	/*
+	 * One index per filter: where two expressions of one filter each get an
+	 * index (lower(email) = $1 AND attrs @> $2), only the cheaper one is
+	 * suggested, unless the other is the best for another filter.
+	 */
+	foreach(lc, excands)
+	{
+		idxadvExprCand *ec = (idxadvExprCand *) lfirst(lc);
+		idxadvCandidate *c = ec->c;
+		idxadvCandidate *better = NULL;
+		bool		best_somewhere = false;
+		ListCell   *lc2;
+
+		if (c->rejected != NULL)
+			continue;
+		foreach(lc2, c->patterns)
+		{
+			idxadvPattern *p = (idxadvPattern *) lfirst(lc2);
+			idxadvCandidate *best = NULL;
+			ListCell   *lc3;
+
+			foreach(lc3, excands)
+			{
+				idxadvCandidate *o = ((idxadvExprCand *) lfirst(lc3))->c;
+
+				if (o->rejected == NULL && list_member_ptr(o->patterns, p) &&
+					(best == NULL || o->cost_after < best->cost_after))
+					best = o;
+			}
+			if (best == c)
+				best_somewhere = true;
+			else if (better == NULL)
+				better = best;
+		}
+		if (!best_somewhere && better != NULL)
+			ec->better = better;
+	}
+	foreach(lc, excands)
+	{
+		idxadvExprCand *ec = (idxadvExprCand *) lfirst(lc);
+		idxadvCandidate *c = ec->c;
+		bool		replaces = false;
+		ListCell   *lc2;
+
+		if (ec->better != NULL)
+			c->rejected = psprintf("the index on %s serves the same filter at a lower cost",
+								   ec->better->expr_key);
 
 		/*
 		 * A rejected one is shown in place of its patterns' own "no condition

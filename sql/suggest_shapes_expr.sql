@@ -147,7 +147,20 @@ EXPLAIN (COSTS OFF) SELECT count(*) FROM articles
 \pset expanded on
 
 --
--- 5. What no index can help, with the reason (verbose): a function that is
+-- 5. One index per filter: a filter comparing two expressions gets the
+-- index that costs less; the other says which serves it
+--
+CREATE TABLE notes (id int PRIMARY KEY, a text, b text);
+INSERT INTO notes SELECT g, 'A' || g, 'b' || g FROM generate_series(1, 20000) g;
+ANALYZE notes;
+SELECT idxadvisor_reset();
+SELECT count(*) FROM notes
+ WHERE lower(a) = 'a42' AND upper(b) IN ('B42', 'B43', 'B44', 'B45');
+SELECT relid, columns, index_ddl FROM sug;
+SELECT * FROM rejected;
+
+--
+-- 6. What no index can help, with the reason (verbose): a function that is
 -- not IMMUTABLE (date_trunc of a timestamptz depends on TimeZone), an
 -- operator no btree or GIN operator class supports (<@ of a point: GiST
 -- only), a substring search without pg_trgm installed; <> alone keeps the
@@ -165,7 +178,7 @@ SELECT count(*) FROM sug;
 SELECT * FROM rejected;
 
 --
--- 6. An expression of a column the role may not read: rejected, and the
+-- 7. An expression of a column the role may not read: rejected, and the
 -- expression is not shown
 --
 SELECT idxadvisor_reset();
