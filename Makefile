@@ -51,6 +51,8 @@ REGRESS = \
 	report_pg18 \
 	views \
 	drop_fk \
+	drop_pg16 \
+	suggest_shapes_plan \
 	suggest_shapes_expr \
 	suggest_shapes_trgm \
 	suggest_shapes_pg18
@@ -58,7 +60,7 @@ REGRESS = \
 # temporary-instance suites check that these took the path they test.
 REGRESS_NEEDS_PRELOAD = capture capture_errors build build_requests suggest \
 	views drop_fk build_partitioned \
-	suggest_shapes_expr
+	suggest_shapes_plan suggest_shapes_expr
 REGRESS_NEEDS_NOPRELOAD = nopreload report_nopreload build_nopreload \
 	suggest_nopreload
 

@@ -159,6 +159,8 @@ typedef struct idxadvCounters
 	int64		limited_executions; /* of which under a Sort that a LIMIT
 									 * bounded (top-N) */
 	int64		limit_max;		/* the largest such bound (LIMIT + OFFSET) */
+	int64		outer_rows;		/* IDXADV_SHAPE_JOIN_INNER: rows of the
+								 * join's other input, all executions */
 	TimestampTz last_seen;
 	int64		queryid;		/* last non-zero query identifier */
 	double		usage;			/* for eviction; decays */
@@ -452,6 +454,15 @@ extern int64 idxadv_relation_bytes(Oid relid, bool with_toast,
 extern BlockNumber idxadv_heap_blocks(Oid relid);
 extern int64 idxadv_sum_leaves(PGFunction fn, Oid relid, char relkind,
 							   bool with_toast);
+
+/*
+ * When an index (a partitioned one: any of its partitions) was last scanned,
+ * as pg_stat_all_indexes.last_idx_scan shows it; 0 when no scan is recorded
+ * since the statistics were reset.  *known is false in a server version
+ * that does not keep the time (before 16): the result is then 0 and means
+ * nothing.  Locks nothing.
+ */
+extern TimestampTz idxadv_index_last_scan(Oid indexrelid, bool *known);
 
 /* ----------
  * Catalog reports (idxadvisor_report.c): SQL-callable functions only
