@@ -271,6 +271,8 @@ static bool idxadv_expr_hash(Node *node, Index scanrelid, uint32 *hash);
 static int	idxadv_expr_qual_cmp(const void *a, const void *b);
 static void idxadv_exprs_text(const idxadvExprQuals *quals, Index scanrelid,
 							  char *buf);
+static Node *idxadv_expr_clause(const idxadvExprQual *q, Node *expr,
+								Node *other);
 static void idxadv_note_vars(Node *node, Index scanrelid, uint8 *kinds);
 static int	idxadv_column_of(Node *node, Index scanrelid);
 static bool idxadv_is_pseudo_constant(Node *node);
@@ -1334,74 +1336,112 @@ idxadv_expr_qual_cmp(const void *a, const void *b)
  * its columns renumbered to varno 1 (the table, as in an index expression).
  * The other side is kept when it is a short constant (a LIKE pattern, a
  * JSON value), else becomes a parameter $n of its type: suggest costs with
- * the constant when it has one.  What does not fit IDXADV_EXPR_TEXT_LEN is
- * retried without constants, then left out ("" or fewer quals than the key
- * names: suggest says so).  Runs only when an entry is created, outside the
- * lock.
+ * the constant when it has one.  What does not fit IDXADV_EXPR_TEXT_LEN
+ * loses its constants, then its last quals ("" or fewer quals than the key
+ * names: suggest counts them as lost).  Runs only when an entry is created,
+ * outside the lock.
  */
 static void
 idxadv_exprs_text(const idxadvExprQuals *quals, Index scanrelid, char *buf)
 {
-	int			attempt;
+	char	   *with[IDXADV_MAX_EXPRS];
+	char	   *without[IDXADV_MAX_EXPRS];
+	char	   *use[IDXADV_MAX_EXPRS];
+	int			n = quals->n;
+	int			i;
+	Size		total;
+	StringInfoData str;
 
-	buf[0] = '\0';
-	for (attempt = 0; attempt < 2; attempt++)
+	/* each qual as a node string, with its constant and with a parameter */
+	for (i = 0; i < n; i++)
 	{
-		List	   *list = NIL;
-		char	   *str;
-		int			i;
+		const idxadvExprQual *q = &quals->quals[i];
+		Node	   *expr = copyObject(q->expr);
+		Node	   *other = q->other;
+		Param	   *param = makeNode(Param);
+		bool		keep_const;
 
-		for (i = 0; i < quals->n; i++)
-		{
-			const idxadvExprQual *q = &quals->quals[i];
-			Node	   *expr = copyObject(q->expr);
-			Node	   *other = q->other;
-			Oid			opfuncid = get_opcode(q->opno);
+		ChangeVarNodes(expr, scanrelid, 1, 0);
+		param->paramkind = PARAM_EXTERN;
+		param->paramid = i + 1;
+		param->paramtype = exprType(other);
+		param->paramtypmod = exprTypmod(other);
+		param->paramcollid = exprCollation(other);
+		param->location = -1;
+		keep_const = IsA(other, Const) &&
+			(((Const *) other)->constlen > 0 ||
+			 (((Const *) other)->constlen == -1 &&
+			  !((Const *) other)->constisnull &&
+			  VARSIZE_ANY(DatumGetPointer(((Const *) other)->constvalue)) <= 64));
+		without[i] = nodeToString(idxadv_expr_clause(q, expr, (Node *) param));
+		with[i] = keep_const ?
+			nodeToString(idxadv_expr_clause(q, expr, other)) : without[i];
+		use[i] = with[i];
+	}
 
-			ChangeVarNodes(expr, scanrelid, 1, 0);
-			if (!(attempt == 0 && IsA(other, Const) &&
-				  (((Const *) other)->constlen > 0 ||
-				   (((Const *) other)->constlen == -1 &&
-					!((Const *) other)->constisnull &&
-					VARSIZE_ANY(DatumGetPointer(((Const *) other)->constvalue)) <= 64))))
-			{
-				Param	   *param = makeNode(Param);
+	/*
+	 * What does not fit: constants first become parameters, from the last
+	 * qual back; then the last quals are left out.
+	 */
+	for (;;)
+	{
+		total = 2;
+		for (i = 0; i < n; i++)
+			total += strlen(use[i]) + 1;
+		if (total < IDXADV_EXPR_TEXT_LEN)
+			break;
+		for (i = n - 1; i >= 0 && use[i] == without[i]; i--)
+			;
+		if (i >= 0)
+			use[i] = without[i];
+		else if (--n == 0)
+			break;
+	}
 
-				param->paramkind = PARAM_EXTERN;
-				param->paramid = i + 1;
-				param->paramtype = exprType(other);
-				param->paramtypmod = exprTypmod(other);
-				param->paramcollid = exprCollation(other);
-				param->location = -1;
-				other = (Node *) param;
-			}
-			if (q->any)
-			{
-				ScalarArrayOpExpr *saop = makeNode(ScalarArrayOpExpr);
+	/* as nodeToString() writes a List */
+	initStringInfo(&str);
+	appendStringInfoChar(&str, '(');
+	for (i = 0; i < n; i++)
+	{
+		if (i > 0)
+			appendStringInfoChar(&str, ' ');
+		appendStringInfoString(&str, use[i]);
+	}
+	appendStringInfoChar(&str, ')');
+	if (n > 0 && str.len < IDXADV_EXPR_TEXT_LEN)
+		strcpy(buf, str.data);
+	else
+		buf[0] = '\0';
+}
 
-				saop->opno = q->opno;
-				saop->opfuncid = opfuncid;
-				saop->useOr = true;
-				saop->inputcollid = exprCollation(q->expr);
-				saop->args = list_make2(expr, other);
-				saop->location = -1;
-				list = lappend(list, saop);
-			}
-			else
-				list = lappend(list,
-							   make_opclause(q->opno, BOOLOID, false,
-											 (Expr *) expr, (Expr *) other,
-											 InvalidOid,
-											 exprCollation(q->expr)));
-			if (!q->any)
-				((OpExpr *) llast(list))->opfuncid = opfuncid;
-		}
-		str = nodeToString(list);
-		if (strlen(str) < IDXADV_EXPR_TEXT_LEN)
-		{
-			strcpy(buf, str);
-			return;
-		}
+/*
+ * The clause of an expression qual: "expr op other", or "expr op ANY
+ * (other)", with the operator's function and collations filled in.
+ */
+static Node *
+idxadv_expr_clause(const idxadvExprQual *q, Node *expr, Node *other)
+{
+	if (q->any)
+	{
+		ScalarArrayOpExpr *saop = makeNode(ScalarArrayOpExpr);
+
+		saop->opno = q->opno;
+		saop->opfuncid = get_opcode(q->opno);
+		saop->useOr = true;
+		saop->inputcollid = exprCollation(q->expr);
+		saop->args = list_make2(expr, other);
+		saop->location = -1;
+		return (Node *) saop;
+	}
+	else
+	{
+		OpExpr	   *op = (OpExpr *) make_opclause(q->opno, BOOLOID, false,
+												  (Expr *) expr,
+												  (Expr *) other, InvalidOid,
+												  exprCollation(q->expr));
+
+		op->opfuncid = get_opcode(q->opno);
+		return (Node *) op;
 	}
 }
 

@@ -256,6 +256,11 @@ idxadv_expr_candidates(List *patterns, List *candidates, List **names)
 		idxadvPattern *p = (idxadvPattern *) lfirst(lc);
 		ListCell   *lc2;
 
+		/* never silently: expressions the capture could not keep */
+		if (p->exprs_lost > 0 && p->rejected != NULL && p->btree_useless)
+			p->rejected = psprintf("%s; the capture could not keep %d of its expression conditions (longer than %d bytes as node trees)",
+								   p->rejected, p->exprs_lost,
+								   IDXADV_EXPR_TEXT_LEN);
 		if (!idxadv_unserved(p, served))
 			continue;
 		foreach(lc2, p->exprquals)

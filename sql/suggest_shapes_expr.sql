@@ -164,7 +164,7 @@ SELECT * FROM rejected;
 -- not IMMUTABLE (date_trunc of a timestamptz depends on TimeZone), an
 -- operator no btree or GIN operator class supports (<@ of a point: GiST
 -- only), a substring search without pg_trgm installed; <> alone keeps the
--- reason it had
+-- reason it had, and so does an expression too long to keep
 --
 CREATE TABLE places (id int PRIMARY KEY, pos point);
 INSERT INTO places SELECT g, point(g % 100, g / 100) FROM generate_series(1, 20000) g;
@@ -174,6 +174,9 @@ SELECT count(*) FROM users WHERE date_trunc('day', tstz) = '2026-01-05 00:00+00'
 SELECT count(*) FROM users WHERE val <> 'value 42';
 SELECT count(*) FROM users WHERE val ILIKE '%LUE 4242%';
 SELECT count(*) FROM places WHERE pos <@ box '((1,1),(2,2))';
+-- an expression too long for the capture to keep says so
+SELECT count(*) FROM users
+ WHERE (val || repeat('x', 400)) = 'value 1' || repeat('x', 400);
 SELECT count(*) FROM sug;
 SELECT * FROM rejected;
 
