@@ -43,7 +43,8 @@ CREATE VIEW rejected AS
 SELECT relid, columns, index_ddl IS NULL AS no_ddl, reason
   FROM idxadvisor_suggest(verbose => true)
  WHERE reason LIKE 'rejected:%'
- ORDER BY relid::text COLLATE "C", columns::text COLLATE "C";
+ ORDER BY relid::text COLLATE "C", columns::text COLLATE "C",
+          reason COLLATE "C";
 
 \pset expanded on
 
