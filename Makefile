@@ -11,6 +11,7 @@ OBJS = \
 	idxadvisor_build.o \
 	idxadvisor_capture.o \
 	idxadvisor_catalog.o \
+	idxadvisor_collect.o \
 	idxadvisor_lifecycle.o \
 	idxadvisor_ddl.o \
 	idxadvisor_exprs.o \
@@ -60,6 +61,7 @@ REGRESS = \
 	lifecycle_unused \
 	lifecycle_bloat \
 	lifecycle_outcomes \
+	collect \
 	suggest_shapes_expr \
 	suggest_shapes_trgm \
 	suggest_shapes_pg18
@@ -94,13 +96,18 @@ ifdef IDXADV_WERROR
 PG_CPPFLAGS += -Werror
 endif
 
+# idxadvisor_collect.c connects to standbys with libpq, as dblink does
+PG_CPPFLAGS += -I$(libpq_srcdir)
+SHLIB_LINK_INTERNAL = $(libpq)
+
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
 $(OBJS): idxadvisor.h idxadvisor_compat.h
 idxadvisor_build.o idxadvisor_catalog.o idxadvisor_queue.o idxadvisor_worker.o \
-	idxadvisor_partbuild.o idxadvisor_lifecycle.o: idxadvisor_queue.h
+	idxadvisor_partbuild.o idxadvisor_lifecycle.o idxadvisor_collect.o: \
+	idxadvisor_queue.h
 idxadvisor_worker.o idxadvisor_partbuild.o: idxadvisor_worker.h
 idxadvisor_suggest.o idxadvisor_whatif.o idxadvisor_patterns.o \
 	idxadvisor_repquery.o idxadvisor_exprs.o: idxadvisor_whatif.h

@@ -185,6 +185,10 @@ extern void idxadv_capture_query_start(QueryDesc *queryDesc, int eflags,
 extern void idxadv_capture_query_end(QueryDesc *queryDesc);
 extern idxadvScanStat *idxadv_capture_snapshot(Oid dbid, int *nentries);
 extern const char *idxadv_cmp_kind_name(idxadvCmpKind kind);
+extern bool idxadv_entry_visible(const idxadvHashKey *key, Oid userid,
+								 bool see_all);
+extern int	idxadv_scan_stat_datums(const idxadvScanStat *stat, Datum *values,
+									bool *nulls);
 extern TimestampTz idxadv_capture_reset_time(void);
 
 /*
@@ -536,6 +540,42 @@ struct idxadvExtInfo;
 extern void idxadv_outcome_baseline(const struct idxadvExtInfo *ext,
 									int64 jobid, Oid nspid,
 									const char *index_name);
+
+/* ----------
+ * Read replicas (idxadvisor_collect.c): what idxadvisor_collect() gathered
+ * from standbys, per node, in the extension's tables
+ * ----------
+ */
+
+/*
+ * A capture snapshot (idxadv_capture_snapshot) with the scans collected from
+ * every node added, entry by entry: what suggest counts.  Frees nothing.
+ */
+extern idxadvScanStat *idxadv_add_node_scans(idxadvScanStat *stats,
+											 int *nstats);
+
+/*
+ * Index scans counted on other nodes since their collection began, summed
+ * over nodes: indexrelid -> idxadvNodeIndexScans, or NULL when nothing was
+ * collected.  idxadv_node_index_usage() looks one index up (a partitioned
+ * one: its leaves).
+ */
+typedef struct idxadvNodeIndexScans
+{
+	Oid			indexrelid;		/* hash key - MUST BE FIRST */
+	int64		idx_scan;
+	TimestampTz last_grown;		/* last collection that found more, or 0 */
+} idxadvNodeIndexScans;
+
+extern HTAB *idxadv_node_index_scans(void);
+extern int64 idxadv_node_index_usage(HTAB *map, Oid indexoid, char relkind,
+									 TimestampTz *last_grown);
+
+/*
+ * The scans of one index on every standby collected, as a PGFunction of one
+ * OID returning bigint, for idxadv_sum_leaves() (like pg_stat_get_numscans)
+ */
+extern Datum idxadv_node_numscans(PG_FUNCTION_ARGS);
 
 
 #endif							/* IDXADVISOR_H */

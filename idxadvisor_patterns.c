@@ -64,6 +64,8 @@ idxadv_collect_patterns(void)
 	bool		see_all = has_privs_of_role(userid, ROLE_PG_READ_ALL_STATS);
 
 	stats = idxadv_capture_snapshot(MyDatabaseId, &nstats);
+	/* and the standbys' scans, collected by idxadvisor_collect() */
+	stats = idxadv_add_node_scans(stats, &nstats);
 
 	for (i = 0; i < nstats; i++)
 	{
