@@ -11,6 +11,7 @@ OBJS = \
 	idxadvisor_build.o \
 	idxadvisor_capture.o \
 	idxadvisor_catalog.o \
+	idxadvisor_lifecycle.o \
 	idxadvisor_ddl.o \
 	idxadvisor_partbuild.o \
 	idxadvisor_patterns.o \
@@ -52,12 +53,15 @@ REGRESS = \
 	drop_fk \
 	drop_pg16 \
 	suggest_shapes_plan \
-	lifecycle_jobs
+	lifecycle_jobs \
+	lifecycle_unused \
+	lifecycle_bloat \
+	lifecycle_outcomes
 # Which of them skip without the library preloaded, and which with it.  The
 # temporary-instance suites check that these took the path they test.
 REGRESS_NEEDS_PRELOAD = capture capture_errors build build_requests suggest \
 	views drop_fk build_partitioned \
-	suggest_shapes_plan lifecycle_jobs
+	suggest_shapes_plan lifecycle_jobs lifecycle_outcomes
 REGRESS_NEEDS_NOPRELOAD = nopreload report_nopreload build_nopreload \
 	suggest_nopreload
 
@@ -89,7 +93,7 @@ include $(PGXS)
 
 $(OBJS): idxadvisor.h idxadvisor_compat.h
 idxadvisor_build.o idxadvisor_catalog.o idxadvisor_queue.o idxadvisor_worker.o \
-	idxadvisor_partbuild.o: idxadvisor_queue.h
+	idxadvisor_partbuild.o idxadvisor_lifecycle.o: idxadvisor_queue.h
 idxadvisor_worker.o idxadvisor_partbuild.o: idxadvisor_worker.h
 idxadvisor_suggest.o idxadvisor_whatif.o: idxadvisor_whatif.h
 idxadvisor_suggest.o idxadvisor_patterns.o idxadvisor_repquery.o: idxadvisor_suggest.h

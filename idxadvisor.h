@@ -165,6 +165,7 @@ extern void idxadv_capture_query_start(QueryDesc *queryDesc, int eflags,
 extern void idxadv_capture_query_end(QueryDesc *queryDesc);
 extern idxadvScanStat *idxadv_capture_snapshot(Oid dbid, int *nentries);
 extern const char *idxadv_cmp_kind_name(idxadvCmpKind kind);
+extern TimestampTz idxadv_capture_reset_time(void);
 
 /*
  * Raise the error of a SQL function that needs the capture's shared memory
@@ -443,9 +444,52 @@ extern int64 idxadv_sum_leaves(PGFunction fn, Oid relid, char relkind,
 extern TimestampTz idxadv_index_last_scan(Oid indexrelid, bool *known);
 
 /* ----------
- * Catalog reports (idxadvisor_report.c): SQL-callable functions only
+ * Catalog reports (idxadvisor_report.c).  The rows of a report are
+ * collected so that they come out biggest win first (README "Catalog
+ * reports"): sort_key descending, then the table's and the row's names, so
+ * that the order is the same on every run.  idxadvisor_lifecycle.c's
+ * reports use the same.
  * ----------
  */
+typedef struct idxadvReportRow
+{
+	double		sort_key;
+	char	   *relname;		/* schema-qualified table */
+	char	   *name;			/* the index or constraint */
+	HeapTuple	tuple;
+} idxadvReportRow;
+
+typedef struct idxadvReportRows
+{
+	MemoryContext cxt;			/* where rows live: the call's context */
+	TupleDesc	desc;
+	List	   *rows;			/* of idxadvReportRow */
+} idxadvReportRows;
+
+extern void idxadv_report_rows_init(idxadvReportRows *out,
+									ReturnSetInfo *rsinfo);
+extern void idxadv_add_row(idxadvReportRows *out, double sort_key,
+						   Oid relid, const char *name, Datum *values,
+						   bool *nulls);
+extern void idxadv_put_rows(idxadvReportRows *out,
+							ReturnSetInfo *rsinfo);
+
+/*
+ * Schema-qualified, quoted name of a relation; a row that names a relation
+ * dropped meanwhile is left out by idxadv_add_row.
+ */
+extern char *idxadv_qualified_name(Oid relid);
+
+/* ----------
+ * Index lifecycle reports (idxadvisor_lifecycle.c): unused and bloated
+ * indexes, outcomes of builds.  The build worker records an outcome
+ * baseline when a create job succeeds.
+ * ----------
+ */
+struct idxadvExtInfo;
+extern void idxadv_outcome_baseline(const struct idxadvExtInfo *ext,
+									int64 jobid, Oid nspid,
+									const char *index_name);
 
 
 #endif							/* IDXADVISOR_H */

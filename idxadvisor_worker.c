@@ -1449,6 +1449,10 @@ idxadv_job_end(idxadvJob *job, idxadvJobState outcome, const char *error,
 	HOLD_CANCEL_INTERRUPTS();
 	idxadv_job_xact_begin();
 	idxadv_job_record(&job_ext, job->id, outcome, error);
+	/* the "before" of idxadvisor_outcomes (idxadvisor_lifecycle.c) */
+	if (outcome == IDXADV_JOB_DONE && job->kind == IDXADV_JOB_CREATE)
+		idxadv_outcome_baseline(&job_ext, job->id, job->nspid,
+								job->index_name);
 	if (sqlerrcode != 0)
 		idxadv_job_record_sqlstate(&job_ext, job->id, sqlerrcode);
 	idxadv_job_xact_end();
