@@ -11,6 +11,7 @@ OBJS = \
 	idxadvisor_build.o \
 	idxadvisor_capture.o \
 	idxadvisor_catalog.o \
+	idxadvisor_collect.o \
 	idxadvisor_lifecycle.o \
 	idxadvisor_ddl.o \
 	idxadvisor_partbuild.o \
@@ -52,11 +53,14 @@ REGRESS = \
 	views \
 	drop_fk \
 	drop_pg16 \
+	fk_temporal_pg18 \
+	skipscan_pg18 \
 	suggest_shapes_plan \
 	lifecycle_jobs \
 	lifecycle_unused \
 	lifecycle_bloat \
-	lifecycle_outcomes
+	lifecycle_outcomes \
+	collect
 # Which of them skip without the library preloaded, and which with it.  The
 # temporary-instance suites check that these took the path they test.
 REGRESS_NEEDS_PRELOAD = capture capture_errors build build_requests suggest \
@@ -87,13 +91,18 @@ ifdef IDXADV_WERROR
 PG_CPPFLAGS += -Werror
 endif
 
+# idxadvisor_collect.c connects to standbys with libpq, as dblink does
+PG_CPPFLAGS += -I$(libpq_srcdir)
+SHLIB_LINK_INTERNAL = $(libpq)
+
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
 $(OBJS): idxadvisor.h idxadvisor_compat.h
 idxadvisor_build.o idxadvisor_catalog.o idxadvisor_queue.o idxadvisor_worker.o \
-	idxadvisor_partbuild.o idxadvisor_lifecycle.o: idxadvisor_queue.h
+	idxadvisor_partbuild.o idxadvisor_lifecycle.o idxadvisor_collect.o: \
+	idxadvisor_queue.h
 idxadvisor_worker.o idxadvisor_partbuild.o: idxadvisor_worker.h
 idxadvisor_suggest.o idxadvisor_whatif.o: idxadvisor_whatif.h
 idxadvisor_suggest.o idxadvisor_patterns.o idxadvisor_repquery.o: idxadvisor_suggest.h

@@ -165,6 +165,10 @@ extern void idxadv_capture_query_start(QueryDesc *queryDesc, int eflags,
 extern void idxadv_capture_query_end(QueryDesc *queryDesc);
 extern idxadvScanStat *idxadv_capture_snapshot(Oid dbid, int *nentries);
 extern const char *idxadv_cmp_kind_name(idxadvCmpKind kind);
+extern bool idxadv_entry_visible(const idxadvHashKey *key, Oid userid,
+								 bool see_all);
+extern int	idxadv_scan_stat_datums(const idxadvScanStat *stat, Datum *values,
+									bool *nulls);
 extern TimestampTz idxadv_capture_reset_time(void);
 
 /*
@@ -327,6 +331,9 @@ typedef struct idxadvIndexLookup
 	int			neq;
 	int			ntail;
 	int			nconds;
+	bool		period;			/* a temporal foreign key's lookup (18+):
+								 * its equalities' operators include an
+								 * overlap (&&), and only GiST serves it */
 	idxadvLookupCol cols[IDXADV_LOOKUP_MAX_COLS];
 } idxadvIndexLookup;
 
@@ -384,10 +391,29 @@ typedef struct idxadvForeignKey
 	int			ncols;
 	AttrNumber	attnums[INDEX_MAX_KEYS];	/* referencing columns */
 	Oid			eqops[INDEX_MAX_KEYS];	/* the trigger's operators */
+	bool		period;			/* temporal (18+): the last column is the
+								 * PERIOD, its operator an overlap test */
 	bool		some_leaves_served; /* partitioned: some leaf has an index */
 } idxadvForeignKey;
 
 extern List *idxadv_unindexed_foreign_keys(idxadvIndexMap **map_out);
+
+/*
+ * For a temporal foreign key: NULL when every column's type has a default
+ * GiST operator class (the GiST index it needs can be created), else a
+ * sentence naming the first column that has none and whether the
+ * btree_gist extension, which provides them for scalar types, is installed.
+ */
+extern char *idxadv_fk_gist_problem(const idxadvForeignKey *fk);
+
+/*
+ * The name of an enforced temporal foreign key of relid whose columns other
+ * than its PERIOD column are exactly attnums[0 .. n-1] (any order), or
+ * NULL: what a captured scan by its trigger looks like (the overlap test
+ * is not an equality the capture records).
+ */
+extern char *idxadv_temporal_fk_of(Oid relid, int n,
+								   const AttrNumber *attnums);
 extern void idxadv_fk_parent_writes(const idxadvForeignKey *fk,
 									int64 *deletes, int64 *updates);
 
@@ -411,6 +437,8 @@ typedef struct idxadvIndexShape
 	int16		indoption[INDEX_MAX_KEYS];	/* INDOPTION_DESC, _NULLS_FIRST */
 	const char *predcol;		/* partial: the column tested, or NULL */
 	uint8		predkind;		/* IDXADV_CMP_TRUE, _FALSE, _NULL, _NOTNULL */
+	Oid			amoid;			/* InvalidOid: btree; GIST_AM_OID for a
+								 * temporal foreign key */
 } idxadvIndexShape;
 
 extern char *idxadv_create_index_script(Oid relid,
@@ -490,6 +518,42 @@ struct idxadvExtInfo;
 extern void idxadv_outcome_baseline(const struct idxadvExtInfo *ext,
 									int64 jobid, Oid nspid,
 									const char *index_name);
+
+/* ----------
+ * Read replicas (idxadvisor_collect.c): what idxadvisor_collect() gathered
+ * from standbys, per node, in the extension's tables
+ * ----------
+ */
+
+/*
+ * A capture snapshot (idxadv_capture_snapshot) with the scans collected from
+ * every node added, entry by entry: what suggest counts.  Frees nothing.
+ */
+extern idxadvScanStat *idxadv_add_node_scans(idxadvScanStat *stats,
+											 int *nstats);
+
+/*
+ * Index scans counted on other nodes since their collection began, summed
+ * over nodes: indexrelid -> idxadvNodeIndexScans, or NULL when nothing was
+ * collected.  idxadv_node_index_usage() looks one index up (a partitioned
+ * one: its leaves).
+ */
+typedef struct idxadvNodeIndexScans
+{
+	Oid			indexrelid;		/* hash key - MUST BE FIRST */
+	int64		idx_scan;
+	TimestampTz last_grown;		/* last collection that found more, or 0 */
+} idxadvNodeIndexScans;
+
+extern HTAB *idxadv_node_index_scans(void);
+extern int64 idxadv_node_index_usage(HTAB *map, Oid indexoid, char relkind,
+									 TimestampTz *last_grown);
+
+/*
+ * The scans of one index on every standby collected, as a PGFunction of one
+ * OID returning bigint, for idxadv_sum_leaves() (like pg_stat_get_numscans)
+ */
+extern Datum idxadv_node_numscans(PG_FUNCTION_ARGS);
 
 
 #endif							/* IDXADVISOR_H */

@@ -49,11 +49,12 @@
  * Readers copy entries under the shared lock and each entry's spinlock.
  *
  * Persistence: the postmaster writes the table to pg_stat/idxadvisor.stat
- * at a clean shutdown (not after a crash or an immediate shutdown, and not
- * when idxadvisor.save is off), and reads and removes that file when it
- * creates the shared memory, so a crash leaves nothing stale behind.  The
- * file carries a magic number, a format version, the layout sizes and a
- * CRC; a file that fails any check is ignored with a LOG message.
+ * at a clean shutdown, a hot standby's too (not after a crash or an
+ * immediate shutdown, and not when idxadvisor.save is off), and reads and
+ * removes that file when it creates the shared memory, so a crash leaves
+ * nothing stale behind.  The file carries a magic number, a format
+ * version, the layout sizes and a CRC; a file that fails any check is
+ * ignored with a LOG message.
  *
  * Copyright (c) 2026, the idxadvisor developers
  *
@@ -250,8 +251,6 @@ static void idxadv_store(const idxadvHashKey *key,
 static idxadvEntry *idxadv_entry_alloc(const idxadvHashKey *key);
 static void idxadv_entry_dealloc(void);
 static int	idxadv_usage_cmp(const void *a, const void *b);
-static bool idxadv_entry_visible(const idxadvHashKey *key, Oid userid,
-								 bool see_all);
 
 /*
  * Precedence of comparison kinds when one column appears in several clauses:
@@ -553,10 +552,12 @@ idxadv_capture_shutdown(int code, Datum arg)
 
 	/*
 	 * An immediate shutdown also ends the postmaster with code 0; it is a
-	 * crash to us, as to the rest of the server.
+	 * crash to us, as to the rest of the server.  A hot standby's clean
+	 * shutdown says "shut down in recovery": its scans are kept too.
 	 */
 	control = get_controlfile(DataDir, &crc_ok);
-	if (!crc_ok || control->state != DB_SHUTDOWNED)
+	if (!crc_ok || (control->state != DB_SHUTDOWNED &&
+					control->state != DB_SHUTDOWNED_IN_RECOVERY))
 		return;
 
 	file = AllocateFile(IDXADV_DUMP_FILE ".tmp", PG_BINARY_W);
@@ -1839,9 +1840,10 @@ idxadv_cmp_kind_name(idxadvCmpKind kind)
 
 /*
  * Does the entry's table still exist with all the entry's columns, and may
- * the user see it?
+ * the user see it?  The visibility rule of idxadvisor_scans, also for the
+ * scans collected from standbys (idxadvisor_collect.c).
  */
-static bool
+bool
 idxadv_entry_visible(const idxadvHashKey *key, Oid userid, bool see_all)
 {
 	bool		is_missing = false;
@@ -1873,6 +1875,79 @@ idxadv_entry_visible(const idxadvHashKey *key, Oid userid, bool see_all)
 }
 
 /*
+ * The columns of idxadvisor_scan_stats() for one entry, into values[] and
+ * nulls[] of IDXADV_SCAN_STATS_COLS elements; returns that number.  Also
+ * the columns of idxadvisor_node_scan_stats() after its node column
+ * (idxadvisor_collect.c), so that both views show an entry alike.
+ */
+int
+idxadv_scan_stat_datums(const idxadvScanStat *stat, Datum *values,
+						bool *nulls)
+{
+	const idxadvHashKey *key = &stat->key;
+	const idxadvCounters *c = &stat->counters;
+	Datum		elems[IDXADV_MAX_COLS];
+	Datum		descs[IDXADV_MAX_ORDER];
+	Datum		nullsfirst[IDXADV_MAX_ORDER];
+	int			j;
+	int			col = 0;
+
+	memset(nulls, 0, IDXADV_SCAN_STATS_COLS * sizeof(bool));
+
+	values[col++] = ObjectIdGetDatum(key->relid);
+
+	for (j = 0; j < key->natts; j++)
+		elems[j] = Int16GetDatum(key->attnums[j]);
+	values[col++] = PointerGetDatum(construct_array(elems, key->natts,
+													INT2OID, 2, true,
+													TYPALIGN_SHORT));
+	for (j = 0; j < key->natts; j++)
+		elems[j] = CStringGetTextDatum(idxadv_cmp_kind_name(key->kinds[j]));
+	values[col++] = PointerGetDatum(construct_array(elems, key->natts,
+													TEXTOID, -1, false,
+													TYPALIGN_INT));
+
+	if (key->norder > 0)
+	{
+		for (j = 0; j < key->norder; j++)
+		{
+			elems[j] = Int16GetDatum(key->order_attnums[j]);
+			descs[j] = BoolGetDatum((key->order_flags[j] & IDXADV_ORDER_DESC) != 0);
+			nullsfirst[j] = BoolGetDatum((key->order_flags[j] & IDXADV_ORDER_NULLS_FIRST) != 0);
+		}
+		values[col++] = PointerGetDatum(construct_array(elems, key->norder,
+														INT2OID, 2, true,
+														TYPALIGN_SHORT));
+		values[col++] = PointerGetDatum(construct_array(descs, key->norder,
+														BOOLOID, 1, true,
+														TYPALIGN_CHAR));
+		values[col++] = PointerGetDatum(construct_array(nullsfirst, key->norder,
+														BOOLOID, 1, true,
+														TYPALIGN_CHAR));
+	}
+	else
+	{
+		nulls[col++] = true;
+		nulls[col++] = true;
+		nulls[col++] = true;
+	}
+
+	values[col++] = Int64GetDatum(c->executions);
+	values[col++] = Int64GetDatum(c->fk_trigger_executions);
+	values[col++] = Int64GetDatum(c->rows_scanned);
+	values[col++] = Int64GetDatum(c->rows_matched);
+	values[col++] = Int64GetDatum(c->pages_scanned);
+	values[col++] = TimestampTzGetDatum(c->last_seen);
+	if (c->queryid != 0)
+		values[col++] = Int64GetDatum(c->queryid);
+	else
+		nulls[col++] = true;
+
+	Assert(col == IDXADV_SCAN_STATS_COLS);
+	return col;
+}
+
+/*
  * idxadvisor_scan_stats(): the raw statistics of the current database, one
  * row per entry, for the tables the caller has any privilege on (members of
  * pg_read_all_stats see all).  The idxadvisor_scans view puts names on it.
@@ -1898,75 +1973,17 @@ idxadvisor_scan_stats(PG_FUNCTION_ARGS)
 
 	for (i = 0; i < nstats; i++)
 	{
-		idxadvHashKey *key = &stats[i].key;
-		idxadvCounters *c = &stats[i].counters;
 		Datum		values[IDXADV_SCAN_STATS_COLS];
 		bool		nulls[IDXADV_SCAN_STATS_COLS];
-		Datum		elems[IDXADV_MAX_COLS];
-		Datum		descs[IDXADV_MAX_ORDER];
-		Datum		nullsfirst[IDXADV_MAX_ORDER];
-		int			j;
-		int			col = 0;
 
 		/*
 		 * Entries of dropped tables, or naming dropped columns, vanish here;
 		 * and the caller sees only tables it has some privilege on.
 		 */
-		if (!idxadv_entry_visible(key, userid, see_all))
+		if (!idxadv_entry_visible(&stats[i].key, userid, see_all))
 			continue;
 
-		memset(nulls, 0, sizeof(nulls));
-
-		values[col++] = ObjectIdGetDatum(key->relid);
-
-		for (j = 0; j < key->natts; j++)
-			elems[j] = Int16GetDatum(key->attnums[j]);
-		values[col++] = PointerGetDatum(construct_array(elems, key->natts,
-														INT2OID, 2, true,
-														TYPALIGN_SHORT));
-		for (j = 0; j < key->natts; j++)
-			elems[j] = CStringGetTextDatum(idxadv_cmp_kind_name(key->kinds[j]));
-		values[col++] = PointerGetDatum(construct_array(elems, key->natts,
-														TEXTOID, -1, false,
-														TYPALIGN_INT));
-
-		if (key->norder > 0)
-		{
-			for (j = 0; j < key->norder; j++)
-			{
-				elems[j] = Int16GetDatum(key->order_attnums[j]);
-				descs[j] = BoolGetDatum((key->order_flags[j] & IDXADV_ORDER_DESC) != 0);
-				nullsfirst[j] = BoolGetDatum((key->order_flags[j] & IDXADV_ORDER_NULLS_FIRST) != 0);
-			}
-			values[col++] = PointerGetDatum(construct_array(elems, key->norder,
-															INT2OID, 2, true,
-															TYPALIGN_SHORT));
-			values[col++] = PointerGetDatum(construct_array(descs, key->norder,
-															BOOLOID, 1, true,
-															TYPALIGN_CHAR));
-			values[col++] = PointerGetDatum(construct_array(nullsfirst, key->norder,
-															BOOLOID, 1, true,
-															TYPALIGN_CHAR));
-		}
-		else
-		{
-			nulls[col++] = true;
-			nulls[col++] = true;
-			nulls[col++] = true;
-		}
-
-		values[col++] = Int64GetDatum(c->executions);
-		values[col++] = Int64GetDatum(c->fk_trigger_executions);
-		values[col++] = Int64GetDatum(c->rows_scanned);
-		values[col++] = Int64GetDatum(c->rows_matched);
-		values[col++] = Int64GetDatum(c->pages_scanned);
-		values[col++] = TimestampTzGetDatum(c->last_seen);
-		if (c->queryid != 0)
-			values[col++] = Int64GetDatum(c->queryid);
-		else
-			nulls[col++] = true;
-
-		Assert(col == IDXADV_SCAN_STATS_COLS);
+		idxadv_scan_stat_datums(&stats[i], values, nulls);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc,
 							 values, nulls);
 	}

@@ -64,6 +64,8 @@ idxadv_collect_patterns(void)
 	bool		see_all = has_privs_of_role(userid, ROLE_PG_READ_ALL_STATS);
 
 	stats = idxadv_capture_snapshot(MyDatabaseId, &nstats);
+	/* and the standbys' scans, collected by idxadvisor_collect() */
+	stats = idxadv_add_node_scans(stats, &nstats);
 
 	for (i = 0; i < nstats; i++)
 	{
@@ -396,6 +398,7 @@ idxadv_fk_patterns(List *patterns)
 		p = palloc0(sizeof(idxadvPattern));
 		p->relid = fk->conrelid;
 		p->fk_name = pstrdup(NameStr(fk->conname));
+		p->fk_period = fk->period;
 		idxadv_fk_parent_writes(fk, &deletes, &updates);
 		p->fk_parent_writes = (double) deletes + (double) updates;
 		for (j = 0; j < fk->ncols; j++)

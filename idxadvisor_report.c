@@ -297,6 +297,7 @@ idxadv_fk_partial_detail(idxadvIndexMap *map, const idxadvForeignKey *fk)
 				continue;
 			memset(&lookup, 0, sizeof(lookup));
 			lookup.relid = child;
+			lookup.period = fk->period;
 			lookup.neq = fk->ncols;
 			for (i = 0; i < fk->ncols; i++)
 			{
@@ -421,7 +422,13 @@ idxadv_fk_partial_detail(idxadvIndexMap *map, const idxadvForeignKey *fk)
 		amoid = ((Form_pg_class) GETSTRUCT(classtup))->relam;
 		ReleaseSysCache(classtup);
 
-		if (amoid != BTREE_AM_OID &&
+		if (fk->period && amoid != GIST_AM_OID)
+		{
+			appendStringInfo(&buf, " it is a %s index, and the lookup of a temporal foreign key tests its PERIOD column for overlap (&&), which needs a GiST index",
+							 get_am_name(amoid));
+			return buf.data;
+		}
+		if (!fk->period && amoid != BTREE_AM_OID &&
 			!(amoid == HASH_AM_OID && fk->ncols == 1))
 		{
 			appendStringInfo(&buf, " it is a %s index, and only a btree (or a hash, for one column) serves an equality lookup",
@@ -503,6 +510,8 @@ idxadvisor_unindexed_foreign_keys(PG_FUNCTION_ARGS)
 		 */
 		memset(&shape, 0, sizeof(shape));
 		shape.ncols = fk->ncols;
+		if (fk->period)
+			shape.amoid = GIST_AM_OID;	/* a btree cannot test the period */
 		colnames = palloc(sizeof(Datum) * fk->ncols);
 		ddl = NULL;
 		for (i = 0; i < fk->ncols; i++)
@@ -552,7 +561,10 @@ idxadvisor_unindexed_foreign_keys(PG_FUNCTION_ARGS)
 		{
 			char	   *detail = partly ?
 				idxadv_fk_partial_detail(map, fk) : NULL;
+			char	   *gist = idxadv_fk_gist_problem(fk);
 
+			if (gist)
+				detail = detail ? psprintf("%s; %s", detail, gist) : gist;
 			if (detail)
 				values[11] = CStringGetTextDatum(detail);
 			else

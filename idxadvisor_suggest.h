@@ -73,6 +73,7 @@ typedef struct idxadvPattern
 	Oid			fk_conoid;
 	char	   *fk_name;
 	double		fk_parent_writes;	/* deletes + updates on the parent */
+	bool		fk_period;		/* temporal (18+): needs GiST, see suggest */
 
 	bool		lifted;			/* merged into a partitioned parent */
 	const char *rejected;		/* reason, or NULL */
