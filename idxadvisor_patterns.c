@@ -191,6 +191,7 @@ idxadv_pattern_from_key(idxadvPattern *p, const idxadvScanStat *s)
 	p->npartitions = 1;
 	p->shape = key->shape;
 	p->outer_rows = s->counters.outer_rows;
+	idxadv_pattern_exprs(p, s);
 }
 
 /*
@@ -225,6 +226,8 @@ idxadv_lift_partitions(List *patterns)
 
 		copy = palloc(sizeof(idxadvPattern));
 		memcpy(copy, p, sizeof(idxadvPattern));
+		/* expressions name the partition's columns: not lifted (yet) */
+		copy->exprquals = NIL;
 		if (!idxadv_map_to_root(copy, root))
 			continue;
 
