@@ -14,6 +14,7 @@ OBJS = \
 	idxadvisor_collect.o \
 	idxadvisor_lifecycle.o \
 	idxadvisor_ddl.o \
+	idxadvisor_exprs.o \
 	idxadvisor_partbuild.o \
 	idxadvisor_patterns.o \
 	idxadvisor_queue.o \
@@ -59,13 +60,18 @@ REGRESS = \
 	lifecycle_jobs \
 	lifecycle_unused \
 	lifecycle_bloat \
+	lifecycle_bloat_exact \
 	lifecycle_outcomes \
-	collect
+	collect \
+	suggest_shapes_expr \
+	suggest_shapes_trgm \
+	suggest_shapes_pg18
 # Which of them skip without the library preloaded, and which with it.  The
 # temporary-instance suites check that these took the path they test.
 REGRESS_NEEDS_PRELOAD = capture capture_errors build build_requests suggest \
 	views drop_fk build_partitioned \
-	suggest_shapes_plan lifecycle_jobs lifecycle_outcomes
+	suggest_shapes_plan lifecycle_jobs lifecycle_outcomes \
+	suggest_shapes_expr
 REGRESS_NEEDS_NOPRELOAD = nopreload report_nopreload build_nopreload \
 	suggest_nopreload
 
@@ -104,8 +110,10 @@ idxadvisor_build.o idxadvisor_catalog.o idxadvisor_queue.o idxadvisor_worker.o \
 	idxadvisor_partbuild.o idxadvisor_lifecycle.o idxadvisor_collect.o: \
 	idxadvisor_queue.h
 idxadvisor_worker.o idxadvisor_partbuild.o: idxadvisor_worker.h
-idxadvisor_suggest.o idxadvisor_whatif.o: idxadvisor_whatif.h
-idxadvisor_suggest.o idxadvisor_patterns.o idxadvisor_repquery.o: idxadvisor_suggest.h
+idxadvisor_suggest.o idxadvisor_whatif.o idxadvisor_patterns.o \
+	idxadvisor_repquery.o idxadvisor_exprs.o: idxadvisor_whatif.h
+idxadvisor_suggest.o idxadvisor_patterns.o idxadvisor_repquery.o \
+	idxadvisor_exprs.o: idxadvisor_suggest.h
 
 # ---------------------------------------------------------------------------
 # Test suites.  They need an unprivileged user (PostgreSQL refuses root) and

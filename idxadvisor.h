@@ -15,12 +15,15 @@
  *	idxadvisor_patterns.c	advise: patterns and candidates (steps 1 and 3)
  *	idxadvisor_repquery.c	advise: the representative query of step 4
  *	idxadvisor_whatif.c		advise: hypothetical indexes and the planner
+ *	idxadvisor_exprs.c		advise: expression, pattern and GIN indexes
  *	idxadvisor_build.c		build: SQL functions and their call-time checks
  *	idxadvisor_queue.c		build: job states, job table, shared slots
  *	idxadvisor_worker.c		build: launcher and background workers
  *	idxadvisor_partbuild.c	build: a job on a partitioned table
  *	idxadvisor_report.c		report: duplicate, redundant and invalid
  *							indexes, unindexed foreign keys
+ *	idxadvisor_lifecycle.c	report: unused and bloated indexes, outcomes of
+ *							builds
  *	idxadvisor_catalog.c	shared: the serving rule, the foreign-key list,
  *							sizes
  *	idxadvisor_ddl.c		shared: index definitions, names and DDL text
@@ -92,6 +95,18 @@ typedef enum idxadvCmpKind
 } idxadvCmpKind;
 
 /*
+ * Filter quals kept as expressions (adviceexpr, issue 11): a comparison of an
+ * expression of the scanned table's columns (lower(email) = $1), or of a
+ * column with an operator no btree key serves (LIKE, @>, &&, ?, @@), with a
+ * constant, a parameter or an outer reference.  The key holds a hash of the
+ * indexed side and the operator; the entry holds the quals themselves as a
+ * node string of IDXADV_EXPR_TEXT_LEN bytes at most, written once, when the
+ * entry is created.
+ */
+#define IDXADV_MAX_EXPRS		4
+#define IDXADV_EXPR_TEXT_LEN	1024
+
+/*
  * What kind of plan node an entry was recorded from; stored in
  * idxadvHashKey.shape.  Entries of different shapes never merge: the same
  * columns mean different things to suggest (rows a filter removed from a
@@ -136,6 +151,10 @@ typedef struct idxadvHashKey
 	int16		order_attnums[IDXADV_MAX_ORDER];
 	uint8		order_flags[IDXADV_MAX_ORDER];
 	uint8		shape;			/* idxadvScanShape */
+	/* filter quals kept as expressions (adviceexpr), sorted */
+	uint8		nexprs;
+	uint32		expr_hashes[IDXADV_MAX_EXPRS];	/* of the indexed side */
+	Oid			expr_ops[IDXADV_MAX_EXPRS]; /* operator, indexed side left */
 } idxadvHashKey;
 
 /* Counters of one entry, as copied out of shared memory */
@@ -164,6 +183,9 @@ typedef struct idxadvScanStat
 {
 	idxadvHashKey key;
 	idxadvCounters counters;
+	char		exprs[IDXADV_EXPR_TEXT_LEN];	/* the key's expression quals:
+												 * nodeToString() of a List, or
+												 * "" (see idxadvisor_capture.c) */
 } idxadvScanStat;
 
 extern void idxadv_capture_init(void);
@@ -456,6 +478,8 @@ typedef struct idxadvIndexShape
 extern char *idxadv_create_index_script(Oid relid,
 										const idxadvIndexShape *shape,
 										List **used);
+extern char *idxadv_create_index_script_def(const idxadvIndexDef *def,
+											List **used);
 
 /* Sizes, names, and the relations the reports leave out */
 typedef struct idxadvReportFilter

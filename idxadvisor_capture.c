@@ -75,13 +75,16 @@
 #include "catalog/pg_control.h"
 #include "commands/extension.h"
 #include "common/controldata_utils.h"
+#include "common/hashfn.h"
 #include "executor/instrument.h"
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "nodes/execnodes.h"
 #include "nodes/nodeFuncs.h"
+#include "nodes/makefuncs.h"
 #include "optimizer/optimizer.h"
 #include "parser/parsetree.h"
+#include "rewrite/rewriteManip.h"
 #include "pgstat.h"
 #include "port/pg_crc32c.h"
 #include "storage/fd.h"
@@ -135,6 +138,8 @@ typedef struct idxadvEntry
 	idxadvHashKey key;			/* hash key of entry - MUST BE FIRST */
 	idxadvCounters counters;	/* protected by mutex */
 	slock_t		mutex;
+	char		exprs[IDXADV_EXPR_TEXT_LEN];	/* the key's expression quals,
+												 * written at creation only */
 } idxadvEntry;
 
 /* Global shared state */
@@ -151,7 +156,7 @@ typedef struct idxadvFileHeader
 	uint32		magic;
 	uint32		version;
 	uint32		key_size;
-	uint32		counters_size;
+	uint32		counters_size;	/* and the expression text after them */
 	int32		nentries;
 } idxadvFileHeader;
 
@@ -178,6 +183,27 @@ typedef struct idxadvMemberEntry
 	Oid			relid;			/* hash key - MUST BE FIRST */
 	bool		member;
 } idxadvMemberEntry;
+
+/*
+ * The expression quals of one scan filter, as classification finds them:
+ * the indexed side (an expression of the scanned table's columns, or a
+ * column under an operator no btree key serves), the other side
+ * (pseudo-constant), and the operator with the indexed side on its left.
+ */
+typedef struct idxadvExprQual
+{
+	Node	   *expr;
+	Node	   *other;
+	Oid			opno;
+	bool		any;			/* expr op ANY (array) */
+	uint32		hash;			/* of expr (and "any") */
+} idxadvExprQual;
+
+typedef struct idxadvExprQuals
+{
+	int			n;
+	idxadvExprQual quals[IDXADV_MAX_EXPRS];
+} idxadvExprQuals;
 
 typedef struct idxadvWalkContext
 {
@@ -238,9 +264,17 @@ static uint64 idxadv_cols_read(QueryDesc *queryDesc, Index scanrelid);
 static bool idxadv_is_extension_member(Oid relid);
 static void idxadv_member_cache_inval(Datum arg, Oid relid);
 static bool idxadv_classify_scan(SeqScanState *node, PlanState *parent,
-								 idxadvHashKey *key);
+								 idxadvHashKey *key, idxadvExprQuals *quals);
 static void idxadv_classify_clause(Node *clause, Index scanrelid,
-								   uint8 *kinds);
+								   uint8 *kinds, idxadvExprQuals *quals);
+static void idxadv_note_expr(Node *left, Node *right, Oid opno, bool any,
+							 Index scanrelid, idxadvExprQuals *quals);
+static bool idxadv_expr_hash(Node *node, Index scanrelid, uint32 *hash);
+static int	idxadv_expr_qual_cmp(const void *a, const void *b);
+static void idxadv_exprs_text(const idxadvExprQuals *quals, Index scanrelid,
+							  char *buf);
+static Node *idxadv_expr_clause(const idxadvExprQual *q, Node *expr,
+								Node *other);
 static void idxadv_note_vars(Node *node, Index scanrelid, uint8 *kinds);
 static int	idxadv_column_of(Node *node, Index scanrelid);
 static bool idxadv_is_pseudo_constant(Node *node);
@@ -248,8 +282,10 @@ static void idxadv_sort_bound(PlanState *parent, idxadvCounters *delta);
 static void idxadv_classify_order(PlanState *parent, SeqScanState *node,
 								  idxadvHashKey *key);
 static void idxadv_store(const idxadvHashKey *key,
-						 const idxadvCounters *delta);
-static idxadvEntry *idxadv_entry_alloc(const idxadvHashKey *key);
+						 const idxadvCounters *delta,
+						 const idxadvExprQuals *quals, Index scanrelid);
+static idxadvEntry *idxadv_entry_alloc(const idxadvHashKey *key,
+									   const char *exprs);
 static void idxadv_entry_dealloc(void);
 static int	idxadv_usage_cmp(const void *a, const void *b);
 
@@ -384,7 +420,8 @@ idxadv_load_file(void)
 	FILE	   *file;
 	idxadvFileHeader header;
 	char	   *buf = NULL;
-	Size		entsize = sizeof(idxadvHashKey) + sizeof(idxadvCounters);
+	Size		entsize = sizeof(idxadvHashKey) + sizeof(idxadvCounters) +
+		IDXADV_EXPR_TEXT_LEN;
 	Size		datasize;
 	pg_crc32c	crc;
 	pg_crc32c	filecrc;
@@ -414,7 +451,7 @@ idxadv_load_file(void)
 		problem = "not an idxadvisor statistics file";
 	else if (header.version != IDXADV_FILE_VERSION ||
 			 header.key_size != sizeof(idxadvHashKey) ||
-			 header.counters_size != sizeof(idxadvCounters))
+			 header.counters_size != sizeof(idxadvCounters) + IDXADV_EXPR_TEXT_LEN)
 		problem = "file was written by an incompatible version";
 	else if (header.nentries < 0 || header.nentries > INT_MAX / 2 / entsize)
 		problem = "invalid number of entries";
@@ -470,20 +507,23 @@ idxadv_load_file(void)
 			int			n = order ? order[i].index : i;
 			idxadvHashKey key;
 			idxadvCounters counters;
+			char	   *exprs = buf + n * entsize + sizeof(key) + sizeof(counters);
 			idxadvEntry *entry;
 
 			memcpy(&key, buf + n * entsize, sizeof(key));
 			memcpy(&counters, buf + n * entsize + sizeof(key),
 				   sizeof(counters));
 			if (key.natts > IDXADV_MAX_COLS || key.norder > IDXADV_MAX_ORDER ||
-				key.shape > IDXADV_SHAPE_LAST)
+				key.shape > IDXADV_SHAPE_LAST ||
+				key.nexprs > IDXADV_MAX_EXPRS ||
+				exprs[IDXADV_EXPR_TEXT_LEN - 1] != '\0')
 			{
 				problem = "invalid entry";
 				break;
 			}
 			if (hash_get_num_entries(idxadv_hash) >= idxadv_max)
 				break;
-			entry = idxadv_entry_alloc(&key);
+			entry = idxadv_entry_alloc(&key, exprs);
 			if (entry)
 				entry->counters = counters;
 		}
@@ -569,7 +609,7 @@ idxadv_capture_shutdown(int code, Datum arg)
 	header.magic = IDXADV_FILE_MAGIC;
 	header.version = IDXADV_FILE_VERSION;
 	header.key_size = sizeof(idxadvHashKey);
-	header.counters_size = sizeof(idxadvCounters);
+	header.counters_size = sizeof(idxadvCounters) + IDXADV_EXPR_TEXT_LEN;
 	header.nentries = hash_get_num_entries(idxadv_hash);
 
 	INIT_CRC32C(crc);
@@ -583,8 +623,10 @@ idxadv_capture_shutdown(int code, Datum arg)
 	{
 		COMP_CRC32C(crc, &entry->key, sizeof(idxadvHashKey));
 		COMP_CRC32C(crc, &entry->counters, sizeof(idxadvCounters));
+		COMP_CRC32C(crc, entry->exprs, IDXADV_EXPR_TEXT_LEN);
 		if (fwrite(&entry->key, sizeof(idxadvHashKey), 1, file) != 1 ||
-			fwrite(&entry->counters, sizeof(idxadvCounters), 1, file) != 1)
+			fwrite(&entry->counters, sizeof(idxadvCounters), 1, file) != 1 ||
+			fwrite(entry->exprs, IDXADV_EXPR_TEXT_LEN, 1, file) != 1)
 		{
 			hash_seq_term(&hash_seq);
 			goto error;
@@ -856,12 +898,13 @@ idxadv_end_walker(PlanState *planstate, void *context)
 		SeqScanState *node = (SeqScanState *) planstate;
 		NodeInstrumentation *instr = planstate->instrument;
 		idxadvHashKey key;
+		idxadvExprQuals quals;
 
 		/* fold the last loop into the totals */
 		InstrEndLoop(instr);
 
 		if (instr->nloops > 0 &&
-			idxadv_classify_scan(node, ctx->parent, &key))
+			idxadv_classify_scan(node, ctx->parent, &key, &quals))
 		{
 			idxadvCounters delta;
 
@@ -890,7 +933,8 @@ idxadv_end_walker(PlanState *planstate, void *context)
 			delta.queryid = (int64) ctx->queryDesc->plannedstmt->queryId;
 			delta.usage = (double) delta.executions;
 
-			idxadv_store(&key, &delta);
+			idxadv_store(&key, &delta, &quals,
+						 ((Scan *) planstate->plan)->scanrelid);
 		}
 	}
 	else if (IsA(planstate, SeqScanState))
@@ -917,22 +961,36 @@ idxadv_end_walker(PlanState *planstate, void *context)
  */
 static bool
 idxadv_classify_scan(SeqScanState *node, PlanState *parent,
-					 idxadvHashKey *key)
+					 idxadvHashKey *key, idxadvExprQuals *quals)
 {
 	Scan	   *scan = (Scan *) node->ss.ps.plan;
 	Relation	rel = node->ss.ss_currentRelation;
 	int			natts = RelationGetNumberOfAttributes(rel);
 	uint8	   *kinds;
 	ListCell   *lc;
+	int			n;
 
 	/* kinds[attno - 1]: best comparison seen on that column, 0 if none */
 	kinds = palloc0(natts * sizeof(uint8));
+	quals->n = 0;
 
 	foreach(lc, scan->plan.qual)
-		idxadv_classify_clause((Node *) lfirst(lc), scan->scanrelid, kinds);
+		idxadv_classify_clause((Node *) lfirst(lc), scan->scanrelid, kinds,
+							   quals);
 
 	idxadv_key_from_kinds(key, rel, kinds);
 	pfree(kinds);
+
+	/* expression quals in a fixed order, so that AND's order does not count */
+	if (quals->n > 1)
+		qsort(quals->quals, quals->n, sizeof(idxadvExprQual),
+			  idxadv_expr_qual_cmp);
+	for (n = 0; n < quals->n; n++)
+	{
+		key->expr_hashes[n] = quals->quals[n].hash;
+		key->expr_ops[n] = quals->quals[n].opno;
+	}
+	key->nexprs = (uint8) quals->n;
 
 	if (key->natts == 0)
 		return false;
@@ -988,7 +1046,8 @@ idxadv_key_from_kinds(idxadvHashKey *key, Relation rel, uint8 *kinds)
  * table's columns.
  */
 static void
-idxadv_classify_clause(Node *clause, Index scanrelid, uint8 *kinds)
+idxadv_classify_clause(Node *clause, Index scanrelid, uint8 *kinds,
+					   idxadvExprQuals *quals)
 {
 	int			attno = 0;
 	idxadvCmpKind kind = IDXADV_CMP_OTHER;
@@ -1030,6 +1089,15 @@ idxadv_classify_clause(Node *clause, Index scanrelid, uint8 *kinds)
 					break;
 			}
 		}
+
+		/*
+		 * What no btree key column serves (an expression, or a column under
+		 * LIKE, @>, &&, @@ and the like) is kept with its operator, for an
+		 * expression, pattern or GIN index.  The plain col = $1 of most
+		 * filters never gets here.
+		 */
+		if (attno == 0 || kind == IDXADV_CMP_OTHER)
+			idxadv_note_expr(left, right, op->opno, false, scanrelid, quals);
 	}
 	else if (IsA(clause, ScalarArrayOpExpr))
 	{
@@ -1041,6 +1109,9 @@ idxadv_classify_clause(Node *clause, Index scanrelid, uint8 *kinds)
 				IDXADV_CMP_EQ : IDXADV_CMP_OTHER;
 		else
 			attno = 0;
+		if (saop->useOr && (attno == 0 || kind == IDXADV_CMP_OTHER))
+			idxadv_note_expr(linitial(saop->args), lsecond(saop->args),
+							 saop->opno, true, scanrelid, quals);
 	}
 	else if (IsA(clause, NullTest) && !((NullTest *) clause)->argisrow)
 	{
@@ -1081,6 +1152,300 @@ idxadv_classify_clause(Node *clause, Index scanrelid, uint8 *kinds)
 	{
 		/* not a comparison we understand: its columns count as "other" */
 		idxadv_note_vars(clause, scanrelid, kinds);
+	}
+}
+
+/*
+ * Keep a filter qual "left op right" (for "any", "left op ANY (right)") whose
+ * one side is an expression of the scanned table's columns, or a column that
+ * the operator compares in a way no btree key serves, and whose other side
+ * is constant for the scan: suggest may find an expression, pattern or GIN
+ * index for it.  Only the expressions idxadv_expr_hash() can tell apart are
+ * kept; the qual's columns count as "other" either way, as before.
+ */
+static void
+idxadv_note_expr(Node *left, Node *right, Oid opno, bool any,
+				 Index scanrelid, idxadvExprQuals *quals)
+{
+	idxadvExprQual *q;
+	uint32		hash = any ? 0x9e3779b9 : 0;
+	int			i;
+
+	/* (the other plan shapes keep no expressions) */
+	if (quals == NULL || quals->n >= IDXADV_MAX_EXPRS)
+		return;
+
+	if (idxadv_expr_hash(left, scanrelid, &hash) &&
+		idxadv_is_pseudo_constant(right))
+		;
+	else if (!any && (hash = 0, idxadv_expr_hash(right, scanrelid, &hash)) &&
+			 idxadv_is_pseudo_constant(left) &&
+			 OidIsValid(opno = get_commutator(opno)))
+	{
+		Node	   *tmp = left;
+
+		left = right;
+		right = tmp;
+	}
+	else
+		return;
+
+	/* the same qual twice (a = 1 AND a = 2 on one expression) counts once */
+	for (i = 0; i < quals->n; i++)
+		if (quals->quals[i].hash == hash && quals->quals[i].opno == opno)
+			return;
+
+	q = &quals->quals[quals->n++];
+	q->expr = left;
+	q->other = right;
+	q->opno = opno;
+	q->any = any;
+	q->hash = hash;
+}
+
+/*
+ * Hash an expression of the scanned table's columns into *hash, ignoring
+ * parse locations; false when node is not one we keep: it must name a
+ * column of the scanned table (and no other relation's, no system or
+ * whole-row column) and be built only of the nodes below, which the hash
+ * tells apart completely, so that two expressions with one hash are, but
+ * for the rarest collisions, the same expression.  Cheap: one walk, no
+ * allocation, no catalog access.
+ */
+static bool
+idxadv_expr_hash(Node *node, Index scanrelid, uint32 *hash)
+{
+	uint32		h = *hash;
+	ListCell   *lc;
+	List	   *args = NIL;
+
+	if (node == NULL)
+		return false;
+	h = hash_combine(h, (uint32) nodeTag(node));
+	switch (nodeTag(node))
+	{
+		case T_Var:
+			{
+				Var		   *var = (Var *) node;
+
+				if (var->varno != scanrelid || var->varlevelsup != 0 ||
+					var->varattno <= 0)
+					return false;
+				h = hash_combine(h, (uint32) var->varattno);
+				h = hash_combine(h, var->vartype);
+				h = hash_combine(h, var->varcollid);
+				*hash = h;
+				return true;
+			}
+		case T_Const:
+			{
+				Const	   *c = (Const *) node;
+
+				h = hash_combine(h, c->consttype);
+				h = hash_combine(h, c->constcollid);
+				if (c->constisnull)
+					h = hash_combine(h, 1);
+				else if (c->constbyval)
+					h = hash_combine(h, murmurhash32((uint32) c->constvalue));
+				else if (c->constlen == -1)
+				{
+					struct varlena *v = (struct varlena *) DatumGetPointer(c->constvalue);
+
+					if (VARATT_IS_EXTENDED(v) && !VARATT_IS_SHORT(v))
+						return false;	/* compressed or toasted: not kept */
+					h = hash_combine(h, hash_bytes((unsigned char *) VARDATA_ANY(v),
+												   VARSIZE_ANY_EXHDR(v)));
+				}
+				else if (c->constlen > 0)
+					h = hash_combine(h, hash_bytes((unsigned char *) DatumGetPointer(c->constvalue),
+												   c->constlen));
+				else
+					return false;
+				/* a constant alone is not an expression of the table */
+				*hash = h;
+				return false;
+			}
+		case T_FuncExpr:
+			if (((FuncExpr *) node)->funcretset)
+				return false;
+			h = hash_combine(h, ((FuncExpr *) node)->funcid);
+			h = hash_combine(h, ((FuncExpr *) node)->inputcollid);
+			args = ((FuncExpr *) node)->args;
+			break;
+		case T_OpExpr:
+			if (((OpExpr *) node)->opretset)
+				return false;
+			h = hash_combine(h, ((OpExpr *) node)->opno);
+			h = hash_combine(h, ((OpExpr *) node)->inputcollid);
+			args = ((OpExpr *) node)->args;
+			break;
+		case T_RelabelType:
+			h = hash_combine(h, ((RelabelType *) node)->resulttype);
+			h = hash_combine(h, ((RelabelType *) node)->resultcollid);
+			args = list_make1(((RelabelType *) node)->arg);
+			break;
+		case T_CoerceViaIO:
+			h = hash_combine(h, ((CoerceViaIO *) node)->resulttype);
+			h = hash_combine(h, ((CoerceViaIO *) node)->resultcollid);
+			args = list_make1(((CoerceViaIO *) node)->arg);
+			break;
+		case T_CollateExpr:
+			h = hash_combine(h, ((CollateExpr *) node)->collOid);
+			args = list_make1(((CollateExpr *) node)->arg);
+			break;
+		default:
+			return false;
+	}
+
+	/* an expression: of at least one column, and only of kept nodes */
+	{
+		bool		has_column = false;
+
+		foreach(lc, args)
+		{
+			Node	   *arg = (Node *) lfirst(lc);
+
+			if (idxadv_expr_hash(arg, scanrelid, &h))
+				has_column = true;
+			else if (!IsA(arg, Const))
+				return false;
+			h = hash_combine(h, 0x5bd1e995);	/* argument boundary */
+		}
+		if (!has_column)
+			return false;
+	}
+	*hash = h;
+	return true;
+}
+
+/*
+ * qsort comparator of expression quals: by hash, then operator.
+ */
+static int
+idxadv_expr_qual_cmp(const void *a, const void *b)
+{
+	const idxadvExprQual *qa = (const idxadvExprQual *) a;
+	const idxadvExprQual *qb = (const idxadvExprQual *) b;
+
+	if (qa->hash != qb->hash)
+		return qa->hash < qb->hash ? -1 : 1;
+	if (qa->opno != qb->opno)
+		return qa->opno < qb->opno ? -1 : 1;
+	return 0;
+}
+
+/*
+ * The text an entry keeps of its expression quals: nodeToString() of a List
+ * of OpExpr (ScalarArrayOpExpr for "any"), indexed side first, in key order,
+ * its columns renumbered to varno 1 (the table, as in an index expression).
+ * The other side is kept when it is a short constant (a LIKE pattern, a
+ * JSON value), else becomes a parameter $n of its type: suggest costs with
+ * the constant when it has one.  What does not fit IDXADV_EXPR_TEXT_LEN
+ * loses its constants, then its last quals ("" or fewer quals than the key
+ * names: suggest counts them as lost).  Runs only when an entry is created,
+ * outside the lock.
+ */
+static void
+idxadv_exprs_text(const idxadvExprQuals *quals, Index scanrelid, char *buf)
+{
+	char	   *with[IDXADV_MAX_EXPRS];
+	char	   *without[IDXADV_MAX_EXPRS];
+	char	   *use[IDXADV_MAX_EXPRS];
+	int			n = quals->n;
+	int			i;
+	Size		total;
+	StringInfoData str;
+
+	/* each qual as a node string, with its constant and with a parameter */
+	for (i = 0; i < n; i++)
+	{
+		const idxadvExprQual *q = &quals->quals[i];
+		Node	   *expr = copyObject(q->expr);
+		Node	   *other = q->other;
+		Param	   *param = makeNode(Param);
+		bool		keep_const;
+
+		ChangeVarNodes(expr, scanrelid, 1, 0);
+		param->paramkind = PARAM_EXTERN;
+		param->paramid = i + 1;
+		param->paramtype = exprType(other);
+		param->paramtypmod = exprTypmod(other);
+		param->paramcollid = exprCollation(other);
+		param->location = -1;
+		keep_const = IsA(other, Const) &&
+			(((Const *) other)->constlen > 0 ||
+			 (((Const *) other)->constlen == -1 &&
+			  !((Const *) other)->constisnull &&
+			  VARSIZE_ANY(DatumGetPointer(((Const *) other)->constvalue)) <= 64));
+		without[i] = nodeToString(idxadv_expr_clause(q, expr, (Node *) param));
+		with[i] = keep_const ?
+			nodeToString(idxadv_expr_clause(q, expr, other)) : without[i];
+		use[i] = with[i];
+	}
+
+	/*
+	 * What does not fit: constants first become parameters, from the last
+	 * qual back; then the last quals are left out.
+	 */
+	for (;;)
+	{
+		total = 2;
+		for (i = 0; i < n; i++)
+			total += strlen(use[i]) + 1;
+		if (total < IDXADV_EXPR_TEXT_LEN)
+			break;
+		for (i = n - 1; i >= 0 && use[i] == without[i]; i--)
+			;
+		if (i >= 0)
+			use[i] = without[i];
+		else if (--n == 0)
+			break;
+	}
+
+	/* as nodeToString() writes a List */
+	initStringInfo(&str);
+	appendStringInfoChar(&str, '(');
+	for (i = 0; i < n; i++)
+	{
+		if (i > 0)
+			appendStringInfoChar(&str, ' ');
+		appendStringInfoString(&str, use[i]);
+	}
+	appendStringInfoChar(&str, ')');
+	if (n > 0 && str.len < IDXADV_EXPR_TEXT_LEN)
+		strcpy(buf, str.data);
+	else
+		buf[0] = '\0';
+}
+
+/*
+ * The clause of an expression qual: "expr op other", or "expr op ANY
+ * (other)", with the operator's function and collations filled in.
+ */
+static Node *
+idxadv_expr_clause(const idxadvExprQual *q, Node *expr, Node *other)
+{
+	if (q->any)
+	{
+		ScalarArrayOpExpr *saop = makeNode(ScalarArrayOpExpr);
+
+		saop->opno = q->opno;
+		saop->opfuncid = get_opcode(q->opno);
+		saop->useOr = true;
+		saop->inputcollid = exprCollation(q->expr);
+		saop->args = list_make2(expr, other);
+		saop->location = -1;
+		return (Node *) saop;
+	}
+	else
+	{
+		OpExpr	   *op = (OpExpr *) make_opclause(q->opno, BOOLOID, false,
+												  (Expr *) expr,
+												  (Expr *) other, InvalidOid,
+												  exprCollation(q->expr));
+
+		op->opfuncid = get_opcode(q->opno);
+		return (Node *) op;
 	}
 }
 
@@ -1410,7 +1775,7 @@ idxadv_record_topn(SeqScanState *node, PlanState *parent,
 	delta.last_seen = GetCurrentTimestamp();
 	delta.queryid = (int64) ctx->queryDesc->plannedstmt->queryId;
 	delta.usage = (double) delta.executions;
-	idxadv_store(&key, &delta);
+	idxadv_store(&key, &delta, NULL, 0);
 }
 
 /*
@@ -1457,9 +1822,11 @@ idxadv_record_index_filter(ScanState *node, idxadvWalkContext *ctx)
 
 	kinds = palloc0(RelationGetNumberOfAttributes(rel) * sizeof(uint8));
 	foreach(lc, conds)
-		idxadv_classify_clause((Node *) lfirst(lc), scan->scanrelid, kinds);
+		idxadv_classify_clause((Node *) lfirst(lc), scan->scanrelid, kinds,
+							   NULL);
 	foreach(lc, scan->plan.qual)
-		idxadv_classify_clause((Node *) lfirst(lc), scan->scanrelid, kinds);
+		idxadv_classify_clause((Node *) lfirst(lc), scan->scanrelid, kinds,
+							   NULL);
 	idxadv_key_from_kinds(&key, rel, kinds);
 	pfree(kinds);
 	if (key.natts == 0)
@@ -1476,7 +1843,7 @@ idxadv_record_index_filter(ScanState *node, idxadvWalkContext *ctx)
 	delta.last_seen = GetCurrentTimestamp();
 	delta.queryid = (int64) ctx->queryDesc->plannedstmt->queryId;
 	delta.usage = (double) delta.executions;
-	idxadv_store(&key, &delta);
+	idxadv_store(&key, &delta, NULL, 0);
 }
 
 /*
@@ -1620,7 +1987,7 @@ idxadv_record_join_side(PlanState *join, bool outer, idxadvWalkContext *ctx)
 	delta.last_seen = GetCurrentTimestamp();
 	delta.queryid = (int64) ctx->queryDesc->plannedstmt->queryId;
 	delta.usage = (double) delta.executions;
-	idxadv_store(&key, &delta);
+	idxadv_store(&key, &delta, NULL, 0);
 }
 
 /*
@@ -1686,7 +2053,8 @@ idxadv_scan_pages(ScanState *node, int64 executions)
  * room the scan goes unrecorded.
  */
 static void
-idxadv_store(const idxadvHashKey *key, const idxadvCounters *delta)
+idxadv_store(const idxadvHashKey *key, const idxadvCounters *delta,
+			 const idxadvExprQuals *quals, Index scanrelid)
 {
 	idxadvEntry *entry;
 
@@ -1695,10 +2063,19 @@ idxadv_store(const idxadvHashKey *key, const idxadvCounters *delta)
 	entry = (idxadvEntry *) hash_search(idxadv_hash, key, HASH_FIND, NULL);
 	if (entry == NULL)
 	{
-		/* Need exclusive lock to make a new entry */
+		char		exprs[IDXADV_EXPR_TEXT_LEN];
+
+		/*
+		 * Need exclusive lock to make a new entry; the text of its
+		 * expression quals is written before, not under it.
+		 */
 		LWLockRelease(idxadv_shared->lock);
+		if (key->nexprs > 0)
+			idxadv_exprs_text(quals, scanrelid, exprs);
+		else
+			exprs[0] = '\0';
 		LWLockAcquire(idxadv_shared->lock, LW_EXCLUSIVE);
-		entry = idxadv_entry_alloc(key);
+		entry = idxadv_entry_alloc(key, exprs);
 	}
 
 	if (entry != NULL)
@@ -1732,7 +2109,7 @@ idxadv_store(const idxadvHashKey *key, const idxadvCounters *delta)
  * Returns NULL only when the table has no room even after eviction.
  */
 static idxadvEntry *
-idxadv_entry_alloc(const idxadvHashKey *key)
+idxadv_entry_alloc(const idxadvHashKey *key, const char *exprs)
 {
 	idxadvEntry *entry;
 	bool		found;
@@ -1746,6 +2123,7 @@ idxadv_entry_alloc(const idxadvHashKey *key)
 	{
 		memset(&entry->counters, 0, sizeof(idxadvCounters));
 		SpinLockInit(&entry->mutex);
+		strlcpy(entry->exprs, exprs, IDXADV_EXPR_TEXT_LEN);
 	}
 	return entry;
 }
@@ -1828,6 +2206,8 @@ idxadv_capture_snapshot(Oid dbid, int *nentries)
 		if (OidIsValid(dbid) && entry->key.dbid != dbid)
 			continue;
 		result[n].key = entry->key;
+		/* written once, at creation, under the exclusive lock */
+		strlcpy(result[n].exprs, entry->exprs, IDXADV_EXPR_TEXT_LEN);
 		SpinLockAcquire(&e->mutex);
 		result[n].counters = e->counters;
 		SpinLockRelease(&e->mutex);

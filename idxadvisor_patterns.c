@@ -192,6 +192,7 @@ idxadv_pattern_from_key(idxadvPattern *p, const idxadvScanStat *s)
 	p->shape = key->shape;
 	p->outer_rows = s->counters.outer_rows;
 	p->cols_read = s->counters.cols_read;
+	idxadv_pattern_exprs(p, s);
 }
 
 /*
@@ -226,6 +227,8 @@ idxadv_lift_partitions(List *patterns)
 
 		copy = palloc(sizeof(idxadvPattern));
 		memcpy(copy, p, sizeof(idxadvPattern));
+		/* expressions name the partition's columns: not lifted (yet) */
+		copy->exprquals = NIL;
 		if (!idxadv_map_to_root(copy, root))
 			continue;
 		/* the columns read are a partition's attnums: no covering index */

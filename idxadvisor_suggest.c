@@ -140,6 +140,10 @@
  */
 #define IDXADV_PARTIAL_FRACTION 0.2
 
+/* A column's bit in idxadvCounters.cols_read, 0 for one it cannot hold */
+#define IDXADV_COL_BIT(att) \
+	((att) >= 1 && (att) <= 63 ? UINT64CONST(1) << ((att) - 1) : UINT64CONST(0))
+
 
 /*---- Data structures ----*/
 
@@ -173,8 +177,6 @@ static Oid	idxadv_rel_owner(Oid relid);
 static void idxadv_check_partition_owner(idxadvTable *t, Oid child);
 static void idxadv_decide_pattern(idxadvPattern *p, idxadvTable *t);
 static void idxadv_decide_columns(idxadvPattern *p, idxadvTable *t);
-static const char *idxadv_lock_table(Oid relid, int ncols,
-									 const idxadvCol *cols);
 static double idxadv_clause_fraction(idxadvTable *t, AttrNumber attnum,
 									 uint8 kind);
 static const char *idxadv_served_by(idxadvPattern *p);
@@ -185,9 +187,6 @@ static char *idxadv_candidate_ddl(idxadvCandidate *c,
 static void idxadv_try_covering(idxadvCandidate *c, idxadvTable *t,
 								const idxadvHypoIndex *hypo, List **names);
 static int32 idxadv_column_width(Oid relid, AttrNumber attnum, int32 *offset);
-static char *idxadv_plan(idxadvTable *t, const char *sql, int nparams,
-						Oid *types, ParamListInfo params, int nplans,
-						idxadvHypoIndex **hypos, idxadvPlanResult *results);
 static void idxadv_emit(ReturnSetInfo *rsinfo, idxadvCandidate *c);
 static char *idxadv_emit_reason(idxadvCandidate *c, int64 scans,
 								int64 fkscans, int64 rows_scanned,
@@ -386,7 +385,7 @@ idxadv_btree_opclass(Oid type)
  * too.  Returns NULL when locked (the caller unlocks), else the reason.  One
  * table at a time, so that thousands of tables never fill the lock table.
  */
-static const char *
+const char *
 idxadv_lock_table(Oid relid, int ncols, const idxadvCol *cols)
 {
 	int			i;
@@ -589,6 +588,7 @@ idxadv_decide_columns(idxadvPattern *p, idxadvTable *t)
 	if (p->neq == 0 && p->nrange == 0 && p->norder == 0 && p->pred.attnum == 0)
 	{
 		p->rejected = "no condition of the filter is one a btree index can use (only <>, LIKE, expressions or IS NOT NULL on a common value)";
+		p->btree_useless = true;
 		return;
 	}
 
@@ -603,6 +603,7 @@ idxadv_decide_columns(idxadvPattern *p, idxadvTable *t)
 		!idxadv_pattern_limited(p))
 	{
 		p->rejected = "ORDER BY without LIMIT over a filter no btree index can use: an index would read the whole table in order, sorting the rows that pass is cheaper";
+		p->btree_order_only = true;
 		return;
 	}
 
@@ -999,7 +1000,8 @@ idxadv_try_covering(idxadvCandidate *c, idxadvTable *t,
 	int			natts;
 	double		allvisible;
 
-	if (t->relkind != RELKIND_RELATION || t->tuples <= 0 || t->pages <= 0)
+	if (t->relkind != RELKIND_RELATION || t->tuples <= 0 || t->pages <= 0 ||
+		(OidIsValid(hypo->amoid) && hypo->amoid != BTREE_AM_OID))
 		return;
 	foreach(lc, c->patterns)
 	{
@@ -1013,14 +1015,17 @@ idxadv_try_covering(idxadvCandidate *c, idxadvTable *t,
 	}
 	if (read == 0)
 		return;
+	for (i = 0; i < hypo->ncols; i++)
+		if (hypo->exprs[i] != NULL)
+			return;				/* expression keys: not worked out */
 
 	extra = read;
 	for (i = 0; i < c->neq; i++)
-		extra &= ~(UINT64CONST(1) << (c->eq[i].attnum - 1));
+		extra &= ~IDXADV_COL_BIT(c->eq[i].attnum);
 	for (i = 0; i < c->ntail; i++)
-		extra &= ~(UINT64CONST(1) << (c->tail[i].attnum - 1));
+		extra &= ~IDXADV_COL_BIT(c->tail[i].attnum);
 	if (c->pred.attnum != 0)
-		extra &= ~(UINT64CONST(1) << (c->pred.attnum - 1));
+		extra &= ~IDXADV_COL_BIT(c->pred.attnum);
 	if (extra == 0 || pg_popcount64(extra) > IDXADV_MAX_INCLUDE ||
 		hypo->ncols + pg_popcount64(extra) > INDEX_MAX_KEYS)
 		return;
@@ -1036,6 +1041,7 @@ idxadv_try_covering(idxadvCandidate *c, idxadvTable *t,
 		if (!idxadv_column_live(c->relid, att))
 			return;
 		cov.colnames[cov.ncols] = get_attname(c->relid, att, false);
+		cov.exprs[cov.ncols] = NULL;
 		cov.opclasses[cov.ncols] = InvalidOid;
 		cov.colflags[cov.ncols] = 0;
 		cov.ncols++;
@@ -1126,7 +1132,7 @@ idxadv_candidate_ddl(idxadvCandidate *c, const idxadvHypoIndex *hypo,
  * as the table's owner; a table that cannot be planned as one role (see
  * idxadv_check_partition_owner) is not planned at all.
  */
-static char *
+char *
 idxadv_plan(idxadvTable *t, const char *sql, int nparams, Oid *types,
 			ParamListInfo params, int nplans, idxadvHypoIndex **hypos,
 			idxadvPlanResult *results)
@@ -1215,7 +1221,7 @@ idxadv_emit(ReturnSetInfo *rsinfo, idxadvCandidate *c)
 {
 	Datum		values[IDXADV_SUGGEST_COLS];
 	bool		nulls[IDXADV_SUGGEST_COLS];
-	Datum	   *cols = palloc(sizeof(Datum) * (c->neq + c->ntail));
+	Datum	   *cols = palloc(sizeof(Datum) * (c->neq + c->ntail + 1));
 	int64		scans = 0;
 	int64		fkscans = 0;
 	int64		rows_scanned = 0;
@@ -1256,6 +1262,8 @@ idxadv_emit(ReturnSetInfo *rsinfo, idxadvCandidate *c)
 			return;
 		cols[n++] = CStringGetTextDatum(sql);
 	}
+	if (c->expr_key != NULL)
+		cols[n++] = CStringGetTextDatum(c->expr_key);
 	if (c->pred.attnum != 0 &&
 		(predname = get_attname(c->relid, c->pred.attnum, true)) == NULL)
 		return;
@@ -1607,6 +1615,12 @@ idxadvisor_suggest(PG_FUNCTION_ARGS)
 		idxadv_cost_candidate(c, idxadv_table_info(c->relid), &used_names);
 		UnlockRelationOid(c->relid, AccessShareLock);
 	}
+
+	/*
+	 * Filters no btree candidate serves may be served by an expression,
+	 * pattern or GIN index (idxadvisor_exprs.c)
+	 */
+	candidates = idxadv_expr_candidates(patterns, candidates, &used_names);
 	list_sort(candidates, idxadv_candidate_cmp);
 
 	foreach(lc, candidates)
@@ -1622,7 +1636,7 @@ idxadvisor_suggest(PG_FUNCTION_ARGS)
 		{
 			idxadvPattern *p = (idxadvPattern *) lfirst(lc);
 
-			if (p->rejected)
+			if (p->rejected && !p->expr_shown)
 				idxadv_emit_rejected(rsinfo, p);
 		}
 	}

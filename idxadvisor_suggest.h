@@ -15,6 +15,7 @@
 #include "nodes/params.h"
 
 #include "idxadvisor.h"
+#include "idxadvisor_whatif.h"
 
 /* Is a comparison kind one that a btree key column serves like equality? */
 #define IDXADV_EQ_LIKE(k) \
@@ -90,6 +91,13 @@ typedef struct idxadvPattern
 
 	bool		lifted;			/* merged into a partitioned parent */
 	const char *rejected;		/* reason, or NULL */
+
+	/* quals kept as expressions (idxadvisor_exprs.c, issue 11) */
+	List	   *exprquals;		/* OpExpr / ScalarArrayOpExpr, varno 1 */
+	int			exprs_lost;		/* quals the capture could not keep */
+	bool		btree_useless;	/* rejected: no btree key serves the filter */
+	bool		btree_order_only;	/* rejected: only ORDER BY, no LIMIT */
+	bool		expr_shown;		/* an expression candidate has its row */
 } idxadvPattern;
 
 /* One candidate index */
@@ -125,6 +133,8 @@ typedef struct idxadvCandidate
 	double		score;
 	const char *rejected;
 	bool		merged;			/* identical to an earlier candidate */
+	char	   *expr_key;		/* expression, pattern or GIN index: its key
+								 * as the columns show it (issue 11) */
 } idxadvCandidate;
 
 
@@ -171,6 +181,16 @@ extern const char *idxadv_unique_within(idxadvTable *t, int ncols,
 extern Oid	idxadv_btree_opclass(Oid type);
 extern char *idxadv_flag_sql(const char *colname, uint8 kind);
 extern char *idxadv_col_sql(Oid relid, const idxadvCol *col, bool order);
+
+/* idxadvisor_exprs.c: expression, pattern and GIN indexes (issue 11) */
+extern void idxadv_pattern_exprs(idxadvPattern *p, const idxadvScanStat *s);
+extern List *idxadv_expr_candidates(List *patterns, List *candidates,
+									List **names);
+extern const char *idxadv_lock_table(Oid relid, int ncols,
+									 const idxadvCol *cols);
+extern char *idxadv_plan(idxadvTable *t, const char *sql, int nparams,
+						 Oid *types, ParamListInfo params, int nplans,
+						 idxadvHypoIndex **hypos, idxadvPlanResult *results);
 
 /* idxadvisor_repquery.c: step 4's representative query */
 extern char *idxadv_rep_query(idxadvCandidate *c, idxadvTable *t,
