@@ -18,6 +18,7 @@ OBJS = \
 	idxadvisor_report.o \
 	idxadvisor_repquery.o \
 	idxadvisor_suggest.o \
+	idxadvisor_suggest_for.o \
 	idxadvisor_whatif.o \
 	idxadvisor_worker.o
 
@@ -49,7 +50,8 @@ REGRESS = \
 	suggest \
 	report_pg18 \
 	views \
-	drop_fk
+	drop_fk \
+	suggest_for
 # Which of them skip without the library preloaded, and which with it.  The
 # temporary-instance suites check that these took the path they test.
 REGRESS_NEEDS_PRELOAD = capture capture_errors build build_requests suggest \

@@ -281,6 +281,29 @@ SELECT b.id,
 
 GRANT SELECT ON @extschema@.idxadvisor_build_status TO PUBLIC;
 
+-- 1.1 (workload): what-if advice for one statement (idxadvisor_suggest_for.c)
+CREATE FUNCTION @extschema@.idxadvisor_suggest_for(
+    query pg_catalog.text,
+    verbose pg_catalog.bool DEFAULT false,
+    OUT relid pg_catalog.regclass,
+    OUT columns pg_catalog.text[],
+    OUT predicate pg_catalog.text,
+    OUT kind pg_catalog.text,
+    OUT foreign_key pg_catalog.name,
+    OUT index_ddl pg_catalog.text,
+    OUT seq_scans pg_catalog.int8,
+    OUT fk_trigger_scans pg_catalog.int8,
+    OUT rows_per_scan pg_catalog.float8,
+    OUT selectivity pg_catalog.float8,
+    OUT est_index_bytes pg_catalog.int8,
+    OUT est_cost_before pg_catalog.float8,
+    OUT est_cost_after pg_catalog.float8,
+    OUT score pg_catalog.float8,
+    OUT reason pg_catalog.text)
+RETURNS SETOF pg_catalog.record
+AS 'MODULE_PATHNAME', 'idxadvisor_suggest_for'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE;
+
 -- The saved privileges, applied to every function of those names: a 1.0
 -- function whose privileges were never changed (NULL) leaves the new ones
 -- as a fresh install has them.

@@ -465,3 +465,31 @@ REVOKE ALL ON FUNCTION @extschema@.idxadvisor_drop_concurrently(pg_catalog.regcl
 REVOKE ALL ON FUNCTION @extschema@.idxadvisor_cancel(pg_catalog.int8) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.idxadvisor_drop(pg_catalog.text, pg_catalog.bool, pg_catalog.bool) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.idxadvisor_drop_concurrently(pg_catalog.text, pg_catalog.bool, pg_catalog.bool) FROM PUBLIC;
+
+
+-- 1.1 (workload): what-if advice for one statement (idxadvisor_suggest_for.c):
+-- the indexes that would make it cheaper, with idxadvisor_suggest()'s
+-- columns and rules, costed on the statement itself.  It plans the
+-- statement as the caller, as EXPLAIN does, and never runs it: open to
+-- PUBLIC like EXPLAIN.
+CREATE FUNCTION @extschema@.idxadvisor_suggest_for(
+    query pg_catalog.text,
+    verbose pg_catalog.bool DEFAULT false,
+    OUT relid pg_catalog.regclass,
+    OUT columns pg_catalog.text[],
+    OUT predicate pg_catalog.text,
+    OUT kind pg_catalog.text,
+    OUT foreign_key pg_catalog.name,
+    OUT index_ddl pg_catalog.text,
+    OUT seq_scans pg_catalog.int8,
+    OUT fk_trigger_scans pg_catalog.int8,
+    OUT rows_per_scan pg_catalog.float8,
+    OUT selectivity pg_catalog.float8,
+    OUT est_index_bytes pg_catalog.int8,
+    OUT est_cost_before pg_catalog.float8,
+    OUT est_cost_after pg_catalog.float8,
+    OUT score pg_catalog.float8,
+    OUT reason pg_catalog.text)
+RETURNS SETOF pg_catalog.record
+AS 'MODULE_PATHNAME', 'idxadvisor_suggest_for'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE;

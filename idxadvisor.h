@@ -13,6 +13,8 @@
  *							ranking (idxadvisor_suggest.h is its private
  *							header)
  *	idxadvisor_patterns.c	advise: patterns and candidates (steps 1 and 3)
+ *	idxadvisor_suggest_for.c	advise: idxadvisor_suggest_for(), one
+ *							statement's scans as patterns
  *	idxadvisor_repquery.c	advise: the representative query of step 4
  *	idxadvisor_whatif.c		advise: hypothetical indexes and the planner
  *	idxadvisor_build.c		build: SQL functions and their call-time checks
@@ -143,6 +145,8 @@ extern void idxadv_capture_query_start(QueryDesc *queryDesc, int eflags,
 extern void idxadv_capture_query_end(QueryDesc *queryDesc);
 extern idxadvScanStat *idxadv_capture_snapshot(Oid dbid, int *nentries);
 extern const char *idxadv_cmp_kind_name(idxadvCmpKind kind);
+extern bool idxadv_classify_filter(List *clauses, Index scanrelid, Oid relid,
+								   int natts, idxadvHashKey *key);
 
 /*
  * Raise the error of a SQL function that needs the capture's shared memory

@@ -209,7 +209,8 @@ static void idxadv_classify_clause(Node *clause, Index scanrelid,
 								   uint8 *kinds);
 static void idxadv_note_vars(Node *node, Index scanrelid, uint8 *kinds);
 static int	idxadv_column_of(Node *node, Index scanrelid);
-static bool idxadv_is_pseudo_constant(Node *node);
+static bool idxadv_is_pseudo_constant(Node *node, Index scanrelid);
+static bool idxadv_references_rel(Node *node, Index *scanrelid);
 static void idxadv_sort_bound(PlanState *parent, idxadvCounters *delta);
 static void idxadv_classify_order(PlanState *parent, SeqScanState *node,
 								  idxadvHashKey *key);
@@ -873,7 +874,30 @@ idxadv_classify_scan(SeqScanState *node, PlanState *parent,
 {
 	Scan	   *scan = (Scan *) node->ss.ps.plan;
 	Relation	rel = node->ss.ss_currentRelation;
-	int			natts = RelationGetNumberOfAttributes(rel);
+
+	if (!idxadv_classify_filter(scan->plan.qual, scan->scanrelid,
+								RelationGetRelid(rel),
+								RelationGetNumberOfAttributes(rel), key))
+		return false;
+
+	idxadv_classify_order(parent, node, key);
+	return true;
+}
+
+/*
+ * Build the filter part of a statistics key (no ORDER BY columns) of table
+ * relid, range table index scanrelid, with natts columns, from the clauses
+ * that restrict it: the columns they compare with something constant while
+ * the table is scanned, and how.  Returns false when they compare no column
+ * of it.  The capture calls it with a scan's filter; idxadvisor_suggest_for()
+ * with the planner's restriction and join clauses of a table, where a column
+ * of another table counts as constant (a nested loop passes it as a
+ * parameter), so that both classify by this one rule.
+ */
+bool
+idxadv_classify_filter(List *clauses, Index scanrelid, Oid relid, int natts,
+					   idxadvHashKey *key)
+{
 	uint8	   *kinds;
 	ListCell   *lc;
 	int			attno;
@@ -882,12 +906,12 @@ idxadv_classify_scan(SeqScanState *node, PlanState *parent,
 	/* kinds[attno - 1]: best comparison seen on that column, 0 if none */
 	kinds = palloc0(natts * sizeof(uint8));
 
-	foreach(lc, scan->plan.qual)
-		idxadv_classify_clause((Node *) lfirst(lc), scan->scanrelid, kinds);
+	foreach(lc, clauses)
+		idxadv_classify_clause((Node *) lfirst(lc), scanrelid, kinds);
 
 	memset(key, 0, sizeof(idxadvHashKey));
 	key->dbid = MyDatabaseId;
-	key->relid = RelationGetRelid(rel);
+	key->relid = relid;
 
 	/*
 	 * Keep at most IDXADV_MAX_COLS columns, the best-ranked ones (equality
@@ -918,11 +942,7 @@ idxadv_classify_scan(SeqScanState *node, PlanState *parent,
 	}
 	pfree(kinds);
 
-	if (key->natts == 0)
-		return false;
-
-	idxadv_classify_order(parent, node, key);
-	return true;
+	return key->natts > 0;
 }
 
 /*
@@ -942,10 +962,10 @@ idxadv_classify_clause(Node *clause, Index scanrelid, uint8 *kinds)
 		Node	   *right = lsecond(op->args);
 
 		attno = idxadv_column_of(left, scanrelid);
-		if (attno > 0 && idxadv_is_pseudo_constant(right))
+		if (attno > 0 && idxadv_is_pseudo_constant(right, scanrelid))
 			;
 		else if ((attno = idxadv_column_of(right, scanrelid)) > 0 &&
-				 idxadv_is_pseudo_constant(left))
+				 idxadv_is_pseudo_constant(left, scanrelid))
 			;
 		else
 			attno = 0;
@@ -978,7 +998,7 @@ idxadv_classify_clause(Node *clause, Index scanrelid, uint8 *kinds)
 		ScalarArrayOpExpr *saop = (ScalarArrayOpExpr *) clause;
 
 		attno = idxadv_column_of(linitial(saop->args), scanrelid);
-		if (attno > 0 && idxadv_is_pseudo_constant(lsecond(saop->args)))
+		if (attno > 0 && idxadv_is_pseudo_constant(lsecond(saop->args), scanrelid))
 			kind = (saop->useOr && get_oprrest(saop->opno) == F_EQSEL) ?
 				IDXADV_CMP_EQ : IDXADV_CMP_OTHER;
 		else
@@ -1073,12 +1093,31 @@ idxadv_column_of(Node *node, Index scanrelid)
 
 /*
  * Is node constant for the duration of one scan: a constant, a parameter,
- * an outer reference, or a stable expression of those?
+ * an outer reference, or a stable expression of those?  In a plan's scan
+ * filter every column is the scanned table's; among the planner's join
+ * clauses a column of another table is an outer reference.
  */
 static bool
-idxadv_is_pseudo_constant(Node *node)
+idxadv_is_pseudo_constant(Node *node, Index scanrelid)
 {
-	return !contain_var_clause(node) && !contain_volatile_functions(node);
+	return !idxadv_references_rel(node, &scanrelid) &&
+		!contain_volatile_functions(node);
+}
+
+/*
+ * Does node contain a column of the range table entry *scanrelid of this
+ * query level?
+ */
+static bool
+idxadv_references_rel(Node *node, Index *scanrelid)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, Var))
+		return ((Var *) node)->varno == *scanrelid &&
+			((Var *) node)->varlevelsup == 0;
+	return expression_tree_walker(node, idxadv_references_rel,
+								  (void *) scanrelid);
 }
 
 /*

@@ -189,6 +189,21 @@ idxadv_relpath(Oid spcoid, Oid dboid, Oid relnumber, bool temp,
 #endif
 
 /* ---------------------------------------------------------------------
+ * 16 (a61b1f7482): the executor's privilege check of a plan's range table
+ * takes the RTEPermissionInfo list (ExecCheckPermissions); before, the
+ * range table entries held the privileges (ExecCheckRTPerms).
+ * idxadv_check_plan_permissions() raises the error the executor raises.
+ * ---------------------------------------------------------------------
+ */
+#if PG_VERSION_NUM >= 160000
+#define idxadv_check_plan_permissions(stmt) \
+	((void) ExecCheckPermissions((stmt)->rtable, (stmt)->permInfos, true))
+#else
+#define idxadv_check_plan_permissions(stmt) \
+	((void) ExecCheckRTPerms((stmt)->rtable, true))
+#endif
+
+/* ---------------------------------------------------------------------
  * 17 (3d51cb5197): pgstat_fetch_stat_local_beentry() renamed
  * pgstat_get_local_beentry_by_index(), same 1-based index.
  * ---------------------------------------------------------------------

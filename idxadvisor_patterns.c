@@ -32,7 +32,6 @@
 #include "idxadvisor_suggest.h"
 
 static bool idxadv_columns_exist(const idxadvHashKey *key);
-static void idxadv_pattern_from_key(idxadvPattern *p, const idxadvScanStat *s);
 static List *idxadv_lift_partitions(List *patterns);
 static bool idxadv_patterns_same_shape(const idxadvPattern *a,
 									   const idxadvPattern *b);
@@ -126,10 +125,12 @@ idxadv_column_live(Oid relid, AttrNumber attnum)
 }
 
 /*
- * Fill a pattern from a statistics entry.  ORDER BY columns that the filter
- * fixes by equality are left out: they do not order anything.
+ * Fill a pattern from a statistics entry (or, for idxadvisor_suggest_for(),
+ * from a scan of its statement, classified the same way).  ORDER BY columns
+ * that the filter fixes by equality are left out: they do not order
+ * anything.
  */
-static void
+void
 idxadv_pattern_from_key(idxadvPattern *p, const idxadvScanStat *s)
 {
 	const idxadvHashKey *key = &s->key;

@@ -12,6 +12,7 @@
 #ifndef IDXADVISOR_SUGGEST_H
 #define IDXADVISOR_SUGGEST_H
 
+#include "nodes/execnodes.h"
 #include "nodes/params.h"
 
 #include "idxadvisor.h"
@@ -123,10 +124,23 @@ typedef struct idxadvTable
 								 * of key attnums, then the index name */
 } idxadvTable;
 
+/*
+ * A statement given to idxadvisor_suggest_for() (idxadvisor_suggest_for.c),
+ * which costs its candidates in place of the representative query.
+ */
+typedef struct idxadvStatement
+{
+	const char *sql;			/* its text */
+	List	   *queries;		/* Query trees the rewriter gave, planned as
+								 * the caller; parameters of unknown value */
+} idxadvStatement;
+
 /* idxadvisor_patterns.c: step 1 */
 extern List *idxadv_collect_patterns(void);
 extern List *idxadv_fk_patterns(List *patterns);
 extern bool idxadv_pattern_limited(const idxadvPattern *p);
+extern void idxadv_pattern_from_key(idxadvPattern *p,
+									const idxadvScanStat *s);
 extern bool idxadv_column_live(Oid relid, AttrNumber attnum);
 
 /* idxadvisor_patterns.c: step 3 */
@@ -139,6 +153,9 @@ extern void idxadv_sort_by_selectivity(idxadvTable *t, idxadvCol *cols,
 extern bool idxadv_same_as_earlier(idxadvCandidate *c, idxadvTable *t);
 
 /* idxadvisor_suggest.c */
+extern void idxadv_advise_begin(void);
+extern void idxadv_advise(ReturnSetInfo *rsinfo, List *patterns, bool verbose,
+						  const idxadvStatement *stmt);
 extern idxadvTable *idxadv_table_info(Oid relid);
 extern double idxadv_ndistinct(idxadvTable *t, AttrNumber attnum);
 extern const char *idxadv_unique_within(idxadvTable *t, int ncols,
