@@ -93,6 +93,25 @@ typedef enum idxadvCmpKind
 	IDXADV_CMP_OTHER			/* anything else that names the column */
 } idxadvCmpKind;
 
+/*
+ * What kind of plan node an entry was recorded from; stored in
+ * idxadvHashKey.shape.  Entries of different shapes never merge: the same
+ * columns mean different things to suggest (rows a filter removed from a
+ * whole table, from what an index fetched, or a join's hash build).
+ */
+typedef enum idxadvScanShape
+{
+	IDXADV_SHAPE_SEQ_FILTER = 0,	/* a sequential scan with a filter */
+	IDXADV_SHAPE_SEQ_TOPN,		/* an unfiltered sequential scan under a
+								 * Sort bounded by a LIMIT */
+	IDXADV_SHAPE_INDEX_FILTER,	/* an index or bitmap heap scan whose
+								 * filter or recheck removed rows it fetched */
+	IDXADV_SHAPE_JOIN_INNER		/* the inner side of a hash or merge join,
+								 * keyed by its join columns */
+} idxadvScanShape;
+
+#define IDXADV_SHAPE_LAST	IDXADV_SHAPE_JOIN_INNER
+
 /* Flags of an ORDER BY column in idxadvHashKey.order_flags */
 #define IDXADV_ORDER_DESC			0x01
 #define IDXADV_ORDER_NULLS_FIRST	0x02
@@ -111,6 +130,7 @@ typedef struct idxadvHashKey
 	uint8		kinds[IDXADV_MAX_COLS]; /* idxadvCmpKind per column */
 	int16		order_attnums[IDXADV_MAX_ORDER];
 	uint8		order_flags[IDXADV_MAX_ORDER];
+	uint8		shape;			/* idxadvScanShape */
 } idxadvHashKey;
 
 /* Counters of one entry, as copied out of shared memory */
@@ -172,6 +192,9 @@ extern void idxadv_register_launcher(void);
 
 /* Guard the job table against being dropped with unfinished jobs (queue) */
 extern void idxadv_queue_init(void);
+
+/* ERROR: a partitioned table's build meets a foreign partition (partbuild) */
+extern void idxadv_refuse_foreign_partition(Oid parted, Oid partition);
 
 /* ----------
  * Index definitions, names and DDL text (idxadvisor_ddl.c).  Every CREATE,

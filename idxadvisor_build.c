@@ -540,9 +540,18 @@ idxadv_prepare_index(IndexStmt *stmt, bool concurrent, idxadvIndexSpec *spec)
 						get_rel_name(relid)),
 				 errdetail("An index ON ONLY a partitioned table has no data to build: it is created at once, not valid until every partition's index is attached."),
 				 errhint("Use idxadvisor_create() for it, or leave out ONLY: idxadvisor_create_concurrently() then builds every partition's index and attaches it.")));
-	if (concurrent && spec->def.unique &&
-		get_rel_relkind(relid) == RELKIND_PARTITIONED_TABLE)
-		idxadv_check_partitioned_unique(&spec->def);
+	if (concurrent && get_rel_relkind(relid) == RELKIND_PARTITIONED_TABLE)
+	{
+		ListCell   *lc;
+
+		foreach(lc, find_all_inheritors(relid, AccessShareLock, NULL))
+		{
+			if (get_rel_relkind(lfirst_oid(lc)) == RELKIND_FOREIGN_TABLE)
+				idxadv_refuse_foreign_partition(relid, lfirst_oid(lc));
+		}
+		if (spec->def.unique)
+			idxadv_check_partitioned_unique(&spec->def);
+	}
 
 	spec->relid = relid;
 	spec->nspid = get_rel_namespace(relid);

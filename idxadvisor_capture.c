@@ -444,7 +444,8 @@ idxadv_load_file(void)
 			memcpy(&key, buf + n * entsize, sizeof(key));
 			memcpy(&counters, buf + n * entsize + sizeof(key),
 				   sizeof(counters));
-			if (key.natts > IDXADV_MAX_COLS || key.norder > IDXADV_MAX_ORDER)
+			if (key.natts > IDXADV_MAX_COLS || key.norder > IDXADV_MAX_ORDER ||
+				key.shape > IDXADV_SHAPE_LAST)
 			{
 				problem = "invalid entry";
 				break;

@@ -139,6 +139,23 @@ idxadv_job_build_partitioned(idxadvJob *job)
 }
 
 /*
+ * The error for a partition that is a foreign table: it can have no index,
+ * so the partitioned table's index would never become valid.  Raised when
+ * the build is requested (idxadvisor_build.c) and again by the worker for a
+ * partition attached after that.
+ */
+void
+idxadv_refuse_foreign_partition(Oid parted, Oid partition)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+			 errmsg("cannot build an index of partitioned table \"%s\": partition \"%s\" is a foreign table",
+					get_rel_name(parted), get_rel_name(partition)),
+			 errdetail("A foreign table has no indexes, so an index of the partitioned table built partition by partition would never become valid."),
+			 errhint("Build the index on each of the other partitions with idxadvisor_create_concurrently(), or run CREATE INDEX on the partitioned table, which skips foreign partitions but blocks writes while it runs.")));
+}
+
+/*
  * Append the steps of the partitioned table def->relid (under parent) and of
  * its partitions to *steps, building each leaf's index on the way.
  */
@@ -163,11 +180,9 @@ idxadv_partition_leaves(idxadvJob *job, const idxadvIndexDef *def,
 		char		kind = get_rel_relkind(child);
 		idxadvPartStep *cstep;
 
+		/* attached after the request was checked */
 		if (kind == RELKIND_FOREIGN_TABLE)
-			ereport(ERROR,
-					(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-					 errmsg("cannot build an index of partitioned table \"%s\": partition \"%s\" is a foreign table",
-							get_rel_name(job->relid), get_rel_name(child))));
+			idxadv_refuse_foreign_partition(job->relid, child);
 		cstep = palloc0(sizeof(idxadvPartStep));
 		cstep->relid = child;
 		cstep->parent = def->relid;

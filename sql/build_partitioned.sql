@@ -120,6 +120,27 @@ SELECT idxadvisor_create_concurrently($$SELECT other_function('CREATE INDEX ON o
 SELECT idxadvisor_create_concurrently($$SELECT idxadvisor_create_concurrently('DROP TABLE orders2')$$);
 SELECT idxadvisor_create($$SELECT idxadvisor_create_concurrently('CREATE INDEX ON orders2 (id)')$$);
 
+-- a foreign partition (a wrapper without handler is enough: nothing reads
+-- it) can have no index: refused when requested, nothing queued, rather
+-- than a job that fails later
+CREATE FOREIGN DATA WRAPPER idxadv_test_fdw;
+CREATE SERVER idxadv_test_srv FOREIGN DATA WRAPPER idxadv_test_fdw;
+CREATE TABLE metrics (id int, v int) PARTITION BY RANGE (id);
+CREATE TABLE metrics_1 PARTITION OF metrics FOR VALUES FROM (0) TO (100)
+  PARTITION BY RANGE (id);
+CREATE TABLE metrics_1a PARTITION OF metrics_1 FOR VALUES FROM (0) TO (50);
+CREATE FOREIGN TABLE "metrics 1b" PARTITION OF metrics_1 FOR VALUES FROM (50) TO (100)
+  SERVER idxadv_test_srv;
+SELECT count(*) AS jobs_before FROM idxadvisor_builds \gset
+SELECT idxadvisor_create_concurrently('metrics', ARRAY['v']);
+SELECT idxadvisor_create_concurrently('CREATE INDEX ON metrics (v)');
+SELECT count(*) - :jobs_before AS jobs_queued FROM idxadvisor_builds;
+-- its other partitions one by one are fine
+SELECT idxadvisor_create_concurrently('metrics_1a', ARRAY['v']) IS NOT NULL AS queued;
+CALL idxadvisor_wait();
+
 SET client_min_messages = warning;
 DROP SCHEMA "Part ""S"" ü" CASCADE;
+DROP SERVER idxadv_test_srv;
+DROP FOREIGN DATA WRAPPER idxadv_test_fdw;
 RESET client_min_messages;
