@@ -325,6 +325,9 @@ idxadv_sf_add_scan(PlannerInfo *root, RelOptInfo *rel, RangeTblEntry *rte,
 		return;
 	}
 	scan->stat.key.relid = rte->relid;
+	/* as the capture records an unfiltered scan under a bounded Sort */
+	scan->stat.key.shape = found ? IDXADV_SHAPE_SEQ_FILTER :
+		IDXADV_SHAPE_SEQ_TOPN;
 	scan->stat.counters.executions = 1;
 	scan->selectivity = clauselist_selectivity(root, clauses, rel->relid,
 											   JOIN_INNER, NULL);
