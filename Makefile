@@ -51,6 +51,7 @@ REGRESS = \
 	report_pg18 \
 	views \
 	drop_fk \
+	drop_pg16 \
 	suggest_for
 # Which of them skip without the library preloaded, and which with it.  The
 # temporary-instance suites check that these took the path they test.

@@ -435,6 +435,15 @@ extern BlockNumber idxadv_heap_blocks(Oid relid);
 extern int64 idxadv_sum_leaves(PGFunction fn, Oid relid, char relkind,
 							   bool with_toast);
 
+/*
+ * When an index (a partitioned one: any of its partitions) was last scanned,
+ * as pg_stat_all_indexes.last_idx_scan shows it; 0 when no scan is recorded
+ * since the statistics were reset.  *known is false in a server version
+ * that does not keep the time (before 16): the result is then 0 and means
+ * nothing.  Locks nothing.
+ */
+extern TimestampTz idxadv_index_last_scan(Oid indexrelid, bool *known);
+
 /* ----------
  * Catalog reports (idxadvisor_report.c): SQL-callable functions only
  * ----------

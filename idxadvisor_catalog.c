@@ -983,6 +983,47 @@ idxadv_sum_leaves(PGFunction fn, Oid relid, char relkind, bool with_toast)
 	return sum;
 }
 
+/*
+ * idxadv_index_last_scan
+ *		When the index, or the latest of its leaf partitions' indexes, was
+ *		last scanned (pg_stat_get_lastscan(), from 16); 0 for none.  *known
+ *		says whether this server version keeps the time at all.
+ */
+TimestampTz
+idxadv_index_last_scan(Oid indexrelid, bool *known)
+{
+	PGFunction	fn = IDXADV_LASTSCAN_FN;
+	char		relkind = get_rel_relkind(indexrelid);
+	List	   *rels;
+	ListCell   *lc;
+	TimestampTz last = 0;
+
+	*known = (fn != NULL);
+	if (fn == NULL || relkind == '\0')
+		return 0;
+	if (relkind == RELKIND_PARTITIONED_INDEX)
+		rels = find_all_inheritors(indexrelid, NoLock, NULL);
+	else
+		rels = list_make1_oid(indexrelid);
+	foreach(lc, rels)
+	{
+		LOCAL_FCINFO(fcinfo, 1);
+		Datum		result;
+		TimestampTz ts;
+
+		InitFunctionCallInfoData(*fcinfo, NULL, 1, InvalidOid, NULL, NULL);
+		fcinfo->args[0].value = ObjectIdGetDatum(lfirst_oid(lc));
+		fcinfo->args[0].isnull = false;
+		result = (*fn) (fcinfo);
+		if (fcinfo->isnull)
+			continue;
+		ts = DatumGetTimestampTz(result);
+		if (ts > last)
+			last = ts;
+	}
+	return last;
+}
+
 /* ----------------------------------------------------------------
  * Foreign keys that no index serves
  * ----------------------------------------------------------------

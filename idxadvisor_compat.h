@@ -204,6 +204,20 @@ idxadv_relpath(Oid spcoid, Oid dboid, Oid relnumber, bool temp,
 #endif
 
 /* ---------------------------------------------------------------------
+ * 16: the statistics keep when a relation or index was last
+ * scanned (pg_stat_all_indexes.last_idx_scan, pg_stat_get_lastscan()).
+ * IDXADV_LASTSCAN_FN is that SQL-callable function, or NULL in a version
+ * that does not keep it; idxadv_index_last_scan() (idxadvisor_catalog.c)
+ * is the one caller.
+ * ---------------------------------------------------------------------
+ */
+#if PG_VERSION_NUM >= 160000
+#define IDXADV_LASTSCAN_FN pg_stat_get_lastscan
+#else
+#define IDXADV_LASTSCAN_FN NULL
+#endif
+
+/* ---------------------------------------------------------------------
  * 17 (3d51cb5197): pgstat_fetch_stat_local_beentry() renamed
  * pgstat_get_local_beentry_by_index(), same 1-based index.
  * ---------------------------------------------------------------------
