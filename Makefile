@@ -17,6 +17,7 @@ OBJS = \
 	idxadvisor_queue.o \
 	idxadvisor_report.o \
 	idxadvisor_repquery.o \
+	idxadvisor_select.o \
 	idxadvisor_suggest.o \
 	idxadvisor_suggest_for.o \
 	idxadvisor_whatif.o \
@@ -52,11 +53,12 @@ REGRESS = \
 	views \
 	drop_fk \
 	drop_pg16 \
-	suggest_for
+	suggest_for \
+	suggest_workload
 # Which of them skip without the library preloaded, and which with it.  The
 # temporary-instance suites check that these took the path they test.
 REGRESS_NEEDS_PRELOAD = capture capture_errors build build_requests suggest \
-	views drop_fk build_partitioned
+	views drop_fk build_partitioned suggest_workload
 REGRESS_NEEDS_NOPRELOAD = nopreload report_nopreload build_nopreload \
 	suggest_nopreload
 

@@ -15,6 +15,8 @@
  *	idxadvisor_patterns.c	advise: patterns and candidates (steps 1 and 3)
  *	idxadvisor_suggest_for.c	advise: idxadvisor_suggest_for(), one
  *							statement's scans as patterns
+ *	idxadvisor_select.c		advise: the set of indexes that serves the
+ *							workload at least cost
  *	idxadvisor_repquery.c	advise: the representative query of step 4
  *	idxadvisor_whatif.c		advise: hypothetical indexes and the planner
  *	idxadvisor_build.c		build: SQL functions and their call-time checks
@@ -65,6 +67,9 @@ extern bool idxadv_save;
 
 /* suggestions: tables smaller than this get no suggestion */
 extern int	idxadv_min_table_pages;
+/* suggestions: the workload-level selection's bounds (idxadvisor_select.c) */
+extern int	idxadv_max_new_indexes_per_table;
+extern double idxadv_index_size_budget;
 
 /* builds */
 extern int	idxadv_build_lock_timeout;
@@ -167,6 +172,7 @@ extern idxadvScanStat *idxadv_capture_snapshot(Oid dbid, int *nentries);
 extern const char *idxadv_cmp_kind_name(idxadvCmpKind kind);
 extern bool idxadv_classify_filter(List *clauses, Index scanrelid, Oid relid,
 								   int natts, idxadvHashKey *key);
+extern TimestampTz idxadv_capture_reset_time(void);
 
 /*
  * Raise the error of a SQL function that needs the capture's shared memory

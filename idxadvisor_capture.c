@@ -1552,6 +1552,23 @@ idxadvisor_scan_stats(PG_FUNCTION_ARGS)
 }
 
 /*
+ * When the recorded scans started: the last idxadvisor_reset(), or the
+ * server start that created the shared memory.  Suggest turns scan counts
+ * into rates with it.
+ */
+TimestampTz
+idxadv_capture_reset_time(void)
+{
+	TimestampTz result;
+
+	idxadv_require_preload("idxadvisor_suggest()");
+	SpinLockAcquire(&idxadv_shared->mutex);
+	result = idxadv_shared->stats_reset;
+	SpinLockRelease(&idxadv_shared->mutex);
+	return result;
+}
+
+/*
  * idxadvisor_reset(): forget every recorded scan, of every database.
  */
 Datum

@@ -188,6 +188,7 @@ idxadv_pattern_from_key(idxadvPattern *p, const idxadvScanStat *s)
 	p->limited_executions = s->counters.limited_executions;
 	p->limit_max = s->counters.limit_max;
 	p->npartitions = 1;
+	p->queryid = s->counters.queryid;
 }
 
 /*
@@ -492,6 +493,22 @@ idxadv_absorb(idxadvCandidate *c, idxadvPattern *p)
 		c->pred.attnum != p->pred.attnum || c->pred.kind != p->pred.kind ||
 		p->neq > c->neq)
 		return false;
+
+	/*
+	 * p's equality columns must be among c's first p->neq ones: a cheap
+	 * test first, since a table with thousands of shapes tries each
+	 * against each candidate.
+	 */
+	for (i = 0; i < p->neq; i++)
+	{
+		int			j;
+
+		for (j = 0; j < p->neq; j++)
+			if (c->eq[j].attnum == p->eq[i].attnum)
+				break;
+		if (j == p->neq)
+			return false;
+	}
 
 	/* work on a copy: c changes only if p fits */
 	memcpy(&refined, c, sizeof(idxadvCandidate));

@@ -134,8 +134,13 @@
 
 /*---- Macros ----*/
 
-/* Number of output columns of idxadvisor_suggest() */
-#define IDXADV_SUGGEST_COLS		15
+/*
+ * Number of output columns of idxadvisor_suggest() and
+ * idxadvisor_suggest_for(); the 1.0 definition of idxadvisor_suggest() has
+ * the first IDXADV_SUGGEST_COLS_V1_0 of them.
+ */
+#define IDXADV_SUGGEST_COLS		18
+#define IDXADV_SUGGEST_COLS_V1_0	15
 
 /*
  * A boolean / IS [NOT] NULL condition keeping at most this fraction of the
@@ -192,7 +197,6 @@ static void idxadv_cost_candidate(idxadvCandidate *c, idxadvTable *t,
 								  List **names);
 static char *idxadv_candidate_ddl(idxadvCandidate *c,
 								  const idxadvHypoIndex *hypo, List **names);
-static int32 idxadv_column_width(Oid relid, AttrNumber attnum, int32 *offset);
 static char *idxadv_plan(idxadvTable *t, const char *sql, int nparams,
 						Oid *types, ParamListInfo params, int nplans,
 						idxadvHypoIndex **hypos, idxadvPlanResult *results);
@@ -966,7 +970,7 @@ idxadv_plan(idxadvTable *t, const char *sql, int nparams, Oid *types,
  * Add one key column to the running data width of an index tuple: the
  * column's average width from pg_statistic, else its type's, aligned.
  */
-static int32
+int32
 idxadv_column_width(Oid relid, AttrNumber attnum, int32 *offset)
 {
 	Oid			type = get_atttype(relid, attnum);
@@ -1147,7 +1151,43 @@ idxadv_emit(ReturnSetInfo *rsinfo, idxadvCandidate *c)
 														   rows_matched,
 														   writes, shapes));
 
-	Assert(col == IDXADV_SUGGEST_COLS);
+	/* 1.1: the evidence a DBA acts on, and what the index costs to keep */
+	if (rsinfo->setDesc->natts > IDXADV_SUGGEST_COLS_V1_0)
+	{
+		Datum	   *ids = palloc(sizeof(Datum) * Max(list_length(c->patterns), 1));
+		int			nids = 0;
+		idxadvTable *t = idxadv_table_info(c->relid);
+
+		/* the query ids of the scans it serves, each once */
+		foreach(lc, c->patterns)
+		{
+			idxadvPattern *p = (idxadvPattern *) lfirst(lc);
+
+			for (i = 0; i < nids; i++)
+				if (DatumGetInt64(ids[i]) == p->queryid)
+					break;
+			if (p->queryid != 0 && i == nids)
+				ids[nids++] = Int64GetDatum(p->queryid);
+		}
+		if (nids > 0)
+			values[col++] = PointerGetDatum(construct_array(ids, nids, INT8OID,
+															8, FLOAT8PASSBYVAL,
+															TYPALIGN_DOUBLE));
+		else
+			nulls[col++] = true;
+
+		/* rows a scan would read through the index: what the lookup keeps */
+		if (c->ddl && !c->rejected)
+			values[col++] = Float8GetDatum(Max(t->tuples, 0) * c->share);
+		else
+			nulls[col++] = true;
+		if (c->ddl && !c->rejected)
+			values[col++] = Float8GetDatum(idxadv_write_overhead(t, c));
+		else
+			nulls[col++] = true;
+	}
+
+	Assert(col == rsinfo->setDesc->natts);
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 }
 
@@ -1292,7 +1332,8 @@ idxadv_advise(ReturnSetInfo *rsinfo, List *patterns, bool verbose,
 	List	   *candidates;
 	ListCell   *lc;
 
-	if (rsinfo->setDesc->natts != IDXADV_SUGGEST_COLS)
+	if (rsinfo->setDesc->natts != IDXADV_SUGGEST_COLS &&
+		rsinfo->setDesc->natts != IDXADV_SUGGEST_COLS_V1_0)
 		elog(ERROR, "incorrect number of output arguments");
 	advise_stmt = stmt;
 
@@ -1316,12 +1357,23 @@ idxadv_advise(ReturnSetInfo *rsinfo, List *patterns, bool verbose,
 		if (idxadv_same_as_earlier(c, t))
 			candidates = foreach_delete_current(candidates, lc);
 	}
+
+	/*
+	 * The set of indexes that serves the captured workload at least cost
+	 * (idxadvisor_select.c); a statement of idxadvisor_suggest_for() costs
+	 * each of its candidates on itself instead.
+	 */
+	if (stmt == NULL)
+		candidates = idxadv_select(candidates);
+
 	foreach(lc, candidates)
 	{
 		idxadvCandidate *c = (idxadvCandidate *) lfirst(lc);
 		idxadvCol	cols[INDEX_MAX_KEYS + IDXADV_MAX_ORDER + 2];
 
 		CHECK_FOR_INTERRUPTS();
+		if (c->rejected)
+			continue;			/* not selected */
 		memcpy(cols, c->eq, c->neq * sizeof(idxadvCol));
 		memcpy(cols + c->neq, c->tail, c->ntail * sizeof(idxadvCol));
 		cols[c->neq + c->ntail] = c->pred;
@@ -1368,8 +1420,6 @@ idxadvisor_suggest(PG_FUNCTION_ARGS)
 	idxadv_require_preload("idxadvisor_suggest()");
 
 	InitMaterializedSRF(fcinfo, 0);
-	if (rsinfo->setDesc->natts != IDXADV_SUGGEST_COLS)
-		elog(ERROR, "incorrect number of output arguments");
 
 	idxadv_advise_begin();
 	patterns = idxadv_collect_patterns();

@@ -72,6 +72,8 @@ typedef struct idxadvPattern
 	char	   *fk_name;
 	double		fk_parent_writes;	/* deletes + updates on the parent */
 
+	int64		queryid;		/* the last query id of its scans, or 0 */
+
 	bool		lifted;			/* merged into a partitioned parent */
 	const char *rejected;		/* reason, or NULL */
 } idxadvPattern;
@@ -163,6 +165,12 @@ extern const char *idxadv_unique_within(idxadvTable *t, int ncols,
 extern Oid	idxadv_btree_opclass(Oid type);
 extern char *idxadv_flag_sql(const char *colname, uint8 kind);
 extern char *idxadv_col_sql(Oid relid, const idxadvCol *col, bool order);
+extern int32 idxadv_column_width(Oid relid, AttrNumber attnum,
+								 int32 *offset);
+
+/* idxadvisor_select.c: the workload-level selection, between steps 3 and 4 */
+extern List *idxadv_select(List *candidates);
+extern double idxadv_write_overhead(idxadvTable *t, idxadvCandidate *c);
 
 /* idxadvisor_repquery.c: step 4's representative query */
 extern char *idxadv_rep_query(idxadvCandidate *c, idxadvTable *t,
