@@ -53,12 +53,14 @@ REGRESS = \
 	views \
 	drop_fk \
 	drop_pg16 \
+	suggest_shapes_plan \
 	suggest_for \
 	suggest_workload
 # Which of them skip without the library preloaded, and which with it.  The
 # temporary-instance suites check that these took the path they test.
 REGRESS_NEEDS_PRELOAD = capture capture_errors build build_requests suggest \
-	views drop_fk build_partitioned suggest_workload
+	views drop_fk build_partitioned \
+	suggest_shapes_plan suggest_workload
 REGRESS_NEEDS_NOPRELOAD = nopreload report_nopreload build_nopreload \
 	suggest_nopreload
 

@@ -149,6 +149,8 @@ typedef struct idxadvCounters
 	int64		limited_executions; /* of which under a Sort that a LIMIT
 									 * bounded (top-N) */
 	int64		limit_max;		/* the largest such bound (LIMIT + OFFSET) */
+	int64		outer_rows;		/* IDXADV_SHAPE_JOIN_INNER: rows of the
+								 * join's other input, all executions */
 	TimestampTz last_seen;
 	int64		queryid;		/* last non-zero query identifier */
 	double		usage;			/* for eviction; decays */

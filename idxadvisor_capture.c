@@ -1,7 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * idxadvisor_capture.c
- *		Recording of filtered sequential scans in shared memory.
+ *		Recording of filtered sequential scans, and of the other plan
+ *		shapes index suggestions come from, in shared memory.
  *
  * At ExecutorStart (see idxadvisor.c) we walk the statement's plan-state
  * tree.  Every sequential scan that has a filter gets row-count
@@ -14,6 +15,14 @@
  * same table sits directly above the scan is part of what we record, for
  * ORDER BY ... LIMIT suggestions.  Classification costs a few syscache
  * lookups per scan node, only for scans that ran.
+ *
+ * Three more plan shapes are recorded the same way, each in entries of its
+ * own shape (idxadvHashKey.shape): an unfiltered sequential scan under a
+ * Sort that a LIMIT bounded (a top-N over a whole table), an index or
+ * bitmap heap scan whose filter removed most of what it fetched (the wrong
+ * index), and a join input that reads a table whole, with the rows of the
+ * join's other input (a join column without an index).  See "Other plan
+ * shapes" below.
  *
  * Not recorded: scans of system catalogs, of temporary tables, and of the
  * extension's own tables (its job table), which the build queue, the
@@ -99,7 +108,7 @@
 
 /* Magic number and version of the file format */
 #define IDXADV_FILE_MAGIC	0x49445841	/* "IDXA" */
-#define IDXADV_FILE_VERSION 2
+#define IDXADV_FILE_VERSION 3
 
 /* Share of entries evicted when the table is full, and the least evicted */
 #define IDXADV_EVICT_PERCENT	5
@@ -107,6 +116,12 @@
 
 /* Usage decay applied to every entry at each eviction */
 #define IDXADV_USAGE_DECAY	0.99
+
+/*
+ * An index or bitmap heap scan is recorded when its filter removed more
+ * than half of the rows it fetched, and at least this many per scan.
+ */
+#define IDXADV_INDEX_FILTER_MIN_REMOVED	10
 
 /* Number of output columns of idxadvisor_scan_stats() */
 #define IDXADV_SCAN_STATS_COLS	13
@@ -201,6 +216,23 @@ static void idxadv_untrack(void *arg);
 static bool idxadv_start_walker(PlanState *planstate, void *context);
 static bool idxadv_end_walker(PlanState *planstate, void *context);
 static bool idxadv_scan_qualifies(SeqScanState *node);
+static bool idxadv_rel_qualifies(Relation rel);
+static void idxadv_instrument(PlanState *planstate);
+static bool idxadv_start_shapes(PlanState *planstate);
+static void idxadv_end_shapes(PlanState *planstate, idxadvWalkContext *ctx);
+static SeqScanState *idxadv_topn_scan(PlanState *sort);
+static void idxadv_record_topn(SeqScanState *node, PlanState *parent,
+							   idxadvWalkContext *ctx);
+static void idxadv_record_index_filter(ScanState *node,
+									   idxadvWalkContext *ctx);
+static SeqScanState *idxadv_join_side_scan(PlanState *side);
+static List *idxadv_join_clauses(PlanState *join);
+static int	idxadv_side_column(PlanState *side, Node *expr, int varno);
+static void idxadv_record_join_side(PlanState *join, bool outer,
+									idxadvWalkContext *ctx);
+static void idxadv_key_from_kinds(idxadvHashKey *key, Oid relid, int natts,
+								  uint8 *kinds);
+static int64 idxadv_scan_pages(ScanState *node, int64 executions);
 static bool idxadv_is_extension_member(Oid relid);
 static void idxadv_member_cache_inval(Datum arg, Oid relid);
 static bool idxadv_classify_scan(SeqScanState *node, PlanState *parent,
@@ -682,9 +714,19 @@ idxadv_capture_query_end(QueryDesc *queryDesc)
 static bool
 idxadv_scan_qualifies(SeqScanState *node)
 {
-	Relation	rel = node->ss.ss_currentRelation;
+	if (node->ss.ps.plan->qual == NIL)
+		return false;
+	return idxadv_rel_qualifies(node->ss.ss_currentRelation);
+}
 
-	if (node->ss.ps.plan->qual == NIL || rel == NULL)
+/*
+ * Is rel a table whose scans we record: neither a system catalog, nor
+ * temporary, nor one of the extension's own?
+ */
+static bool
+idxadv_rel_qualifies(Relation rel)
+{
+	if (rel == NULL)
 		return false;
 	if (rel->rd_rel->relpersistence == RELPERSISTENCE_TEMP)
 		return false;
@@ -780,13 +822,16 @@ idxadv_start_walker(PlanState *planstate, void *context)
 	if (planstate == NULL)
 		return false;
 
-	if (IsA(planstate, SeqScanState) &&
-		idxadv_scan_qualifies((SeqScanState *) planstate))
+	if (IsA(planstate, SeqScanState))
 	{
-		if (planstate->instrument == NULL)
-			planstate->instrument = InstrAllocNode(INSTRUMENT_ROWS, false);
-		ctx->nscans++;
+		if (idxadv_scan_qualifies((SeqScanState *) planstate))
+		{
+			idxadv_instrument(planstate);
+			ctx->nscans++;
+		}
 	}
+	else if (idxadv_start_shapes(planstate))
+		ctx->nscans++;
 
 	return planstate_tree_walker(planstate, idxadv_start_walker, context);
 }
@@ -818,9 +863,6 @@ idxadv_end_walker(PlanState *planstate, void *context)
 			idxadv_classify_scan(node, ctx->parent, &key))
 		{
 			idxadvCounters delta;
-			Relation	rel = node->ss.ss_currentRelation;
-			TableScanDesc scan = node->ss.ss_currentScanDesc;
-			BlockNumber nblocks;
 
 			memset(&delta, 0, sizeof(delta));
 
@@ -835,16 +877,8 @@ idxadv_end_walker(PlanState *planstate, void *context)
 			delta.rows_matched = (int64) instr->ntuples;
 			delta.rows_scanned = (int64) (instr->ntuples + instr->nfiltered1);
 
-			/*
-			 * Pages: the heap scan knows the size it started with; other table
-			 * AMs give us the planner's figure.  Either way an estimate: a
-			 * scan stopped early by LIMIT read less.
-			 */
-			if (scan != NULL && rel->rd_tableam == GetHeapamTableAmRoutine())
-				nblocks = ((HeapScanDesc) scan)->rs_nblocks;
-			else
-				nblocks = (BlockNumber) Max(rel->rd_rel->relpages, 0);
-			delta.pages_scanned = (int64) nblocks * delta.executions;
+			delta.pages_scanned = idxadv_scan_pages(&node->ss,
+													delta.executions);
 
 			if (key.norder > 0)
 				idxadv_sort_bound(ctx->parent, &delta);
@@ -856,6 +890,15 @@ idxadv_end_walker(PlanState *planstate, void *context)
 			idxadv_store(&key, &delta);
 		}
 	}
+	else if (IsA(planstate, SeqScanState))
+	{
+		/* an unfiltered scan: a top-N sort's input? */
+		if (ctx->parent != NULL && planstate->instrument != NULL &&
+			idxadv_topn_scan(ctx->parent) == (SeqScanState *) planstate)
+			idxadv_record_topn((SeqScanState *) planstate, ctx->parent, ctx);
+	}
+	else
+		idxadv_end_shapes(planstate, ctx);
 
 	save_parent = ctx->parent;
 	ctx->parent = planstate;
@@ -901,8 +944,6 @@ idxadv_classify_filter(List *clauses, Index scanrelid, Oid relid, int natts,
 {
 	uint8	   *kinds;
 	ListCell   *lc;
-	int			attno;
-	int			n;
 
 	/* kinds[attno - 1]: best comparison seen on that column, 0 if none */
 	kinds = palloc0(natts * sizeof(uint8));
@@ -910,14 +951,28 @@ idxadv_classify_filter(List *clauses, Index scanrelid, Oid relid, int natts,
 	foreach(lc, clauses)
 		idxadv_classify_clause((Node *) lfirst(lc), scanrelid, kinds);
 
+	idxadv_key_from_kinds(key, relid, natts, kinds);
+	pfree(kinds);
+
+	return key->natts > 0;
+}
+
+/*
+ * Start a statistics key of rel from the best comparison kind seen on each
+ * of its columns (kinds[attno - 1], 0 if none; overwritten): at most
+ * IDXADV_MAX_COLS columns, the best-ranked ones (equality first), in attnum
+ * order.
+ */
+static void
+idxadv_key_from_kinds(idxadvHashKey *key, Oid relid, int natts, uint8 *kinds)
+{
+	int			attno;
+	int			n;
+
 	memset(key, 0, sizeof(idxadvHashKey));
 	key->dbid = MyDatabaseId;
 	key->relid = relid;
 
-	/*
-	 * Keep at most IDXADV_MAX_COLS columns, the best-ranked ones (equality
-	 * first), in attnum order.
-	 */
 	n = 0;
 	for (attno = 1; attno <= natts; attno++)
 		if (kinds[attno - 1] != 0)
@@ -941,9 +996,6 @@ idxadv_classify_filter(List *clauses, Index scanrelid, Oid relid, int natts,
 		key->kinds[key->natts] = kinds[attno - 1];
 		key->natts++;
 	}
-	pfree(kinds);
-
-	return key->natts > 0;
 }
 
 /*
@@ -1221,6 +1273,400 @@ idxadv_sort_bound(PlanState *parent, idxadvCounters *delta)
 }
 
 /* ----------------------------------------------------------------
+ * Other plan shapes: top-N sorts over unfiltered scans, index scans whose
+ * filter removes most of what they fetch, join inputs read whole
+ *
+ * These cost the statements that have none of them one node-tag test per
+ * plan node at start and at end: an index scan without a filter (pgbench
+ * -S's) is passed over on its tag and qual alone.
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * Give a plan node row counts, unless it has them already (EXPLAIN ANALYZE,
+ * auto_explain).
+ */
+static void
+idxadv_instrument(PlanState *planstate)
+{
+	if (planstate->instrument == NULL)
+		planstate->instrument = InstrAllocNode(INSTRUMENT_ROWS, false);
+}
+
+/*
+ * ExecutorStart part of the other shapes: instrument what the node needs
+ * recorded at its end.  Returns true if it did.
+ */
+static bool
+idxadv_start_shapes(PlanState *planstate)
+{
+	switch (nodeTag(planstate))
+	{
+		case T_SortState:
+		case T_IncrementalSortState:
+			{
+				SeqScanState *scan = idxadv_topn_scan(planstate);
+
+				if (scan == NULL)
+					return false;
+				idxadv_instrument((PlanState *) scan);
+				return true;
+			}
+		case T_IndexScanState:
+		case T_BitmapHeapScanState:
+			/* a bitmap heap scan's recheck can remove rows too */
+			if (IsA(planstate, IndexScanState) &&
+				planstate->plan->qual == NIL)
+				return false;
+			if (!idxadv_rel_qualifies(((ScanState *) planstate)->ss_currentRelation))
+				return false;
+			idxadv_instrument(planstate);
+			return true;
+		case T_HashJoinState:
+		case T_MergeJoinState:
+		case T_NestLoopState:
+			{
+				bool		found = false;
+				int			side;
+
+				for (side = 0; side < 2; side++)
+				{
+					PlanState  *mine = side == 0 ? outerPlanState(planstate) :
+						innerPlanState(planstate);
+					PlanState  *other = side == 0 ? innerPlanState(planstate) :
+						outerPlanState(planstate);
+					SeqScanState *scan = idxadv_join_side_scan(mine);
+
+					if (scan == NULL || other == NULL)
+						continue;
+					idxadv_instrument((PlanState *) scan);
+					idxadv_instrument(other);
+					found = true;
+				}
+				return found;
+			}
+		default:
+			return false;
+	}
+}
+
+/*
+ * ExecutorEnd part of the other shapes.
+ */
+static void
+idxadv_end_shapes(PlanState *planstate, idxadvWalkContext *ctx)
+{
+	switch (nodeTag(planstate))
+	{
+		case T_IndexScanState:
+		case T_BitmapHeapScanState:
+			if (planstate->instrument != NULL &&
+				idxadv_rel_qualifies(((ScanState *) planstate)->ss_currentRelation))
+				idxadv_record_index_filter((ScanState *) planstate, ctx);
+			break;
+		case T_HashJoinState:
+		case T_MergeJoinState:
+		case T_NestLoopState:
+			idxadv_record_join_side(planstate, true, ctx);
+			idxadv_record_join_side(planstate, false, ctx);
+			break;
+		default:
+			break;
+	}
+}
+
+/*
+ * The unfiltered sequential scan of a qualifying table directly below a
+ * Sort (or Incremental Sort), or NULL.  Whether a LIMIT bounds the Sort is
+ * known only once it runs: at ExecutorEnd.
+ */
+static SeqScanState *
+idxadv_topn_scan(PlanState *sort)
+{
+	PlanState  *child;
+
+	if (!IsA(sort, SortState) && !IsA(sort, IncrementalSortState))
+		return NULL;
+	child = outerPlanState(sort);
+	if (child == NULL || !IsA(child, SeqScanState) ||
+		child->plan->qual != NIL ||
+		!idxadv_rel_qualifies(((ScanState *) child)->ss_currentRelation))
+		return NULL;
+	return (SeqScanState *) child;
+}
+
+/*
+ * Record an unfiltered scan read whole to return the first rows of a
+ * top-N sort on its columns ("ORDER BY c DESC LIMIT 10"): the key has no
+ * filtered columns, only the ORDER BY ones.  A Sort that no LIMIT bounded
+ * returned every row, which an index would not make cheaper: not recorded.
+ */
+static void
+idxadv_record_topn(SeqScanState *node, PlanState *parent,
+				   idxadvWalkContext *ctx)
+{
+	NodeInstrumentation *instr = node->ss.ps.instrument;
+	idxadvHashKey key;
+	idxadvCounters delta;
+
+	InstrEndLoop(instr);
+	if (instr->nloops <= 0)
+		return;
+
+	memset(&key, 0, sizeof(key));
+	key.dbid = MyDatabaseId;
+	key.relid = RelationGetRelid(node->ss.ss_currentRelation);
+	key.shape = IDXADV_SHAPE_SEQ_TOPN;
+	idxadv_classify_order(parent, node, &key);
+	if (key.norder == 0)
+		return;
+
+	memset(&delta, 0, sizeof(delta));
+	delta.executions = node->ss.ps.plan->parallel_aware ?
+		1 : (int64) instr->nloops;
+	idxadv_sort_bound(parent, &delta);
+	if (delta.limited_executions == 0)
+		return;
+	if (ctx->fk_trigger)
+		delta.fk_trigger_executions = delta.executions;
+	delta.rows_matched = (int64) instr->ntuples;
+	delta.rows_scanned = (int64) instr->ntuples;
+	delta.pages_scanned = idxadv_scan_pages(&node->ss, delta.executions);
+	delta.last_seen = GetCurrentTimestamp();
+	delta.queryid = (int64) ctx->queryDesc->plannedstmt->queryId;
+	delta.usage = (double) delta.executions;
+	idxadv_store(&key, &delta);
+}
+
+/*
+ * Record an index scan or bitmap heap scan whose filter (or recheck) removed
+ * most of the rows it fetched: the index finds the rows of its conditions,
+ * the filter throws most of them away, and an index on the columns of both
+ * ("the wrong index": (status) where (tenant_id, status) is wanted) would
+ * fetch only the rows kept.  The key holds the columns of the index
+ * conditions and of the filter together, classified as a filter's.  Scans
+ * that removed at most half of what they fetched, or fewer than
+ * IDXADV_INDEX_FILTER_MIN_REMOVED rows per scan, are not recorded: a hot
+ * lookup with a cheap filter must not push the real candidates out of the
+ * table.
+ */
+static void
+idxadv_record_index_filter(ScanState *node, idxadvWalkContext *ctx)
+{
+	NodeInstrumentation *instr = node->ps.instrument;
+	Scan	   *scan = (Scan *) node->ps.plan;
+	Relation	rel = node->ss_currentRelation;
+	List	   *conds;
+	double		removed;
+	double		fetched;
+	uint8	   *kinds;
+	ListCell   *lc;
+	idxadvHashKey key;
+	idxadvCounters delta;
+
+	InstrEndLoop(instr);
+	if (instr->nloops <= 0)
+		return;
+
+	/* nfiltered1: the filter; nfiltered2: the index conditions' recheck */
+	removed = instr->nfiltered1 + instr->nfiltered2;
+	fetched = instr->ntuples + removed;
+	if (removed * 2 <= fetched ||
+		removed < IDXADV_INDEX_FILTER_MIN_REMOVED * instr->nloops)
+		return;
+
+	if (IsA(node, IndexScanState))
+		conds = ((IndexScan *) scan)->indexqualorig;
+	else
+		conds = ((BitmapHeapScan *) scan)->bitmapqualorig;
+
+	kinds = palloc0(RelationGetNumberOfAttributes(rel) * sizeof(uint8));
+	foreach(lc, conds)
+		idxadv_classify_clause((Node *) lfirst(lc), scan->scanrelid, kinds);
+	foreach(lc, scan->plan.qual)
+		idxadv_classify_clause((Node *) lfirst(lc), scan->scanrelid, kinds);
+	idxadv_key_from_kinds(&key, RelationGetRelid(rel),
+						  RelationGetNumberOfAttributes(rel), kinds);
+	pfree(kinds);
+	if (key.natts == 0)
+		return;
+	key.shape = IDXADV_SHAPE_INDEX_FILTER;
+
+	memset(&delta, 0, sizeof(delta));
+	delta.executions = scan->plan.parallel_aware ? 1 : (int64) instr->nloops;
+	if (ctx->fk_trigger)
+		delta.fk_trigger_executions = delta.executions;
+	delta.rows_scanned = (int64) fetched;
+	delta.rows_matched = (int64) instr->ntuples;
+	delta.last_seen = GetCurrentTimestamp();
+	delta.queryid = (int64) ctx->queryDesc->plannedstmt->queryId;
+	delta.usage = (double) delta.executions;
+	idxadv_store(&key, &delta);
+}
+
+/*
+ * The sequential scan of a qualifying table that one input of a join reads
+ * whole, through the nodes that only pass its rows on (Hash, Sort,
+ * Material), or NULL.  A parallel scan is left out: its rows are spread
+ * over processes whose counts the leader does not see.
+ */
+static SeqScanState *
+idxadv_join_side_scan(PlanState *side)
+{
+	while (side != NULL &&
+		   (IsA(side, HashState) || IsA(side, SortState) ||
+			IsA(side, MaterialState)))
+		side = outerPlanState(side);
+	if (side == NULL || !IsA(side, SeqScanState) ||
+		side->plan->parallel_aware ||
+		!idxadv_rel_qualifies(((ScanState *) side)->ss_currentRelation))
+		return NULL;
+	return (SeqScanState *) side;
+}
+
+/*
+ * The equality conditions of a join: a hash join's hash clauses, a merge
+ * join's merge clauses, a nested loop's join filter.
+ */
+static List *
+idxadv_join_clauses(PlanState *join)
+{
+	switch (nodeTag(join))
+	{
+		case T_HashJoinState:
+			return ((HashJoin *) join->plan)->hashclauses;
+		case T_MergeJoinState:
+			return ((MergeJoin *) join->plan)->mergeclauses;
+		case T_NestLoopState:
+			return ((Join *) join->plan)->joinqual;
+		default:
+			return NIL;
+	}
+}
+
+/*
+ * If expr, one argument of a join condition, is a column of the join's
+ * input side (a Var of varno OUTER_VAR or INNER_VAR, perhaps under a
+ * binary-compatible cast), follow it down through the pass-through nodes
+ * to the column of the table the side's sequential scan reads; else 0.
+ */
+static int
+idxadv_side_column(PlanState *side, Node *expr, int varno)
+{
+	while (expr && IsA(expr, RelabelType))
+		expr = (Node *) ((RelabelType *) expr)->arg;
+	if (expr == NULL || !IsA(expr, Var) || ((Var *) expr)->varno != varno)
+		return 0;
+
+	for (;;)
+	{
+		TargetEntry *tle = get_tle_by_resno(side->plan->targetlist,
+											((Var *) expr)->varattno);
+
+		if (tle == NULL)
+			return 0;
+		expr = (Node *) tle->expr;
+		if (IsA(side, SeqScanState))
+			return idxadv_column_of(expr, ((Scan *) side->plan)->scanrelid);
+		/* Hash, Sort, Material: their columns are their input's */
+		if (!IsA(expr, Var) || ((Var *) expr)->varno != OUTER_VAR)
+			return 0;
+		side = outerPlanState(side);
+		if (side == NULL)
+			return 0;
+	}
+}
+
+/*
+ * Record one input of a join that reads a whole table, keyed by the
+ * table's columns in the join's equality conditions ("l.sku = p.sku": an
+ * index on order_lines (sku) would let a nested loop look up each row of
+ * the other input instead).  Counters: the scan's executions and rows, and
+ * in outer_rows the rows the other input produced, the lookups a
+ * parameterized nested loop would make instead.
+ */
+static void
+idxadv_record_join_side(PlanState *join, bool outer, idxadvWalkContext *ctx)
+{
+	PlanState  *mine = outer ? outerPlanState(join) : innerPlanState(join);
+	PlanState  *other = outer ? innerPlanState(join) : outerPlanState(join);
+	int			varno = outer ? OUTER_VAR : INNER_VAR;
+	SeqScanState *scan;
+	NodeInstrumentation *instr;
+	Relation	rel;
+	uint8	   *kinds;
+	ListCell   *lc;
+	idxadvHashKey key;
+	idxadvCounters delta;
+
+	scan = idxadv_join_side_scan(mine);
+	if (scan == NULL || other == NULL || other->instrument == NULL ||
+		scan->ss.ps.instrument == NULL)
+		return;
+	instr = scan->ss.ps.instrument;
+	InstrEndLoop(instr);
+	InstrEndLoop(other->instrument);
+	if (instr->nloops <= 0)
+		return;
+
+	rel = scan->ss.ss_currentRelation;
+	kinds = palloc0(RelationGetNumberOfAttributes(rel) * sizeof(uint8));
+	foreach(lc, idxadv_join_clauses(join))
+	{
+		OpExpr	   *op = (OpExpr *) lfirst(lc);
+		int			attno;
+
+		if (!IsA(op, OpExpr) || list_length(op->args) != 2 ||
+			get_oprrest(op->opno) != F_EQSEL)
+			continue;
+		/* this side's column against anything of the other side */
+		attno = idxadv_side_column(mine, linitial(op->args), varno);
+		if (attno == 0)
+			attno = idxadv_side_column(mine, lsecond(op->args), varno);
+		if (attno > 0)
+			kinds[attno - 1] = IDXADV_CMP_EQ;
+	}
+	idxadv_key_from_kinds(&key, RelationGetRelid(rel),
+						  RelationGetNumberOfAttributes(rel), kinds);
+	pfree(kinds);
+	if (key.natts == 0)
+		return;
+	key.shape = IDXADV_SHAPE_JOIN_INNER;
+
+	memset(&delta, 0, sizeof(delta));
+	delta.executions = (int64) instr->nloops;
+	if (ctx->fk_trigger)
+		delta.fk_trigger_executions = delta.executions;
+	delta.rows_scanned = (int64) (instr->ntuples + instr->nfiltered1);
+	delta.rows_matched = (int64) instr->ntuples;
+	delta.pages_scanned = idxadv_scan_pages(&scan->ss, delta.executions);
+	delta.outer_rows = (int64) other->instrument->ntuples;
+	delta.last_seen = GetCurrentTimestamp();
+	delta.queryid = (int64) ctx->queryDesc->plannedstmt->queryId;
+	delta.usage = (double) delta.executions;
+	idxadv_store(&key, &delta);
+}
+
+/*
+ * Pages a sequential scan read, executions times: the heap scan knows the
+ * size it started with; other table AMs give us the planner's figure.
+ * Either way an estimate: a scan stopped early by LIMIT read less.
+ */
+static int64
+idxadv_scan_pages(ScanState *node, int64 executions)
+{
+	Relation	rel = node->ss_currentRelation;
+	TableScanDesc scan = node->ss_currentScanDesc;
+	BlockNumber nblocks;
+
+	if (scan != NULL && rel->rd_tableam == GetHeapamTableAmRoutine())
+		nblocks = ((HeapScanDesc) scan)->rs_nblocks;
+	else
+		nblocks = (BlockNumber) Max(rel->rd_rel->relpages, 0);
+	return (int64) nblocks * executions;
+}
+
+/* ----------------------------------------------------------------
  * The hash table
  * ----------------------------------------------------------------
  */
@@ -1257,6 +1703,7 @@ idxadv_store(const idxadvHashKey *key, const idxadvCounters *delta)
 		e->counters.rows_matched += delta->rows_matched;
 		e->counters.pages_scanned += delta->pages_scanned;
 		e->counters.limited_executions += delta->limited_executions;
+		e->counters.outer_rows += delta->outer_rows;
 		if (delta->limit_max > e->counters.limit_max)
 			e->counters.limit_max = delta->limit_max;
 		e->counters.usage += delta->usage;

@@ -189,6 +189,8 @@ idxadv_pattern_from_key(idxadvPattern *p, const idxadvScanStat *s)
 	p->limit_max = s->counters.limit_max;
 	p->npartitions = 1;
 	p->queryid = s->counters.queryid;
+	p->shape = key->shape;
+	p->outer_rows = s->counters.outer_rows;
 }
 
 /*
@@ -238,6 +240,7 @@ idxadv_lift_partitions(List *patterns)
 				l->rows_matched += copy->rows_matched;
 				l->limited_executions += copy->limited_executions;
 				l->limit_max = Max(l->limit_max, copy->limit_max);
+				l->outer_rows += copy->outer_rows;
 				l->inexact |= copy->inexact;
 				l->npartitions++;
 				found = true;
@@ -329,7 +332,7 @@ idxadv_map_to_root(idxadvPattern *p, Oid root)
 static bool
 idxadv_patterns_same_shape(const idxadvPattern *a, const idxadvPattern *b)
 {
-	return a->relid == b->relid &&
+	return a->relid == b->relid && a->shape == b->shape &&
 		a->neq == b->neq && a->nrange == b->nrange &&
 		a->norder == b->norder && a->nflag == b->nflag &&
 		memcmp(a->eq, b->eq, a->neq * sizeof(idxadvCol)) == 0 &&
@@ -346,6 +349,19 @@ bool
 idxadv_pattern_limited(const idxadvPattern *p)
 {
 	return p->limit_max > 0 && p->limited_executions * 2 >= p->executions;
+}
+
+/*
+ * A join input's pattern: the lookups per join that a nested loop through
+ * the index would make instead of reading the table whole, the rows of the
+ * join's other input (at least one).  1 for other patterns.
+ */
+double
+idxadv_pattern_lookups(const idxadvPattern *p)
+{
+	if (p->shape != IDXADV_SHAPE_JOIN_INNER || p->executions <= 0)
+		return 1.0;
+	return Max((double) p->outer_rows / p->executions, 1.0);
 }
 
 /*
@@ -448,6 +464,23 @@ idxadv_merge(List *patterns)
 			c->tail[c->ntail++] = p->order[i];
 		c->pred = p->pred;
 		c->pred_fraction = p->pred_fraction;
+
+		/*
+		 * An index read only for its order serves ORDER BY c DESC as well
+		 * backwards: a top-N sort over a whole table whose columns all run
+		 * DESC gets the plain index a DBA would create, (c) rather than (c
+		 * DESC).
+		 */
+		if (p->shape == IDXADV_SHAPE_SEQ_TOPN && c->neq == 0 && c->ntail > 0)
+		{
+			bool		all_desc = true;
+
+			for (i = 0; i < c->ntail; i++)
+				if (!(c->tail[i].flags & IDXADV_ORDER_DESC))
+					all_desc = false;
+			for (i = 0; all_desc && i < c->ntail; i++)
+				c->tail[i].flags ^= IDXADV_ORDER_DESC | IDXADV_ORDER_NULLS_FIRST;
+		}
 		if (c->neq == 0 && c->ntail == 0)
 		{
 			/*

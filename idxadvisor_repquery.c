@@ -173,7 +173,9 @@ idxadv_rep_query(idxadvCandidate *c, idxadvTable *t, idxadvPattern *p,
  * the equalities keep (the rest of the filter kept fewer), and they keep
  * what pg_statistic says typical values keep, but no less than the
  * captured share.  An unindexed foreign key, never captured, keeps the
- * typical share.  The total is spread over the columns in proportion to
+ * typical share, and so does a join input's pattern: each lookup of a
+ * nested loop through the index looks up one value of the other input.
+ * The total is spread over the columns in proportion to
  * their typical shares (geometrically), so a column with few distinct
  * values still keeps more than a column with many.
  */
@@ -202,9 +204,18 @@ idxadv_eq_targets(idxadvTable *t, idxadvPattern *p, double *want)
 		return;
 
 	target = all;
-	if (p->executions > 0 && p->rows_scanned > 0)
+	if (p->executions > 0 && p->rows_scanned > 0 &&
+		p->shape != IDXADV_SHAPE_JOIN_INNER)
 	{
 		double		seen = (double) p->rows_matched / p->rows_scanned;
+
+		/*
+		 * An index scan's rows read are what its index fetched, not the
+		 * table: what the whole filter keeps is a share of the table's rows.
+		 */
+		if (p->shape == IDXADV_SHAPE_INDEX_FILTER)
+			seen = (double) p->rows_matched /
+				((double) p->executions * Max(t->tuples, 1));
 
 		if (!p->inexact && p->nrange == 0 && p->pred.attnum == 0 &&
 			n == p->neq)

@@ -206,6 +206,8 @@ static char *idxadv_emit_reason(idxadvCandidate *c, int64 scans,
 								int64 rows_matched, double writes,
 								int shapes);
 static void idxadv_emit_rejected(ReturnSetInfo *rsinfo, idxadvPattern *p);
+static const char *idxadv_shape_kind(uint8 shape);
+static bool idxadv_shape_evidence(StringInfo reason, idxadvCandidate *c);
 static int	idxadv_candidate_cmp(const ListCell *a, const ListCell *b);
 
 /*
@@ -556,6 +558,12 @@ idxadv_decide_columns(idxadvPattern *p, idxadvTable *t)
 		p->inexact = true;
 	}
 
+	if (p->neq == 0 && p->nrange == 0 && p->norder == 0 && p->pred.attnum == 0 &&
+		p->shape == IDXADV_SHAPE_JOIN_INNER)
+	{
+		p->rejected = "no column of the join's equality conditions is one a btree index can use (its type has no default btree operator class)";
+		return;
+	}
 	if (p->neq == 0 && p->nrange == 0 && p->norder == 0 && p->pred.attnum == 0)
 	{
 		p->rejected = "no condition of the filter is one a btree index can use (only <>, LIKE, expressions or IS NOT NULL on a common value)";
@@ -820,6 +828,7 @@ idxadv_cost_candidate(idxadvCandidate *c, idxadvTable *t, List **names)
 	ListCell   *lc;
 	int64		scans = 0;
 	double		writes = 0;
+	double		lookups;
 	char	   *error;
 
 	memset(&hypo, 0, sizeof(hypo));
@@ -888,6 +897,25 @@ idxadv_cost_candidate(idxadvCandidate *c, idxadvTable *t, List **names)
 	}
 	c->cost_before = plans[0].cost;
 	c->cost_after = plans[1].cost;
+
+	/*
+	 * A join input read whole (a hash or merge join's scan) against a nested
+	 * loop that looks up each row of the other input through the index: the
+	 * lookup's cost times those rows, against one read of the table.
+	 */
+	lookups = idxadv_pattern_lookups(c->dominant);
+	if (lookups > 1.0 && plans[1].used)
+	{
+		c->cost_after *= lookups;
+		if (c->cost_after >= c->cost_before)
+		{
+			c->rejected = psprintf("a lookup through this index for each of the %.0f rows per join of the other input would cost %.2f, more than reading the table once (%.2f)",
+								   lookups, c->cost_after, c->cost_before);
+			c->cost_after = c->cost_before;
+			return;
+		}
+	}
+
 	if (!plans[1].used || c->cost_after >= c->cost_before)
 	{
 		const idxadvPattern *d = c->dominant;
@@ -1097,7 +1125,8 @@ idxadv_emit(ReturnSetInfo *rsinfo, idxadvCandidate *c)
 															c->pred.kind));
 	else
 		nulls[col++] = true;
-	values[col++] = CStringGetTextDatum(c->fk_name ? "foreign_key" : "filter");
+	values[col++] = CStringGetTextDatum(c->fk_name ? "foreign_key" :
+										idxadv_shape_kind(c->dominant->shape));
 	if (c->fk_name)
 		values[col++] = DirectFunctionCall1(namein, CStringGetDatum(c->fk_name));
 	else
@@ -1225,7 +1254,7 @@ idxadv_emit_reason(idxadvCandidate *c, int64 scans, int64 fkscans,
 			appendStringInfo(&reason,
 							 "Each delete or key update on the referenced table seq-scans this table (%.0f deletes and updates there since statistics were reset).",
 							 writes);
-		else
+		else if (!idxadv_shape_evidence(&reason, c))
 		{
 			appendStringInfo(&reason, INT64_FORMAT " sequential scan%s",
 							 scans, scans == 1 ? "" : "s");
@@ -1249,6 +1278,119 @@ idxadv_emit_reason(idxadvCandidate *c, int64 scans, int64 fkscans,
 }
 
 /*
+ * The kind column of a suggestion that serves no unindexed foreign key:
+ * the shape of the scans it serves most.
+ */
+static const char *
+idxadv_shape_kind(uint8 shape)
+{
+	switch ((idxadvScanShape) shape)
+	{
+		case IDXADV_SHAPE_SEQ_FILTER:
+			return "filter";
+		case IDXADV_SHAPE_SEQ_TOPN:
+			return "top_n";
+		case IDXADV_SHAPE_INDEX_FILTER:
+			return "index_filter";
+		case IDXADV_SHAPE_JOIN_INNER:
+			return "join";
+	}
+	return "filter";
+}
+
+/*
+ * The evidence of a candidate that serves other captured shapes than
+ * filtered sequential scans: one sentence per shape, in the shapes' order,
+ * each with its own totals (rows an index fetched are not rows a sequential
+ * scan read).  Returns false, writing nothing, when it serves only filtered
+ * sequential scans.
+ */
+static bool
+idxadv_shape_evidence(StringInfo reason, idxadvCandidate *c)
+{
+	int			shape;
+	const char *sep = "";
+	bool		others = false;
+	ListCell   *lc;
+
+	foreach(lc, c->patterns)
+	{
+		idxadvPattern *p = (idxadvPattern *) lfirst(lc);
+
+		if (p->shape != IDXADV_SHAPE_SEQ_FILTER && p->executions > 0)
+			others = true;
+	}
+	if (!others)
+		return false;
+
+	for (shape = 0; shape <= IDXADV_SHAPE_LAST; shape++)
+	{
+		int64		scans = 0;
+		int64		fkscans = 0;
+		double		scanned = 0;
+		double		matched = 0;
+		double		outer = 0;
+		int64		limit = 0;
+
+		foreach(lc, c->patterns)
+		{
+			idxadvPattern *p = (idxadvPattern *) lfirst(lc);
+
+			if (p->shape != shape || p->executions <= 0)
+				continue;
+			scans += p->executions;
+			fkscans += p->fk_executions;
+			scanned += p->rows_scanned;
+			matched += p->rows_matched;
+			outer += p->outer_rows;
+			limit = Max(limit, p->limit_max);
+		}
+		if (scans == 0)
+			continue;
+
+		appendStringInfoString(reason, sep);
+		sep = " ";
+		switch ((idxadvScanShape) shape)
+		{
+			case IDXADV_SHAPE_SEQ_FILTER:
+				appendStringInfo(reason, INT64_FORMAT " sequential scan%s",
+								 scans, scans == 1 ? "" : "s");
+				if (fkscans > 0)
+					appendStringInfo(reason,
+									 " (" INT64_FORMAT " run by foreign-key triggers on deletes or key updates of the referenced table)",
+									 fkscans);
+				appendStringInfo(reason, " read %.0f rows %sand kept %.3g%% of them.",
+								 scanned / scans, scans == 1 ? "" : "per scan ",
+								 scanned > 0 ? 100.0 * matched / scanned : 0);
+				break;
+			case IDXADV_SHAPE_SEQ_TOPN:
+				appendStringInfo(reason,
+								 INT64_FORMAT " sequential scan%s read %.0f rows %sto return the first " INT64_FORMAT " in ORDER BY order.",
+								 scans, scans == 1 ? "" : "s", scanned / scans,
+								 scans == 1 ? "" : "per scan ", limit);
+				break;
+			case IDXADV_SHAPE_INDEX_FILTER:
+				appendStringInfo(reason,
+								 INT64_FORMAT " index scan%s fetched %.0f rows %sand %s filter kept %.3g%% of them.",
+								 scans, scans == 1 ? "" : "s", scanned / scans,
+								 scans == 1 ? "" : "per scan ",
+								 scans == 1 ? "its" : "their",
+								 scanned > 0 ? 100.0 * matched / scanned : 0);
+				break;
+			case IDXADV_SHAPE_JOIN_INNER:
+				appendStringInfo(reason,
+								 INT64_FORMAT " join%s read this table whole (%.0f rows%s) to match %.0f row%s of the other input%s.",
+								 scans, scans == 1 ? "" : "s", scanned / scans,
+								 scans == 1 ? "" : " per join",
+								 outer / scans, rint(outer / scans) == 1 ? "" : "s",
+								 scans == 1 ? "" : " per join");
+				break;
+		}
+	}
+	return true;
+}
+
+/*
  * One output row (verbose only) for a pattern rejected before merging.
  */
 static void
@@ -1269,6 +1411,7 @@ idxadv_emit_rejected(ReturnSetInfo *rsinfo, idxadvPattern *p)
 		c.tail[c.ntail++] = p->order[i];
 	c.pred = p->pred;
 	c.patterns = list_make1(p);
+	c.dominant = p;
 	c.fk_name = p->fk_name;
 	c.rejected = p->rejected;
 	idxadv_emit(rsinfo, &c);

@@ -66,6 +66,9 @@ typedef struct idxadvPattern
 	int64		limited_executions; /* of which under a top-N sort */
 	int64		limit_max;		/* the largest LIMIT (+ OFFSET) seen */
 	int			npartitions;	/* lifted: partitions that showed it */
+	uint8		shape;			/* idxadvScanShape of the captured entry */
+	int64		outer_rows;		/* IDXADV_SHAPE_JOIN_INNER: rows of the
+								 * join's other input, all executions */
 
 	/* an unindexed foreign key known from the catalog */
 	Oid			fk_conoid;
@@ -143,6 +146,7 @@ extern List *idxadv_fk_patterns(List *patterns);
 extern bool idxadv_pattern_limited(const idxadvPattern *p);
 extern void idxadv_pattern_from_key(idxadvPattern *p,
 									const idxadvScanStat *s);
+extern double idxadv_pattern_lookups(const idxadvPattern *p);
 extern bool idxadv_column_live(Oid relid, AttrNumber attnum);
 
 /* idxadvisor_patterns.c: step 3 */
