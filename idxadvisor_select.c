@@ -31,7 +31,12 @@
  *	  already and the index would take the table's new indexes past
  *	  idxadvisor.index_size_budget times its size;
  *	- an unindexed foreign key's candidate is always kept (the foreign-key
- *	  rule wants its whole key), first, and counts toward the limit.
+ *	  rule wants its whole key), first, and counts toward the limit; so is
+ *	  the candidate of a shape other than a filtered sequential scan or a
+ *	  top-N sort (the planner costs those its own way, IDXADV_SEL_KEEP);
+ *	- a candidate the model finds no gain in, while a shape it was made for
+ *	  is left unserved and it costs no upkeep, goes on to the planner,
+ *	  which judges it and says why it would not use it.
  *
  * The cost model is the planner's, simplified so that 4,950 shapes times
  * their candidates cost microseconds, not plans: a sequential scan reads
@@ -47,7 +52,9 @@
  *
  * After the choice each shape is served by the chosen index that costs it
  * least, and that index's evidence (scans, rows, shapes) is made of the
- * shapes it serves.  Candidates not chosen are rejected, with the reason.
+ * shapes it serves.  Candidates not chosen are rejected, with the reason
+ * (the limit, the budget, the upkeep, or that the chosen ones serve their
+ * shapes as well).
  *
  * Locking: none of its own; reads the system caches and the cumulative
  * statistics.
@@ -62,9 +69,9 @@
 
 #include "access/htup_details.h"
 #include "access/itup.h"
+#include "access/nbtree.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_index.h"
-#include "access/nbtree.h"
 #include "optimizer/cost.h"
 #include "storage/bufpage.h"
 #include "utils/builtins.h"
@@ -414,9 +421,12 @@ idxadv_select_table(idxadvTable *t, List *cands)
 			/* refinements only within the size budget */
 			if (!unserved && new_bytes + x->bytes > budget)
 				continue;
+			/* ties: the candidate made for the shapes, then the smaller */
 			if (x->gain > 0 &&
 				(best == NULL || x->gain > best->gain ||
-				 (x->gain == best->gain && x->bytes < best->bytes)))
+				 (x->gain == best->gain &&
+				  (best->synthetic > x->synthetic ||
+				   (best->synthetic == x->synthetic && x->bytes < best->bytes)))))
 				best = x;
 		}
 		if (best == NULL)
@@ -648,7 +658,8 @@ idxadv_stat_time(PGFunction fn, Oid relid, TimestampTz *ts)
 
 /*
  * Note what candidate x would cost shape j, if it can help it at all (and
- * not twice).
+ * not twice).  A shape with ORDER BY that x was not made for also sorts
+ * the rows it finds.
  */
 static void
 idxadv_add_pair(idxadvTable *t, idxadvSelCand *x, idxadvSelShape *shapes,
@@ -665,6 +676,8 @@ idxadv_add_pair(idxadvTable *t, idxadvSelCand *x, idxadvSelShape *shapes,
 		return;
 	x->shape[x->npairs] = j;
 	x->cost[x->npairs] = idxadv_scan_cost(t, rows, ipages);
+	if (shapes[j].p->norder > 0 && !list_member_ptr(x->c->patterns, shapes[j].p))
+		x->cost[x->npairs] += 2.0 * cpu_operator_cost * rows * log2(Max(rows, 2));
 	x->npairs++;
 }
 
@@ -735,10 +748,15 @@ idxadv_shape_rows(idxadvTable *t, idxadvSelShape *s, idxadvCandidate *c)
 		 * Under a LIMIT the index returns the rows in order and stops: it
 		 * reads the LIMIT's rows, divided by the share the filter keeps.
 		 */
-		if (p->norder > 0 && idxadv_pattern_limited(p) && p->rows_scanned > 0)
-			return Max(Min(s->rows_min,
-						   (double) p->limit_max * p->rows_scanned /
-						   Max(p->rows_matched, 1)), 1);
+		if (p->norder > 0 && idxadv_pattern_limited(p))
+		{
+			if (p->neq > 0 || p->nrange > 0)
+				return Max(Min(s->rows_min, (double) p->limit_max), 1);
+			if (p->rows_scanned > 0)
+				return Max(Min(Max(t->tuples, 1),
+							   (double) p->limit_max * p->rows_scanned /
+							   Max(p->rows_matched, 1)), 1);
+		}
 		return Max(s->rows_min, 1);
 	}
 	if (c->pred.attnum != 0 || IDXADV_SEL_KEEP(p))
