@@ -139,6 +139,7 @@ typedef struct idxadvColShapes
 
 static List *idxadv_select_table(idxadvTable *t, List *cands);
 static idxadvCandidate *idxadv_first_column(idxadvCandidate *c);
+static bool idxadv_column_indexed(Oid relid, AttrNumber attnum);
 static double idxadv_cand_scan_rate(idxadvSelCand *x, idxadvSelShape *shapes);
 static double idxadv_write_rate(idxadvTable *t, TimestampTz now);
 static bool idxadv_stat_time(PGFunction fn, Oid relid, TimestampTz *ts);
@@ -296,7 +297,7 @@ idxadv_select_table(idxadvTable *t, List *cands)
 			c->eq[0].kind != IDXADV_CMP_EQ)
 			continue;
 		(void) hash_search(firsts, &c->eq[0].attnum, HASH_ENTER, &found);
-		if (!found)
+		if (!found && !idxadv_column_indexed(c->relid, c->eq[0].attnum))
 			all = lappend(all, idxadv_first_column(c));
 	}
 
@@ -679,6 +680,24 @@ idxadv_add_pair(idxadvTable *t, idxadvSelCand *x, idxadvSelShape *shapes,
 	if (shapes[j].p->norder > 0 && !list_member_ptr(x->c->patterns, shapes[j].p))
 		x->cost[x->npairs] += 2.0 * cpu_operator_cost * rows * log2(Max(rows, 2));
 	x->npairs++;
+}
+
+/*
+ * Does an existing valid index serve "attnum = $1" on relid (the one rule,
+ * idxadv_find_serving_index)?  Then a first-column candidate would only
+ * duplicate it.
+ */
+static bool
+idxadv_column_indexed(Oid relid, AttrNumber attnum)
+{
+	idxadvIndexLookup lookup;
+
+	memset(&lookup, 0, sizeof(lookup));
+	lookup.relid = relid;
+	lookup.cols[0].attnum = attnum;
+	lookup.cols[0].kind = IDXADV_CMP_EQ;
+	lookup.neq = 1;
+	return OidIsValid(idxadv_find_serving_index(NULL, &lookup));
 }
 
 /*
