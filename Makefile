@@ -11,6 +11,7 @@ OBJS = \
 	idxadvisor_build.o \
 	idxadvisor_capture.o \
 	idxadvisor_catalog.o \
+	idxadvisor_lifecycle.o \
 	idxadvisor_ddl.o \
 	idxadvisor_partbuild.o \
 	idxadvisor_patterns.o \
@@ -53,14 +54,21 @@ REGRESS = \
 	views \
 	drop_fk \
 	drop_pg16 \
+	fk_temporal_pg18 \
+	skipscan_pg18 \
 	suggest_shapes_plan \
+	lifecycle_jobs \
+	lifecycle_unused \
+	lifecycle_bloat \
+	lifecycle_outcomes \
 	suggest_for \
 	suggest_workload
 # Which of them skip without the library preloaded, and which with it.  The
 # temporary-instance suites check that these took the path they test.
 REGRESS_NEEDS_PRELOAD = capture capture_errors build build_requests suggest \
 	views drop_fk build_partitioned \
-	suggest_shapes_plan suggest_workload
+	suggest_shapes_plan lifecycle_jobs lifecycle_outcomes \
+	suggest_workload
 REGRESS_NEEDS_NOPRELOAD = nopreload report_nopreload build_nopreload \
 	suggest_nopreload
 
@@ -92,7 +100,7 @@ include $(PGXS)
 
 $(OBJS): idxadvisor.h idxadvisor_compat.h
 idxadvisor_build.o idxadvisor_catalog.o idxadvisor_queue.o idxadvisor_worker.o \
-	idxadvisor_partbuild.o: idxadvisor_queue.h
+	idxadvisor_partbuild.o idxadvisor_lifecycle.o: idxadvisor_queue.h
 idxadvisor_worker.o idxadvisor_partbuild.o: idxadvisor_worker.h
 idxadvisor_suggest.o idxadvisor_whatif.o: idxadvisor_whatif.h
 idxadvisor_suggest.o idxadvisor_patterns.o idxadvisor_repquery.o: idxadvisor_suggest.h

@@ -287,7 +287,8 @@ CREATE VIEW @extschema@.idxadvisor_build_status AS
 SELECT b.id,
        b.index_name AS index,
        pg_catalog.date_trunc('second', b.elapsed) AS elapsed,
-       CASE WHEN b.kind OPERATOR(pg_catalog.=) 'drop' THEN 'drop ' ELSE '' END
+       CASE WHEN b.kind OPERATOR(pg_catalog.<>) 'create'
+            THEN b.kind OPERATOR(pg_catalog.||) ' ' ELSE '' END
        OPERATOR(pg_catalog.||)
        CASE WHEN b.state OPERATOR(pg_catalog.=) 'failed' THEN
               'failed: ' OPERATOR(pg_catalog.||)
@@ -336,6 +337,180 @@ CREATE FUNCTION @extschema@.idxadvisor_suggest_for(
 RETURNS SETOF pg_catalog.record
 AS 'MODULE_PATHNAME', 'idxadvisor_suggest_for'
 LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE;
+
+-- 1.1 (lifecycle reports, idxadvisor_lifecycle.c): unused and bloated
+-- indexes, and the outcome of each finished build.
+
+-- Valid indexes with no scan in the window the statistics have watched
+-- (since pg_stat_database.stats_reset); the ones that must stay, or were
+-- watched for less than min_window, with no drop_ddl.  Catalog and
+-- statistics only, like the other reports: PUBLIC may call it.
+CREATE FUNCTION @extschema@.idxadvisor_unused_indexes(
+    min_window pg_catalog.interval DEFAULT '7 days',
+    OUT relid pg_catalog.regclass,
+    OUT index pg_catalog.regclass,
+    OUT index_bytes pg_catalog.int8,
+    OUT index_scans pg_catalog.int8,
+    OUT last_used pg_catalog.timestamptz,
+    OUT "window" pg_catalog.interval,
+    OUT writes_per_day pg_catalog.float8,
+    OUT drop_ddl pg_catalog.text,
+    OUT reason pg_catalog.text)
+RETURNS SETOF pg_catalog.record
+AS 'MODULE_PATHNAME', 'idxadvisor_unused_indexes'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL RESTRICTED;
+
+-- Each btree index's size against the size a fresh build would have: from
+-- statistics, or with exact => true measured by pgstattuple's pgstatindex()
+-- with the caller's privileges.
+CREATE FUNCTION @extschema@.idxadvisor_index_bloat(
+    exact pg_catalog.bool DEFAULT false,
+    OUT relid pg_catalog.regclass,
+    OUT index pg_catalog.regclass,
+    OUT index_bytes pg_catalog.int8,
+    OUT fresh_bytes pg_catalog.int8,
+    OUT bloat_bytes pg_catalog.int8,
+    OUT bloat_percent pg_catalog.float8,
+    OUT leaf_density pg_catalog.float8,
+    OUT source pg_catalog.text,
+    OUT reindex_ddl pg_catalog.text)
+RETURNS SETOF pg_catalog.record
+AS 'MODULE_PATHNAME', 'idxadvisor_index_bloat'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL RESTRICTED;
+
+-- The reports for people, in a 120-column terminal, in the functions' order
+CREATE VIEW @extschema@.idxadvisor_unused AS
+SELECT u.relid AS "table",
+       u.index,
+       pg_catalog.pg_size_pretty(u.index_bytes) AS size,
+       pg_catalog.date_trunc('minute', u."window") AS "window",
+       pg_catalog.to_char(pg_catalog.round(u.writes_per_day), 'FM999,999,999,999,999,990') AS writes_per_day,
+       CASE WHEN u.drop_ddl IS NOT NULL THEN 'drop'
+            WHEN u.reason LIKE 'too new%' THEN 'too new to judge'
+            WHEN u.reason LIKE 'keep: it backs%' THEN 'keep: backs a constraint'
+            WHEN u.reason LIKE 'keep: it is unique%' THEN 'keep: unique'
+            WHEN u.reason LIKE 'keep: it is the last index that serves%' THEN 'keep: serves a foreign key'
+            ELSE 'keep: replica identity' END AS verdict
+  FROM @extschema@.idxadvisor_unused_indexes() WITH ORDINALITY AS u
+ ORDER BY u.ordinality;
+
+GRANT SELECT ON @extschema@.idxadvisor_unused TO PUBLIC;
+
+CREATE VIEW @extschema@.idxadvisor_bloated_indexes AS
+SELECT b.relid AS "table",
+       b.index,
+       pg_catalog.pg_size_pretty(b.index_bytes) AS size,
+       pg_catalog.pg_size_pretty(b.fresh_bytes) AS fresh_size,
+       pg_catalog.round(b.bloat_percent::pg_catalog.numeric) OPERATOR(pg_catalog.||) '%' AS bloat
+  FROM @extschema@.idxadvisor_index_bloat() WITH ORDINALITY AS b
+ ORDER BY b.ordinality;
+
+GRANT SELECT ON @extschema@.idxadvisor_bloated_indexes TO PUBLIC;
+
+-- What the captured scans an index serves amount to now (needs the library
+-- preloaded); what idxadvisor_outcomes compares with the baseline.
+CREATE FUNCTION @extschema@.idxadvisor_index_served_scans(
+    index pg_catalog.regclass,
+    OUT index_scans pg_catalog.int8,
+    OUT shapes pg_catalog.int4,
+    OUT seq_scans pg_catalog.int8,
+    OUT rows_read pg_catalog.int8,
+    OUT capture_since pg_catalog.timestamptz)
+RETURNS pg_catalog.record
+AS 'MODULE_PATHNAME', 'idxadvisor_index_served_scans'
+LANGUAGE C STRICT VOLATILE PARALLEL RESTRICTED;
+
+-- The "before" of each build: written by the build worker, as the extension
+-- owner, in the transaction that records the job as done.  Not accessible
+-- to PUBLIC, like the job table.
+CREATE TABLE @extschema@.idxadvisor_outcome_baselines (
+    job pg_catalog.int8 PRIMARY KEY,        -- idxadvisor_build_jobs.id
+    indexrelid pg_catalog.oid NOT NULL,
+    taken_at pg_catalog.timestamptz NOT NULL,
+    capture_since pg_catalog.timestamptz NOT NULL,
+    shapes pg_catalog.int4 NOT NULL,
+    seq_scans pg_catalog.int8 NOT NULL,
+    rows_read pg_catalog.int8 NOT NULL
+);
+
+REVOKE ALL ON TABLE @extschema@.idxadvisor_outcome_baselines FROM PUBLIC;
+
+-- One row per finished create job: did the index help?  Rows of one's own
+-- jobs, all of them for pg_monitor, as idxadvisor_builds.
+CREATE VIEW @extschema@.idxadvisor_outcomes WITH (security_barrier) AS
+SELECT j.id AS job,
+       j.relid::pg_catalog.regclass AS relid,
+       i.oid::pg_catalog.regclass AS index,
+       j.index_name,
+       j.finished_at AS built_at,
+       s.index_scans,
+       s.shapes,
+       pg_catalog.round((b.seq_scans OPERATOR(pg_catalog./) t.hours_before)::pg_catalog.numeric, 2)
+         AS seq_scans_per_hour_before,
+       pg_catalog.round((t.scans_after OPERATOR(pg_catalog./) t.hours_after)::pg_catalog.numeric, 2)
+         AS seq_scans_per_hour_after,
+       pg_catalog.round((b.rows_read OPERATOR(pg_catalog./) t.hours_before)::pg_catalog.numeric)
+         AS rows_read_per_hour_before,
+       pg_catalog.round((t.rows_after OPERATOR(pg_catalog./) t.hours_after)::pg_catalog.numeric)
+         AS rows_read_per_hour_after,
+       CASE WHEN i.oid IS NULL THEN 'not used: the index no longer exists'
+            WHEN NOT x.indisvalid THEN 'not used: the index is not valid'
+            WHEN s.index_scans OPERATOR(pg_catalog.>) 0 THEN 'helping'
+            WHEN t.scans_after OPERATOR(pg_catalog.>) 0 THEN
+                 'not used: the planner still prefers a sequential scan (captured since the build: '
+                 OPERATOR(pg_catalog.||) t.scans_after::pg_catalog.int8
+                 OPERATOR(pg_catalog.||) ' of the scan shapes it serves)'
+            ELSE 'unused so far' END AS verdict
+  FROM @extschema@.idxadvisor_build_jobs j
+  LEFT JOIN @extschema@.idxadvisor_outcome_baselines b ON b.job OPERATOR(pg_catalog.=) j.id
+  LEFT JOIN pg_catalog.pg_class i
+         ON i.relnamespace OPERATOR(pg_catalog.=) j.index_schema
+        AND i.relname OPERATOR(pg_catalog.=) j.index_name
+        AND i.relkind IN ('i', 'I')
+  LEFT JOIN pg_catalog.pg_index x ON x.indexrelid OPERATOR(pg_catalog.=) i.oid
+  LEFT JOIN LATERAL @extschema@.idxadvisor_index_served_scans(i.oid) s ON true
+  -- after the build: the counts since the baseline, or all of them when the
+  -- capture was reset since (its counts are then lower than the baseline)
+  CROSS JOIN LATERAL (
+       SELECT NULLIF(pg_catalog.date_part('epoch', b.taken_at OPERATOR(pg_catalog.-) b.capture_since), 0)
+                OPERATOR(pg_catalog./) 3600 AS hours_before,
+              NULLIF(pg_catalog.date_part('epoch', pg_catalog.now() OPERATOR(pg_catalog.-) b.taken_at), 0)
+                OPERATOR(pg_catalog./) 3600 AS hours_after,
+              CASE WHEN s.seq_scans OPERATOR(pg_catalog.>=) b.seq_scans
+                   THEN s.seq_scans OPERATOR(pg_catalog.-) b.seq_scans
+                   ELSE s.seq_scans END AS scans_after,
+              CASE WHEN s.rows_read OPERATOR(pg_catalog.>=) b.rows_read
+                   THEN s.rows_read OPERATOR(pg_catalog.-) b.rows_read
+                   ELSE s.rows_read END AS rows_after) t
+ WHERE j.kind OPERATOR(pg_catalog.=) 'create'
+   AND j.state OPERATOR(pg_catalog.=) 'done'
+   AND (pg_catalog.pg_has_role(j.requested_by, 'USAGE')
+        OR pg_catalog.pg_has_role('pg_monitor', 'USAGE'))
+ ORDER BY j.id;
+
+GRANT SELECT ON @extschema@.idxadvisor_outcomes TO PUBLIC;
+
+-- 1.1 (index lifecycle jobs): REINDEX INDEX CONCURRENTLY through the build
+-- queue (a job kind of its own), and drops that keep the dropped index's
+-- definition, so that idxadvisor_restore() can build it again
+ALTER TABLE @extschema@.idxadvisor_build_jobs
+    DROP CONSTRAINT idxadvisor_build_jobs_kind_check,
+    ADD CONSTRAINT idxadvisor_build_jobs_kind_check
+        CHECK (kind IN ('create', 'drop', 'reindex')),
+    ADD COLUMN index_definition pg_catalog.text;
+
+CREATE FUNCTION @extschema@.idxadvisor_reindex_concurrently(index pg_catalog.regclass)
+RETURNS pg_catalog.int8
+AS 'MODULE_PATHNAME', 'idxadvisor_reindex_concurrently'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION @extschema@.idxadvisor_restore(job pg_catalog.int8)
+RETURNS pg_catalog.int8
+AS 'MODULE_PATHNAME', 'idxadvisor_restore'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE;
+
+REVOKE ALL ON FUNCTION @extschema@.idxadvisor_reindex_concurrently(pg_catalog.regclass) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.idxadvisor_restore(pg_catalog.int8) FROM PUBLIC;
 
 -- The saved privileges, applied to every function of those names: a 1.0
 -- function whose privileges were never changed (NULL) leaves the new ones

@@ -336,6 +336,9 @@ typedef struct idxadvIndexLookup
 	int			neq;
 	int			ntail;
 	int			nconds;
+	bool		period;			/* a temporal foreign key's lookup (18+):
+								 * its equalities' operators include an
+								 * overlap (&&), and only GiST serves it */
 	idxadvLookupCol cols[IDXADV_LOOKUP_MAX_COLS];
 } idxadvIndexLookup;
 
@@ -393,10 +396,29 @@ typedef struct idxadvForeignKey
 	int			ncols;
 	AttrNumber	attnums[INDEX_MAX_KEYS];	/* referencing columns */
 	Oid			eqops[INDEX_MAX_KEYS];	/* the trigger's operators */
+	bool		period;			/* temporal (18+): the last column is the
+								 * PERIOD, its operator an overlap test */
 	bool		some_leaves_served; /* partitioned: some leaf has an index */
 } idxadvForeignKey;
 
 extern List *idxadv_unindexed_foreign_keys(idxadvIndexMap **map_out);
+
+/*
+ * For a temporal foreign key: NULL when every column's type has a default
+ * GiST operator class (the GiST index it needs can be created), else a
+ * sentence naming the first column that has none and whether the
+ * btree_gist extension, which provides them for scalar types, is installed.
+ */
+extern char *idxadv_fk_gist_problem(const idxadvForeignKey *fk);
+
+/*
+ * The name of an enforced temporal foreign key of relid whose columns other
+ * than its PERIOD column are exactly attnums[0 .. n-1] (any order), or
+ * NULL: what a captured scan by its trigger looks like (the overlap test
+ * is not an equality the capture records).
+ */
+extern char *idxadv_temporal_fk_of(Oid relid, int n,
+								   const AttrNumber *attnums);
 extern void idxadv_fk_parent_writes(const idxadvForeignKey *fk,
 									int64 *deletes, int64 *updates);
 
@@ -420,6 +442,8 @@ typedef struct idxadvIndexShape
 	int16		indoption[INDEX_MAX_KEYS];	/* INDOPTION_DESC, _NULLS_FIRST */
 	const char *predcol;		/* partial: the column tested, or NULL */
 	uint8		predkind;		/* IDXADV_CMP_TRUE, _FALSE, _NULL, _NOTNULL */
+	Oid			amoid;			/* InvalidOid: btree; GIST_AM_OID for a
+								 * temporal foreign key */
 } idxadvIndexShape;
 
 extern char *idxadv_create_index_script(Oid relid,
@@ -453,9 +477,52 @@ extern int64 idxadv_sum_leaves(PGFunction fn, Oid relid, char relkind,
 extern TimestampTz idxadv_index_last_scan(Oid indexrelid, bool *known);
 
 /* ----------
- * Catalog reports (idxadvisor_report.c): SQL-callable functions only
+ * Catalog reports (idxadvisor_report.c).  The rows of a report are
+ * collected so that they come out biggest win first (README "Catalog
+ * reports"): sort_key descending, then the table's and the row's names, so
+ * that the order is the same on every run.  idxadvisor_lifecycle.c's
+ * reports use the same.
  * ----------
  */
+typedef struct idxadvReportRow
+{
+	double		sort_key;
+	char	   *relname;		/* schema-qualified table */
+	char	   *name;			/* the index or constraint */
+	HeapTuple	tuple;
+} idxadvReportRow;
+
+typedef struct idxadvReportRows
+{
+	MemoryContext cxt;			/* where rows live: the call's context */
+	TupleDesc	desc;
+	List	   *rows;			/* of idxadvReportRow */
+} idxadvReportRows;
+
+extern void idxadv_report_rows_init(idxadvReportRows *out,
+									ReturnSetInfo *rsinfo);
+extern void idxadv_add_row(idxadvReportRows *out, double sort_key,
+						   Oid relid, const char *name, Datum *values,
+						   bool *nulls);
+extern void idxadv_put_rows(idxadvReportRows *out,
+							ReturnSetInfo *rsinfo);
+
+/*
+ * Schema-qualified, quoted name of a relation; a row that names a relation
+ * dropped meanwhile is left out by idxadv_add_row.
+ */
+extern char *idxadv_qualified_name(Oid relid);
+
+/* ----------
+ * Index lifecycle reports (idxadvisor_lifecycle.c): unused and bloated
+ * indexes, outcomes of builds.  The build worker records an outcome
+ * baseline when a create job succeeds.
+ * ----------
+ */
+struct idxadvExtInfo;
+extern void idxadv_outcome_baseline(const struct idxadvExtInfo *ext,
+									int64 jobid, Oid nspid,
+									const char *index_name);
 
 
 #endif							/* IDXADVISOR_H */

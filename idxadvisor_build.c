@@ -2,6 +2,7 @@
  *
  * idxadvisor_build.c
  *		Index builds from SQL: idxadvisor_create*(), idxadvisor_drop*(),
+ *		idxadvisor_reindex_concurrently(), idxadvisor_restore(),
  *		idxadvisor_cancel(), idxadvisor_wait(): checks in the caller's
  *		transaction; the queue itself is idxadvisor_queue.c's.
  *
@@ -24,6 +25,13 @@
  * too, so that it reads back exactly what was checked.  The worker parses
  * that text again and runs it only if it is exactly one index statement on
  * the job's table.
+ *
+ * A REINDEX INDEX CONCURRENTLY is queued the same way: checked here as
+ * REINDEX would check it, with its SQLSTATEs, then run by a worker, which
+ * also removes what an interrupted REINDEX leaves (idxadvisor_worker.c).  A
+ * queued drop keeps the CREATE INDEX that builds the index again, written
+ * by idxadvisor_ddl.c from the catalog; idxadvisor_restore() queues that
+ * through the same checks and path as idxadvisor_create_concurrently().
  *
  * The job queue (the job table, the shared slots that hand committed jobs
  * to the launcher, job states) is idxadvisor_queue.c's: this file only
@@ -126,6 +134,8 @@ PG_FUNCTION_INFO_V1(idxadvisor_drop);
 PG_FUNCTION_INFO_V1(idxadvisor_drop_concurrently);
 PG_FUNCTION_INFO_V1(idxadvisor_drop_name);
 PG_FUNCTION_INFO_V1(idxadvisor_drop_concurrently_name);
+PG_FUNCTION_INFO_V1(idxadvisor_reindex_concurrently);
+PG_FUNCTION_INFO_V1(idxadvisor_restore);
 PG_FUNCTION_INFO_V1(idxadvisor_cancel);
 PG_FUNCTION_INFO_V1(idxadvisor_wait);
 
@@ -144,6 +154,7 @@ static void idxadv_prepare_index(IndexStmt *stmt, bool concurrent,
 static char *idxadv_choose_name(idxadvIndexSpec *spec,
 								const idxadvExtInfo *ext, Oid *existing);
 static void idxadv_check_droppable(Oid indexoid, bool concurrent);
+static Oid	idxadv_check_reindexable(Oid indexoid);
 static idxadvCancelResult idxadv_cancel_job(const idxadvExtInfo *ext,
 											int64 jobid, bool verbose);
 static TimestampTz idxadv_wait_deadline(Interval *iv);
@@ -1231,6 +1242,15 @@ idxadv_drop_concurrently_common(const idxadvExtInfo *ext,
 							  target->nspid, target->idxname, command,
 							  command, IDXADV_JOB_QUEUED);
 	idxadv_queue_after_commit(jobid);
+
+	/* what idxadvisor_restore() builds again (the worker renews it) */
+	{
+		idxadvIndexDef def;
+
+		idxadv_index_def_from_index(target->indexoid, &def);
+		idxadv_job_set_definition(ext, jobid,
+								  idxadv_index_ddl(&def, target->idxname, 0));
+	}
 	return jobid;
 }
 
@@ -1345,6 +1365,275 @@ Datum
 idxadvisor_drop_concurrently_name(PG_FUNCTION_ARGS)
 {
 	return idxadv_drop_concurrently_entry(fcinfo, true);
+}
+
+/*
+ * Check that a REINDEX INDEX CONCURRENTLY of the index may be queued, and
+ * refuse in the caller's transaction, with REINDEX's SQLSTATE, what the
+ * worker's REINDEX would refuse: not an index (42809), not the index's
+ * owner (42501), a system catalog's index (0A000).  Also refused (0A000):
+ * what a worker cannot do safely or at all: an index of a temporary table
+ * (the worker cannot see it), of a TOAST table (it could not drop what an
+ * interrupted REINDEX leaves in pg_toast), and a partitioned index (REINDEX
+ * rebuilds its partitions' indexes one transaction each; a resumed job
+ * could not tell which are done).  Returns the index's table, locked.
+ */
+static Oid
+idxadv_check_reindexable(Oid indexoid)
+{
+	HeapTuple	tup;
+	Form_pg_class form;
+	char		relkind;
+	char		persistence;
+	Oid			nspid;
+	Oid			relid;
+	char	   *idxname;
+
+	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(indexoid));
+	if (!HeapTupleIsValid(tup))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("index with OID %u does not exist", indexoid)));
+	form = (Form_pg_class) GETSTRUCT(tup);
+	relkind = form->relkind;
+	persistence = form->relpersistence;
+	nspid = form->relnamespace;
+	idxname = pstrdup(NameStr(form->relname));
+	ReleaseSysCache(tup);
+
+	if (relkind != RELKIND_INDEX && relkind != RELKIND_PARTITIONED_INDEX)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("\"%s\" is not an index", idxname)));
+
+	/* the table before the index, as REINDEX locks them */
+	relid = IndexGetRelation(indexoid, false);
+	LockRelationOid(relid, AccessShareLock);
+	LockRelationOid(indexoid, AccessShareLock);
+	if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(indexoid)))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("index \"%s\" was dropped meanwhile", idxname)));
+
+	if (!object_ownercheck(RelationRelationId, indexoid, GetUserId()))
+		aclcheck_error(ACLCHECK_NOT_OWNER, OBJECT_INDEX, idxname);
+
+	if (IsCatalogRelationOid(relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cannot reindex system catalogs concurrently")));
+	if (IsToastNamespace(nspid))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cannot queue a reindex of TOAST index \"%s\"", idxname),
+				 errdetail("What an interrupted REINDEX CONCURRENTLY leaves in schema pg_toast could not be dropped by the worker."),
+				 errhint("Run REINDEX TABLE CONCURRENTLY on the table the TOAST table belongs to.")));
+	if (relkind == RELKIND_PARTITIONED_INDEX)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cannot queue a reindex of partitioned index \"%s\"",
+						idxname),
+				 errdetail("REINDEX rebuilds the index of each partition in a transaction of its own; a job interrupted halfway could not tell which are done."),
+				 errhint("Queue the partitions' indexes one by one: SELECT idxadvisor_reindex_concurrently(relid) FROM pg_partition_tree(%s) WHERE isleaf;",
+						 quote_literal_cstr(idxadv_ddl_relation_name(indexoid)))));
+	if (persistence == RELPERSISTENCE_TEMP)
+	{
+		if (isOtherTempNamespace(nspid))
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("cannot reindex temporary tables of other sessions")));
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cannot queue a reindex of index \"%s\" of a temporary table",
+						idxname),
+				 errdetail("The background worker that runs it cannot see this session's temporary tables."),
+				 errhint("Use REINDEX INDEX: a temporary table has no concurrent readers to protect.")));
+	}
+	return relid;
+}
+
+/*
+ * idxadvisor_reindex_concurrently(index regclass) -> job id: queue a
+ * REINDEX INDEX CONCURRENTLY of the index, run after commit by a worker as
+ * the caller.  An INVALID index (a failed CREATE INDEX CONCURRENTLY's) is
+ * rebuilt valid.  The same request while one is unfinished returns that
+ * job.
+ */
+Datum
+idxadvisor_reindex_concurrently(PG_FUNCTION_ARGS)
+{
+	idxadvExtInfo ext;
+	Oid			indexoid;
+	Oid			relid;
+	Oid			nspid;
+	char	   *idxname;
+	char	   *command;
+	int64		jobid;
+
+	idxadv_check_queue_available("idxadvisor_reindex_concurrently()");
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("argument \"index\" must not be null")));
+	indexoid = PG_GETARG_OID(0);
+	idxadv_require_extension(&ext);
+	relid = idxadv_check_reindexable(indexoid);
+	nspid = get_rel_namespace(indexoid);
+	idxname = get_rel_name(indexoid);
+
+	SPI_connect();
+
+	/*
+	 * Jobs of the index that are not finished: a drop would leave nothing to
+	 * rebuild, and a build must end before its index can be rebuilt (a
+	 * failed one is dropped by its worker).
+	 */
+	if (idxadv_job_drop_pending(&ext, indexoid))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_IN_USE),
+				 errmsg("a drop of index \"%s\" is queued", idxname),
+				 errhint("Wait for it with CALL idxadvisor_wait(), or cancel it with idxadvisor_cancel().")));
+	if (idxadv_job_find(&ext, IDXADV_JOB_UNFINISHED, nspid, idxname, relid,
+						NULL, &jobid))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_IN_USE),
+				 errmsg("index build job %lld is building index \"%s\"",
+						(long long) jobid, idxname),
+				 errhint("Wait for it with CALL idxadvisor_wait(%lld): a finished build needs no reindex.",
+						 (long long) jobid)));
+
+	command = idxadv_reindex_ddl(indexoid, IDXADV_DDL_CONCURRENTLY);
+	jobid = idxadv_job_insert(&ext, IDXADV_JOB_REINDEX, relid, indexoid,
+							  nspid, idxname, command, command,
+							  IDXADV_JOB_QUEUED);
+	idxadv_queue_after_commit(jobid);
+	SPI_finish();
+	PG_RETURN_INT64(jobid);
+}
+
+/*
+ * idxadvisor_restore(job bigint) -> job id: queue the build of the index a
+ * finished drop job dropped, from the definition the job kept, through the
+ * checks and the path of idxadvisor_create_concurrently(): same name, same
+ * table (by OID, under its present name), the caller's privileges.  A drop
+ * never removes an index that backs a constraint (idxadv_check_droppable),
+ * so what a drop job kept is a whole index and nothing else.
+ */
+Datum
+idxadvisor_restore(PG_FUNCTION_ARGS)
+{
+	idxadvExtInfo ext;
+	idxadvJobInfo info;
+	idxadvIndexSpec spec;
+	RawStmt    *rs;
+	IndexStmt  *stmt;
+	int64		jobid;
+	int64		other;
+	int			nestlevel;
+	bool		inh;
+	Oid			existing;
+	Oid			indexoid = InvalidOid;
+
+	idxadv_check_queue_available("idxadvisor_restore()");
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("argument \"job\" must not be null")));
+	jobid = PG_GETARG_INT64(0);
+	idxadv_require_extension(&ext);
+	SPI_connect();
+
+	/* locked: a second restore of the job waits, then finds this one */
+	if (!idxadv_job_lock_info(&ext, jobid, &info))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("index build job %lld does not exist",
+						(long long) jobid)));
+	if (!superuser() && !has_privs_of_role(GetUserId(), info.requested_by) &&
+		!(SearchSysCacheExists1(RELOID, ObjectIdGetDatum(info.relid)) &&
+		  object_ownercheck(RelationRelationId, info.relid, GetUserId())))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied to restore the index of job %lld",
+						(long long) jobid),
+				 errdetail("Only the role that requested the drop, the owner of the table, or a superuser can restore it.")));
+	if (info.kind != IDXADV_JOB_DROP)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("job %lld is not a drop", (long long) jobid),
+				 errdetail("It is a %s job; idxadvisor_restore() builds again an index that idxadvisor_drop_concurrently() dropped.",
+						   idxadv_job_kind_name(info.kind))));
+	if (info.state != IDXADV_JOB_DONE)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("drop job %lld has not dropped index \"%s\"",
+						(long long) jobid, info.index_name),
+				 errdetail("The job is %s.", idxadv_job_state_name(info.state)),
+				 (info.state == IDXADV_JOB_QUEUED || info.state == IDXADV_JOB_RUNNING) ?
+				 errhint("Cancel the drop with idxadvisor_cancel(%lld) instead, or wait for it with CALL idxadvisor_wait(%lld).",
+						 (long long) jobid, (long long) jobid) : 0));
+	if (info.index_definition == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("drop job %lld kept no definition of index \"%s\"",
+						(long long) jobid, info.index_name),
+				 errdetail("It was queued by version 1.0 of the extension, which did not keep it.")));
+	LockRelationOid(info.relid, AccessShareLock);
+	if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(info.relid)))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("the table of index \"%s\" no longer exists",
+						info.index_name),
+				 errdetail("Drop job %lld dropped the index from a table that has been dropped since.",
+						   (long long) jobid)));
+
+	/*
+	 * The kept text was written under the DDL settings: read it under them.
+	 * Its table is the job's, by OID, under its present name.
+	 */
+	nestlevel = idxadv_ddl_settings_begin();
+	rs = idxadv_parse_one(info.index_definition);
+	if (!IsA(rs->stmt, IndexStmt))
+		elog(ERROR, "definition kept by job %lld is not a CREATE INDEX",
+			 (long long) jobid);
+	stmt = (IndexStmt *) rs->stmt;
+	stmt->concurrent = false;
+	inh = stmt->relation->inh;
+	stmt->relation = makeRangeVar(get_namespace_name(get_rel_namespace(info.relid)),
+								  get_rel_name(info.relid), -1);
+	stmt->relation->inh = inh;
+	idxadv_prepare_index(stmt, true, &spec);
+	idxadv_ddl_settings_end(nestlevel);
+
+	/* restored already, or being restored: say so */
+	existing = get_relname_relid(stmt->idxname, spec.nspid);
+	if (OidIsValid(existing) &&
+		SearchSysCacheExists1(INDEXRELID, ObjectIdGetDatum(existing)) &&
+		get_index_isvalid(existing))
+	{
+		idxadvIndexDef now;
+
+		idxadv_index_def_from_index(existing, &now);
+		if (idxadv_index_def_equal(&spec.def, &now))
+			ereport(ERROR,
+					(errcode(ERRCODE_DUPLICATE_OBJECT),
+					 errmsg("index \"%s\" of drop job %lld is already restored",
+							stmt->idxname, (long long) jobid),
+					 errdetail("Index %s has the definition the drop job kept.",
+							   idxadv_ddl_relation_name(existing))));
+	}
+	if (idxadv_job_find(&ext, IDXADV_JOB_UNFINISHED, spec.nspid,
+						stmt->idxname, spec.relid, spec.key, &other))
+		ereport(ERROR,
+				(errcode(ERRCODE_DUPLICATE_OBJECT),
+				 errmsg("index \"%s\" of drop job %lld is already being restored by job %lld",
+						stmt->idxname, (long long) jobid, (long long) other),
+				 errhint("Wait for it with CALL idxadvisor_wait(%lld).",
+						 (long long) other)));
+
+	jobid = idxadv_create_request(&ext, &spec, true, &indexoid);
+	SPI_finish();
+	PG_RETURN_INT64(jobid);
 }
 
 /*

@@ -1831,6 +1831,22 @@ idxadv_capture_snapshot(Oid dbid, int *nentries)
 }
 
 /*
+ * When the capture started counting: the last idxadvisor_reset(), or the
+ * server start (counters loaded from the statistics file may be older).
+ * Used by idxadvisor_lifecycle.c for rates per hour.
+ */
+TimestampTz
+idxadv_capture_reset_time(void)
+{
+	TimestampTz result;
+
+	SpinLockAcquire(&idxadv_shared->mutex);
+	result = idxadv_shared->stats_reset;
+	SpinLockRelease(&idxadv_shared->mutex);
+	return result;
+}
+
+/*
  * Name of a comparison kind, as the SQL functions show it.
  */
 const char *

@@ -36,6 +36,7 @@
  */
 #include "postgres.h"
 
+#include <math.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -56,8 +57,10 @@
 #include "catalog/pg_index.h"
 #include "catalog/pg_inherits.h"
 #include "catalog/pg_operator.h"
+#include "catalog/pg_statistic.h"
 #include "catalog/pg_tablespace.h"
 #include "catalog/pg_type.h"
+#include "commands/defrem.h"
 #include "commands/extension.h"
 #include "common/relpath.h"
 #include "miscadmin.h"
@@ -88,6 +91,16 @@
  * more than it saves on a database with many indexes and few foreign keys.
  */
 #define IDXADV_INDEX_MAP_MIN_FKS	64
+
+/*
+ * Most index descents a skip scan (18+) may take per lookup for the index
+ * to count as serving it: the product over the skipped leading columns of
+ * their distinct values plus one.  The planner's own limit is the index's
+ * page count (btcostestimate); past this one, each lookup already reads
+ * hundreds of pages, which for a foreign-key trigger run once per deleted
+ * parent row is not what "indexed" means to anyone.
+ */
+#define IDXADV_SKIP_SCAN_MAX_DESCENTS	100
 
 /*---- Typedefs ----*/
 
@@ -152,9 +165,13 @@ static Node *idxadv_index_node(HeapTuple indtup, TupleDesc inddesc,
 							   AttrNumber attnum);
 static bool idxadv_index_serves(HeapTuple indtup, TupleDesc inddesc,
 								idxadvLookupState *state);
+static int	idxadv_index_keys_at(Form_pg_index idx,
+								 const idxadvIndexLookup *lookup, int skip,
+								 int *perm);
+static bool idxadv_skip_scan_ok(Form_pg_index idx, int skip);
 static bool idxadv_index_keys_fit(HeapTuple indtup, TupleDesc inddesc,
-								  idxadvLookupState *state, const int *perm,
-								  int *dir);
+								  idxadvLookupState *state, int skip,
+								  const int *perm, int *dir);
 static void idxadv_lookup_prepare(idxadvLookupState *state);
 static List *idxadv_lookup_clauses(idxadvLookupState *state);
 static int64 idxadv_call_int8(PGFunction fn, Oid relid);
@@ -167,10 +184,11 @@ static idxadvForeignKey *idxadv_fk_from_tuple(HeapTuple tup, TupleDesc desc,
 											  char relkind);
 static bool idxadv_fk_served(idxadvIndexMap *map, Oid relid, int ncols,
 							 const AttrNumber *attnums, const Oid *eqops,
-							 const List *except);
+							 bool period, const List *except);
 static bool idxadv_fk_leaves_served(idxadvIndexMap *map, Oid relid, int ncols,
 									const AttrNumber *attnums, const Oid *eqops,
-									const List *except, bool *some_served);
+									bool period, const List *except,
+									bool *some_served);
 
 /* ----------------------------------------------------------------
  * Index trees and a table's pg_index tuples
@@ -406,6 +424,9 @@ idxadv_find_serving_index_except(idxadvIndexMap *map,
  *	  and ORDER BY columns in the lookup's order (INCLUDE columns and
  *	  expression columns never count);
  *	- it is a btree, or a hash when the lookup is one "col = $1" alone;
+ *	  for a temporal foreign key's lookup ("a = $1 AND p && $2", 18+) it
+ *	  is a GiST index, never a btree: a btree can test only the
+ *	  equalities and would filter the period row by row;
  *	- each of those key columns' operator family contains the operator the
  *	  lookup uses there: its equality operator (a foreign key's own, else
  *	  the type's default one), boolean equality for "col" and "NOT col",
@@ -421,7 +442,16 @@ idxadv_find_serving_index_except(idxadvIndexMap *map,
  *	  key's lookup, and WHERE deleted IS NULL a filter that has it);
  *	- a lookup with conditions only (WHERE NOT done) is served by a btree
  *	  index whose predicate they imply, whatever its keys; a full index
- *	  does not serve it (it would be read whole).
+ *	  does not serve it (it would be read whole);
+ *	- from 18, where the planner skip-scans a btree: the key columns
+ *	  above may follow leading key columns that the lookup does not
+ *	  constrain, when those are plain columns whose distinct values the
+ *	  statistics know (ANALYZE, or a boolean) and few: the product of
+ *	  (n_distinct + 1) over them, the index descents per lookup, is at
+ *	  most the index's pages (the planner's limit) and at most
+ *	  IDXADV_SKIP_SCAN_MAX_DESCENTS; never with ORDER BY columns (a skip
+ *	  scan returns them in order only within each skipped value), for a
+ *	  temporal foreign key (GiST) or a hash index.
  *
  * The key columns are compared first, from the tuple alone; catalog lookups
  * follow only for an index that passes.
@@ -432,15 +462,13 @@ idxadv_index_serves(HeapTuple indtup, TupleDesc inddesc,
 {
 	const idxadvIndexLookup *lookup = state->lookup;
 	Form_pg_index idx = (Form_pg_index) GETSTRUCT(indtup);
-	int			neq = lookup->neq;
 	int			nkeys = lookup->neq + lookup->ntail;
 	int			perm[INDEX_MAX_KEYS];
-	bool		used[INDEX_MAX_KEYS];
 	HeapTuple	classtup;
 	Oid			amoid;
 	int			dir = 0;
-	int			i,
-				j;
+	int			skip;
+	int			j;
 
 	if (!idx->indisvalid || !idx->indisready || !idx->indislive ||
 		idx->indnkeyatts < nkeys)
@@ -448,37 +476,34 @@ idxadv_index_serves(HeapTuple indtup, TupleDesc inddesc,
 	if (nkeys == 0 && heap_attisnull(indtup, Anum_pg_index_indpred, inddesc))
 		return false;
 
-	/* the first neq key columns: the equality columns, any order */
-	memset(used, 0, sizeof(used));
-	for (j = 0; j < neq; j++)
+	/*
+	 * The lookup's key columns from the first key position; else, where a
+	 * skip scan may bridge a gap (18+; no ORDER BY column), from the first
+	 * later position that fits.
+	 */
+	skip = idxadv_index_keys_at(idx, lookup, 0, perm);
+	if (skip < 0 && IDXADV_HAVE_SKIP_SCAN && nkeys > 0 && !lookup->period)
 	{
-		AttrNumber	k = idx->indkey.values[j];
-
-		for (i = 0; i < neq; i++)
-			if (!used[i] && k != 0 && lookup->cols[i].attnum == k)
-				break;
-		if (i == neq)
-			return false;		/* another column, or an expression */
-		used[i] = true;
-		perm[j] = i;
+		for (j = lookup->neq; j < nkeys; j++)
+			if (lookup->cols[j].kind != IDXADV_CMP_RANGE)
+				return false;	/* ORDER BY: no skipping */
+		for (j = 1; skip < 0 && j + nkeys <= idx->indnkeyatts; j++)
+			skip = idxadv_index_keys_at(idx, lookup, j, perm);
 	}
-	/* then the range and ORDER BY columns, in order */
-	for (j = neq; j < nkeys; j++)
-	{
-		if (idx->indkey.values[j] == 0 ||
-			idx->indkey.values[j] != lookup->cols[j].attnum)
-			return false;
-		perm[j] = j;
-	}
+	if (skip < 0)
+		return false;
 
 	classtup = SearchSysCache1(RELOID, ObjectIdGetDatum(idx->indexrelid));
 	if (!HeapTupleIsValid(classtup))
 		return false;
 	amoid = ((Form_pg_class) GETSTRUCT(classtup))->relam;
 	ReleaseSysCache(classtup);
-	if (!(amoid == BTREE_AM_OID ||
+	if (lookup->period ? amoid != GIST_AM_OID :
+		!(amoid == BTREE_AM_OID ||
 		  (amoid == HASH_AM_OID && nkeys == 1 &&
 		   lookup->cols[0].kind == IDXADV_CMP_EQ)))
+		return false;
+	if (skip > 0 && (amoid != BTREE_AM_OID || !idxadv_skip_scan_ok(idx, skip)))
 		return false;
 
 	if (!state->prepared)
@@ -486,7 +511,7 @@ idxadv_index_serves(HeapTuple indtup, TupleDesc inddesc,
 	if (state->impossible)
 		return false;
 
-	if (!idxadv_index_keys_fit(indtup, inddesc, state, perm, &dir))
+	if (!idxadv_index_keys_fit(indtup, inddesc, state, skip, perm, &dir))
 		return false;
 
 	/*
@@ -509,14 +534,126 @@ idxadv_index_serves(HeapTuple indtup, TupleDesc inddesc,
 }
 
 /*
+ * idxadv_index_keys_at
+ *		The column part of idxadv_index_serves(): do the index's key
+ *		columns from position skip on hold the lookup's equality-like
+ *		columns (any order, plain columns), then its range and ORDER BY
+ *		columns in order?  If so, perm[j] is the lookup column at key
+ *		position skip + j, and skip is returned; else -1.
+ */
+static int
+idxadv_index_keys_at(Form_pg_index idx, const idxadvIndexLookup *lookup,
+					 int skip, int *perm)
+{
+	int			neq = lookup->neq;
+	int			nkeys = lookup->neq + lookup->ntail;
+	bool		used[INDEX_MAX_KEYS];
+	int			i,
+				j;
+
+	if (skip + nkeys > idx->indnkeyatts)
+		return -1;
+	/* the first neq key columns: the equality columns, any order */
+	memset(used, 0, sizeof(used));
+	for (j = 0; j < neq; j++)
+	{
+		AttrNumber	k = idx->indkey.values[skip + j];
+
+		for (i = 0; i < neq; i++)
+			if (!used[i] && k != 0 && lookup->cols[i].attnum == k)
+				break;
+		if (i == neq)
+			return -1;			/* another column, or an expression */
+		used[i] = true;
+		perm[j] = i;
+	}
+	/* then the range and ORDER BY columns, in order */
+	for (j = neq; j < nkeys; j++)
+	{
+		AttrNumber	k = idx->indkey.values[skip + j];
+
+		if (k == 0 || k != lookup->cols[j].attnum)
+			return -1;
+		perm[j] = j;
+	}
+	return skip;
+}
+
+/*
+ * idxadv_skip_scan_ok
+ *		May a skip scan (18+) bridge the index's first skip key columns,
+ *		as the planner would?  Each must be a plain column whose number of
+ *		distinct values the statistics know: pg_statistic's stadistinct
+ *		(ANALYZE; a negative one is a fraction of pg_class.reltuples) or 2
+ *		for a boolean; the planner assumes no skipping for a default
+ *		estimate.  The descents, the product of (n_distinct + 1), must stay
+ *		within the index's pages (the planner's limit, past which it costs
+ *		the scan as reading the whole index) and within
+ *		IDXADV_SKIP_SCAN_MAX_DESCENTS.  Reads the system caches only.
+ */
+static bool
+idxadv_skip_scan_ok(Form_pg_index idx, int skip)
+{
+	HeapTuple	tup;
+	double		relpages;
+	double		reltuples;
+	double		descents = 1;
+	int			j;
+
+	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(idx->indexrelid));
+	if (!HeapTupleIsValid(tup))
+		return false;
+	relpages = ((Form_pg_class) GETSTRUCT(tup))->relpages;
+	ReleaseSysCache(tup);
+	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(idx->indrelid));
+	if (!HeapTupleIsValid(tup))
+		return false;
+	reltuples = ((Form_pg_class) GETSTRUCT(tup))->reltuples;
+	ReleaseSysCache(tup);
+
+	for (j = 0; j < skip; j++)
+	{
+		AttrNumber	k = idx->indkey.values[j];
+		double		ndistinct = 0;
+
+		if (k <= 0)
+			return false;		/* an expression: left to the planner */
+		if (get_atttype(idx->indrelid, k) == BOOLOID)
+			ndistinct = 2;
+		else
+		{
+			tup = SearchSysCache3(STATRELATTINH,
+								  ObjectIdGetDatum(idx->indrelid),
+								  Int16GetDatum(k), BoolGetDatum(false));
+			if (HeapTupleIsValid(tup))
+			{
+				float4		stadistinct = ((Form_pg_statistic) GETSTRUCT(tup))->stadistinct;
+
+				if (stadistinct > 0)
+					ndistinct = stadistinct;
+				else if (stadistinct < 0 && reltuples > 0)
+					ndistinct = -stadistinct * reltuples;
+				ReleaseSysCache(tup);
+			}
+		}
+		if (ndistinct < 1)
+			return false;		/* unknown: no skipping, as the planner */
+		descents *= rint(ndistinct) + 1;
+	}
+	return descents <= relpages && descents <= IDXADV_SKIP_SCAN_MAX_DESCENTS;
+}
+
+/*
  * idxadv_index_keys_fit
  *		The operator family, collation and direction part of
- *		idxadv_index_serves(): key position j holds lookup column perm[j].
- *		*dir tracks the ORDER BY direction (see idxadv_same_direction).
+ *		idxadv_index_serves(): key position skip + j holds lookup column
+ *		perm[j].  *dir tracks the ORDER BY direction (see
+ *		idxadv_same_direction).
  */
 static bool
 idxadv_index_keys_fit(HeapTuple indtup, TupleDesc inddesc,
-					  idxadvLookupState *state, const int *perm, int *dir)
+					  idxadvLookupState *state, int skip, const int *perm,
+					  int *dir)
 {
 	const idxadvIndexLookup *lookup = state->lookup;
 	Datum		d;
@@ -539,17 +676,18 @@ idxadv_index_keys_fit(HeapTuple indtup, TupleDesc inddesc,
 	for (j = 0; j < lookup->neq + lookup->ntail; j++)
 	{
 		int			i = perm[j];
+		int			pos = skip + j;
 		const idxadvLookupCol *col = &lookup->cols[i];
 
 		if (col->kind == IDXADV_CMP_NULL)
 			continue;
-		if (indcoll->values[j] != state->collations[i] ||
+		if (indcoll->values[pos] != state->collations[i] ||
 			!op_in_opfamily(state->ops[i],
-							get_opclass_family(indclass->values[j])))
+							get_opclass_family(indclass->values[pos])))
 			return false;
 		if (j >= lookup->neq && col->kind != IDXADV_CMP_RANGE)
 		{
-			int16		opt = indoption->values[j];
+			int16		opt = indoption->values[pos];
 			uint8		have = ((opt & INDOPTION_DESC) ? IDXADV_ORDER_DESC : 0) |
 				((opt & INDOPTION_NULLS_FIRST) ? IDXADV_ORDER_NULLS_FIRST : 0);
 
@@ -1036,7 +1174,7 @@ idxadv_index_last_scan(Oid indexrelid, bool *known)
  */
 static bool
 idxadv_fk_served(idxadvIndexMap *map, Oid relid, int ncols,
-				 const AttrNumber *attnums, const Oid *eqops,
+				 const AttrNumber *attnums, const Oid *eqops, bool period,
 				 const List *except)
 {
 	idxadvIndexLookup lookup;
@@ -1044,6 +1182,7 @@ idxadv_fk_served(idxadvIndexMap *map, Oid relid, int ncols,
 
 	memset(&lookup, 0, sizeof(lookup));
 	lookup.relid = relid;
+	lookup.period = period;
 	lookup.neq = Min(ncols, INDEX_MAX_KEYS);
 	for (i = 0; i < lookup.neq; i++)
 	{
@@ -1065,7 +1204,7 @@ idxadv_fk_served(idxadvIndexMap *map, Oid relid, int ncols,
 static bool
 idxadv_fk_leaves_served(idxadvIndexMap *map, Oid relid, int ncols,
 						const AttrNumber *attnums, const Oid *eqops,
-						const List *except, bool *some_served)
+						bool period, const List *except, bool *some_served)
 {
 	List	   *rels = find_all_inheritors(relid, NoLock, NULL);
 	ListCell   *lc;
@@ -1091,7 +1230,8 @@ idxadv_fk_leaves_served(idxadvIndexMap *map, Oid relid, int ncols,
 				break;
 		}
 		if (i == ncols &&
-			idxadv_fk_served(map, child, ncols, childatts, eqops, except))
+			idxadv_fk_served(map, child, ncols, childatts, eqops, period,
+							 except))
 			nserved++;
 	}
 	*some_served = nserved > 0;
@@ -1123,6 +1263,7 @@ idxadv_fk_from_tuple(HeapTuple tup, TupleDesc desc, char relkind)
 	fk->confrelid = con->confrelid;
 	fk->confdeltype = con->confdeltype;
 	fk->confupdtype = con->confupdtype;
+	fk->period = idxadv_constraint_period(con);
 	fk->some_leaves_served = false;
 
 	/* conkey and conpfeqop: the FK's columns and the trigger's operators */
@@ -1229,10 +1370,10 @@ idxadv_unindexed_foreign_keys(idxadvIndexMap **map_out)
 		CHECK_FOR_INTERRUPTS();
 		oldcxt = MemoryContextSwitchTo(fkcxt);
 		served = idxadv_fk_served(map, fk->conrelid, fk->ncols, fk->attnums,
-								  fk->eqops, NIL) ||
+								  fk->eqops, fk->period, NIL) ||
 			(fk->relkind == RELKIND_PARTITIONED_TABLE &&
 			 idxadv_fk_leaves_served(map, fk->conrelid, fk->ncols,
-									 fk->attnums, fk->eqops, NIL,
+									 fk->attnums, fk->eqops, fk->period, NIL,
 									 &fk->some_leaves_served));
 		MemoryContextSwitchTo(oldcxt);
 		MemoryContextReset(fkcxt);
@@ -1266,6 +1407,90 @@ idxadv_fk_parent_writes(const idxadvForeignKey *fk, int64 *deletes,
 								 relkind, false);
 	*updates = idxadv_sum_leaves(pg_stat_get_tuples_updated, fk->confrelid,
 								 relkind, false);
+}
+
+/*
+ * idxadv_fk_gist_problem
+ *		Why the GiST index a temporal foreign key needs cannot be created as
+ *		the report writes it (every column with its type's default GiST
+ *		operator class), or NULL.  Scalar types get theirs from btree_gist.
+ */
+char *
+idxadv_fk_gist_problem(const idxadvForeignKey *fk)
+{
+	int			i;
+
+	if (!fk->period)
+		return NULL;
+	for (i = 0; i < fk->ncols; i++)
+	{
+		Oid			type = get_atttype(fk->conrelid, fk->attnums[i]);
+
+		if (!OidIsValid(type) || OidIsValid(GetDefaultOpClass(type, GIST_AM_OID)))
+			continue;
+		if (!OidIsValid(get_extension_oid("btree_gist", true)))
+			return psprintf("column %s is of type %s, which has no default GiST operator class: "
+							"the btree_gist extension provides one for the common scalar types, and it is not installed in this database",
+							quote_identifier(get_attname(fk->conrelid, fk->attnums[i], false)),
+							format_type_be(type));
+		return psprintf("column %s is of type %s, which has no default GiST operator class, not even from btree_gist",
+						quote_identifier(get_attname(fk->conrelid, fk->attnums[i], false)),
+						format_type_be(type));
+	}
+	return NULL;
+}
+
+/*
+ * idxadv_temporal_fk_of
+ *		See idxadvisor.h.  One index scan of pg_constraint by conrelid; a
+ *		partition's clone of its parent's key counts, since the trigger
+ *		looks up each partition.
+ */
+char *
+idxadv_temporal_fk_of(Oid relid, int n, const AttrNumber *attnums)
+{
+	Relation	conrel;
+	SysScanDesc scan;
+	ScanKeyData key;
+	HeapTuple	tup;
+	char	   *result = NULL;
+
+	if (n <= 0 || n >= INDEX_MAX_KEYS)
+		return NULL;
+	conrel = table_open(ConstraintRelationId, AccessShareLock);
+	ScanKeyInit(&key, Anum_pg_constraint_conrelid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(relid));
+	scan = systable_beginscan(conrel, ConstraintRelidTypidNameIndexId, true,
+							  NULL, 1, &key);
+	while (result == NULL && HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(tup);
+		idxadvForeignKey *fk;
+		int			i,
+					j;
+
+		if (con->contype != CONSTRAINT_FOREIGN ||
+			!idxadv_constraint_enforced(con) ||
+			!idxadv_constraint_period(con))
+			continue;
+		fk = idxadv_fk_from_tuple(tup, RelationGetDescr(conrel),
+								  get_rel_relkind(relid));
+		if (fk->ncols - 1 != n)
+			continue;
+		for (i = 0; i < n; i++)
+		{
+			for (j = 0; j < n; j++)
+				if (fk->attnums[j] == attnums[i])
+					break;
+			if (j == n)
+				break;
+		}
+		if (i == n)
+			result = pstrdup(NameStr(fk->conname));
+	}
+	systable_endscan(scan);
+	table_close(conrel, AccessShareLock);
+	return result;
 }
 
 /*
@@ -1317,16 +1542,16 @@ idxadv_fks_served_only_by(idxadvIndexMap *map, Oid indexoid,
 			continue;
 		fk = idxadv_fk_from_tuple(tup, RelationGetDescr(conrel), relkind);
 		if (!(idxadv_fk_served(map, relid, fk->ncols, fk->attnums,
-							   fk->eqops, NIL) ||
+							   fk->eqops, fk->period, NIL) ||
 			  (relkind == RELKIND_PARTITIONED_TABLE &&
 			   idxadv_fk_leaves_served(map, relid, fk->ncols, fk->attnums,
-									   fk->eqops, NIL, &some))))
+									   fk->eqops, fk->period, NIL, &some))))
 			continue;			/* not served now: the drop changes nothing */
 		if (idxadv_fk_served(map, relid, fk->ncols, fk->attnums,
-							 fk->eqops, except) ||
+							 fk->eqops, fk->period, except) ||
 			(relkind == RELKIND_PARTITIONED_TABLE &&
 			 idxadv_fk_leaves_served(map, relid, fk->ncols, fk->attnums,
-									 fk->eqops, except, &some)))
+									 fk->eqops, fk->period, except, &some)))
 			continue;
 		result = lappend_oid(result, fk->conoid);
 	}
@@ -1411,6 +1636,8 @@ idxadv_shape_def(Oid relid, const idxadvIndexShape *shape, bool only,
 		return false;
 	idxadv_index_def_init(def, relid);
 	def->only = only;
+	if (OidIsValid(shape->amoid))
+		def->amoid = shape->amoid;
 	for (i = 0; i < shape->ncols; i++)
 	{
 		AttrNumber	att = get_attnum(relid, shape->colnames[i]);

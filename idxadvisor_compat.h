@@ -304,6 +304,29 @@ idxadv_get_ordering_op_properties(Oid opno, Oid *opfamily, Oid *opcintype,
 #endif
 
 /* ---------------------------------------------------------------------
+ * 18: temporal foreign keys, FOREIGN KEY (a, PERIOD p), whose
+ * trigger looks the referencing table up with "$1 = a AND $2 && p" (the
+ * operators in conpfeqop come from the referenced key's GiST operator
+ * families).  idxadv_constraint_period() of a pg_constraint row: always
+ * false before 18.
+ * ---------------------------------------------------------------------
+ */
+#if PG_VERSION_NUM >= 180000
+#define idxadv_constraint_period(conform) ((conform)->conperiod)
+#else
+#define idxadv_constraint_period(conform) ((void) (conform), false)
+#endif
+
+/* ---------------------------------------------------------------------
+ * 18: btree skip scan.  An index on (a, b) serves "b = $1"
+ * when the planner can skip over the values of a; idxadv_index_serves()
+ * follows it where IDXADV_HAVE_SKIP_SCAN is true (a constant, tested in
+ * an ordinary "if").
+ * ---------------------------------------------------------------------
+ */
+#define IDXADV_HAVE_SKIP_SCAN (PG_VERSION_NUM >= 180000)
+
+/* ---------------------------------------------------------------------
  * 19 (91f33a2ae9): get_relation_info_hook gave way to
  * build_simple_rel_hook(root, rel, rte), called for every base relation
  * (not only tables) at the same point: after the catalog information,

@@ -398,6 +398,7 @@ idxadv_fk_patterns(List *patterns)
 		p = palloc0(sizeof(idxadvPattern));
 		p->relid = fk->conrelid;
 		p->fk_name = pstrdup(NameStr(fk->conname));
+		p->fk_period = fk->period;
 		idxadv_fk_parent_writes(fk, &deletes, &updates);
 		p->fk_parent_writes = (double) deletes + (double) updates;
 		for (j = 0; j < fk->ncols; j++)

@@ -113,7 +113,9 @@ static object_access_hook_type prev_object_access_hook = NULL;
 static const char *const job_state_names[IDXADV_JOB_STATE_COUNT] = {
 	"queued", "running", "done", "failed", "cancelled"
 };
-static const char *const job_kind_names[] = {"create", "drop"};
+static const char *const job_kind_names[IDXADV_JOB_KIND_COUNT] = {
+	"create", "drop", "reindex"
+};
 
 /*---- Function declarations ----*/
 
@@ -127,7 +129,8 @@ static char *idxadv_job_text(int col);
 static void idxadv_queue_object_access(ObjectAccessType access, Oid classId,
 									   Oid objectId, int subId, void *arg);
 static void idxadv_queue_check_drop(Oid relid);
-static bool idxadv_job_has_sqlstate(const idxadvExtInfo *ext);
+static bool idxadv_job_has_column(const idxadvExtInfo *ext,
+								  const char *column);
 
 /* ----------
  * Job states and kinds
@@ -157,7 +160,28 @@ idxadv_job_state_from_name(const char *name)
 const char *
 idxadv_job_kind_name(idxadvJobKind kind)
 {
-	return job_kind_names[kind == IDXADV_JOB_DROP ? 1 : 0];
+	if ((int) kind < 0 || kind >= IDXADV_JOB_KIND_COUNT)
+		elog(ERROR, "invalid job kind %d", (int) kind);
+	return job_kind_names[kind];
+}
+
+idxadvJobKind
+idxadv_job_kind_from_name(const char *name)
+{
+	int			i;
+
+	for (i = 0; i < IDXADV_JOB_KIND_COUNT; i++)
+		if (strcmp(name, job_kind_names[i]) == 0)
+			return (idxadvJobKind) i;
+	elog(ERROR, "invalid job kind \"%s\" in the job table", name);
+	return IDXADV_JOB_CREATE;	/* keep compiler quiet */
+}
+
+/* What a job of a kind does, for messages: "build", "drop", "reindex" */
+static const char *
+idxadv_job_kind_word(idxadvJobKind kind)
+{
+	return kind == IDXADV_JOB_CREATE ? "build" : idxadv_job_kind_name(kind);
 }
 
 /* "state IN ('queued', 'running')" for a set of states */
@@ -353,7 +377,7 @@ idxadv_job_insert(const idxadvExtInfo *ext, idxadvJobKind kind, Oid relid,
 			ereport(ERROR,
 					(errcode(ERRCODE_DUPLICATE_OBJECT),
 					 errmsg("another %s of index \"%s\" is already queued as job %lld",
-							kind == IDXADV_JOB_CREATE ? "build" : "drop",
+							idxadv_job_kind_word(kind),
 							idxname, (long long) id),
 					 errhint("Wait for it with CALL idxadvisor_wait(%lld), or cancel it with idxadvisor_cancel(%lld).",
 							 (long long) id, (long long) id)));
@@ -463,6 +487,67 @@ idxadv_job_lock(const idxadvExtInfo *ext, int64 jobid, Oid *requested_by,
 	return true;
 }
 
+/*
+ * Lock a job row (FOR UPDATE) and read what idxadvisor_restore() needs.
+ * Returns false when there is no such job.
+ */
+bool
+idxadv_job_lock_info(const idxadvExtInfo *ext, int64 jobid,
+					 idxadvJobInfo *info)
+{
+	Oid			argtype = INT8OID;
+	Datum		value = Int64GetDatum(jobid);
+	HeapTuple	tup;
+	TupleDesc	desc;
+	bool		isnull;
+
+	if (idxadv_job_exec(ext,
+						psprintf("SELECT kind, state, relid, index_schema,"
+								 " index_name::pg_catalog.text, requested_by, %s"
+								 " FROM %s WHERE id OPERATOR(pg_catalog.=) $1"
+								 " FOR UPDATE",
+								 idxadv_job_has_column(ext, "index_definition") ?
+								 "index_definition" : "NULL::pg_catalog.text",
+								 ext->jobs_table),
+						1, &argtype, &value, NULL) != 1)
+		return false;
+	tup = SPI_tuptable->vals[0];
+	desc = SPI_tuptable->tupdesc;
+	info->id = jobid;
+	info->kind = idxadv_job_kind_from_name(SPI_getvalue(tup, desc, 1));
+	info->state = idxadv_job_state_from_name(SPI_getvalue(tup, desc, 2));
+	info->relid = DatumGetObjectId(SPI_getbinval(tup, desc, 3, &isnull));
+	info->nspid = DatumGetObjectId(SPI_getbinval(tup, desc, 4, &isnull));
+	info->index_name = SPI_getvalue(tup, desc, 5);
+	info->requested_by = DatumGetObjectId(SPI_getbinval(tup, desc, 6, &isnull));
+	info->index_definition = SPI_getvalue(tup, desc, 7);
+	return true;
+}
+
+/*
+ * Keep the definition of the index a drop job drops (the CREATE INDEX that
+ * builds it again, for idxadvisor_restore()): at request time, and again
+ * by the worker just before it drops the index.  A job table of 1.0 has no
+ * place for it.
+ */
+void
+idxadv_job_set_definition(const idxadvExtInfo *ext, int64 jobid,
+						  const char *definition)
+{
+	Oid			argtypes[2] = {INT8OID, TEXTOID};
+	Datum		values[2];
+
+	if (!idxadv_job_has_column(ext, "index_definition"))
+		return;
+	values[0] = Int64GetDatum(jobid);
+	values[1] = CStringGetTextDatum(definition);
+	(void) idxadv_job_exec(ext,
+						   psprintf("UPDATE %s SET index_definition = $2"
+									" WHERE id OPERATOR(pg_catalog.=) $1",
+									ext->jobs_table),
+						   2, argtypes, values, NULL);
+}
+
 /* A queued job is cancelled before any worker took it */
 void
 idxadv_job_mark_cancelled(const idxadvExtInfo *ext, int64 jobid)
@@ -534,7 +619,7 @@ idxadv_job_statuses(const idxadvExtInfo *ext, Oid viewer,
 				   " WHERE (pg_catalog.pg_has_role($2, j.requested_by, 'USAGE')"
 				   "        OR pg_catalog.pg_has_role($2, 'pg_monitor', 'USAGE'))"
 				   "   AND %s ORDER BY id",
-				   idxadv_job_has_sqlstate(ext) ? "sqlstate" : "NULL",
+				   idxadv_job_has_column(ext, "sqlstate") ? "sqlstate" : "NULL",
 				   ext->jobs_table,
 				   onejob ? "id OPERATOR(pg_catalog.=) $1 AND $3 IS NULL" :
 				   ids == NULL ? "$1 IS NULL AND $3 IS NULL AND state IN ('queued', 'running')" :
@@ -565,7 +650,7 @@ idxadv_job_statuses(const idxadvExtInfo *ext, Oid viewer,
 
 /* The job row's columns a worker needs, as idxadv_job_from_row() reads them */
 #define IDXADV_JOB_COLUMNS \
-	"kind OPERATOR(pg_catalog.=) 'drop', relid, indexrelid, index_schema," \
+	"kind, relid, indexrelid, index_schema," \
 	" index_name::pg_catalog.text, command, requested_by, attempts," \
 	" cancel_requested"
 
@@ -577,8 +662,7 @@ idxadv_job_from_row(int64 jobid, idxadvJob *job)
 	bool		isnull;
 
 	job->id = jobid;
-	job->kind = DatumGetBool(SPI_getbinval(tup, desc, 1, &isnull)) ?
-		IDXADV_JOB_DROP : IDXADV_JOB_CREATE;
+	job->kind = idxadv_job_kind_from_name(SPI_getvalue(tup, desc, 1));
 	job->relid = DatumGetObjectId(SPI_getbinval(tup, desc, 2, &isnull));
 	job->indexrelid = DatumGetObjectId(SPI_getbinval(tup, desc, 3, &isnull));
 	if (isnull)
@@ -689,11 +773,11 @@ idxadv_job_record(const idxadvExtInfo *ext, int64 jobid,
 }
 
 /*
- * Does the job table have the sqlstate column (1.1)?  The library also
- * serves a database whose extension is still at 1.0.
+ * Does the job table have this column of 1.1 (sqlstate, index_definition)?
+ * The library also serves a database whose extension is still at 1.0.
  */
 static bool
-idxadv_job_has_sqlstate(const idxadvExtInfo *ext)
+idxadv_job_has_column(const idxadvExtInfo *ext, const char *column)
 {
 	RangeVar   *rv;
 	Oid			relid;
@@ -701,7 +785,7 @@ idxadv_job_has_sqlstate(const idxadvExtInfo *ext)
 	rv = makeRangeVarFromNameList(stringToQualifiedNameList(ext->jobs_table, NULL));
 	relid = RangeVarGetRelid(rv, NoLock, true);
 	return OidIsValid(relid) &&
-		SearchSysCacheExistsAttName(relid, "sqlstate");
+		SearchSysCacheExistsAttName(relid, column);
 }
 
 /*
@@ -715,7 +799,7 @@ idxadv_job_record_sqlstate(const idxadvExtInfo *ext, int64 jobid,
 	Oid			argtypes[2] = {INT8OID, TEXTOID};
 	Datum		values[2];
 
-	if (!idxadv_job_has_sqlstate(ext))
+	if (!idxadv_job_has_column(ext, "sqlstate"))
 		return;
 	values[0] = Int64GetDatum(jobid);
 	values[1] = CStringGetTextDatum(unpack_sql_state(sqlerrcode));
@@ -1343,8 +1427,7 @@ idxadv_queue_check_drop(Oid relid)
 		appendStringInfo(&detail, "%sjob %s: %s of index %s (%s)",
 						 i > 0 ? "\n" : "",
 						 SPI_getvalue(tup, desc, 1),
-						 strcmp(SPI_getvalue(tup, desc, 2), "drop") == 0 ?
-						 "drop" : "build",
+						 idxadv_job_kind_word(idxadv_job_kind_from_name(SPI_getvalue(tup, desc, 2))),
 						 SPI_getvalue(tup, desc, 4) ? SPI_getvalue(tup, desc, 4) : "?",
 						 SPI_getvalue(tup, desc, 3));
 	}

@@ -41,12 +41,16 @@ typedef enum idxadvJobState
 typedef enum idxadvJobKind
 {
 	IDXADV_JOB_CREATE = 0,
-	IDXADV_JOB_DROP
+	IDXADV_JOB_DROP,
+	IDXADV_JOB_REINDEX			/* 1.1: REINDEX INDEX CONCURRENTLY */
 } idxadvJobKind;
+
+#define IDXADV_JOB_KIND_COUNT	(IDXADV_JOB_REINDEX + 1)
 
 extern const char *idxadv_job_state_name(idxadvJobState state);
 extern idxadvJobState idxadv_job_state_from_name(const char *name);
 extern const char *idxadv_job_kind_name(idxadvJobKind kind);
+extern idxadvJobKind idxadv_job_kind_from_name(const char *name);
 
 /* ----------
  * The job table.  All accessors run their statement as the extension
@@ -88,6 +92,19 @@ typedef struct idxadvJobRef
 	Oid			requested_by;
 } idxadvJobRef;
 
+/* A job as idxadvisor_restore() looks at it (idxadv_job_lock_info) */
+typedef struct idxadvJobInfo
+{
+	int64		id;
+	idxadvJobKind kind;
+	idxadvJobState state;
+	Oid			relid;
+	Oid			nspid;
+	char	   *index_name;
+	Oid			requested_by;
+	char	   *index_definition;	/* drops: the CREATE INDEX, or NULL */
+} idxadvJobInfo;
+
 /* A job's state, as idxadvisor_wait() polls it */
 typedef struct idxadvJobStatus
 {
@@ -118,6 +135,8 @@ extern bool idxadv_job_lock(const idxadvExtInfo *ext, int64 jobid,
 							Oid *requested_by, idxadvJobState *state);
 extern void idxadv_job_mark_cancelled(const idxadvExtInfo *ext, int64 jobid);
 extern void idxadv_job_request_cancel(const idxadvExtInfo *ext, int64 jobid);
+extern bool idxadv_job_lock_info(const idxadvExtInfo *ext, int64 jobid,
+								 idxadvJobInfo *info);
 extern int	idxadv_job_statuses(const idxadvExtInfo *ext, Oid viewer,
 								const int64 *onejob, const int64 *ids,
 								int nids, idxadvJobStatus **statuses);
@@ -135,6 +154,10 @@ extern void idxadv_job_record_sqlstate(const idxadvExtInfo *ext, int64 jobid,
 									   int sqlerrcode);
 extern int	idxadv_job_list_unfinished(const idxadvExtInfo *ext,
 									   idxadvJobRef **jobs);
+
+/* both sides: a drop job keeps the definition of the index it drops */
+extern void idxadv_job_set_definition(const idxadvExtInfo *ext, int64 jobid,
+									  const char *definition);
 
 /* ----------
  * Shared job slots.  The job table in each database is the truth; a slot

@@ -137,26 +137,6 @@ typedef struct idxadvIndex
 	bool		removed;
 } idxadvIndex;
 
-/*
- * The rows of a report, collected so that they come out biggest win first
- * (README "Catalog reports"): sort_key descending, then the table's and the
- * row's names, so that the order is the same on every run.
- */
-typedef struct idxadvReportRow
-{
-	double		sort_key;
-	char	   *relname;		/* schema-qualified table */
-	char	   *name;			/* the index or constraint */
-	HeapTuple	tuple;
-} idxadvReportRow;
-
-typedef struct idxadvReportRows
-{
-	MemoryContext cxt;			/* where rows live: the call's context */
-	TupleDesc	desc;
-	List	   *rows;			/* of idxadvReportRow */
-} idxadvReportRows;
-
 /* A pg_index tuple copied out of the scan, for sorting by table */
 typedef struct idxadvIndexTuple
 {
@@ -170,7 +150,6 @@ typedef struct idxadvIndexTuple
 PG_FUNCTION_INFO_V1(idxadvisor_unindexed_foreign_keys);
 PG_FUNCTION_INFO_V1(idxadvisor_duplicates);
 
-static char *idxadv_qualified_name(Oid relid);
 static const char *idxadv_fk_action_name(char action);
 static bool idxadv_fk_partly_covered(idxadvIndexMap *map, Oid relid, int ncols,
 									 const AttrNumber *attnums);
@@ -199,11 +178,7 @@ static void idxadv_put_dup_row(idxadvReportRows *out, Oid relid,
 							   idxadvIndex *x, const char *kind,
 							   idxadvIndex *y, const char *reason,
 							   const char *ddl);
-static void idxadv_add_row(idxadvReportRows *out, double sort_key,
-						   Oid relid, const char *name, Datum *values,
-						   bool *nulls);
 static int	idxadv_report_row_cmp(const ListCell *a, const ListCell *b);
-static void idxadv_put_rows(idxadvReportRows *out, ReturnSetInfo *rsinfo);
 static char *idxadv_fk_partial_detail(idxadvIndexMap *map,
 									  const idxadvForeignKey *fk);
 
@@ -223,7 +198,7 @@ static bool report_lost_relation = false;
  * the report does not fail.  The name returned meanwhile is the OID, never
  * shown.
  */
-static char *
+char *
 idxadv_qualified_name(Oid relid)
 {
 	char	   *relname = get_rel_name(relid);
@@ -322,6 +297,7 @@ idxadv_fk_partial_detail(idxadvIndexMap *map, const idxadvForeignKey *fk)
 				continue;
 			memset(&lookup, 0, sizeof(lookup));
 			lookup.relid = child;
+			lookup.period = fk->period;
 			lookup.neq = fk->ncols;
 			for (i = 0; i < fk->ncols; i++)
 			{
@@ -446,7 +422,13 @@ idxadv_fk_partial_detail(idxadvIndexMap *map, const idxadvForeignKey *fk)
 		amoid = ((Form_pg_class) GETSTRUCT(classtup))->relam;
 		ReleaseSysCache(classtup);
 
-		if (amoid != BTREE_AM_OID &&
+		if (fk->period && amoid != GIST_AM_OID)
+		{
+			appendStringInfo(&buf, " it is a %s index, and the lookup of a temporal foreign key tests its PERIOD column for overlap (&&), which needs a GiST index",
+							 get_am_name(amoid));
+			return buf.data;
+		}
+		if (!fk->period && amoid != BTREE_AM_OID &&
 			!(amoid == HASH_AM_OID && fk->ncols == 1))
 		{
 			appendStringInfo(&buf, " it is a %s index, and only a btree (or a hash, for one column) serves an equality lookup",
@@ -528,6 +510,8 @@ idxadvisor_unindexed_foreign_keys(PG_FUNCTION_ARGS)
 		 */
 		memset(&shape, 0, sizeof(shape));
 		shape.ncols = fk->ncols;
+		if (fk->period)
+			shape.amoid = GIST_AM_OID;	/* a btree cannot test the period */
 		colnames = palloc(sizeof(Datum) * fk->ncols);
 		ddl = NULL;
 		for (i = 0; i < fk->ncols; i++)
@@ -577,7 +561,10 @@ idxadvisor_unindexed_foreign_keys(PG_FUNCTION_ARGS)
 		{
 			char	   *detail = partly ?
 				idxadv_fk_partial_detail(map, fk) : NULL;
+			char	   *gist = idxadv_fk_gist_problem(fk);
 
+			if (gist)
+				detail = detail ? psprintf("%s; %s", detail, gist) : gist;
 			if (detail)
 				values[11] = CStringGetTextDatum(detail);
 			else
@@ -980,10 +967,24 @@ idxadv_put_dup_row(idxadvReportRows *out, Oid relid, idxadvIndex *x,
 }
 
 /*
+ * idxadv_report_rows_init
+ *		Start collecting the rows of a report for the SRF's tuplestore
+ *		(InitMaterializedSRF done), in the call's memory context.
+ */
+void
+idxadv_report_rows_init(idxadvReportRows *out, ReturnSetInfo *rsinfo)
+{
+	out->cxt = CurrentMemoryContext;
+	out->desc = rsinfo->setDesc;
+	out->rows = NIL;
+	report_lost_relation = false;
+}
+
+/*
  * idxadv_add_row
  *		Keep one report row (formed now, in out->cxt) for idxadv_put_rows.
  */
-static void
+void
 idxadv_add_row(idxadvReportRows *out, double sort_key, Oid relid,
 			   const char *name, Datum *values, bool *nulls)
 {
@@ -1023,7 +1024,7 @@ idxadv_report_row_cmp(const ListCell *a, const ListCell *b)
 }
 
 /* Sort the collected rows and hand them to the caller's tuplestore */
-static void
+void
 idxadv_put_rows(idxadvReportRows *out, ReturnSetInfo *rsinfo)
 {
 	ListCell   *lc;

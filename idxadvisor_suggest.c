@@ -429,6 +429,40 @@ idxadv_lock_table(Oid relid, int ncols, const idxadvCol *cols)
 static void
 idxadv_decide_pattern(idxadvPattern *p, idxadvTable *t)
 {
+	/*
+	 * A temporal foreign key's lookup tests its PERIOD column for overlap,
+	 * which only a GiST index serves; what-if costing here knows btrees
+	 * only, so the key is left to the foreign-key report, which writes the
+	 * GiST index's DDL.  Said, never silently dropped.
+	 */
+	if (p->fk_period)
+	{
+		p->rejected = "a temporal foreign key (PERIOD) needs a GiST index, not a btree: idxadvisor_unindexed_foreign_keys() gives its DDL";
+		return;
+	}
+
+	/*
+	 * Scans run only by such a key's trigger ("a = $1 AND p && $2": the
+	 * capture records the equalities) ask for the same GiST index; scans
+	 * by other queries too make a btree worth costing for those.
+	 */
+	if (p->executions > 0 && p->fk_executions == p->executions &&
+		p->nrange == 0 && p->norder == 0)
+	{
+		AttrNumber	attnums[IDXADV_MAX_COLS + INDEX_MAX_KEYS];
+		char	   *conname;
+		int			i;
+
+		for (i = 0; i < p->neq; i++)
+			attnums[i] = p->eq[i].attnum;
+		conname = idxadv_temporal_fk_of(p->relid, p->neq, attnums);
+		if (conname != NULL)
+		{
+			p->rejected = psprintf("these scans are the lookups of temporal foreign key %s (PERIOD), which needs a GiST index, not a btree: idxadvisor_unindexed_foreign_keys() gives its DDL",
+								   quote_identifier(conname));
+			return;
+		}
+	}
 	if (t->relkind != RELKIND_RELATION &&
 		t->relkind != RELKIND_PARTITIONED_TABLE &&
 		t->relkind != RELKIND_MATVIEW)

@@ -74,6 +74,7 @@ typedef struct idxadvPattern
 	Oid			fk_conoid;
 	char	   *fk_name;
 	double		fk_parent_writes;	/* deletes + updates on the parent */
+	bool		fk_period;		/* temporal (18+): needs GiST, see suggest */
 
 	int64		queryid;		/* the last query id of its scans, or 0 */
 

@@ -39,6 +39,15 @@
  * (crash, restart, killed worker): its invalid index is dropped and the
  * build starts again, at most IDXADV_MAX_ATTEMPTS times in all.
  *
+ * A reindex job runs REINDEX INDEX CONCURRENTLY the same way.  Before it
+ * runs, and when it fails, it drops what an interrupted or failed REINDEX
+ * CONCURRENTLY of its index leaves: INVALID indexes of the same table named
+ * <index>_ccnew (before the swap of the old and new index) or _ccold (after
+ * it), concurrently, as the requesting role.  A resumed job that finds only
+ * _ccold and a valid index knows the rebuild was finished; otherwise it runs
+ * REINDEX again.  REINDEX CONCURRENTLY gives the index a new OID under its
+ * old name, so a reindex job follows its index by name and table.
+ *
  * A build on a partitioned table (which CREATE INDEX CONCURRENTLY refuses)
  * runs as a sequence of such builds, one per leaf partition, each with its
  * own table lock and retries, then one short transaction that creates the
@@ -72,11 +81,13 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
 #include "access/heapam.h"
 #include "access/htup_details.h"
 #include "access/table.h"
 #include "access/tableam.h"
 #include "access/xact.h"
+#include "catalog/index.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_authid.h"
 #include "catalog/pg_database.h"
@@ -84,9 +95,11 @@
 #include "catalog/pg_inherits.h"
 #include "catalog/pg_type.h"
 #include "commands/dbcommands.h"
+#include "commands/defrem.h"
 #include "executor/spi.h"
 #include "parser/parse_utilcmd.h"
 #include "fmgr.h"
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
 #include "pgstat.h"
@@ -101,6 +114,7 @@
 #include "tcop/tcopprot.h"
 #include "tcop/utility.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -197,6 +211,11 @@ static idxadvJobState idxadv_job_run(idxadvJob *job, char **error,
 									 int *sqlerrcode);
 static void idxadv_job_build(idxadvJob *job);
 static void idxadv_job_drop(idxadvJob *job);
+static void idxadv_job_reindex(idxadvJob *job);
+static bool idxadv_reindex_leftover_name(const char *idxname,
+										 const char *name, bool *isnew);
+static void idxadv_job_drop_leftovers(idxadvJob *job, bool *found_new,
+									  bool *found_old);
 static void idxadv_job_remove_invalid(idxadvJob *job, char **error);
 static void idxadv_job_end(idxadvJob *job, idxadvJobState outcome,
 						   const char *error, int sqlerrcode);
@@ -844,7 +863,9 @@ idxadv_run_ddl(idxadvJob *job, const char *sql, bool is_drop)
 		if (!retry)
 			return;
 		idxadv_job_retry_pause(job);
-		if (!is_drop)
+		if (!is_drop && job->kind == IDXADV_JOB_REINDEX)
+			idxadv_job_drop_leftovers(job, NULL, NULL);
+		else if (!is_drop)
 		{
 			bool		valid = false;
 			Oid			existing = idxadv_job_existing_index(job, &valid);
@@ -910,6 +931,23 @@ idxadv_exec_toplevel(const char *sql, Oid relid, bool is_drop)
 				ereport(ERROR,
 						(errcode(ERRCODE_UNDEFINED_TABLE),
 						 errmsg("the table of the job was dropped or renamed since it was queued")));
+		}
+		else if (!is_drop && IsA(rs->stmt, ReindexStmt))
+		{
+			ReindexStmt *stmt = (ReindexStmt *) rs->stmt;
+			DefElem    *opt = list_length(stmt->params) == 1 ?
+				linitial_node(DefElem, stmt->params) : NULL;
+			Oid			indexoid;
+
+			ok = stmt->kind == REINDEX_OBJECT_INDEX && opt != NULL &&
+				strcmp(opt->defname, "concurrently") == 0 &&
+				defGetBoolean(opt);
+			indexoid = RangeVarGetRelid(stmt->relation, NoLock, true);
+			if (ok && (!OidIsValid(indexoid) ||
+					   IndexGetRelation(indexoid, true) != relid))
+				ereport(ERROR,
+						(errcode(ERRCODE_UNDEFINED_OBJECT),
+						 errmsg("the index of the job was dropped or renamed since it was queued")));
 		}
 		else if (is_drop && IsA(rs->stmt, DropStmt))
 		{
@@ -981,7 +1019,7 @@ idxadv_job_main(Datum main_arg)
 	else if (idxadv_job_take(extra.jobid, &job, true))
 	{
 		outcome = idxadv_job_run(&job, &error, &sqlerrcode);
-		if (outcome != IDXADV_JOB_DONE && job.kind == IDXADV_JOB_CREATE)
+		if (outcome != IDXADV_JOB_DONE && job.kind != IDXADV_JOB_DROP)
 			idxadv_job_remove_invalid(&job, &error);
 		idxadv_job_end(&job, outcome, error,
 					   outcome == IDXADV_JOB_FAILED ? sqlerrcode : 0);
@@ -1053,7 +1091,7 @@ idxadv_job_record_stop(int64 jobid, const idxadvJobSlot *slot)
 	error = psprintf("the worker stopped %d times without recording an outcome; the last error was: %s",
 					 slot->exits,
 					 slot->last_error[0] ? slot->last_error : "none");
-	if (job.kind == IDXADV_JOB_CREATE)
+	if (job.kind != IDXADV_JOB_DROP)
 	{
 		SetCurrentStatementStartTimestamp();
 		StartTransactionCommand();
@@ -1097,6 +1135,8 @@ idxadv_job_run(idxadvJob *job, char **error, int *sqlerrcode)
 				outcome = IDXADV_JOB_CANCELLED;
 			else if (job->kind == IDXADV_JOB_CREATE)
 				idxadv_job_build(job);
+			else if (job->kind == IDXADV_JOB_REINDEX)
+				idxadv_job_reindex(job);
 			else
 				idxadv_job_drop(job);
 		}
@@ -1184,12 +1224,164 @@ idxadv_job_drop(idxadvJob *job)
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("index \"%s\" was replaced by another index since the drop was queued",
 						job->index_name)));
+
+	/* what idxadvisor_restore() builds again: the index as it is now */
+	idxadv_job_xact_begin();
+	LockRelationOid(existing, AccessShareLock);
+	if (SearchSysCacheExists1(INDEXRELID, ObjectIdGetDatum(existing)))
+	{
+		idxadvIndexDef def;
+
+		idxadv_index_def_from_index(existing, &def);
+		idxadv_job_set_definition(&job_ext, job->id,
+								  idxadv_index_ddl(&def, job->index_name, 0));
+	}
+	idxadv_job_xact_end();
+
 	idxadv_run_ddl(job, job->command, true);
 }
 
 /*
- * Remove the invalid index a failed or cancelled build left behind.  When
- * that fails too, say so in *error.
+ * Rebuild the job's index with REINDEX INDEX CONCURRENTLY.  What an earlier
+ * try left is dropped first: a resumed job that finds the old index
+ * (_ccold) but no new one (_ccnew), and its index valid, was interrupted
+ * after the swap, when the index had been rebuilt: it is done.  Otherwise
+ * REINDEX runs (again).
+ */
+static void
+idxadv_job_reindex(idxadvJob *job)
+{
+	bool		valid = false;
+	bool		found_new = false;
+	bool		found_old = false;
+	Oid			existing = idxadv_job_existing_index(job, &valid);
+
+	if (!OidIsValid(existing))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("index \"%s\" was dropped or renamed since the reindex was queued",
+						job->index_name)));
+	idxadv_job_drop_leftovers(job, &found_new, &found_old);
+	if (job->attempts > 1 && found_old && !found_new && valid)
+	{
+		ereport(LOG,
+				(errmsg("index \"%s\" of job %lld had been rebuilt when the job was interrupted",
+						job->index_name, (long long) job->id)));
+		return;
+	}
+	idxadv_run_ddl(job, job->command, false);
+
+	/* "done" means a valid index is there */
+	existing = idxadv_job_existing_index(job, &valid);
+	if (!OidIsValid(existing) || !valid)
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg("the reindex of index \"%s\" ended without a valid index",
+						job->index_name)));
+}
+
+/*
+ * Is name what REINDEX CONCURRENTLY of index idxname calls its copy
+ * (<idxname>_ccnew, *isnew) or the old index after the swap (_ccold),
+ * with ChooseRelationName()'s optional number?  When the whole would be
+ * longer than a name can be, idxname is cut short: then a start of it
+ * counts, in a name of (nearly) full length.
+ */
+static bool
+idxadv_reindex_leftover_name(const char *idxname, const char *name,
+							 bool *isnew)
+{
+	const char *end = name + strlen(name);
+	size_t		prefixlen;
+
+	if (strcmp(name, idxname) == 0)
+		return false;
+	while (end > name && end[-1] >= '0' && end[-1] <= '9')
+		end--;
+	if (end - name < 7)
+		return false;
+	if (strncmp(end - 6, "_ccnew", 6) == 0)
+		*isnew = true;
+	else if (strncmp(end - 6, "_ccold", 6) == 0)
+		*isnew = false;
+	else
+		return false;
+	prefixlen = (end - 6) - name;
+	if (strncmp(name, idxname, prefixlen) != 0)
+		return false;
+	return prefixlen == strlen(idxname) ||
+		strlen(name) >= NAMEDATALEN - 1 - MAX_MULTIBYTE_CHAR_LEN;
+}
+
+/*
+ * Drop, concurrently and as the job's role, the INVALID indexes of the
+ * job's table and schema that an interrupted or failed REINDEX
+ * CONCURRENTLY of its index left (idxadv_reindex_leftover_name).  pg_index
+ * is read directly: an old index marked dead after the swap is no longer
+ * in the table's index list.  Says which kinds it found.
+ */
+static void
+idxadv_job_drop_leftovers(idxadvJob *job, bool *found_new, bool *found_old)
+{
+	List	   *names = NIL;
+	List	   *drops = NIL;
+	Relation	indrel;
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tup;
+	ListCell   *lc;
+	ListCell   *lc2;
+	MemoryContext oldcxt;
+
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	indrel = table_open(IndexRelationId, AccessShareLock);
+	ScanKeyInit(&key, Anum_pg_index_indrelid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(job->relid));
+	scan = systable_beginscan(indrel, IndexIndrelidIndexId, true, NULL, 1,
+							  &key);
+	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Form_pg_index idx = (Form_pg_index) GETSTRUCT(tup);
+		char	   *name = get_rel_name(idx->indexrelid);
+		bool		isnew;
+
+		if (idx->indisvalid || name == NULL ||
+			get_rel_namespace(idx->indexrelid) != job->nspid ||
+			!idxadv_reindex_leftover_name(job->index_name, name, &isnew))
+			continue;
+		if (isnew && found_new)
+			*found_new = true;
+		if (!isnew && found_old)
+			*found_old = true;
+		/* the list outlives the transaction; the DDL needs the catalog */
+		oldcxt = MemoryContextSwitchTo(idxadv_job_cxt);
+		names = lappend(names, pstrdup(name));
+		drops = lappend(drops,
+						idxadv_drop_index_ddl(job->nspid, name,
+											  IDXADV_DDL_CONCURRENTLY |
+											  IDXADV_DDL_IF_EXISTS));
+		MemoryContextSwitchTo(oldcxt);
+	}
+	systable_endscan(scan);
+	table_close(indrel, AccessShareLock);
+	CommitTransactionCommand();
+	MemoryContextSwitchTo(idxadv_job_cxt);
+
+	forboth(lc, names, lc2, drops)
+	{
+		ereport(LOG,
+				(errmsg("reindex job %lld drops index \"%s\", left by an interrupted REINDEX CONCURRENTLY of index \"%s\"",
+						(long long) job->id, (char *) lfirst(lc),
+						job->index_name)));
+		idxadv_run_ddl(job, (char *) lfirst(lc2), true);
+	}
+}
+
+/*
+ * Remove the invalid index a failed or cancelled build left behind (for a
+ * reindex: what its REINDEX CONCURRENTLY left).  When that fails too, say so
+ * in *error.
  */
 static void
 idxadv_job_remove_invalid(idxadvJob *job, char **error)
@@ -1205,11 +1397,16 @@ idxadv_job_remove_invalid(idxadvJob *job, char **error)
 	PG_TRY();
 	{
 		bool		valid = false;
-		Oid			existing = idxadv_job_existing_index(job, &valid);
+		Oid			existing;
 
-		if (OidIsValid(existing) && !valid)
-			idxadv_run_ddl(job, idxadv_job_drop_sql(job),
-					   true);
+		if (job->kind == IDXADV_JOB_REINDEX)
+			idxadv_job_drop_leftovers(job, NULL, NULL);
+		else
+		{
+			existing = idxadv_job_existing_index(job, &valid);
+			if (OidIsValid(existing) && !valid)
+				idxadv_run_ddl(job, idxadv_job_drop_sql(job), true);
+		}
 	}
 	PG_CATCH();
 	{
@@ -1252,6 +1449,10 @@ idxadv_job_end(idxadvJob *job, idxadvJobState outcome, const char *error,
 	HOLD_CANCEL_INTERRUPTS();
 	idxadv_job_xact_begin();
 	idxadv_job_record(&job_ext, job->id, outcome, error);
+	/* the "before" of idxadvisor_outcomes (idxadvisor_lifecycle.c) */
+	if (outcome == IDXADV_JOB_DONE && job->kind == IDXADV_JOB_CREATE)
+		idxadv_outcome_baseline(&job_ext, job->id, job->nspid,
+								job->index_name);
 	if (sqlerrcode != 0)
 		idxadv_job_record_sqlstate(&job_ext, job->id, sqlerrcode);
 	idxadv_job_xact_end();

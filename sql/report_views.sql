@@ -84,6 +84,18 @@ SELECT aligned_width('SELECT * FROM fks') AS fks_width,
 SELECT aligned_width('SELECT * FROM fks') <= 120 AS fks_fit,
        aligned_width('SELECT * FROM dups') <= 120 AS dups_fit;
 
+-- so do the lifecycle reports' views (idxadvisor_lifecycle.c)
+CREATE VIEW unused AS
+SELECT * FROM idxadvisor_unused
+ WHERE "table"::regclass IN ('orders'::regclass, 'customers'::regclass);
+CREATE VIEW bloated AS
+SELECT * FROM idxadvisor_bloated_indexes
+ WHERE "table"::regclass IN ('orders'::regclass, 'customers'::regclass);
+SELECT count(*) > 0 AS unused_rows FROM unused;
+SELECT count(*) > 0 AS bloated_rows FROM bloated;
+SELECT aligned_width('SELECT * FROM unused') <= 120 AS unused_fit,
+       aligned_width('SELECT * FROM bloated') <= 120 AS bloated_fit;
+
 -- any role may read them, and sees what the functions show it
 CREATE ROLE regress_views_reader;
 SET ROLE regress_views_reader;

@@ -31,10 +31,10 @@ SELECT pg_catalog.pg_describe_object(d.classid, d.objid, 0) || ' | ' ||
                            ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
                    WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped),
                  (SELECT pg_catalog.string_agg(pg_catalog.pg_get_indexdef(i.indexrelid), ', '
-                                               ORDER BY 1)
+                                               ORDER BY pg_catalog.pg_get_indexdef(i.indexrelid))
                     FROM pg_catalog.pg_index i WHERE i.indrelid = c.oid),
                  (SELECT pg_catalog.string_agg(pg_catalog.pg_get_constraintdef(k.oid), ', '
-                                               ORDER BY 1)
+                                               ORDER BY pg_catalog.pg_get_constraintdef(k.oid))
                     FROM pg_catalog.pg_constraint k WHERE k.conrelid = c.oid))
             FROM pg_catalog.pg_class c
            WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND c.oid = d.objid))
