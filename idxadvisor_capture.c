@@ -1833,7 +1833,8 @@ idxadv_capture_snapshot(Oid dbid, int *nentries)
 /*
  * When the capture started counting: the last idxadvisor_reset(), or the
  * server start (counters loaded from the statistics file may be older).
- * Used by idxadvisor_lifecycle.c for rates per hour.
+ * Used by idxadvisor_lifecycle.c for rates per hour, and by the
+ * workload-level selection of idxadvisor_suggest() for scans per second.
  */
 TimestampTz
 idxadv_capture_reset_time(void)
@@ -2012,23 +2013,6 @@ idxadvisor_scan_stats(PG_FUNCTION_ARGS)
 	}
 
 	return (Datum) 0;
-}
-
-/*
- * When the recorded scans started: the last idxadvisor_reset(), or the
- * server start that created the shared memory.  Suggest turns scan counts
- * into rates with it.
- */
-TimestampTz
-idxadv_capture_reset_time(void)
-{
-	TimestampTz result;
-
-	idxadv_require_preload("idxadvisor_suggest()");
-	SpinLockAcquire(&idxadv_shared->mutex);
-	result = idxadv_shared->stats_reset;
-	SpinLockRelease(&idxadv_shared->mutex);
-	return result;
 }
 
 /*
