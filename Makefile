@@ -11,8 +11,10 @@ OBJS = \
 	idxadvisor_build.o \
 	idxadvisor_capture.o \
 	idxadvisor_catalog.o \
+	idxadvisor_collect.o \
 	idxadvisor_lifecycle.o \
 	idxadvisor_ddl.o \
+	idxadvisor_exprs.o \
 	idxadvisor_partbuild.o \
 	idxadvisor_patterns.o \
 	idxadvisor_queue.o \
@@ -61,6 +63,10 @@ REGRESS = \
 	lifecycle_unused \
 	lifecycle_bloat \
 	lifecycle_outcomes \
+	collect \
+	suggest_shapes_expr \
+	suggest_shapes_trgm \
+	suggest_shapes_pg18 \
 	suggest_for \
 	suggest_workload
 # Which of them skip without the library preloaded, and which with it.  The
@@ -68,6 +74,7 @@ REGRESS = \
 REGRESS_NEEDS_PRELOAD = capture capture_errors build build_requests suggest \
 	views drop_fk build_partitioned \
 	suggest_shapes_plan lifecycle_jobs lifecycle_outcomes \
+	suggest_shapes_expr \
 	suggest_workload
 REGRESS_NEEDS_NOPRELOAD = nopreload report_nopreload build_nopreload \
 	suggest_nopreload
@@ -94,16 +101,23 @@ ifdef IDXADV_WERROR
 PG_CPPFLAGS += -Werror
 endif
 
+# idxadvisor_collect.c connects to standbys with libpq, as dblink does
+PG_CPPFLAGS += -I$(libpq_srcdir)
+SHLIB_LINK_INTERNAL = $(libpq)
+
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
 $(OBJS): idxadvisor.h idxadvisor_compat.h
 idxadvisor_build.o idxadvisor_catalog.o idxadvisor_queue.o idxadvisor_worker.o \
-	idxadvisor_partbuild.o idxadvisor_lifecycle.o: idxadvisor_queue.h
+	idxadvisor_partbuild.o idxadvisor_lifecycle.o idxadvisor_collect.o: \
+	idxadvisor_queue.h
 idxadvisor_worker.o idxadvisor_partbuild.o: idxadvisor_worker.h
-idxadvisor_suggest.o idxadvisor_whatif.o: idxadvisor_whatif.h
-idxadvisor_suggest.o idxadvisor_patterns.o idxadvisor_repquery.o: idxadvisor_suggest.h
+idxadvisor_suggest.o idxadvisor_whatif.o idxadvisor_patterns.o \
+	idxadvisor_repquery.o idxadvisor_exprs.o: idxadvisor_whatif.h
+idxadvisor_suggest.o idxadvisor_patterns.o idxadvisor_repquery.o \
+	idxadvisor_exprs.o: idxadvisor_suggest.h
 
 # ---------------------------------------------------------------------------
 # Test suites.  They need an unprivileged user (PostgreSQL refuses root) and

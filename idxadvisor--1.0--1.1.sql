@@ -338,6 +338,151 @@ RETURNS SETOF pg_catalog.record
 AS 'MODULE_PATHNAME', 'idxadvisor_suggest_for'
 LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE;
 
+--
+-- 1.1 (replicas): read replicas (idxadvisor_collect.c).  The scans of hot
+-- standbys, gathered on the primary by idxadvisor_collect(), per node.
+--
+
+-- What was collected, per node.  Written only by the extension's C code (as
+-- the extension owner); not accessible to PUBLIC.  raw_* are the node's own
+-- counters as last read: the next collection adds what they grew by.
+CREATE TABLE @extschema@.idxadvisor_nodes (
+    node pg_catalog.text PRIMARY KEY,
+    first_collected pg_catalog.timestamptz NOT NULL,
+    last_collected pg_catalog.timestamptz,
+    collections pg_catalog.int8 NOT NULL DEFAULT 0,
+    stats_reset pg_catalog.timestamptz      -- its pg_stat_database.stats_reset
+);
+
+CREATE TABLE @extschema@.idxadvisor_node_scan_data (
+    node pg_catalog.text NOT NULL,
+    relid pg_catalog.oid NOT NULL,
+    key pg_catalog.bytea NOT NULL,          -- the capture's key, as the library lays it out
+    executions pg_catalog.int8 NOT NULL,
+    fk_trigger_executions pg_catalog.int8 NOT NULL,
+    rows_scanned pg_catalog.int8 NOT NULL,
+    rows_matched pg_catalog.int8 NOT NULL,
+    pages_scanned pg_catalog.int8 NOT NULL,
+    limited_executions pg_catalog.int8 NOT NULL,
+    outer_rows pg_catalog.int8 NOT NULL,
+    limit_max pg_catalog.int8 NOT NULL,
+    last_seen pg_catalog.timestamptz,
+    queryid pg_catalog.int8,
+    raw_executions pg_catalog.int8 NOT NULL,
+    raw_fk_trigger_executions pg_catalog.int8 NOT NULL,
+    raw_rows_scanned pg_catalog.int8 NOT NULL,
+    raw_rows_matched pg_catalog.int8 NOT NULL,
+    raw_pages_scanned pg_catalog.int8 NOT NULL,
+    raw_limited_executions pg_catalog.int8 NOT NULL,
+    raw_outer_rows pg_catalog.int8 NOT NULL,
+    collected_at pg_catalog.timestamptz NOT NULL,
+    PRIMARY KEY (node, key)
+);
+
+CREATE TABLE @extschema@.idxadvisor_node_index_data (
+    node pg_catalog.text NOT NULL,
+    indexrelid pg_catalog.oid NOT NULL,
+    idx_scan pg_catalog.int8 NOT NULL,
+    raw_idx_scan pg_catalog.int8 NOT NULL,
+    collected_at pg_catalog.timestamptz NOT NULL,
+    PRIMARY KEY (node, indexrelid)
+);
+
+REVOKE ALL ON TABLE @extschema@.idxadvisor_nodes FROM PUBLIC;
+REVOKE ALL ON TABLE @extschema@.idxadvisor_node_scan_data FROM PUBLIC;
+REVOKE ALL ON TABLE @extschema@.idxadvisor_node_index_data FROM PUBLIC;
+
+-- On a standby: its captured scans for idxadvisor_collect() on the primary.
+-- Checks that the caller has the privileges of pg_read_all_stats.
+CREATE FUNCTION @extschema@.idxadvisor_export_scans(
+    OUT key pg_catalog.bytea,
+    OUT executions pg_catalog.int8,
+    OUT fk_trigger_executions pg_catalog.int8,
+    OUT rows_scanned pg_catalog.int8,
+    OUT rows_matched pg_catalog.int8,
+    OUT pages_scanned pg_catalog.int8,
+    OUT limited_executions pg_catalog.int8,
+    OUT outer_rows pg_catalog.int8,
+    OUT limit_max pg_catalog.int8,
+    OUT last_seen pg_catalog.timestamptz,
+    OUT queryid pg_catalog.int8)
+RETURNS SETOF pg_catalog.record
+AS 'MODULE_PATHNAME', 'idxadvisor_export_scans'
+LANGUAGE C STRICT VOLATILE PARALLEL SAFE;
+
+-- On the primary: connect to a standby and add what its scans and index
+-- scans grew by since the last collection.
+CREATE FUNCTION @extschema@.idxadvisor_collect(
+    conninfo pg_catalog.text,
+    node pg_catalog.text DEFAULT NULL,
+    OUT collected_node pg_catalog.text,
+    OUT scan_entries pg_catalog.int8,
+    OUT scans_added pg_catalog.int8,
+    OUT index_scans_added pg_catalog.int8)
+RETURNS pg_catalog.record
+AS 'MODULE_PATHNAME', 'idxadvisor_collect'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION @extschema@.idxadvisor_forget_node(node pg_catalog.text)
+RETURNS pg_catalog.bool
+AS 'MODULE_PATHNAME', 'idxadvisor_forget_node'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE;
+
+REVOKE ALL ON FUNCTION @extschema@.idxadvisor_collect(pg_catalog.text, pg_catalog.text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.idxadvisor_forget_node(pg_catalog.text) FROM PUBLIC;
+
+-- The scans of every node: this server's own ('local') and the standbys'
+-- collected here; same columns and visibility as idxadvisor_scan_stats().
+CREATE FUNCTION @extschema@.idxadvisor_node_scan_stats(
+    OUT node pg_catalog.text,
+    OUT relid pg_catalog.oid,
+    OUT attnums pg_catalog.int2[],
+    OUT comparisons pg_catalog.text[],
+    OUT order_attnums pg_catalog.int2[],
+    OUT order_desc pg_catalog.bool[],
+    OUT order_nulls_first pg_catalog.bool[],
+    OUT executions pg_catalog.int8,
+    OUT fk_trigger_executions pg_catalog.int8,
+    OUT rows_scanned pg_catalog.int8,
+    OUT rows_matched pg_catalog.int8,
+    OUT pages_scanned pg_catalog.int8,
+    OUT last_seen pg_catalog.timestamptz,
+    OUT queryid pg_catalog.int8)
+RETURNS SETOF pg_catalog.record
+AS 'MODULE_PATHNAME', 'idxadvisor_node_scan_stats'
+LANGUAGE C STRICT VOLATILE PARALLEL UNSAFE;
+
+CREATE VIEW @extschema@.idxadvisor_node_scans AS
+SELECT s.node,
+       s.relid::pg_catalog.regclass AS relid,
+       ARRAY(SELECT a.attname::pg_catalog.text
+               FROM pg_catalog.unnest(s.attnums) WITH ORDINALITY AS u(attnum, i)
+               JOIN pg_catalog.pg_attribute a
+                 ON a.attrelid = s.relid AND a.attnum = u.attnum
+              ORDER BY u.i) AS columns,
+       s.comparisons,
+       s.executions,
+       s.fk_trigger_executions,
+       s.rows_scanned,
+       s.rows_matched,
+       s.pages_scanned,
+       s.last_seen
+  FROM @extschema@.idxadvisor_node_scan_stats() s;
+
+GRANT SELECT ON @extschema@.idxadvisor_node_scans TO PUBLIC;
+
+-- Index scans counted on each standby since its collection began, for
+-- indexes that still exist; add pg_stat_user_indexes.idx_scan for the
+-- primary's own.  Like pg_stat_user_indexes, readable by every role.
+CREATE FUNCTION @extschema@.idxadvisor_node_index_scans(
+    OUT node pg_catalog.text,
+    OUT indexrelid pg_catalog.oid,
+    OUT idx_scan pg_catalog.int8,
+    OUT collected_at pg_catalog.timestamptz)
+RETURNS SETOF pg_catalog.record
+AS 'MODULE_PATHNAME', 'idxadvisor_node_index_scans'
+LANGUAGE C STRICT VOLATILE PARALLEL UNSAFE;
+
 -- 1.1 (lifecycle reports, idxadvisor_lifecycle.c): unused and bloated
 -- indexes, and the outcome of each finished build.
 

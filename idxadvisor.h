@@ -19,6 +19,7 @@
  *							workload at least cost
  *	idxadvisor_repquery.c	advise: the representative query of step 4
  *	idxadvisor_whatif.c		advise: hypothetical indexes and the planner
+ *	idxadvisor_exprs.c		advise: expression, pattern and GIN indexes
  *	idxadvisor_build.c		build: SQL functions and their call-time checks
  *	idxadvisor_queue.c		build: job states, job table, shared slots
  *	idxadvisor_worker.c		build: launcher and background workers
@@ -99,6 +100,18 @@ typedef enum idxadvCmpKind
 } idxadvCmpKind;
 
 /*
+ * Filter quals kept as expressions (adviceexpr, issue 11): a comparison of an
+ * expression of the scanned table's columns (lower(email) = $1), or of a
+ * column with an operator no btree key serves (LIKE, @>, &&, ?, @@), with a
+ * constant, a parameter or an outer reference.  The key holds a hash of the
+ * indexed side and the operator; the entry holds the quals themselves as a
+ * node string of IDXADV_EXPR_TEXT_LEN bytes at most, written once, when the
+ * entry is created.
+ */
+#define IDXADV_MAX_EXPRS		4
+#define IDXADV_EXPR_TEXT_LEN	1024
+
+/*
  * What kind of plan node an entry was recorded from; stored in
  * idxadvHashKey.shape.  Entries of different shapes never merge: the same
  * columns mean different things to suggest (rows a filter removed from a
@@ -136,6 +149,10 @@ typedef struct idxadvHashKey
 	int16		order_attnums[IDXADV_MAX_ORDER];
 	uint8		order_flags[IDXADV_MAX_ORDER];
 	uint8		shape;			/* idxadvScanShape */
+	/* filter quals kept as expressions (adviceexpr), sorted */
+	uint8		nexprs;
+	uint32		expr_hashes[IDXADV_MAX_EXPRS];	/* of the indexed side */
+	Oid			expr_ops[IDXADV_MAX_EXPRS]; /* operator, indexed side left */
 } idxadvHashKey;
 
 /* Counters of one entry, as copied out of shared memory */
@@ -161,6 +178,9 @@ typedef struct idxadvScanStat
 {
 	idxadvHashKey key;
 	idxadvCounters counters;
+	char		exprs[IDXADV_EXPR_TEXT_LEN];	/* the key's expression quals:
+												 * nodeToString() of a List, or
+												 * "" (see idxadvisor_capture.c) */
 } idxadvScanStat;
 
 extern void idxadv_capture_init(void);
@@ -174,6 +194,10 @@ extern idxadvScanStat *idxadv_capture_snapshot(Oid dbid, int *nentries);
 extern const char *idxadv_cmp_kind_name(idxadvCmpKind kind);
 extern bool idxadv_classify_filter(List *clauses, Index scanrelid, Oid relid,
 								   int natts, idxadvHashKey *key);
+extern bool idxadv_entry_visible(const idxadvHashKey *key, Oid userid,
+								 bool see_all);
+extern int	idxadv_scan_stat_datums(const idxadvScanStat *stat, Datum *values,
+									bool *nulls);
 extern TimestampTz idxadv_capture_reset_time(void);
 
 /*
@@ -449,6 +473,8 @@ typedef struct idxadvIndexShape
 extern char *idxadv_create_index_script(Oid relid,
 										const idxadvIndexShape *shape,
 										List **used);
+extern char *idxadv_create_index_script_def(const idxadvIndexDef *def,
+											List **used);
 
 /* Sizes, names, and the relations the reports leave out */
 typedef struct idxadvReportFilter
@@ -523,6 +549,42 @@ struct idxadvExtInfo;
 extern void idxadv_outcome_baseline(const struct idxadvExtInfo *ext,
 									int64 jobid, Oid nspid,
 									const char *index_name);
+
+/* ----------
+ * Read replicas (idxadvisor_collect.c): what idxadvisor_collect() gathered
+ * from standbys, per node, in the extension's tables
+ * ----------
+ */
+
+/*
+ * A capture snapshot (idxadv_capture_snapshot) with the scans collected from
+ * every node added, entry by entry: what suggest counts.  Frees nothing.
+ */
+extern idxadvScanStat *idxadv_add_node_scans(idxadvScanStat *stats,
+											 int *nstats);
+
+/*
+ * Index scans counted on other nodes since their collection began, summed
+ * over nodes: indexrelid -> idxadvNodeIndexScans, or NULL when nothing was
+ * collected.  idxadv_node_index_usage() looks one index up (a partitioned
+ * one: its leaves).
+ */
+typedef struct idxadvNodeIndexScans
+{
+	Oid			indexrelid;		/* hash key - MUST BE FIRST */
+	int64		idx_scan;
+	TimestampTz last_grown;		/* last collection that found more, or 0 */
+} idxadvNodeIndexScans;
+
+extern HTAB *idxadv_node_index_scans(void);
+extern int64 idxadv_node_index_usage(HTAB *map, Oid indexoid, char relkind,
+									 TimestampTz *last_grown);
+
+/*
+ * The scans of one index on every standby collected, as a PGFunction of one
+ * OID returning bigint, for idxadv_sum_leaves() (like pg_stat_get_numscans)
+ */
+extern Datum idxadv_node_numscans(PG_FUNCTION_ARGS);
 
 
 #endif							/* IDXADVISOR_H */

@@ -1067,6 +1067,16 @@ idxadv_check_drop_cost(Oid indexoid, bool force)
 						   idxadv_time_ago(last)) :
 				 errdetail("Queries that use it will read the table another way after the drop. Scans on standbys are not counted here.")));
 	}
+
+	/* and on the standbys, as far as idxadvisor_collect() gathered them */
+	scans = idxadv_sum_leaves(idxadv_node_numscans, indexoid, relkind, false);
+	if (scans > 0)
+		ereport(WARNING,
+				(errmsg_plural("index \"%s\" was scanned %lld time on standbys",
+							   "index \"%s\" was scanned %lld times on standbys",
+							   scans,
+							   get_rel_name(indexoid), (long long) scans),
+				 errdetail("As idxadvisor_collect() gathered them (see idxadvisor_node_index_scans()). Queries there will read the table another way after the drop.")));
 }
 
 /*

@@ -49,11 +49,12 @@
  * Readers copy entries under the shared lock and each entry's spinlock.
  *
  * Persistence: the postmaster writes the table to pg_stat/idxadvisor.stat
- * at a clean shutdown (not after a crash or an immediate shutdown, and not
- * when idxadvisor.save is off), and reads and removes that file when it
- * creates the shared memory, so a crash leaves nothing stale behind.  The
- * file carries a magic number, a format version, the layout sizes and a
- * CRC; a file that fails any check is ignored with a LOG message.
+ * at a clean shutdown, a hot standby's too (not after a crash or an
+ * immediate shutdown, and not when idxadvisor.save is off), and reads and
+ * removes that file when it creates the shared memory, so a crash leaves
+ * nothing stale behind.  The file carries a magic number, a format
+ * version, the layout sizes and a CRC; a file that fails any check is
+ * ignored with a LOG message.
  *
  * Copyright (c) 2026, the idxadvisor developers
  *
@@ -74,13 +75,16 @@
 #include "catalog/pg_control.h"
 #include "commands/extension.h"
 #include "common/controldata_utils.h"
+#include "common/hashfn.h"
 #include "executor/instrument.h"
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "nodes/execnodes.h"
 #include "nodes/nodeFuncs.h"
+#include "nodes/makefuncs.h"
 #include "optimizer/optimizer.h"
 #include "parser/parsetree.h"
+#include "rewrite/rewriteManip.h"
 #include "pgstat.h"
 #include "port/pg_crc32c.h"
 #include "storage/fd.h"
@@ -134,6 +138,8 @@ typedef struct idxadvEntry
 	idxadvHashKey key;			/* hash key of entry - MUST BE FIRST */
 	idxadvCounters counters;	/* protected by mutex */
 	slock_t		mutex;
+	char		exprs[IDXADV_EXPR_TEXT_LEN];	/* the key's expression quals,
+												 * written at creation only */
 } idxadvEntry;
 
 /* Global shared state */
@@ -150,7 +156,7 @@ typedef struct idxadvFileHeader
 	uint32		magic;
 	uint32		version;
 	uint32		key_size;
-	uint32		counters_size;
+	uint32		counters_size;	/* and the expression text after them */
 	int32		nentries;
 } idxadvFileHeader;
 
@@ -177,6 +183,27 @@ typedef struct idxadvMemberEntry
 	Oid			relid;			/* hash key - MUST BE FIRST */
 	bool		member;
 } idxadvMemberEntry;
+
+/*
+ * The expression quals of one scan filter, as classification finds them:
+ * the indexed side (an expression of the scanned table's columns, or a
+ * column under an operator no btree key serves), the other side
+ * (pseudo-constant), and the operator with the indexed side on its left.
+ */
+typedef struct idxadvExprQual
+{
+	Node	   *expr;
+	Node	   *other;
+	Oid			opno;
+	bool		any;			/* expr op ANY (array) */
+	uint32		hash;			/* of expr (and "any") */
+} idxadvExprQual;
+
+typedef struct idxadvExprQuals
+{
+	int			n;
+	idxadvExprQual quals[IDXADV_MAX_EXPRS];
+} idxadvExprQuals;
 
 typedef struct idxadvWalkContext
 {
@@ -230,15 +257,26 @@ static List *idxadv_join_clauses(PlanState *join);
 static int	idxadv_side_column(PlanState *side, Node *expr, int varno);
 static void idxadv_record_join_side(PlanState *join, bool outer,
 									idxadvWalkContext *ctx);
+static bool idxadv_classify_quals(List *clauses, Index scanrelid, Oid relid,
+								  int natts, idxadvHashKey *key,
+								  idxadvExprQuals *quals);
 static void idxadv_key_from_kinds(idxadvHashKey *key, Oid relid, int natts,
 								  uint8 *kinds);
 static int64 idxadv_scan_pages(ScanState *node, int64 executions);
 static bool idxadv_is_extension_member(Oid relid);
 static void idxadv_member_cache_inval(Datum arg, Oid relid);
 static bool idxadv_classify_scan(SeqScanState *node, PlanState *parent,
-								 idxadvHashKey *key);
+								 idxadvHashKey *key, idxadvExprQuals *quals);
 static void idxadv_classify_clause(Node *clause, Index scanrelid,
-								   uint8 *kinds);
+								   uint8 *kinds, idxadvExprQuals *quals);
+static void idxadv_note_expr(Node *left, Node *right, Oid opno, bool any,
+							 Index scanrelid, idxadvExprQuals *quals);
+static bool idxadv_expr_hash(Node *node, Index scanrelid, uint32 *hash);
+static int	idxadv_expr_qual_cmp(const void *a, const void *b);
+static void idxadv_exprs_text(const idxadvExprQuals *quals, Index scanrelid,
+							  char *buf);
+static Node *idxadv_expr_clause(const idxadvExprQual *q, Node *expr,
+								Node *other);
 static void idxadv_note_vars(Node *node, Index scanrelid, uint8 *kinds);
 static int	idxadv_column_of(Node *node, Index scanrelid);
 static bool idxadv_is_pseudo_constant(Node *node, Index scanrelid);
@@ -247,12 +285,12 @@ static void idxadv_sort_bound(PlanState *parent, idxadvCounters *delta);
 static void idxadv_classify_order(PlanState *parent, SeqScanState *node,
 								  idxadvHashKey *key);
 static void idxadv_store(const idxadvHashKey *key,
-						 const idxadvCounters *delta);
-static idxadvEntry *idxadv_entry_alloc(const idxadvHashKey *key);
+						 const idxadvCounters *delta,
+						 const idxadvExprQuals *quals, Index scanrelid);
+static idxadvEntry *idxadv_entry_alloc(const idxadvHashKey *key,
+									   const char *exprs);
 static void idxadv_entry_dealloc(void);
 static int	idxadv_usage_cmp(const void *a, const void *b);
-static bool idxadv_entry_visible(const idxadvHashKey *key, Oid userid,
-								 bool see_all);
 
 /*
  * Precedence of comparison kinds when one column appears in several clauses:
@@ -385,7 +423,8 @@ idxadv_load_file(void)
 	FILE	   *file;
 	idxadvFileHeader header;
 	char	   *buf = NULL;
-	Size		entsize = sizeof(idxadvHashKey) + sizeof(idxadvCounters);
+	Size		entsize = sizeof(idxadvHashKey) + sizeof(idxadvCounters) +
+		IDXADV_EXPR_TEXT_LEN;
 	Size		datasize;
 	pg_crc32c	crc;
 	pg_crc32c	filecrc;
@@ -415,7 +454,7 @@ idxadv_load_file(void)
 		problem = "not an idxadvisor statistics file";
 	else if (header.version != IDXADV_FILE_VERSION ||
 			 header.key_size != sizeof(idxadvHashKey) ||
-			 header.counters_size != sizeof(idxadvCounters))
+			 header.counters_size != sizeof(idxadvCounters) + IDXADV_EXPR_TEXT_LEN)
 		problem = "file was written by an incompatible version";
 	else if (header.nentries < 0 || header.nentries > INT_MAX / 2 / entsize)
 		problem = "invalid number of entries";
@@ -471,20 +510,23 @@ idxadv_load_file(void)
 			int			n = order ? order[i].index : i;
 			idxadvHashKey key;
 			idxadvCounters counters;
+			char	   *exprs = buf + n * entsize + sizeof(key) + sizeof(counters);
 			idxadvEntry *entry;
 
 			memcpy(&key, buf + n * entsize, sizeof(key));
 			memcpy(&counters, buf + n * entsize + sizeof(key),
 				   sizeof(counters));
 			if (key.natts > IDXADV_MAX_COLS || key.norder > IDXADV_MAX_ORDER ||
-				key.shape > IDXADV_SHAPE_LAST)
+				key.shape > IDXADV_SHAPE_LAST ||
+				key.nexprs > IDXADV_MAX_EXPRS ||
+				exprs[IDXADV_EXPR_TEXT_LEN - 1] != '\0')
 			{
 				problem = "invalid entry";
 				break;
 			}
 			if (hash_get_num_entries(idxadv_hash) >= idxadv_max)
 				break;
-			entry = idxadv_entry_alloc(&key);
+			entry = idxadv_entry_alloc(&key, exprs);
 			if (entry)
 				entry->counters = counters;
 		}
@@ -554,10 +596,12 @@ idxadv_capture_shutdown(int code, Datum arg)
 
 	/*
 	 * An immediate shutdown also ends the postmaster with code 0; it is a
-	 * crash to us, as to the rest of the server.
+	 * crash to us, as to the rest of the server.  A hot standby's clean
+	 * shutdown says "shut down in recovery": its scans are kept too.
 	 */
 	control = get_controlfile(DataDir, &crc_ok);
-	if (!crc_ok || control->state != DB_SHUTDOWNED)
+	if (!crc_ok || (control->state != DB_SHUTDOWNED &&
+					control->state != DB_SHUTDOWNED_IN_RECOVERY))
 		return;
 
 	file = AllocateFile(IDXADV_DUMP_FILE ".tmp", PG_BINARY_W);
@@ -568,7 +612,7 @@ idxadv_capture_shutdown(int code, Datum arg)
 	header.magic = IDXADV_FILE_MAGIC;
 	header.version = IDXADV_FILE_VERSION;
 	header.key_size = sizeof(idxadvHashKey);
-	header.counters_size = sizeof(idxadvCounters);
+	header.counters_size = sizeof(idxadvCounters) + IDXADV_EXPR_TEXT_LEN;
 	header.nentries = hash_get_num_entries(idxadv_hash);
 
 	INIT_CRC32C(crc);
@@ -582,8 +626,10 @@ idxadv_capture_shutdown(int code, Datum arg)
 	{
 		COMP_CRC32C(crc, &entry->key, sizeof(idxadvHashKey));
 		COMP_CRC32C(crc, &entry->counters, sizeof(idxadvCounters));
+		COMP_CRC32C(crc, entry->exprs, IDXADV_EXPR_TEXT_LEN);
 		if (fwrite(&entry->key, sizeof(idxadvHashKey), 1, file) != 1 ||
-			fwrite(&entry->counters, sizeof(idxadvCounters), 1, file) != 1)
+			fwrite(&entry->counters, sizeof(idxadvCounters), 1, file) != 1 ||
+			fwrite(entry->exprs, IDXADV_EXPR_TEXT_LEN, 1, file) != 1)
 		{
 			hash_seq_term(&hash_seq);
 			goto error;
@@ -855,12 +901,13 @@ idxadv_end_walker(PlanState *planstate, void *context)
 		SeqScanState *node = (SeqScanState *) planstate;
 		NodeInstrumentation *instr = planstate->instrument;
 		idxadvHashKey key;
+		idxadvExprQuals quals;
 
 		/* fold the last loop into the totals */
 		InstrEndLoop(instr);
 
 		if (instr->nloops > 0 &&
-			idxadv_classify_scan(node, ctx->parent, &key))
+			idxadv_classify_scan(node, ctx->parent, &key, &quals))
 		{
 			idxadvCounters delta;
 
@@ -887,7 +934,8 @@ idxadv_end_walker(PlanState *planstate, void *context)
 			delta.queryid = (int64) ctx->queryDesc->plannedstmt->queryId;
 			delta.usage = (double) delta.executions;
 
-			idxadv_store(&key, &delta);
+			idxadv_store(&key, &delta, &quals,
+						 ((Scan *) planstate->plan)->scanrelid);
 		}
 	}
 	else if (IsA(planstate, SeqScanState))
@@ -914,14 +962,14 @@ idxadv_end_walker(PlanState *planstate, void *context)
  */
 static bool
 idxadv_classify_scan(SeqScanState *node, PlanState *parent,
-					 idxadvHashKey *key)
+					 idxadvHashKey *key, idxadvExprQuals *quals)
 {
 	Scan	   *scan = (Scan *) node->ss.ps.plan;
 	Relation	rel = node->ss.ss_currentRelation;
 
-	if (!idxadv_classify_filter(scan->plan.qual, scan->scanrelid,
-								RelationGetRelid(rel),
-								RelationGetNumberOfAttributes(rel), key))
+	if (!idxadv_classify_quals(scan->plan.qual, scan->scanrelid,
+							   RelationGetRelid(rel),
+							   RelationGetNumberOfAttributes(rel), key, quals))
 		return false;
 
 	idxadv_classify_order(parent, node, key);
@@ -936,23 +984,48 @@ idxadv_classify_scan(SeqScanState *node, PlanState *parent,
  * of it.  The capture calls it with a scan's filter; idxadvisor_suggest_for()
  * with the planner's restriction and join clauses of a table, where a column
  * of another table counts as constant (a nested loop passes it as a
- * parameter), so that both classify by this one rule.
+ * parameter), so that both classify by this one rule.  Expression quals are
+ * recorded only by the capture (quals not NULL).
  */
 bool
 idxadv_classify_filter(List *clauses, Index scanrelid, Oid relid, int natts,
 					   idxadvHashKey *key)
 {
+	return idxadv_classify_quals(clauses, scanrelid, relid, natts, key, NULL);
+}
+
+static bool
+idxadv_classify_quals(List *clauses, Index scanrelid, Oid relid, int natts,
+					  idxadvHashKey *key, idxadvExprQuals *quals)
+{
 	uint8	   *kinds;
 	ListCell   *lc;
+	int			n;
 
 	/* kinds[attno - 1]: best comparison seen on that column, 0 if none */
 	kinds = palloc0(natts * sizeof(uint8));
+	if (quals)
+		quals->n = 0;
 
 	foreach(lc, clauses)
-		idxadv_classify_clause((Node *) lfirst(lc), scanrelid, kinds);
+		idxadv_classify_clause((Node *) lfirst(lc), scanrelid, kinds, quals);
 
 	idxadv_key_from_kinds(key, relid, natts, kinds);
 	pfree(kinds);
+
+	/* expression quals in a fixed order, so that AND's order does not count */
+	if (quals)
+	{
+		if (quals->n > 1)
+			qsort(quals->quals, quals->n, sizeof(idxadvExprQual),
+				  idxadv_expr_qual_cmp);
+		for (n = 0; n < quals->n; n++)
+		{
+			key->expr_hashes[n] = quals->quals[n].hash;
+			key->expr_ops[n] = quals->quals[n].opno;
+		}
+		key->nexprs = (uint8) quals->n;
+	}
 
 	return key->natts > 0;
 }
@@ -1003,7 +1076,8 @@ idxadv_key_from_kinds(idxadvHashKey *key, Oid relid, int natts, uint8 *kinds)
  * table's columns.
  */
 static void
-idxadv_classify_clause(Node *clause, Index scanrelid, uint8 *kinds)
+idxadv_classify_clause(Node *clause, Index scanrelid, uint8 *kinds,
+					   idxadvExprQuals *quals)
 {
 	int			attno = 0;
 	idxadvCmpKind kind = IDXADV_CMP_OTHER;
@@ -1045,6 +1119,15 @@ idxadv_classify_clause(Node *clause, Index scanrelid, uint8 *kinds)
 					break;
 			}
 		}
+
+		/*
+		 * What no btree key column serves (an expression, or a column under
+		 * LIKE, @>, &&, @@ and the like) is kept with its operator, for an
+		 * expression, pattern or GIN index.  The plain col = $1 of most
+		 * filters never gets here.
+		 */
+		if (attno == 0 || kind == IDXADV_CMP_OTHER)
+			idxadv_note_expr(left, right, op->opno, false, scanrelid, quals);
 	}
 	else if (IsA(clause, ScalarArrayOpExpr))
 	{
@@ -1056,6 +1139,9 @@ idxadv_classify_clause(Node *clause, Index scanrelid, uint8 *kinds)
 				IDXADV_CMP_EQ : IDXADV_CMP_OTHER;
 		else
 			attno = 0;
+		if (saop->useOr && (attno == 0 || kind == IDXADV_CMP_OTHER))
+			idxadv_note_expr(linitial(saop->args), lsecond(saop->args),
+							 saop->opno, true, scanrelid, quals);
 	}
 	else if (IsA(clause, NullTest) && !((NullTest *) clause)->argisrow)
 	{
@@ -1096,6 +1182,300 @@ idxadv_classify_clause(Node *clause, Index scanrelid, uint8 *kinds)
 	{
 		/* not a comparison we understand: its columns count as "other" */
 		idxadv_note_vars(clause, scanrelid, kinds);
+	}
+}
+
+/*
+ * Keep a filter qual "left op right" (for "any", "left op ANY (right)") whose
+ * one side is an expression of the scanned table's columns, or a column that
+ * the operator compares in a way no btree key serves, and whose other side
+ * is constant for the scan: suggest may find an expression, pattern or GIN
+ * index for it.  Only the expressions idxadv_expr_hash() can tell apart are
+ * kept; the qual's columns count as "other" either way, as before.
+ */
+static void
+idxadv_note_expr(Node *left, Node *right, Oid opno, bool any,
+				 Index scanrelid, idxadvExprQuals *quals)
+{
+	idxadvExprQual *q;
+	uint32		hash = any ? 0x9e3779b9 : 0;
+	int			i;
+
+	/* (the other plan shapes keep no expressions) */
+	if (quals == NULL || quals->n >= IDXADV_MAX_EXPRS)
+		return;
+
+	if (idxadv_expr_hash(left, scanrelid, &hash) &&
+		idxadv_is_pseudo_constant(right, scanrelid))
+		;
+	else if (!any && (hash = 0, idxadv_expr_hash(right, scanrelid, &hash)) &&
+			 idxadv_is_pseudo_constant(left, scanrelid) &&
+			 OidIsValid(opno = get_commutator(opno)))
+	{
+		Node	   *tmp = left;
+
+		left = right;
+		right = tmp;
+	}
+	else
+		return;
+
+	/* the same qual twice (a = 1 AND a = 2 on one expression) counts once */
+	for (i = 0; i < quals->n; i++)
+		if (quals->quals[i].hash == hash && quals->quals[i].opno == opno)
+			return;
+
+	q = &quals->quals[quals->n++];
+	q->expr = left;
+	q->other = right;
+	q->opno = opno;
+	q->any = any;
+	q->hash = hash;
+}
+
+/*
+ * Hash an expression of the scanned table's columns into *hash, ignoring
+ * parse locations; false when node is not one we keep: it must name a
+ * column of the scanned table (and no other relation's, no system or
+ * whole-row column) and be built only of the nodes below, which the hash
+ * tells apart completely, so that two expressions with one hash are, but
+ * for the rarest collisions, the same expression.  Cheap: one walk, no
+ * allocation, no catalog access.
+ */
+static bool
+idxadv_expr_hash(Node *node, Index scanrelid, uint32 *hash)
+{
+	uint32		h = *hash;
+	ListCell   *lc;
+	List	   *args = NIL;
+
+	if (node == NULL)
+		return false;
+	h = hash_combine(h, (uint32) nodeTag(node));
+	switch (nodeTag(node))
+	{
+		case T_Var:
+			{
+				Var		   *var = (Var *) node;
+
+				if (var->varno != scanrelid || var->varlevelsup != 0 ||
+					var->varattno <= 0)
+					return false;
+				h = hash_combine(h, (uint32) var->varattno);
+				h = hash_combine(h, var->vartype);
+				h = hash_combine(h, var->varcollid);
+				*hash = h;
+				return true;
+			}
+		case T_Const:
+			{
+				Const	   *c = (Const *) node;
+
+				h = hash_combine(h, c->consttype);
+				h = hash_combine(h, c->constcollid);
+				if (c->constisnull)
+					h = hash_combine(h, 1);
+				else if (c->constbyval)
+					h = hash_combine(h, murmurhash32((uint32) c->constvalue));
+				else if (c->constlen == -1)
+				{
+					struct varlena *v = (struct varlena *) DatumGetPointer(c->constvalue);
+
+					if (VARATT_IS_EXTENDED(v) && !VARATT_IS_SHORT(v))
+						return false;	/* compressed or toasted: not kept */
+					h = hash_combine(h, hash_bytes((unsigned char *) VARDATA_ANY(v),
+												   VARSIZE_ANY_EXHDR(v)));
+				}
+				else if (c->constlen > 0)
+					h = hash_combine(h, hash_bytes((unsigned char *) DatumGetPointer(c->constvalue),
+												   c->constlen));
+				else
+					return false;
+				/* a constant alone is not an expression of the table */
+				*hash = h;
+				return false;
+			}
+		case T_FuncExpr:
+			if (((FuncExpr *) node)->funcretset)
+				return false;
+			h = hash_combine(h, ((FuncExpr *) node)->funcid);
+			h = hash_combine(h, ((FuncExpr *) node)->inputcollid);
+			args = ((FuncExpr *) node)->args;
+			break;
+		case T_OpExpr:
+			if (((OpExpr *) node)->opretset)
+				return false;
+			h = hash_combine(h, ((OpExpr *) node)->opno);
+			h = hash_combine(h, ((OpExpr *) node)->inputcollid);
+			args = ((OpExpr *) node)->args;
+			break;
+		case T_RelabelType:
+			h = hash_combine(h, ((RelabelType *) node)->resulttype);
+			h = hash_combine(h, ((RelabelType *) node)->resultcollid);
+			args = list_make1(((RelabelType *) node)->arg);
+			break;
+		case T_CoerceViaIO:
+			h = hash_combine(h, ((CoerceViaIO *) node)->resulttype);
+			h = hash_combine(h, ((CoerceViaIO *) node)->resultcollid);
+			args = list_make1(((CoerceViaIO *) node)->arg);
+			break;
+		case T_CollateExpr:
+			h = hash_combine(h, ((CollateExpr *) node)->collOid);
+			args = list_make1(((CollateExpr *) node)->arg);
+			break;
+		default:
+			return false;
+	}
+
+	/* an expression: of at least one column, and only of kept nodes */
+	{
+		bool		has_column = false;
+
+		foreach(lc, args)
+		{
+			Node	   *arg = (Node *) lfirst(lc);
+
+			if (idxadv_expr_hash(arg, scanrelid, &h))
+				has_column = true;
+			else if (!IsA(arg, Const))
+				return false;
+			h = hash_combine(h, 0x5bd1e995);	/* argument boundary */
+		}
+		if (!has_column)
+			return false;
+	}
+	*hash = h;
+	return true;
+}
+
+/*
+ * qsort comparator of expression quals: by hash, then operator.
+ */
+static int
+idxadv_expr_qual_cmp(const void *a, const void *b)
+{
+	const idxadvExprQual *qa = (const idxadvExprQual *) a;
+	const idxadvExprQual *qb = (const idxadvExprQual *) b;
+
+	if (qa->hash != qb->hash)
+		return qa->hash < qb->hash ? -1 : 1;
+	if (qa->opno != qb->opno)
+		return qa->opno < qb->opno ? -1 : 1;
+	return 0;
+}
+
+/*
+ * The text an entry keeps of its expression quals: nodeToString() of a List
+ * of OpExpr (ScalarArrayOpExpr for "any"), indexed side first, in key order,
+ * its columns renumbered to varno 1 (the table, as in an index expression).
+ * The other side is kept when it is a short constant (a LIKE pattern, a
+ * JSON value), else becomes a parameter $n of its type: suggest costs with
+ * the constant when it has one.  What does not fit IDXADV_EXPR_TEXT_LEN
+ * loses its constants, then its last quals ("" or fewer quals than the key
+ * names: suggest counts them as lost).  Runs only when an entry is created,
+ * outside the lock.
+ */
+static void
+idxadv_exprs_text(const idxadvExprQuals *quals, Index scanrelid, char *buf)
+{
+	char	   *with[IDXADV_MAX_EXPRS];
+	char	   *without[IDXADV_MAX_EXPRS];
+	char	   *use[IDXADV_MAX_EXPRS];
+	int			n = quals->n;
+	int			i;
+	Size		total;
+	StringInfoData str;
+
+	/* each qual as a node string, with its constant and with a parameter */
+	for (i = 0; i < n; i++)
+	{
+		const idxadvExprQual *q = &quals->quals[i];
+		Node	   *expr = copyObject(q->expr);
+		Node	   *other = q->other;
+		Param	   *param = makeNode(Param);
+		bool		keep_const;
+
+		ChangeVarNodes(expr, scanrelid, 1, 0);
+		param->paramkind = PARAM_EXTERN;
+		param->paramid = i + 1;
+		param->paramtype = exprType(other);
+		param->paramtypmod = exprTypmod(other);
+		param->paramcollid = exprCollation(other);
+		param->location = -1;
+		keep_const = IsA(other, Const) &&
+			(((Const *) other)->constlen > 0 ||
+			 (((Const *) other)->constlen == -1 &&
+			  !((Const *) other)->constisnull &&
+			  VARSIZE_ANY(DatumGetPointer(((Const *) other)->constvalue)) <= 64));
+		without[i] = nodeToString(idxadv_expr_clause(q, expr, (Node *) param));
+		with[i] = keep_const ?
+			nodeToString(idxadv_expr_clause(q, expr, other)) : without[i];
+		use[i] = with[i];
+	}
+
+	/*
+	 * What does not fit: constants first become parameters, from the last
+	 * qual back; then the last quals are left out.
+	 */
+	for (;;)
+	{
+		total = 2;
+		for (i = 0; i < n; i++)
+			total += strlen(use[i]) + 1;
+		if (total < IDXADV_EXPR_TEXT_LEN)
+			break;
+		for (i = n - 1; i >= 0 && use[i] == without[i]; i--)
+			;
+		if (i >= 0)
+			use[i] = without[i];
+		else if (--n == 0)
+			break;
+	}
+
+	/* as nodeToString() writes a List */
+	initStringInfo(&str);
+	appendStringInfoChar(&str, '(');
+	for (i = 0; i < n; i++)
+	{
+		if (i > 0)
+			appendStringInfoChar(&str, ' ');
+		appendStringInfoString(&str, use[i]);
+	}
+	appendStringInfoChar(&str, ')');
+	if (n > 0 && str.len < IDXADV_EXPR_TEXT_LEN)
+		strcpy(buf, str.data);
+	else
+		buf[0] = '\0';
+}
+
+/*
+ * The clause of an expression qual: "expr op other", or "expr op ANY
+ * (other)", with the operator's function and collations filled in.
+ */
+static Node *
+idxadv_expr_clause(const idxadvExprQual *q, Node *expr, Node *other)
+{
+	if (q->any)
+	{
+		ScalarArrayOpExpr *saop = makeNode(ScalarArrayOpExpr);
+
+		saop->opno = q->opno;
+		saop->opfuncid = get_opcode(q->opno);
+		saop->useOr = true;
+		saop->inputcollid = exprCollation(q->expr);
+		saop->args = list_make2(expr, other);
+		saop->location = -1;
+		return (Node *) saop;
+	}
+	else
+	{
+		OpExpr	   *op = (OpExpr *) make_opclause(q->opno, BOOLOID, false,
+												  (Expr *) expr,
+												  (Expr *) other, InvalidOid,
+												  exprCollation(q->expr));
+
+		op->opfuncid = get_opcode(q->opno);
+		return (Node *) op;
 	}
 }
 
@@ -1435,7 +1815,7 @@ idxadv_record_topn(SeqScanState *node, PlanState *parent,
 	delta.last_seen = GetCurrentTimestamp();
 	delta.queryid = (int64) ctx->queryDesc->plannedstmt->queryId;
 	delta.usage = (double) delta.executions;
-	idxadv_store(&key, &delta);
+	idxadv_store(&key, &delta, NULL, 0);
 }
 
 /*
@@ -1482,9 +1862,11 @@ idxadv_record_index_filter(ScanState *node, idxadvWalkContext *ctx)
 
 	kinds = palloc0(RelationGetNumberOfAttributes(rel) * sizeof(uint8));
 	foreach(lc, conds)
-		idxadv_classify_clause((Node *) lfirst(lc), scan->scanrelid, kinds);
+		idxadv_classify_clause((Node *) lfirst(lc), scan->scanrelid, kinds,
+							   NULL);
 	foreach(lc, scan->plan.qual)
-		idxadv_classify_clause((Node *) lfirst(lc), scan->scanrelid, kinds);
+		idxadv_classify_clause((Node *) lfirst(lc), scan->scanrelid, kinds,
+							   NULL);
 	idxadv_key_from_kinds(&key, RelationGetRelid(rel),
 						  RelationGetNumberOfAttributes(rel), kinds);
 	pfree(kinds);
@@ -1501,7 +1883,7 @@ idxadv_record_index_filter(ScanState *node, idxadvWalkContext *ctx)
 	delta.last_seen = GetCurrentTimestamp();
 	delta.queryid = (int64) ctx->queryDesc->plannedstmt->queryId;
 	delta.usage = (double) delta.executions;
-	idxadv_store(&key, &delta);
+	idxadv_store(&key, &delta, NULL, 0);
 }
 
 /*
@@ -1644,7 +2026,7 @@ idxadv_record_join_side(PlanState *join, bool outer, idxadvWalkContext *ctx)
 	delta.last_seen = GetCurrentTimestamp();
 	delta.queryid = (int64) ctx->queryDesc->plannedstmt->queryId;
 	delta.usage = (double) delta.executions;
-	idxadv_store(&key, &delta);
+	idxadv_store(&key, &delta, NULL, 0);
 }
 
 /*
@@ -1677,7 +2059,8 @@ idxadv_scan_pages(ScanState *node, int64 executions)
  * room the scan goes unrecorded.
  */
 static void
-idxadv_store(const idxadvHashKey *key, const idxadvCounters *delta)
+idxadv_store(const idxadvHashKey *key, const idxadvCounters *delta,
+			 const idxadvExprQuals *quals, Index scanrelid)
 {
 	idxadvEntry *entry;
 
@@ -1686,10 +2069,19 @@ idxadv_store(const idxadvHashKey *key, const idxadvCounters *delta)
 	entry = (idxadvEntry *) hash_search(idxadv_hash, key, HASH_FIND, NULL);
 	if (entry == NULL)
 	{
-		/* Need exclusive lock to make a new entry */
+		char		exprs[IDXADV_EXPR_TEXT_LEN];
+
+		/*
+		 * Need exclusive lock to make a new entry; the text of its
+		 * expression quals is written before, not under it.
+		 */
 		LWLockRelease(idxadv_shared->lock);
+		if (key->nexprs > 0)
+			idxadv_exprs_text(quals, scanrelid, exprs);
+		else
+			exprs[0] = '\0';
 		LWLockAcquire(idxadv_shared->lock, LW_EXCLUSIVE);
-		entry = idxadv_entry_alloc(key);
+		entry = idxadv_entry_alloc(key, exprs);
 	}
 
 	if (entry != NULL)
@@ -1722,7 +2114,7 @@ idxadv_store(const idxadvHashKey *key, const idxadvCounters *delta)
  * Returns NULL only when the table has no room even after eviction.
  */
 static idxadvEntry *
-idxadv_entry_alloc(const idxadvHashKey *key)
+idxadv_entry_alloc(const idxadvHashKey *key, const char *exprs)
 {
 	idxadvEntry *entry;
 	bool		found;
@@ -1736,6 +2128,7 @@ idxadv_entry_alloc(const idxadvHashKey *key)
 	{
 		memset(&entry->counters, 0, sizeof(idxadvCounters));
 		SpinLockInit(&entry->mutex);
+		strlcpy(entry->exprs, exprs, IDXADV_EXPR_TEXT_LEN);
 	}
 	return entry;
 }
@@ -1818,6 +2211,8 @@ idxadv_capture_snapshot(Oid dbid, int *nentries)
 		if (OidIsValid(dbid) && entry->key.dbid != dbid)
 			continue;
 		result[n].key = entry->key;
+		/* written once, at creation, under the exclusive lock */
+		strlcpy(result[n].exprs, entry->exprs, IDXADV_EXPR_TEXT_LEN);
 		SpinLockAcquire(&e->mutex);
 		result[n].counters = e->counters;
 		SpinLockRelease(&e->mutex);
@@ -1880,9 +2275,10 @@ idxadv_cmp_kind_name(idxadvCmpKind kind)
 
 /*
  * Does the entry's table still exist with all the entry's columns, and may
- * the user see it?
+ * the user see it?  The visibility rule of idxadvisor_scans, also for the
+ * scans collected from standbys (idxadvisor_collect.c).
  */
-static bool
+bool
 idxadv_entry_visible(const idxadvHashKey *key, Oid userid, bool see_all)
 {
 	bool		is_missing = false;
@@ -1914,6 +2310,79 @@ idxadv_entry_visible(const idxadvHashKey *key, Oid userid, bool see_all)
 }
 
 /*
+ * The columns of idxadvisor_scan_stats() for one entry, into values[] and
+ * nulls[] of IDXADV_SCAN_STATS_COLS elements; returns that number.  Also
+ * the columns of idxadvisor_node_scan_stats() after its node column
+ * (idxadvisor_collect.c), so that both views show an entry alike.
+ */
+int
+idxadv_scan_stat_datums(const idxadvScanStat *stat, Datum *values,
+						bool *nulls)
+{
+	const idxadvHashKey *key = &stat->key;
+	const idxadvCounters *c = &stat->counters;
+	Datum		elems[IDXADV_MAX_COLS];
+	Datum		descs[IDXADV_MAX_ORDER];
+	Datum		nullsfirst[IDXADV_MAX_ORDER];
+	int			j;
+	int			col = 0;
+
+	memset(nulls, 0, IDXADV_SCAN_STATS_COLS * sizeof(bool));
+
+	values[col++] = ObjectIdGetDatum(key->relid);
+
+	for (j = 0; j < key->natts; j++)
+		elems[j] = Int16GetDatum(key->attnums[j]);
+	values[col++] = PointerGetDatum(construct_array(elems, key->natts,
+													INT2OID, 2, true,
+													TYPALIGN_SHORT));
+	for (j = 0; j < key->natts; j++)
+		elems[j] = CStringGetTextDatum(idxadv_cmp_kind_name(key->kinds[j]));
+	values[col++] = PointerGetDatum(construct_array(elems, key->natts,
+													TEXTOID, -1, false,
+													TYPALIGN_INT));
+
+	if (key->norder > 0)
+	{
+		for (j = 0; j < key->norder; j++)
+		{
+			elems[j] = Int16GetDatum(key->order_attnums[j]);
+			descs[j] = BoolGetDatum((key->order_flags[j] & IDXADV_ORDER_DESC) != 0);
+			nullsfirst[j] = BoolGetDatum((key->order_flags[j] & IDXADV_ORDER_NULLS_FIRST) != 0);
+		}
+		values[col++] = PointerGetDatum(construct_array(elems, key->norder,
+														INT2OID, 2, true,
+														TYPALIGN_SHORT));
+		values[col++] = PointerGetDatum(construct_array(descs, key->norder,
+														BOOLOID, 1, true,
+														TYPALIGN_CHAR));
+		values[col++] = PointerGetDatum(construct_array(nullsfirst, key->norder,
+														BOOLOID, 1, true,
+														TYPALIGN_CHAR));
+	}
+	else
+	{
+		nulls[col++] = true;
+		nulls[col++] = true;
+		nulls[col++] = true;
+	}
+
+	values[col++] = Int64GetDatum(c->executions);
+	values[col++] = Int64GetDatum(c->fk_trigger_executions);
+	values[col++] = Int64GetDatum(c->rows_scanned);
+	values[col++] = Int64GetDatum(c->rows_matched);
+	values[col++] = Int64GetDatum(c->pages_scanned);
+	values[col++] = TimestampTzGetDatum(c->last_seen);
+	if (c->queryid != 0)
+		values[col++] = Int64GetDatum(c->queryid);
+	else
+		nulls[col++] = true;
+
+	Assert(col == IDXADV_SCAN_STATS_COLS);
+	return col;
+}
+
+/*
  * idxadvisor_scan_stats(): the raw statistics of the current database, one
  * row per entry, for the tables the caller has any privilege on (members of
  * pg_read_all_stats see all).  The idxadvisor_scans view puts names on it.
@@ -1939,75 +2408,17 @@ idxadvisor_scan_stats(PG_FUNCTION_ARGS)
 
 	for (i = 0; i < nstats; i++)
 	{
-		idxadvHashKey *key = &stats[i].key;
-		idxadvCounters *c = &stats[i].counters;
 		Datum		values[IDXADV_SCAN_STATS_COLS];
 		bool		nulls[IDXADV_SCAN_STATS_COLS];
-		Datum		elems[IDXADV_MAX_COLS];
-		Datum		descs[IDXADV_MAX_ORDER];
-		Datum		nullsfirst[IDXADV_MAX_ORDER];
-		int			j;
-		int			col = 0;
 
 		/*
 		 * Entries of dropped tables, or naming dropped columns, vanish here;
 		 * and the caller sees only tables it has some privilege on.
 		 */
-		if (!idxadv_entry_visible(key, userid, see_all))
+		if (!idxadv_entry_visible(&stats[i].key, userid, see_all))
 			continue;
 
-		memset(nulls, 0, sizeof(nulls));
-
-		values[col++] = ObjectIdGetDatum(key->relid);
-
-		for (j = 0; j < key->natts; j++)
-			elems[j] = Int16GetDatum(key->attnums[j]);
-		values[col++] = PointerGetDatum(construct_array(elems, key->natts,
-														INT2OID, 2, true,
-														TYPALIGN_SHORT));
-		for (j = 0; j < key->natts; j++)
-			elems[j] = CStringGetTextDatum(idxadv_cmp_kind_name(key->kinds[j]));
-		values[col++] = PointerGetDatum(construct_array(elems, key->natts,
-														TEXTOID, -1, false,
-														TYPALIGN_INT));
-
-		if (key->norder > 0)
-		{
-			for (j = 0; j < key->norder; j++)
-			{
-				elems[j] = Int16GetDatum(key->order_attnums[j]);
-				descs[j] = BoolGetDatum((key->order_flags[j] & IDXADV_ORDER_DESC) != 0);
-				nullsfirst[j] = BoolGetDatum((key->order_flags[j] & IDXADV_ORDER_NULLS_FIRST) != 0);
-			}
-			values[col++] = PointerGetDatum(construct_array(elems, key->norder,
-															INT2OID, 2, true,
-															TYPALIGN_SHORT));
-			values[col++] = PointerGetDatum(construct_array(descs, key->norder,
-															BOOLOID, 1, true,
-															TYPALIGN_CHAR));
-			values[col++] = PointerGetDatum(construct_array(nullsfirst, key->norder,
-															BOOLOID, 1, true,
-															TYPALIGN_CHAR));
-		}
-		else
-		{
-			nulls[col++] = true;
-			nulls[col++] = true;
-			nulls[col++] = true;
-		}
-
-		values[col++] = Int64GetDatum(c->executions);
-		values[col++] = Int64GetDatum(c->fk_trigger_executions);
-		values[col++] = Int64GetDatum(c->rows_scanned);
-		values[col++] = Int64GetDatum(c->rows_matched);
-		values[col++] = Int64GetDatum(c->pages_scanned);
-		values[col++] = TimestampTzGetDatum(c->last_seen);
-		if (c->queryid != 0)
-			values[col++] = Int64GetDatum(c->queryid);
-		else
-			nulls[col++] = true;
-
-		Assert(col == IDXADV_SCAN_STATS_COLS);
+		idxadv_scan_stat_datums(&stats[i], values, nulls);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc,
 							 values, nulls);
 	}

@@ -1589,19 +1589,34 @@ char *
 idxadv_create_index_script(Oid relid, const idxadvIndexShape *shape,
 						   List **used)
 {
-	StringInfoData buf;
 	idxadvIndexDef def;
-	char		relkind = get_rel_relkind(relid);
+
+	if (get_rel_relkind(relid) == '\0' ||
+		!idxadv_shape_def(relid, shape, false, &def))
+		return NULL;			/* dropped meanwhile */
+	return idxadv_create_index_script_def(&def, used);
+}
+
+/*
+ * idxadv_create_index_script_def
+ *		The same for a definition the caller filled in (expression, operator
+ *		class, access method: issue 11's shapes).
+ */
+char *
+idxadv_create_index_script_def(const idxadvIndexDef *def, List **used)
+{
+	StringInfoData buf;
+	char		relkind = get_rel_relkind(def->relid);
 	char	   *name;
 
-	if (relkind == '\0' || !idxadv_shape_def(relid, shape, false, &def))
+	if (relkind == '\0')
 		return NULL;			/* dropped meanwhile */
 
 	initStringInfo(&buf);
-	name = idxadv_script_name(&def, used);
+	name = idxadv_script_name(def, used);
 	if (relkind != RELKIND_PARTITIONED_TABLE)
 		appendStringInfo(&buf, "%s;",
-						 idxadv_index_ddl(&def, name,
+						 idxadv_index_ddl(def, name,
 										  IDXADV_DDL_CONCURRENTLY));
 	else
 	{
@@ -1614,7 +1629,7 @@ idxadv_create_index_script(Oid relid, const idxadvIndexShape *shape,
 			return NULL;		/* the extension was dropped meanwhile */
 		appendStringInfo(&buf, "SELECT %s.idxadvisor_create_concurrently(%s);",
 						 quote_identifier(nspname),
-						 quote_literal_cstr(idxadv_index_ddl(&def, name, 0)));
+						 quote_literal_cstr(idxadv_index_ddl(def, name, 0)));
 	}
 	return buf.data;
 }

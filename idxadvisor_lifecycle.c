@@ -370,6 +370,8 @@ idxadvisor_unused_indexes(PG_FUNCTION_ARGS)
 	MemoryContext oldcxt;
 	char	   *since;
 	HTAB	   *built;
+	HTAB	   *nodemap;
+	const char *standby_note;
 
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
@@ -392,6 +394,11 @@ idxadvisor_unused_indexes(PG_FUNCTION_ARGS)
 	idxadv_filter_init(&filter);
 	map = idxadv_index_map_create();
 	built = idxadv_built_indexes();
+	/* the standbys' scans, as idxadvisor_collect() gathered them */
+	nodemap = idxadv_node_index_scans();
+	standby_note = nodemap != NULL ?
+		"scans on read replicas (standbys) count as far as idxadvisor_collect() gathered them" :
+		"scans on read replicas (standbys) are not counted here";
 
 	since = reset != 0 ?
 		psprintf("since the statistics were reset at %s (%s ago)",
@@ -414,6 +421,8 @@ idxadvisor_unused_indexes(PG_FUNCTION_ARGS)
 		char		relkind;
 		char		tablekind;
 		int64		scans;
+		int64		node_scans;
+		TimestampTz node_last;
 		int64		bytes;
 		int64		writes;
 		TimestampTz last;
@@ -436,6 +445,16 @@ idxadvisor_unused_indexes(PG_FUNCTION_ARGS)
 		scans = idxadv_sum_leaves(pg_stat_get_numscans, indexoid, relkind,
 								  false);
 		last = idxadv_index_last_scan(indexoid, &last_known);
+
+		/*
+		 * Scanned on a standby within the window (the collection that found
+		 * the scans stands for their time): used, whatever the primary saw.
+		 */
+		node_scans = idxadv_node_index_usage(nodemap, indexoid, relkind,
+											 &node_last);
+		if (node_scans > 0 &&
+			(min_usecs == 0 || now - node_last < min_usecs))
+			goto next;
 
 		/*
 		 * Unused: no scan in the window; where the server records the last
@@ -493,20 +512,19 @@ idxadvisor_unused_indexes(PG_FUNCTION_ARGS)
 		{
 			/* built by idxadvisor since the reset: watched since the build */
 			order = IDXADV_UNUSED_TOO_NEW;
-			reason = psprintf("too new to judge: built by idxadvisor job %lld at %s (%s ago), less than min_window (%s); "
-							  "scans on read replicas (standbys) are not counted here",
+			reason = psprintf("too new to judge: built by idxadvisor job %lld at %s (%s ago), less than min_window (%s); %s",
 							  (long long) job->job,
 							  timestamptz_to_str(job->built_at),
 							  idxadv_interval_text(job->built_at, now),
-							  idxadv_interval_text(0, min_usecs));
+							  idxadv_interval_text(0, min_usecs), standby_note);
 		}
 		else if (!stale && reset != 0 && now - reset < min_usecs)
 		{
 			/* watched for less than min_window: no verdict yet */
 			order = IDXADV_UNUSED_TOO_NEW;
-			reason = psprintf("too new to judge: no scan %s, less than min_window (%s); "
-							  "scans on read replicas (standbys) are not counted here",
-							  since, idxadv_interval_text(0, min_usecs));
+			reason = psprintf("too new to judge: no scan %s, less than min_window (%s); %s",
+							  since, idxadv_interval_text(0, min_usecs),
+							  standby_note);
 		}
 		else
 		{
@@ -528,7 +546,8 @@ idxadvisor_unused_indexes(PG_FUNCTION_ARGS)
 				appendStringInfo(&buf, "no scan %s", since);
 			appendStringInfo(&buf, "; each insert into %s and each update that is not HOT writes it",
 							 idxadv_qualified_name(relid));
-			appendStringInfoString(&buf,
+			appendStringInfoString(&buf, nodemap != NULL ?
+								   "; scans on read replicas (standbys) count as far as idxadvisor_collect() gathered them: collect every standby before dropping it" :
 								   "; scans on read replicas (standbys) are not counted here: check idx_scan there before dropping it");
 			if (relkind == RELKIND_PARTITIONED_INDEX)
 				appendStringInfoString(&buf,

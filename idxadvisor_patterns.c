@@ -63,6 +63,8 @@ idxadv_collect_patterns(void)
 	bool		see_all = has_privs_of_role(userid, ROLE_PG_READ_ALL_STATS);
 
 	stats = idxadv_capture_snapshot(MyDatabaseId, &nstats);
+	/* and the standbys' scans, collected by idxadvisor_collect() */
+	stats = idxadv_add_node_scans(stats, &nstats);
 
 	for (i = 0; i < nstats; i++)
 	{
@@ -191,6 +193,7 @@ idxadv_pattern_from_key(idxadvPattern *p, const idxadvScanStat *s)
 	p->queryid = s->counters.queryid;
 	p->shape = key->shape;
 	p->outer_rows = s->counters.outer_rows;
+	idxadv_pattern_exprs(p, s);
 }
 
 /*
@@ -225,6 +228,8 @@ idxadv_lift_partitions(List *patterns)
 
 		copy = palloc(sizeof(idxadvPattern));
 		memcpy(copy, p, sizeof(idxadvPattern));
+		/* expressions name the partition's columns: not lifted (yet) */
+		copy->exprquals = NIL;
 		if (!idxadv_map_to_root(copy, root))
 			continue;
 

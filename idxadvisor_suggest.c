@@ -188,8 +188,6 @@ static Oid	idxadv_rel_owner(Oid relid);
 static void idxadv_check_partition_owner(idxadvTable *t, Oid child);
 static void idxadv_decide_pattern(idxadvPattern *p, idxadvTable *t);
 static void idxadv_decide_columns(idxadvPattern *p, idxadvTable *t);
-static const char *idxadv_lock_table(Oid relid, int ncols,
-									 const idxadvCol *cols);
 static double idxadv_clause_fraction(idxadvTable *t, AttrNumber attnum,
 									 uint8 kind);
 static const char *idxadv_served_by(idxadvPattern *p);
@@ -197,9 +195,6 @@ static void idxadv_cost_candidate(idxadvCandidate *c, idxadvTable *t,
 								  List **names);
 static char *idxadv_candidate_ddl(idxadvCandidate *c,
 								  const idxadvHypoIndex *hypo, List **names);
-static char *idxadv_plan(idxadvTable *t, const char *sql, int nparams,
-						Oid *types, ParamListInfo params, int nplans,
-						idxadvHypoIndex **hypos, idxadvPlanResult *results);
 static void idxadv_emit(ReturnSetInfo *rsinfo, idxadvCandidate *c);
 static char *idxadv_emit_reason(idxadvCandidate *c, int64 scans,
 								int64 fkscans, int64 rows_scanned,
@@ -398,7 +393,7 @@ idxadv_btree_opclass(Oid type)
  * too.  Returns NULL when locked (the caller unlocks), else the reason.  One
  * table at a time, so that thousands of tables never fill the lock table.
  */
-static const char *
+const char *
 idxadv_lock_table(Oid relid, int ncols, const idxadvCol *cols)
 {
 	int			i;
@@ -601,6 +596,7 @@ idxadv_decide_columns(idxadvPattern *p, idxadvTable *t)
 	if (p->neq == 0 && p->nrange == 0 && p->norder == 0 && p->pred.attnum == 0)
 	{
 		p->rejected = "no condition of the filter is one a btree index can use (only <>, LIKE, expressions or IS NOT NULL on a common value)";
+		p->btree_useless = true;
 		return;
 	}
 
@@ -615,6 +611,7 @@ idxadv_decide_columns(idxadvPattern *p, idxadvTable *t)
 		!idxadv_pattern_limited(p))
 	{
 		p->rejected = "ORDER BY without LIMIT over a filter no btree index can use: an index would read the whole table in order, sorting the rows that pass is cheaper";
+		p->btree_order_only = true;
 		return;
 	}
 
@@ -1017,7 +1014,7 @@ idxadv_candidate_ddl(idxadvCandidate *c, const idxadvHypoIndex *hypo,
  * as the table's owner; a table that cannot be planned as one role (see
  * idxadv_check_partition_owner) is not planned at all.
  */
-static char *
+char *
 idxadv_plan(idxadvTable *t, const char *sql, int nparams, Oid *types,
 			ParamListInfo params, int nplans, idxadvHypoIndex **hypos,
 			idxadvPlanResult *results)
@@ -1106,7 +1103,7 @@ idxadv_emit(ReturnSetInfo *rsinfo, idxadvCandidate *c)
 {
 	Datum		values[IDXADV_SUGGEST_COLS];
 	bool		nulls[IDXADV_SUGGEST_COLS];
-	Datum	   *cols = palloc(sizeof(Datum) * (c->neq + c->ntail));
+	Datum	   *cols = palloc(sizeof(Datum) * (c->neq + c->ntail + 1));
 	int64		scans = 0;
 	int64		fkscans = 0;
 	int64		rows_scanned = 0;
@@ -1147,6 +1144,8 @@ idxadv_emit(ReturnSetInfo *rsinfo, idxadvCandidate *c)
 			return;
 		cols[n++] = CStringGetTextDatum(sql);
 	}
+	if (c->expr_key != NULL)
+		cols[n++] = CStringGetTextDatum(c->expr_key);
 	if (c->pred.attnum != 0 &&
 		(predname = get_attname(c->relid, c->pred.attnum, true)) == NULL)
 		return;
@@ -1560,6 +1559,12 @@ idxadv_advise(ReturnSetInfo *rsinfo, List *patterns, bool verbose,
 		idxadv_cost_candidate(c, idxadv_table_info(c->relid), &used_names);
 		UnlockRelationOid(c->relid, AccessShareLock);
 	}
+
+	/*
+	 * Filters no btree candidate serves may be served by an expression,
+	 * pattern or GIN index (idxadvisor_exprs.c)
+	 */
+	candidates = idxadv_expr_candidates(patterns, candidates, &used_names);
 	list_sort(candidates, idxadv_candidate_cmp);
 
 	foreach(lc, candidates)
@@ -1575,7 +1580,7 @@ idxadv_advise(ReturnSetInfo *rsinfo, List *patterns, bool verbose,
 		{
 			idxadvPattern *p = (idxadvPattern *) lfirst(lc);
 
-			if (p->rejected)
+			if (p->rejected && !p->expr_shown)
 				idxadv_emit_rejected(rsinfo, p);
 		}
 	}

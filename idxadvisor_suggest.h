@@ -16,6 +16,7 @@
 #include "nodes/params.h"
 
 #include "idxadvisor.h"
+#include "idxadvisor_whatif.h"
 
 /* Is a comparison kind one that a btree key column serves like equality? */
 #define IDXADV_EQ_LIKE(k) \
@@ -80,6 +81,13 @@ typedef struct idxadvPattern
 
 	bool		lifted;			/* merged into a partitioned parent */
 	const char *rejected;		/* reason, or NULL */
+
+	/* quals kept as expressions (idxadvisor_exprs.c, issue 11) */
+	List	   *exprquals;		/* OpExpr / ScalarArrayOpExpr, varno 1 */
+	int			exprs_lost;		/* quals the capture could not keep */
+	bool		btree_useless;	/* rejected: no btree key serves the filter */
+	bool		btree_order_only;	/* rejected: only ORDER BY, no LIMIT */
+	bool		expr_shown;		/* an expression candidate has its row */
 } idxadvPattern;
 
 /* One candidate index */
@@ -108,6 +116,8 @@ typedef struct idxadvCandidate
 	double		score;
 	const char *rejected;
 	bool		merged;			/* identical to an earlier candidate */
+	char	   *expr_key;		/* expression, pattern or GIN index: its key
+								 * as the columns show it (issue 11) */
 } idxadvCandidate;
 
 
@@ -176,6 +186,16 @@ extern int32 idxadv_column_width(Oid relid, AttrNumber attnum,
 /* idxadvisor_select.c: the workload-level selection, between steps 3 and 4 */
 extern List *idxadv_select(List *candidates);
 extern double idxadv_write_overhead(idxadvTable *t, idxadvCandidate *c);
+
+/* idxadvisor_exprs.c: expression, pattern and GIN indexes (issue 11) */
+extern void idxadv_pattern_exprs(idxadvPattern *p, const idxadvScanStat *s);
+extern List *idxadv_expr_candidates(List *patterns, List *candidates,
+									List **names);
+extern const char *idxadv_lock_table(Oid relid, int ncols,
+									 const idxadvCol *cols);
+extern char *idxadv_plan(idxadvTable *t, const char *sql, int nparams,
+						 Oid *types, ParamListInfo params, int nplans,
+						 idxadvHypoIndex **hypos, idxadvPlanResult *results);
 
 /* idxadvisor_repquery.c: step 4's representative query */
 extern char *idxadv_rep_query(idxadvCandidate *c, idxadvTable *t,

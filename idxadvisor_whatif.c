@@ -50,12 +50,14 @@
 #include "access/xact.h"
 #include "catalog/pg_am.h"
 #include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
 #include "nodes/plannodes.h"
 #include "optimizer/optimizer.h"
 #include "optimizer/plancat.h"
 #include "optimizer/planner.h"
 #include "parser/analyze.h"
 #include "parser/parse_param.h"
+#include "rewrite/rewriteManip.h"
 #include "storage/bufpage.h"
 #include "tcop/tcopprot.h"
 #include "utils/lsyscache.h"
@@ -390,7 +392,8 @@ static IndexOptInfo *
 idxadv_make_hypo_index(RelOptInfo *rel, Oid relid, idxadvHypoIndex *hypo)
 {
 	IndexOptInfo *info = makeNode(IndexOptInfo);
-	const IndexAmRoutine *amroutine = GetIndexAmRoutineByAmId(BTREE_AM_OID, false);
+	Oid			amoid = OidIsValid(hypo->amoid) ? hypo->amoid : BTREE_AM_OID;
+	const IndexAmRoutine *amroutine = GetIndexAmRoutineByAmId(amoid, false);
 	int			n = hypo->ncols;
 	int			i;
 	BlockNumber pages;
@@ -409,25 +412,49 @@ idxadv_make_hypo_index(RelOptInfo *rel, Oid relid, idxadvHypoIndex *hypo)
 	info->canreturn = palloc(sizeof(bool) * n);
 	info->opclassoptions = palloc0(sizeof(bytea *) * n);
 	info->sortopfamily = info->opfamily;
-	info->relam = BTREE_AM_OID;
+	info->relam = amoid;
 
 	for (i = 0; i < n; i++)
 	{
-		Var		   *var = idxadv_leaf_var(rel, relid, hypo->colnames[i]);
 		Oid			opclass = hypo->opclasses[i];
+		Expr	   *key;
 
-		if (var == NULL || !OidIsValid(opclass))
+		if (!OidIsValid(opclass))
 			return NULL;
-		info->indexkeys[i] = var->varattno;
-		info->indexcollations[i] = var->varcollid;
+		if (hypo->exprs[i] != NULL)
+		{
+			/* an expression: of the table itself, whose varno is 1 */
+			key = (Expr *) copyObject(hypo->exprs[i]);
+			ChangeVarNodes((Node *) key, 1, rel->relid, 0);
+			info->indexkeys[i] = 0;
+			info->indexcollations[i] = exprCollation((Node *) key);
+			info->indexprs = lappend(info->indexprs, key);
+		}
+		else
+		{
+			Var		   *var = idxadv_leaf_var(rel, relid, hypo->colnames[i]);
+
+			if (var == NULL)
+				return NULL;
+			key = (Expr *) var;
+			info->indexkeys[i] = var->varattno;
+			info->indexcollations[i] = var->varcollid;
+		}
 		info->opfamily[i] = get_opclass_family(opclass);
 		info->opcintype[i] = get_opclass_input_type(opclass);
 		info->reverse_sort[i] = (hypo->colflags[i] & IDXADV_ORDER_DESC) != 0;
 		info->nulls_first[i] = (hypo->colflags[i] & IDXADV_ORDER_NULLS_FIRST) != 0;
-		info->canreturn[i] = true;
+		info->canreturn[i] = amroutine->amcanreturn != NULL;
 		info->indextlist = lappend(info->indextlist,
-								   makeTargetEntry((Expr *) var, i + 1, NULL,
-												   false));
+								   makeTargetEntry(key, i + 1, NULL, false));
+	}
+
+	/* an access method that cannot order (GIN): as plancat.c leaves it */
+	if (!amroutine->amcanorder)
+	{
+		info->sortopfamily = NULL;
+		info->reverse_sort = NULL;
+		info->nulls_first = NULL;
 	}
 
 	if (hypo->predname)
@@ -456,8 +483,8 @@ idxadv_make_hypo_index(RelOptInfo *rel, Oid relid, idxadvHypoIndex *hypo)
 
 	info->tuples = rel->tuples * (hypo->predname ? hypo->pred_fraction : 1.0);
 	idxadv_whatif_index_size(info->tuples, hypo->datawidth, &pages, &height);
-	info->pages = pages;
-	info->tree_height = height;
+	info->pages = hypo->pages > 0 ? hypo->pages : pages;
+	info->tree_height = amoid == BTREE_AM_OID ? height : -1;
 
 	return info;
 }

@@ -32,6 +32,13 @@ typedef struct idxadvHypoIndex
 	uint8		predkind;		/* IDXADV_CMP_TRUE, _FALSE, _NULL, _NOTNULL */
 	double		pred_fraction;	/* share of the rows the predicate keeps */
 	int32		datawidth;		/* key data width of an index tuple */
+
+	/* expression, pattern and GIN indexes (issue 11); zero: as above */
+	Oid			amoid;			/* access method; InvalidOid: btree */
+	Node	   *exprs[INDEX_MAX_KEYS];	/* an expression column (Vars of
+										 * varno 1, the table itself, not a
+										 * partition), else NULL */
+	BlockNumber pages;			/* size, when not estimated as a btree's */
 } idxadvHypoIndex;
 
 /* What one planning of a query tells */
