@@ -140,6 +140,7 @@ typedef struct idxadvColShapes
 static List *idxadv_select_table(idxadvTable *t, List *cands);
 static idxadvCandidate *idxadv_first_column(idxadvCandidate *c);
 static bool idxadv_column_indexed(Oid relid, AttrNumber attnum);
+static int32 idxadv_safe_width(Oid relid, AttrNumber attnum, int32 *offset);
 static double idxadv_cand_scan_rate(idxadvSelCand *x, idxadvSelShape *shapes);
 static double idxadv_write_rate(idxadvTable *t, TimestampTz now);
 static bool idxadv_stat_time(PGFunction fn, Oid relid, TimestampTz *ts);
@@ -797,6 +798,24 @@ idxadv_shape_rows(idxadvTable *t, idxadvSelShape *s, idxadvCandidate *c)
 }
 
 /*
+ * idxadv_column_width() of a column that may have been dropped since it
+ * was captured: the selection looks at tables it has not locked (costing
+ * locks each and checks its columns).  A dropped column has no type; it
+ * counts as 8 bytes, and costing rejects its candidate.  No lock is taken
+ * between the two lookups, so no invalidation comes between them.
+ */
+static int32
+idxadv_safe_width(Oid relid, AttrNumber attnum, int32 *offset)
+{
+	if (!OidIsValid(get_atttype(relid, attnum)))
+	{
+		*offset = MAXALIGN(*offset) + 8;
+		return *offset;
+	}
+	return idxadv_column_width(relid, attnum, offset);
+}
+
+/*
  * Estimated size, index tuple size and height of candidate c's index.
  */
 static void
@@ -809,9 +828,9 @@ idxadv_candidate_size(idxadvCandidate *c, idxadvTable *t, int64 *bytes,
 	int			i;
 
 	for (i = 0; i < c->neq; i++)
-		width = idxadv_column_width(c->relid, c->eq[i].attnum, &offset);
+		width = idxadv_safe_width(c->relid, c->eq[i].attnum, &offset);
 	for (i = 0; i < c->ntail; i++)
-		width = idxadv_column_width(c->relid, c->tail[i].attnum, &offset);
+		width = idxadv_safe_width(c->relid, c->tail[i].attnum, &offset);
 	idxadv_whatif_index_size(t->tuples * (c->pred.attnum ? c->pred_fraction : 1.0),
 							 width, &pages, height);
 	*bytes = (int64) pages * BLCKSZ;
