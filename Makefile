@@ -62,6 +62,7 @@ REGRESS = \
 	lifecycle_jobs \
 	lifecycle_unused \
 	lifecycle_bloat \
+	lifecycle_bloat_exact \
 	lifecycle_outcomes \
 	collect \
 	suggest_shapes_expr \

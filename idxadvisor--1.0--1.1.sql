@@ -26,6 +26,10 @@ SELECT pg_catalog.set_config('idxadvisor_upgrade.acl_' OPERATOR(pg_catalog.||) p
 -- 1.1: the SQLSTATE of a failed job, which idxadvisor_wait() reports
 ALTER TABLE @extschema@.idxadvisor_build_jobs ADD COLUMN sqlstate pg_catalog.text;
 
+-- 1.1 (index lifecycle jobs): a drop job keeps the definition of the index
+-- it drops, for idxadvisor_restore()
+ALTER TABLE @extschema@.idxadvisor_build_jobs ADD COLUMN index_definition pg_catalog.text;
+
 -- 1.1: force drops the last index that serves a foreign key, which the
 -- drops otherwise refuse.  A new argument with a default needs a new
 -- function (an overload would make one-argument calls ambiguous); the 1.0
@@ -261,7 +265,9 @@ SELECT j.id,
                           NULLIF(p.blocks_total, 0))
        END, 1) AS percent_done,
        w.pid AS blocked_by_pid,
-       b.query AS blocked_by_query
+       b.query AS blocked_by_query,
+       -- 1.1: a drop's index as idxadvisor_restore() would build it again
+       j.index_definition
   FROM @extschema@.idxadvisor_build_jobs j
   LEFT JOIN pg_catalog.pg_stat_progress_create_index p
          ON j.state = 'running' AND p.pid = j.pid
@@ -638,11 +644,12 @@ GRANT SELECT ON @extschema@.idxadvisor_outcomes TO PUBLIC;
 -- 1.1 (index lifecycle jobs): REINDEX INDEX CONCURRENTLY through the build
 -- queue (a job kind of its own), and drops that keep the dropped index's
 -- definition, so that idxadvisor_restore() can build it again
+-- (the job table's new column, index_definition, is added at the top: the
+-- view idxadvisor_builds shows it)
 ALTER TABLE @extschema@.idxadvisor_build_jobs
     DROP CONSTRAINT idxadvisor_build_jobs_kind_check,
     ADD CONSTRAINT idxadvisor_build_jobs_kind_check
-        CHECK (kind IN ('create', 'drop', 'reindex')),
-    ADD COLUMN index_definition pg_catalog.text;
+        CHECK (kind IN ('create', 'drop', 'reindex'));
 
 CREATE FUNCTION @extschema@.idxadvisor_reindex_concurrently(index pg_catalog.regclass)
 RETURNS pg_catalog.int8

@@ -334,7 +334,9 @@ SELECT j.id,
                           NULLIF(p.blocks_total, 0))
        END, 1) AS percent_done,
        w.pid AS blocked_by_pid,
-       b.query AS blocked_by_query
+       b.query AS blocked_by_query,
+       -- 1.1: a drop's index as idxadvisor_restore() would build it again
+       j.index_definition
   FROM @extschema@.idxadvisor_build_jobs j
   LEFT JOIN pg_catalog.pg_stat_progress_create_index p
          ON j.state = 'running' AND p.pid = j.pid

@@ -26,6 +26,8 @@
  *	idxadvisor_partbuild.c	build: a job on a partitioned table
  *	idxadvisor_report.c		report: duplicate, redundant and invalid
  *							indexes, unindexed foreign keys
+ *	idxadvisor_lifecycle.c	report: unused and bloated indexes, outcomes of
+ *							builds
  *	idxadvisor_catalog.c	shared: the serving rule, the foreign-key list,
  *							sizes
  *	idxadvisor_ddl.c		shared: index definitions, names and DDL text

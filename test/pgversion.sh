@@ -20,7 +20,7 @@
 # `make test` runs with PG_CONFIG=DIR/bin/pg_config.  Builds run with
 # `nice -n 19` and IDXADV_JOBS (default 2) jobs.  Of contrib, only the
 # modules the tests use (CONTRIB_DIRS: btree_gist, for the temporal foreign
-# keys of 18) are built, through PGXS, and added to a cached DIR that lacks
+# keys of 18; pgstattuple, for idxadvisor_index_bloat(exact)) are built, through PGXS, and added to a cached DIR that lacks
 # them (about one CPU-minute).
 
 set -euo pipefail
@@ -64,7 +64,7 @@ SERVER_DIRS="src/port src/common src/timezone
   src/test/regress src/test/isolation"
 INSTALL_ONLY_DIRS="src/include src/makefiles src/test/perl config"
 # contrib modules the tests need, built against the installed server
-CONTRIB_DIRS="contrib/btree_gist"
+CONTRIB_DIRS="contrib/btree_gist contrib/pgstattuple"
 
 idxadv_need_packages()
 {

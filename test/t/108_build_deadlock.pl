@@ -9,8 +9,13 @@ use PostgreSQL::Test::Utils;
 use Test::More;
 use IdxadvBuildTest;
 
+# The sessions' deadlock_timeout is long so that the test does not depend on
+# how fast a loaded machine schedules the launcher: the launcher looks for
+# cycles every 100 ms, and without it the migration is the victim however
+# long the sessions wait (the worker pins its own, short, deadlock_timeout).
 my $node = build_node('deadlock',
-	"idxadvisor.build_lock_timeout = '500ms'\nlog_lock_waits = on\n");
+	"idxadvisor.build_lock_timeout = '500ms'\nlog_lock_waits = on\n"
+	  . "deadlock_timeout = '10s'\n");
 $node->safe_psql('postgres', q{
 	CREATE EXTENSION idxadvisor;
 	CREATE TABLE t (id int, v int, w int);
