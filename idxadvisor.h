@@ -132,6 +132,13 @@ typedef enum idxadvScanShape
 
 #define IDXADV_SHAPE_LAST	IDXADV_SHAPE_JOIN_INNER
 
+/*
+ * idxadvCounters.cols_read: bit (attnum - 1) for columns 1 to 63, and this
+ * bit for any other (a later column, a whole-row reference), which rules
+ * out an index that covers the statements.
+ */
+#define IDXADV_COLS_READ_OTHER	(UINT64CONST(1) << 63)
+
 /* Flags of an ORDER BY column in idxadvHashKey.order_flags */
 #define IDXADV_ORDER_DESC			0x01
 #define IDXADV_ORDER_NULLS_FIRST	0x02
@@ -170,6 +177,9 @@ typedef struct idxadvCounters
 	int64		limit_max;		/* the largest such bound (LIMIT + OFFSET) */
 	int64		outer_rows;		/* IDXADV_SHAPE_JOIN_INNER: rows of the
 								 * join's other input, all executions */
+	uint64		cols_read;		/* columns the statements read from the
+								 * table: bit attnum - 1, and
+								 * IDXADV_COLS_READ_OTHER; 0 if unknown */
 	TimestampTz last_seen;
 	int64		queryid;		/* last non-zero query identifier */
 	double		usage;			/* for eviction; decays */
@@ -468,6 +478,8 @@ typedef struct idxadvIndexShape
 	int16		indoption[INDEX_MAX_KEYS];	/* INDOPTION_DESC, _NULLS_FIRST */
 	const char *predcol;		/* partial: the column tested, or NULL */
 	uint8		predkind;		/* IDXADV_CMP_TRUE, _FALSE, _NULL, _NOTNULL */
+	int			ninclude;		/* INCLUDE columns, after the key */
+	const char *include[INDEX_MAX_KEYS];
 	Oid			amoid;			/* InvalidOid: btree; GIST_AM_OID for a
 								 * temporal foreign key */
 } idxadvIndexShape;

@@ -263,6 +263,7 @@ static bool idxadv_classify_quals(List *clauses, Index scanrelid, Oid relid,
 static void idxadv_key_from_kinds(idxadvHashKey *key, Oid relid, int natts,
 								  uint8 *kinds);
 static int64 idxadv_scan_pages(ScanState *node, int64 executions);
+static uint64 idxadv_cols_read(QueryDesc *queryDesc, Index scanrelid);
 static bool idxadv_is_extension_member(Oid relid);
 static void idxadv_member_cache_inval(Datum arg, Oid relid);
 static bool idxadv_classify_scan(SeqScanState *node, PlanState *parent,
@@ -926,6 +927,8 @@ idxadv_end_walker(PlanState *planstate, void *context)
 
 			delta.pages_scanned = idxadv_scan_pages(&node->ss,
 													delta.executions);
+			delta.cols_read = idxadv_cols_read(ctx->queryDesc,
+											   ((Scan *) planstate->plan)->scanrelid);
 
 			if (key.norder > 0)
 				idxadv_sort_bound(ctx->parent, &delta);
@@ -1656,6 +1659,12 @@ idxadv_sort_bound(PlanState *parent, idxadvCounters *delta)
  * Other plan shapes: top-N sorts over unfiltered scans, index scans whose
  * filter removes most of what they fetch, join inputs read whole
  *
+ * A top-N sort or a join input over a table smaller than
+ * idxadvisor.min_table_pages (as set where the statement runs) is not
+ * recorded: suggest passes such tables over, and the many joins on small
+ * lookup tables of a busy server would otherwise push the entries that
+ * matter out of the table.
+ *
  * These cost the statements that have none of them one node-tag test per
  * plan node at start and at end: an index scan without a filter (pgbench
  * -S's) is passed over on its tag and qual alone.
@@ -1790,7 +1799,8 @@ idxadv_record_topn(SeqScanState *node, PlanState *parent,
 	idxadvCounters delta;
 
 	InstrEndLoop(instr);
-	if (instr->nloops <= 0)
+	if (instr->nloops <= 0 ||
+		idxadv_scan_pages(&node->ss, 1) < idxadv_min_table_pages)
 		return;
 
 	memset(&key, 0, sizeof(key));
@@ -1812,6 +1822,8 @@ idxadv_record_topn(SeqScanState *node, PlanState *parent,
 	delta.rows_matched = (int64) instr->ntuples;
 	delta.rows_scanned = (int64) instr->ntuples;
 	delta.pages_scanned = idxadv_scan_pages(&node->ss, delta.executions);
+	delta.cols_read = idxadv_cols_read(ctx->queryDesc,
+									   ((Scan *) node->ss.ps.plan)->scanrelid);
 	delta.last_seen = GetCurrentTimestamp();
 	delta.queryid = (int64) ctx->queryDesc->plannedstmt->queryId;
 	delta.usage = (double) delta.executions;
@@ -1880,6 +1892,7 @@ idxadv_record_index_filter(ScanState *node, idxadvWalkContext *ctx)
 		delta.fk_trigger_executions = delta.executions;
 	delta.rows_scanned = (int64) fetched;
 	delta.rows_matched = (int64) instr->ntuples;
+	delta.cols_read = idxadv_cols_read(ctx->queryDesc, scan->scanrelid);
 	delta.last_seen = GetCurrentTimestamp();
 	delta.queryid = (int64) ctx->queryDesc->plannedstmt->queryId;
 	delta.usage = (double) delta.executions;
@@ -1988,7 +2001,8 @@ idxadv_record_join_side(PlanState *join, bool outer, idxadvWalkContext *ctx)
 	instr = scan->ss.ps.instrument;
 	InstrEndLoop(instr);
 	InstrEndLoop(other->instrument);
-	if (instr->nloops <= 0)
+	if (instr->nloops <= 0 ||
+		idxadv_scan_pages(&scan->ss, 1) < idxadv_min_table_pages)
 		return;
 
 	rel = scan->ss.ss_currentRelation;
@@ -2023,10 +2037,44 @@ idxadv_record_join_side(PlanState *join, bool outer, idxadvWalkContext *ctx)
 	delta.rows_matched = (int64) instr->ntuples;
 	delta.pages_scanned = idxadv_scan_pages(&scan->ss, delta.executions);
 	delta.outer_rows = (int64) other->instrument->ntuples;
+	delta.cols_read = IDXADV_COLS_READ_OTHER;	/* not worked out for joins */
 	delta.last_seen = GetCurrentTimestamp();
 	delta.queryid = (int64) ctx->queryDesc->plannedstmt->queryId;
 	delta.usage = (double) delta.executions;
 	idxadv_store(&key, &delta, NULL, 0);
+}
+
+/*
+ * The columns a statement reads from the table its scan scanrelid reads,
+ * for covering indexes (idxadvCounters.cols_read): the columns the query
+ * selects from that range table entry, wherever it uses them.  A statement
+ * that is not a plain SELECT, or locks rows, needs the heap tuple whatever
+ * the index holds: IDXADV_COLS_READ_OTHER, as for a column that the bits
+ * cannot hold.
+ */
+static uint64
+idxadv_cols_read(QueryDesc *queryDesc, Index scanrelid)
+{
+	Bitmapset  *cols;
+	uint64		bits = 0;
+	int			x = -1;
+
+	if (queryDesc->operation != CMD_SELECT ||
+		queryDesc->plannedstmt->rowMarks != NIL)
+		return IDXADV_COLS_READ_OTHER;
+	cols = idxadv_rte_selected_cols(queryDesc->estate, scanrelid);
+	if (cols == NULL)
+		return IDXADV_COLS_READ_OTHER;
+	while ((x = bms_next_member(cols, x)) >= 0)
+	{
+		int			att = x + FirstLowInvalidHeapAttributeNumber;
+
+		if (att >= 1 && att <= 63)
+			bits |= UINT64CONST(1) << (att - 1);
+		else
+			bits |= IDXADV_COLS_READ_OTHER;
+	}
+	return bits;
 }
 
 /*
@@ -2096,6 +2144,7 @@ idxadv_store(const idxadvHashKey *key, const idxadvCounters *delta,
 		e->counters.pages_scanned += delta->pages_scanned;
 		e->counters.limited_executions += delta->limited_executions;
 		e->counters.outer_rows += delta->outer_rows;
+		e->counters.cols_read |= delta->cols_read;
 		if (delta->limit_max > e->counters.limit_max)
 			e->counters.limit_max = delta->limit_max;
 		e->counters.usage += delta->usage;

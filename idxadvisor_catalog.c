@@ -1662,6 +1662,17 @@ idxadv_shape_def(Oid relid, const idxadvIndexShape *shape, bool only,
 		idxadv_index_def_add_column(def, att);
 		def->cols[i].indoption = shape->indoption[i];
 	}
+	if (shape->ncols + shape->ninclude > INDEX_MAX_KEYS)
+		return false;
+	for (i = 0; i < shape->ninclude; i++)
+	{
+		AttrNumber	att = get_attnum(relid, shape->include[i]);
+
+		if (att == InvalidAttrNumber)
+			return false;
+		/* an INCLUDE column: no operator class, collation or options */
+		def->cols[def->ncols++].attnum = att;
+	}
 	if (shape->predcol != NULL)
 	{
 		AttrNumber	att = get_attnum(relid, shape->predcol);

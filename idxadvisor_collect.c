@@ -1277,6 +1277,9 @@ idxadv_add_node_scans(idxadvScanStat *stats, int *nstats)
 		to->pages_scanned += from->pages_scanned;
 		to->limited_executions += from->limited_executions;
 		to->outer_rows += from->outer_rows;
+		/* columns a standby's statements read are not collected: unknown */
+		to->cols_read |= from->cols_read != 0 ? from->cols_read :
+			IDXADV_COLS_READ_OTHER;
 		to->limit_max = Max(to->limit_max, from->limit_max);
 		to->last_seen = Max(to->last_seen, from->last_seen);
 		if (to->queryid == 0)

@@ -218,6 +218,32 @@ idxadv_relpath(Oid spcoid, Oid dboid, Oid relnumber, bool temp,
 #endif
 
 /* ---------------------------------------------------------------------
+ * 16 (a61b1f7482): the columns a query reads from a relation moved from its
+ * range table entry to an RTEPermissionInfo, which an inheritance child
+ * does not have (NULL then).  idxadv_rte_selected_cols() is the shim.
+ * ---------------------------------------------------------------------
+ */
+#if PG_VERSION_NUM >= 160000
+#include "parser/parse_relation.h"
+
+static inline Bitmapset *
+idxadv_rte_selected_cols(EState *estate, Index rti)
+{
+	RangeTblEntry *rte = exec_rt_fetch(rti, estate);
+
+	if (rte->perminfoindex == 0)
+		return NULL;
+	return getRTEPermissionInfo(estate->es_rteperminfos, rte)->selectedCols;
+}
+#else
+static inline Bitmapset *
+idxadv_rte_selected_cols(EState *estate, Index rti)
+{
+	return exec_rt_fetch(rti, estate)->selectedCols;
+}
+#endif
+
+/* ---------------------------------------------------------------------
  * 17 (3d51cb5197): pgstat_fetch_stat_local_beentry() renamed
  * pgstat_get_local_beentry_by_index(), same 1-based index.
  * ---------------------------------------------------------------------

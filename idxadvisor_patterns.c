@@ -193,6 +193,7 @@ idxadv_pattern_from_key(idxadvPattern *p, const idxadvScanStat *s)
 	p->queryid = s->counters.queryid;
 	p->shape = key->shape;
 	p->outer_rows = s->counters.outer_rows;
+	p->cols_read = s->counters.cols_read;
 	idxadv_pattern_exprs(p, s);
 }
 
@@ -232,6 +233,8 @@ idxadv_lift_partitions(List *patterns)
 		copy->exprquals = NIL;
 		if (!idxadv_map_to_root(copy, root))
 			continue;
+		/* the columns read are a partition's attnums: no covering index */
+		copy->cols_read = IDXADV_COLS_READ_OTHER;
 
 		foreach(lc2, lifted)
 		{

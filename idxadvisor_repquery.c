@@ -75,7 +75,8 @@ idxadv_rep_query(idxadvCandidate *c, idxadvTable *t, idxadvPattern *p,
 	double		eqshare;
 
 	initStringInfo(&sql);
-	appendStringInfo(&sql, "SELECT * FROM %s%s",
+	appendStringInfo(&sql, "SELECT %s FROM %s%s",
+					 c->select_list ? c->select_list : "*",
 					 t->relkind == RELKIND_PARTITIONED_TABLE ? "" : "ONLY ",
 					 quote_qualified_identifier(get_namespace_name(t->nspid),
 												t->relname));

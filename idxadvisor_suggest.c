@@ -114,6 +114,7 @@
 #include "optimizer/planner.h"
 #include "parser/analyze.h"
 #include "parser/parse_param.h"
+#include "port/pg_bitutils.h"
 #include "storage/bufmgr.h"
 #include "storage/bufpage.h"
 #include "storage/lmgr.h"
@@ -148,6 +149,10 @@
  * times smaller than a full one.
  */
 #define IDXADV_PARTIAL_FRACTION 0.2
+
+/* A column's bit in idxadvCounters.cols_read, 0 for one it cannot hold */
+#define IDXADV_COL_BIT(att) \
+	((att) >= 1 && (att) <= 63 ? UINT64CONST(1) << ((att) - 1) : UINT64CONST(0))
 
 
 /*---- Data structures ----*/
@@ -195,6 +200,8 @@ static void idxadv_cost_candidate(idxadvCandidate *c, idxadvTable *t,
 								  List **names);
 static char *idxadv_candidate_ddl(idxadvCandidate *c,
 								  const idxadvHypoIndex *hypo, List **names);
+static void idxadv_try_covering(idxadvCandidate *c, idxadvTable *t,
+								const idxadvHypoIndex *hypo, List **names);
 static void idxadv_emit(ReturnSetInfo *rsinfo, idxadvCandidate *c);
 static char *idxadv_emit_reason(idxadvCandidate *c, int64 scans,
 								int64 fkscans, int64 rows_scanned,
@@ -971,6 +978,8 @@ idxadv_cost_candidate(idxadvCandidate *c, idxadvTable *t, List **names)
 		return;
 	}
 
+	idxadv_try_covering(c, t, &hypo, names);
+
 	foreach(lc, c->patterns)
 	{
 		idxadvPattern *p = (idxadvPattern *) lfirst(lc);
@@ -980,6 +989,146 @@ idxadv_cost_candidate(idxadvCandidate *c, idxadvTable *t, List **names)
 	}
 	c->score = (scans > 0 ? (double) scans : writes) *
 		(c->cost_before - c->cost_after);
+}
+
+/*
+ * Make a costed candidate a covering index when that pays: the captured
+ * statements (plain SELECTs all) read at most IDXADV_MAX_INCLUDE columns
+ * beyond its key and predicate, the key and those columns are a small part
+ * of a wide row (IDXADV_COVERING_WIDTH, by the columns' average widths in
+ * pg_statistic, as the index's own size is estimated), and the planner,
+ * given the
+ * representative query reading just those columns, answers it with an
+ * index-only scan of the key + INCLUDE index that costs at most
+ * IDXADV_COVERING_GAIN of the key alone.  The planner weighs the visibility
+ * map (relallvisible / relpages): with few all-visible pages an index-only
+ * scan reads the table anyway and does not pay.  Otherwise the candidate
+ * stays as it was costed.
+ */
+static void
+idxadv_try_covering(idxadvCandidate *c, idxadvTable *t,
+					const idxadvHypoIndex *hypo, List **names)
+{
+	uint64		read = 0;
+	uint64		extra;
+	idxadvHypoIndex cov;
+	idxadvHypoIndex *hypos[3];
+	idxadvPlanResult plans[3];
+	StringInfoData list;
+	ListCell   *lc;
+	int32		offset;
+	double		rowwidth;
+	char	   *sql;
+	char	   *ddl;
+	int			nparams;
+	Oid		   *types;
+	ParamListInfo params;
+	double		share;
+	int			att;
+	int			i;
+	BlockNumber pages;
+	int			height;
+	HeapTuple	tup;
+	Form_pg_class form;
+	int			natts;
+	double		allvisible;
+
+	if (t->relkind != RELKIND_RELATION || t->tuples <= 0 || t->pages <= 0 ||
+		(OidIsValid(hypo->amoid) && hypo->amoid != BTREE_AM_OID))
+		return;
+	foreach(lc, c->patterns)
+	{
+		idxadvPattern *p = (idxadvPattern *) lfirst(lc);
+
+		if (p->executions <= 0)
+			continue;			/* a foreign key's lookup reads its key */
+		if (p->cols_read == 0 || (p->cols_read & IDXADV_COLS_READ_OTHER))
+			return;
+		read |= p->cols_read;
+	}
+	if (read == 0)
+		return;
+	for (i = 0; i < hypo->ncols; i++)
+		if (hypo->exprs[i] != NULL)
+			return;				/* expression keys: not worked out */
+
+	extra = read;
+	for (i = 0; i < c->neq; i++)
+		extra &= ~IDXADV_COL_BIT(c->eq[i].attnum);
+	for (i = 0; i < c->ntail; i++)
+		extra &= ~IDXADV_COL_BIT(c->tail[i].attnum);
+	if (c->pred.attnum != 0)
+		extra &= ~IDXADV_COL_BIT(c->pred.attnum);
+	if (extra == 0 || pg_popcount64(extra) > IDXADV_MAX_INCLUDE ||
+		hypo->ncols + pg_popcount64(extra) > INDEX_MAX_KEYS)
+		return;
+
+	/* the key + INCLUDE index tuple against the table's average row */
+	memcpy(&cov, hypo, sizeof(cov));
+	cov.nkeycols = hypo->ncols;
+	offset = hypo->datawidth;
+	for (att = 1; att <= 63; att++)
+	{
+		if (!(extra & (UINT64CONST(1) << (att - 1))))
+			continue;
+		if (!idxadv_column_live(c->relid, att))
+			return;
+		cov.colnames[cov.ncols] = get_attname(c->relid, att, false);
+		cov.exprs[cov.ncols] = NULL;
+		cov.opclasses[cov.ncols] = InvalidOid;
+		cov.colflags[cov.ncols] = 0;
+		cov.ncols++;
+		cov.datawidth = idxadv_column_width(c->relid, att, &offset);
+	}
+	/* the row's data, as wide as pg_statistic says its columns are */
+	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(c->relid));
+	if (!HeapTupleIsValid(tup))
+		return;
+	form = (Form_pg_class) GETSTRUCT(tup);
+	natts = form->relnatts;
+	allvisible = form->relpages > 0 ?
+		Min((double) form->relallvisible / form->relpages, 1.0) : 0;
+	ReleaseSysCache(tup);
+	offset = 0;
+	rowwidth = 0;
+	for (att = 1; att <= natts; att++)
+		if (idxadv_column_live(c->relid, att))
+			rowwidth = idxadv_column_width(c->relid, att, &offset);
+	if ((double) cov.datawidth * IDXADV_COVERING_WIDTH > rowwidth)
+		return;
+
+	/* the representative query, reading the columns the statements read */
+	initStringInfo(&list);
+	for (att = 1; att <= 63; att++)
+		if (read & (UINT64CONST(1) << (att - 1)))
+			appendStringInfo(&list, "%s%s", list.len > 0 ? ", " : "",
+							 quote_identifier(get_attname(c->relid, att, false)));
+	c->select_list = list.data;
+	sql = idxadv_rep_query(c, t, c->dominant, &nparams, &types, &params,
+						   &share);
+	c->select_list = NULL;
+	hypos[0] = NULL;
+	hypos[1] = (idxadvHypoIndex *) hypo;
+	hypos[2] = &cov;
+	if (idxadv_plan(t, sql, nparams, types, params, 3, hypos, plans) != NULL)
+		return;
+	if (!plans[2].used || !plans[2].index_only ||
+		plans[2].cost > plans[1].cost * IDXADV_COVERING_GAIN ||
+		plans[2].cost >= plans[0].cost)
+		return;
+
+	ddl = idxadv_candidate_ddl(c, &cov, names);
+	if (ddl == NULL)
+		return;
+	c->ddl = ddl;
+	for (i = hypo->ncols; i < cov.ncols; i++)
+		c->include[c->ninclude++] = cov.colnames[i];
+	idxadv_whatif_index_size(t->tuples * (cov.predname ? cov.pred_fraction : 1.0),
+							 cov.datawidth, &pages, &height);
+	c->index_bytes = (int64) pages * BLCKSZ;
+	c->cost_before = plans[0].cost;
+	c->cost_after = plans[2].cost;
+	c->allvisible = allvisible;
 }
 
 /*
@@ -995,8 +1144,10 @@ idxadv_candidate_ddl(idxadvCandidate *c, const idxadvHypoIndex *hypo,
 	int			i;
 
 	memset(&shape, 0, sizeof(shape));
-	shape.ncols = hypo->ncols;
-	for (i = 0; i < hypo->ncols; i++)
+	shape.ncols = hypo->nkeycols > 0 ? hypo->nkeycols : hypo->ncols;
+	for (i = shape.ncols; i < hypo->ncols; i++)
+		shape.include[shape.ninclude++] = hypo->colnames[i];
+	for (i = 0; i < shape.ncols; i++)
 	{
 		shape.colnames[i] = hypo->colnames[i];
 		shape.indoption[i] =
@@ -1303,6 +1454,18 @@ idxadv_emit_reason(idxadvCandidate *c, int64 scans, int64 fkscans,
 		if (shapes > 1)
 			appendStringInfo(&reason, " One index serves %d filter shapes.",
 							 shapes);
+		if (c->ninclude > 0)
+		{
+			int			i;
+
+			appendStringInfoString(&reason, " INCLUDE (");
+			for (i = 0; i < c->ninclude; i++)
+				appendStringInfo(&reason, "%s%s", i > 0 ? ", " : "",
+								 quote_identifier(c->include[i]));
+			appendStringInfo(&reason,
+							 ") holds the other columns the queries read, so an index-only scan answers them without reading the table's rows (%.0f%% of its pages are all-visible).",
+							 100.0 * c->allvisible);
+		}
 		if (get_rel_relkind(c->relid) == RELKIND_PARTITIONED_TABLE)
 			appendStringInfoString(&reason,
 								   " Seen on every partition: PostgreSQL cannot build an index concurrently on a partitioned table, so the DDL queues the build with idxadvisor_create_concurrently(), which builds each partition's index without blocking writes and attaches them.");

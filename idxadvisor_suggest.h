@@ -29,6 +29,18 @@
  */
 #define IDXADV_NEAR_UNIQUE_ROWS 1.5
 
+/*
+ * Covering indexes: at most this many INCLUDE columns, and only where the
+ * index tuple is at most 1 / IDXADV_COVERING_WIDTH of the table's row (a
+ * wide table, whose rows an index-only scan avoids reading), and the
+ * planner's index-only scan costs at most IDXADV_COVERING_GAIN of the
+ * lookup through the key alone (which it does only when the visibility map
+ * shows most pages all-visible).
+ */
+#define IDXADV_MAX_INCLUDE		2
+#define IDXADV_COVERING_WIDTH	4
+#define IDXADV_COVERING_GAIN	0.9
+
 /* What one column of a pattern or candidate does */
 typedef struct idxadvCol
 {
@@ -70,6 +82,7 @@ typedef struct idxadvPattern
 	uint8		shape;			/* idxadvScanShape of the captured entry */
 	int64		outer_rows;		/* IDXADV_SHAPE_JOIN_INNER: rows of the
 								 * join's other input, all executions */
+	uint64		cols_read;		/* idxadvCounters.cols_read */
 
 	/* an unindexed foreign key known from the catalog */
 	Oid			fk_conoid;
@@ -105,6 +118,13 @@ typedef struct idxadvCandidate
 
 	List	   *patterns;		/* idxadvPattern * served */
 	idxadvPattern *dominant;	/* the one with most scans */
+
+	/* covering: INCLUDE columns, after the key */
+	int			ninclude;
+	const char *include[IDXADV_MAX_INCLUDE];	/* column names, as in the
+												 * DDL */
+	double		allvisible;		/* relallvisible / relpages of the table */
+	const char *select_list;	/* the representative query's, NULL: "*" */
 
 	/* results */
 	char	   *fk_name;

@@ -99,7 +99,7 @@ static idxadvPlanState *plan_state = NULL;
 /*---- Function declarations ----*/
 
 static Query *idxadv_whatif_parse(const char *sql, int nparams, Oid *types);
-static bool idxadv_plan_uses_hypo(Plan *plan);
+static bool idxadv_plan_uses_hypo(Plan *plan, bool *index_only);
 static void idxadv_get_relation_info(IDXADV_REL_HOOK_PARAMS);
 static IndexOptInfo *idxadv_make_hypo_index(RelOptInfo *rel, Oid relid,
 											idxadvHypoIndex *hypo);
@@ -182,7 +182,9 @@ idxadv_whatif_plan(Oid owner, List *leaves, const char *sql, int nparams,
 
 			results[i].cost = stmt->planTree->total_cost;
 			results[i].rows = stmt->planTree->plan_rows;
-			results[i].used = idxadv_plan_uses_hypo(stmt->planTree);
+			results[i].index_only = false;
+			results[i].used = idxadv_plan_uses_hypo(stmt->planTree,
+													&results[i].index_only);
 		}
 		idxadv_switch_back(&sw);
 	}
@@ -316,10 +318,11 @@ idxadv_whatif_parse(const char *sql, int nparams, Oid *types)
 }
 
 /*
- * Does a plan tree scan the hypothetical index?
+ * Does a plan tree scan the hypothetical index?  *index_only is set when
+ * an index-only scan does.
  */
 static bool
-idxadv_plan_uses_hypo(Plan *plan)
+idxadv_plan_uses_hypo(Plan *plan, bool *index_only)
 {
 	ListCell   *lc;
 	List	   *children = NIL;
@@ -331,7 +334,10 @@ idxadv_plan_uses_hypo(Plan *plan)
 		case T_IndexScan:
 			return ((IndexScan *) plan)->indexid == IDXADV_HYPO_INDEXOID;
 		case T_IndexOnlyScan:
-			return ((IndexOnlyScan *) plan)->indexid == IDXADV_HYPO_INDEXOID;
+			if (((IndexOnlyScan *) plan)->indexid != IDXADV_HYPO_INDEXOID)
+				return false;
+			*index_only = true;
+			return true;
 		case T_BitmapIndexScan:
 			return ((BitmapIndexScan *) plan)->indexid == IDXADV_HYPO_INDEXOID;
 		case T_Append:
@@ -350,10 +356,10 @@ idxadv_plan_uses_hypo(Plan *plan)
 			break;
 	}
 	foreach(lc, children)
-		if (idxadv_plan_uses_hypo((Plan *) lfirst(lc)))
+		if (idxadv_plan_uses_hypo((Plan *) lfirst(lc), index_only))
 			return true;
-	return idxadv_plan_uses_hypo(plan->lefttree) ||
-		idxadv_plan_uses_hypo(plan->righttree);
+	return idxadv_plan_uses_hypo(plan->lefttree, index_only) ||
+		idxadv_plan_uses_hypo(plan->righttree, index_only);
 }
 
 /*
@@ -395,6 +401,7 @@ idxadv_make_hypo_index(RelOptInfo *rel, Oid relid, idxadvHypoIndex *hypo)
 	Oid			amoid = OidIsValid(hypo->amoid) ? hypo->amoid : BTREE_AM_OID;
 	const IndexAmRoutine *amroutine = GetIndexAmRoutineByAmId(amoid, false);
 	int			n = hypo->ncols;
+	int			nkey = hypo->nkeycols > 0 ? hypo->nkeycols : n;
 	int			i;
 	BlockNumber pages;
 	int			height;
@@ -402,13 +409,14 @@ idxadv_make_hypo_index(RelOptInfo *rel, Oid relid, idxadvHypoIndex *hypo)
 	info->indexoid = IDXADV_HYPO_INDEXOID;
 	info->reltablespace = rel->reltablespace;
 	info->rel = rel;
-	info->ncolumns = info->nkeycolumns = n;
+	info->ncolumns = n;
+	info->nkeycolumns = nkey;
 	info->indexkeys = palloc(sizeof(int) * n);
-	info->indexcollations = palloc(sizeof(Oid) * n);
-	info->opfamily = palloc(sizeof(Oid) * n);
-	info->opcintype = palloc(sizeof(Oid) * n);
-	info->reverse_sort = palloc(sizeof(bool) * n);
-	info->nulls_first = palloc(sizeof(bool) * n);
+	info->indexcollations = palloc(sizeof(Oid) * nkey);
+	info->opfamily = palloc(sizeof(Oid) * nkey);
+	info->opcintype = palloc(sizeof(Oid) * nkey);
+	info->reverse_sort = palloc(sizeof(bool) * nkey);
+	info->nulls_first = palloc(sizeof(bool) * nkey);
 	info->canreturn = palloc(sizeof(bool) * n);
 	info->opclassoptions = palloc0(sizeof(bytea *) * n);
 	info->sortopfamily = info->opfamily;
@@ -419,15 +427,14 @@ idxadv_make_hypo_index(RelOptInfo *rel, Oid relid, idxadvHypoIndex *hypo)
 		Oid			opclass = hypo->opclasses[i];
 		Expr	   *key;
 
-		if (!OidIsValid(opclass))
-			return NULL;
 		if (hypo->exprs[i] != NULL)
 		{
 			/* an expression: of the table itself, whose varno is 1 */
 			key = (Expr *) copyObject(hypo->exprs[i]);
 			ChangeVarNodes((Node *) key, 1, rel->relid, 0);
 			info->indexkeys[i] = 0;
-			info->indexcollations[i] = exprCollation((Node *) key);
+			if (i < nkey)
+				info->indexcollations[i] = exprCollation((Node *) key);
 			info->indexprs = lappend(info->indexprs, key);
 		}
 		else
@@ -438,15 +445,21 @@ idxadv_make_hypo_index(RelOptInfo *rel, Oid relid, idxadvHypoIndex *hypo)
 				return NULL;
 			key = (Expr *) var;
 			info->indexkeys[i] = var->varattno;
-			info->indexcollations[i] = var->varcollid;
+			if (i < nkey)
+				info->indexcollations[i] = var->varcollid;
 		}
+		info->canreturn[i] = amroutine->amcanreturn != NULL;
+		info->indextlist = lappend(info->indextlist,
+								   makeTargetEntry(key, i + 1, NULL, false));
+		/* INCLUDE columns have no operator class, collation nor order */
+		if (i >= nkey)
+			continue;
+		if (!OidIsValid(opclass))
+			return NULL;
 		info->opfamily[i] = get_opclass_family(opclass);
 		info->opcintype[i] = get_opclass_input_type(opclass);
 		info->reverse_sort[i] = (hypo->colflags[i] & IDXADV_ORDER_DESC) != 0;
 		info->nulls_first[i] = (hypo->colflags[i] & IDXADV_ORDER_NULLS_FIRST) != 0;
-		info->canreturn[i] = amroutine->amcanreturn != NULL;
-		info->indextlist = lappend(info->indextlist,
-								   makeTargetEntry(key, i + 1, NULL, false));
 	}
 
 	/* an access method that cannot order (GIN): as plancat.c leaves it */

@@ -24,7 +24,8 @@
  */
 typedef struct idxadvHypoIndex
 {
-	int			ncols;
+	int			ncols;			/* key and INCLUDE columns */
+	int			nkeycols;		/* key columns; 0: all ncols */
 	char	   *colnames[INDEX_MAX_KEYS];
 	Oid			opclasses[INDEX_MAX_KEYS];
 	uint8		colflags[INDEX_MAX_KEYS];	/* IDXADV_ORDER_* */
@@ -47,6 +48,7 @@ typedef struct idxadvPlanResult
 	double		cost;			/* the plan's total cost */
 	double		rows;			/* its estimated rows */
 	bool		used;			/* does it use the hypothetical index? */
+	bool		index_only;		/* in an index-only scan? */
 } idxadvPlanResult;
 
 /*

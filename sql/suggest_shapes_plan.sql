@@ -22,6 +22,9 @@ CREATE DATABASE regress_shapes;
 CREATE EXTENSION idxadvisor;
 
 SET idxadvisor.min_table_pages = 20;
+-- (every table is created WITH (autovacuum_enabled = off): a VACUUM marks
+-- pages all-visible, which decides covering indexes, only where the test
+-- says so)
 -- plans of one process, whatever the server's settings
 SET max_parallel_workers_per_gather = 0;
 
@@ -50,7 +53,8 @@ SELECT relid, columns, comparisons, order_by, executions, rows_scanned,
 -- in DESC order.  A sort without LIMIT (every row returned) and one on an
 -- expression are not recorded.
 --
-CREATE TABLE posts (id int PRIMARY KEY, user_id int, body text);
+CREATE TABLE posts (id int PRIMARY KEY, user_id int, body text)
+  WITH (autovacuum_enabled = off);
 INSERT INTO posts SELECT g, g % 5000, repeat('x', 100)
   FROM generate_series(1, 20000) g;
 ANALYZE posts;
@@ -74,11 +78,12 @@ SELECT relid, columns, reason FROM sug;
 -- thousands of rows per join, a lookup for each costs more than one read
 -- of the table: rejected, with that reason.
 --
-CREATE TABLE products (id int PRIMARY KEY, sku text NOT NULL, name text);
+CREATE TABLE products (id int PRIMARY KEY, sku text NOT NULL, name text)
+  WITH (autovacuum_enabled = off);
 INSERT INTO products SELECT g, 'sku' || g, 'product ' || g
   FROM generate_series(1, 5000) g;
 CREATE TABLE order_lines (id int PRIMARY KEY, sku text NOT NULL, qty int,
-                          note text);
+                          note text) WITH (autovacuum_enabled = off);
 INSERT INTO order_lines SELECT g, 'sku' || (g % 5000 + 1), g % 7, repeat('n', 40)
   FROM generate_series(1, 50000) g;
 ANALYZE products, order_lines;
@@ -116,7 +121,8 @@ SELECT relid, columns, reason FROM sug WHERE relid = 'order_lines'::regclass;
 -- what it fetched is not recorded.
 --
 CREATE TABLE tickets (id int PRIMARY KEY, tenant_id int NOT NULL,
-                      status text NOT NULL, note text);
+                      status text NOT NULL, note text)
+  WITH (autovacuum_enabled = off);
 INSERT INTO tickets SELECT g, g % 1000, (ARRAY['open', 'closed', 'pending'])[g % 3 + 1],
        repeat('t', 40) FROM generate_series(1, 60000) g;
 CREATE INDEX tickets_status_idx ON tickets (status);
@@ -136,16 +142,23 @@ SELECT * FROM tickets WHERE status = 'open' AND tenant_id = 7;
 SELECT relid, columns, reason FROM sug WHERE relid = 'tickets'::regclass;
 
 --
--- 4. What is never recorded: temporary tables, whatever the shape; and a
--- join on a column no btree can index says so.
+-- 4. What is never recorded: temporary tables, whatever the shape; a top-N
+-- sort or a join input over a table below idxadvisor.min_table_pages (as
+-- set where the statement runs); and a join on a column no btree can index
+-- says so.
 --
 SELECT idxadvisor_reset();
+SET idxadvisor.min_table_pages = 100000;
+SELECT id FROM posts ORDER BY body DESC LIMIT 3 \g /dev/null
+SELECT count(*) FROM products p JOIN tickets t ON t.note = p.name;
+SET idxadvisor.min_table_pages = 20;
 CREATE TEMP TABLE tmp_posts AS SELECT * FROM posts;
 ANALYZE tmp_posts;
 SELECT id FROM tmp_posts ORDER BY user_id DESC LIMIT 3 \g /dev/null
 SELECT count(*) FROM tmp_posts t JOIN products p ON p.sku = 'sku' || t.id
  WHERE p.id = 1;
-CREATE TABLE xacts (id int PRIMARY KEY, x xid, note text);
+CREATE TABLE xacts (id int PRIMARY KEY, x xid, note text)
+  WITH (autovacuum_enabled = off);
 INSERT INTO xacts SELECT g, (g % 100)::text::xid, repeat('x', 60)
   FROM generate_series(1, 20000) g;
 ANALYZE xacts;
@@ -155,6 +168,45 @@ RESET enable_nestloop;
 TABLE scans;
 SELECT relid, columns, kind, index_ddl, reason FROM sug
  WHERE relid = 'xacts'::regclass;
+
+--
+-- 5. Covering: the hot lookup reads one column of a wide table beyond its
+-- key, the top-N one.  Before VACUUM no page is all-visible and an
+-- index-only scan would read the table anyway: the plain key.  After it,
+-- key + INCLUDE, built through idxadvisor_create_concurrently(), and the
+-- plans are index-only scans.
+--
+CREATE TABLE accounts (id int PRIMARY KEY, team_id int NOT NULL,
+                       email text NOT NULL, created_at timestamptz NOT NULL,
+                       bio text, prefs text, notes text)
+  WITH (autovacuum_enabled = off);
+INSERT INTO accounts SELECT g, g % 2000, 'user' || g || '@example.com',
+       '2026-01-01'::timestamptz + g * interval '1 minute',
+       repeat('b', 80), repeat('p', 80), repeat('n', 80)
+  FROM generate_series(1, 30000) g;
+ANALYZE accounts;
+SELECT idxadvisor_reset();
+SELECT min(email) FROM accounts WHERE team_id = 5;
+SELECT min(email) FROM accounts WHERE team_id = 6;
+SELECT id, created_at FROM accounts ORDER BY created_at DESC LIMIT 2 \g /dev/null
+SELECT relid, columns, kind, index_ddl, reason FROM sug
+ WHERE relid = 'accounts'::regclass;
+VACUUM accounts;
+SELECT relid, columns, kind, index_ddl, reason FROM sug
+ WHERE relid = 'accounts'::regclass;
+SELECT idxadvisor_create_concurrently(index_ddl) AS job
+  FROM idxadvisor_suggest() WHERE relid = 'accounts'::regclass AND kind = 'filter' \gset
+CALL idxadvisor_wait(:job);
+SELECT index_ddl FROM idxadvisor_suggest()
+ WHERE relid = 'accounts'::regclass AND kind = 'top_n' \gexec
+SELECT indexrelid::regclass AS index, pg_get_indexdef(indexrelid) AS definition
+  FROM pg_index WHERE indrelid = 'accounts'::regclass AND NOT indisprimary
+ ORDER BY indexrelid::regclass::text COLLATE "C";
+VACUUM accounts;
+EXPLAIN (COSTS OFF) SELECT email FROM accounts WHERE team_id = 5;
+EXPLAIN (COSTS OFF)
+SELECT id, created_at FROM accounts ORDER BY created_at DESC LIMIT 2;
+SELECT relid, columns, reason FROM sug WHERE relid = 'accounts'::regclass;
 
 \c :regress_db
 DROP DATABASE regress_shapes;

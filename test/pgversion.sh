@@ -20,8 +20,8 @@
 # `make test` runs with PG_CONFIG=DIR/bin/pg_config.  Builds run with
 # `nice -n 19` and IDXADV_JOBS (default 2) jobs.  Of contrib, only the
 # modules the tests use (CONTRIB_DIRS: btree_gist, for the temporal foreign
-# keys of 18; pgstattuple, for idxadvisor_index_bloat(exact)) are built, through PGXS, and added to a cached DIR that lacks
-# them (about one CPU-minute).
+# keys of 18; pgstattuple, for the exact bloat report) are built, through
+# PGXS, and added to a cached DIR that lacks them (about one CPU-minute).
 
 set -euo pipefail
 
