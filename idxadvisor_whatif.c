@@ -254,6 +254,7 @@ idxadv_whatif_plan_statement(List *queries, const char *sql, List *leaves,
 		results[i].cost = 0;
 		results[i].rows = 0;
 		results[i].used = false;
+		results[i].index_only = false;
 
 		MemoryContextSwitchTo(plan_cxt);
 		PG_TRY();
@@ -272,10 +273,12 @@ idxadv_whatif_plan_statement(List *queries, const char *sql, List *leaves,
 				stmt = idxadv_planner(copyObject(query), sql, 0, NULL);
 				results[i].cost += stmt->planTree->total_cost;
 				results[i].rows += stmt->planTree->plan_rows;
-				if (idxadv_plan_uses_hypo(stmt->planTree))
+				if (idxadv_plan_uses_hypo(stmt->planTree,
+										  &results[i].index_only))
 					results[i].used = true;
 				foreach(lc2, stmt->subplans)
-					if (idxadv_plan_uses_hypo((Plan *) lfirst(lc2)))
+					if (idxadv_plan_uses_hypo((Plan *) lfirst(lc2),
+											  &results[i].index_only))
 						results[i].used = true;
 			}
 		}
