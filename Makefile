@@ -20,7 +20,9 @@ OBJS = \
 	idxadvisor_queue.o \
 	idxadvisor_report.o \
 	idxadvisor_repquery.o \
+	idxadvisor_select.o \
 	idxadvisor_suggest.o \
+	idxadvisor_suggest_for.o \
 	idxadvisor_whatif.o \
 	idxadvisor_worker.o
 
@@ -65,13 +67,16 @@ REGRESS = \
 	collect \
 	suggest_shapes_expr \
 	suggest_shapes_trgm \
-	suggest_shapes_pg18
+	suggest_shapes_pg18 \
+	suggest_for \
+	suggest_workload
 # Which of them skip without the library preloaded, and which with it.  The
 # temporary-instance suites check that these took the path they test.
 REGRESS_NEEDS_PRELOAD = capture capture_errors build build_requests suggest \
 	views drop_fk build_partitioned \
 	suggest_shapes_plan lifecycle_jobs lifecycle_outcomes \
-	suggest_shapes_expr
+	suggest_shapes_expr \
+	suggest_workload
 REGRESS_NEEDS_NOPRELOAD = nopreload report_nopreload build_nopreload \
 	suggest_nopreload
 

@@ -21,7 +21,7 @@ SELECT pg_catalog.set_config('idxadvisor_upgrade.acl_' OPERATOR(pg_catalog.||) p
    AND d.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass AND d.deptype = 'e'
   JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid AND e.extname = 'idxadvisor'
  WHERE p.proname IN ('idxadvisor_drop', 'idxadvisor_drop_concurrently',
-                     'idxadvisor_unindexed_foreign_keys');
+                     'idxadvisor_unindexed_foreign_keys', 'idxadvisor_suggest');
 
 -- 1.1: the SQLSTATE of a failed job, which idxadvisor_wait() reports
 ALTER TABLE @extschema@.idxadvisor_build_jobs ADD COLUMN sqlstate pg_catalog.text;
@@ -126,6 +126,36 @@ SELECT d.relid AS "table",
  ORDER BY d.index_bytes DESC, d.relid::pg_catalog.text, d.index::pg_catalog.text;
 
 GRANT SELECT ON @extschema@.idxadvisor_duplicate_indexes TO PUBLIC;
+
+-- 1.1 (workload): idxadvisor_suggest() gains queryids, est_rows_per_scan_after
+-- and est_write_overhead.  A function's OUT columns cannot change in place;
+-- the view below is the first thing of the extension that depends on it.
+-- The 1.0 function's grants carry over (end of this script); the C function
+-- still serves the 1.0 definition (its column count).
+DROP FUNCTION @extschema@.idxadvisor_suggest(pg_catalog.bool);
+CREATE FUNCTION @extschema@.idxadvisor_suggest(
+    verbose pg_catalog.bool DEFAULT false,
+    OUT relid pg_catalog.regclass,
+    OUT columns pg_catalog.text[],
+    OUT predicate pg_catalog.text,
+    OUT kind pg_catalog.text,
+    OUT foreign_key pg_catalog.name,
+    OUT index_ddl pg_catalog.text,
+    OUT seq_scans pg_catalog.int8,
+    OUT fk_trigger_scans pg_catalog.int8,
+    OUT rows_per_scan pg_catalog.float8,
+    OUT selectivity pg_catalog.float8,
+    OUT est_index_bytes pg_catalog.int8,
+    OUT est_cost_before pg_catalog.float8,
+    OUT est_cost_after pg_catalog.float8,
+    OUT score pg_catalog.float8,
+    OUT reason pg_catalog.text,
+    OUT queryids pg_catalog.int8[],
+    OUT est_rows_per_scan_after pg_catalog.float8,
+    OUT est_write_overhead pg_catalog.float8)
+RETURNS SETOF pg_catalog.record
+AS 'MODULE_PATHNAME', 'idxadvisor_suggest'
+LANGUAGE C STRICT VOLATILE PARALLEL UNSAFE;
 
 -- 1.1: the suggestions for people, best first, in a 120-column terminal:
 -- the index in short form, its benefit (rows a scan reads now -> with the
@@ -287,6 +317,32 @@ SELECT b.id,
  ORDER BY b.id;
 
 GRANT SELECT ON @extschema@.idxadvisor_build_status TO PUBLIC;
+
+-- 1.1 (workload): what-if advice for one statement (idxadvisor_suggest_for.c)
+CREATE FUNCTION @extschema@.idxadvisor_suggest_for(
+    query pg_catalog.text,
+    verbose pg_catalog.bool DEFAULT false,
+    OUT relid pg_catalog.regclass,
+    OUT columns pg_catalog.text[],
+    OUT predicate pg_catalog.text,
+    OUT kind pg_catalog.text,
+    OUT foreign_key pg_catalog.name,
+    OUT index_ddl pg_catalog.text,
+    OUT seq_scans pg_catalog.int8,
+    OUT fk_trigger_scans pg_catalog.int8,
+    OUT rows_per_scan pg_catalog.float8,
+    OUT selectivity pg_catalog.float8,
+    OUT est_index_bytes pg_catalog.int8,
+    OUT est_cost_before pg_catalog.float8,
+    OUT est_cost_after pg_catalog.float8,
+    OUT score pg_catalog.float8,
+    OUT reason pg_catalog.text,
+    OUT queryids pg_catalog.int8[],
+    OUT est_rows_per_scan_after pg_catalog.float8,
+    OUT est_write_overhead pg_catalog.float8)
+RETURNS SETOF pg_catalog.record
+AS 'MODULE_PATHNAME', 'idxadvisor_suggest_for'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE;
 
 --
 -- 1.1 (replicas): read replicas (idxadvisor_collect.c).  The scans of hot
@@ -625,7 +681,7 @@ BEGIN
 		   AND d.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass AND d.deptype = 'e'
 		  JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid AND e.extname = 'idxadvisor'
 		 WHERE p.proname IN ('idxadvisor_drop', 'idxadvisor_drop_concurrently',
-							 'idxadvisor_unindexed_foreign_keys')
+							 'idxadvisor_unindexed_foreign_keys', 'idxadvisor_suggest')
 	LOOP
 		CONTINUE WHEN COALESCE(f.acl, '') = '';
 		EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', f.func);

@@ -159,7 +159,10 @@ GRANT SELECT ON @extschema@.idxadvisor_duplicate_indexes TO PUBLIC;
 --
 
 -- Index suggestions from the captured scans, the catalogs and the planner;
--- with verbose, also the candidates rejected and why.  Shows only tables the
+-- with verbose, also the candidates rejected and why.  1.1 (workload): the
+-- set of indexes that serves the workload at least cost, and three columns:
+-- the query ids of the scans served, the rows a scan would read through the
+-- index, and the bytes it adds to the table's writes (a share).  Shows only tables the
 -- caller holds a privilege on (all for pg_read_all_stats), like
 -- idxadvisor_scans.
 CREATE FUNCTION @extschema@.idxadvisor_suggest(
@@ -178,7 +181,10 @@ CREATE FUNCTION @extschema@.idxadvisor_suggest(
     OUT est_cost_before pg_catalog.float8,
     OUT est_cost_after pg_catalog.float8,
     OUT score pg_catalog.float8,
-    OUT reason pg_catalog.text)
+    OUT reason pg_catalog.text,
+    OUT queryids pg_catalog.int8[],
+    OUT est_rows_per_scan_after pg_catalog.float8,
+    OUT est_write_overhead pg_catalog.float8)
 RETURNS SETOF pg_catalog.record
 AS 'MODULE_PATHNAME', 'idxadvisor_suggest'
 LANGUAGE C STRICT VOLATILE PARALLEL UNSAFE;
@@ -470,6 +476,36 @@ REVOKE ALL ON FUNCTION @extschema@.idxadvisor_cancel(pg_catalog.int8) FROM PUBLI
 REVOKE ALL ON FUNCTION @extschema@.idxadvisor_drop(pg_catalog.text, pg_catalog.bool, pg_catalog.bool) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.idxadvisor_drop_concurrently(pg_catalog.text, pg_catalog.bool, pg_catalog.bool) FROM PUBLIC;
 
+
+-- 1.1 (workload): what-if advice for one statement (idxadvisor_suggest_for.c):
+-- the indexes that would make it cheaper, with idxadvisor_suggest()'s
+-- columns and rules, costed on the statement itself.  It plans the
+-- statement as the caller, as EXPLAIN does, and never runs it: open to
+-- PUBLIC like EXPLAIN.
+CREATE FUNCTION @extschema@.idxadvisor_suggest_for(
+    query pg_catalog.text,
+    verbose pg_catalog.bool DEFAULT false,
+    OUT relid pg_catalog.regclass,
+    OUT columns pg_catalog.text[],
+    OUT predicate pg_catalog.text,
+    OUT kind pg_catalog.text,
+    OUT foreign_key pg_catalog.name,
+    OUT index_ddl pg_catalog.text,
+    OUT seq_scans pg_catalog.int8,
+    OUT fk_trigger_scans pg_catalog.int8,
+    OUT rows_per_scan pg_catalog.float8,
+    OUT selectivity pg_catalog.float8,
+    OUT est_index_bytes pg_catalog.int8,
+    OUT est_cost_before pg_catalog.float8,
+    OUT est_cost_after pg_catalog.float8,
+    OUT score pg_catalog.float8,
+    OUT reason pg_catalog.text,
+    OUT queryids pg_catalog.int8[],
+    OUT est_rows_per_scan_after pg_catalog.float8,
+    OUT est_write_overhead pg_catalog.float8)
+RETURNS SETOF pg_catalog.record
+AS 'MODULE_PATHNAME', 'idxadvisor_suggest_for'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE;
 
 --
 -- Index lifecycle reports (idxadvisor_lifecycle.c)

@@ -70,6 +70,8 @@ bool		idxadv_save = true;
 
 /* suggestions */
 int			idxadv_min_table_pages = 128;
+int			idxadv_max_new_indexes_per_table = 10;
+double		idxadv_index_size_budget = 0.2;
 
 /* builds */
 int			idxadv_build_lock_timeout = 5000;
@@ -216,6 +218,28 @@ _PG_init(void)
 							PGC_USERSET,
 							GUC_UNIT_BLOCKS,
 							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("idxadvisor.max_new_indexes_per_table",
+							"Most new indexes idxadvisor_suggest() suggests for one table.",
+							"The workload-level selection adds indexes to a table, most useful first, up to this many; indexes for unindexed foreign keys are always kept and count toward it.",
+							&idxadv_max_new_indexes_per_table,
+							10,
+							1,
+							INDEX_MAX_KEYS * 32,
+							PGC_USERSET,
+							0,
+							NULL, NULL, NULL);
+
+	DefineCustomRealVariable("idxadvisor.index_size_budget",
+							 "Size of the new indexes that only speed up scans other suggested indexes already serve, as a fraction of the table's size.",
+							 "An index that takes a filter off a sequential scan is not bound by it; narrower refinements are suggested while the table's new indexes stay within this share of its size.",
+							 &idxadv_index_size_budget,
+							 0.2,
+							 0.0,
+							 100.0,
+							 PGC_USERSET,
+							 0,
+							 NULL, NULL, NULL);
 
 	DefineCustomIntVariable("idxadvisor.build_lock_timeout",
 							"Longest wait for the table lock at each attempt of a queued build or drop.",

@@ -13,6 +13,10 @@
  *							ranking (idxadvisor_suggest.h is its private
  *							header)
  *	idxadvisor_patterns.c	advise: patterns and candidates (steps 1 and 3)
+ *	idxadvisor_suggest_for.c	advise: idxadvisor_suggest_for(), one
+ *							statement's scans as patterns
+ *	idxadvisor_select.c		advise: the set of indexes that serves the
+ *							workload at least cost
  *	idxadvisor_repquery.c	advise: the representative query of step 4
  *	idxadvisor_whatif.c		advise: hypothetical indexes and the planner
  *	idxadvisor_exprs.c		advise: expression, pattern and GIN indexes
@@ -66,6 +70,9 @@ extern bool idxadv_save;
 
 /* suggestions: tables smaller than this get no suggestion */
 extern int	idxadv_min_table_pages;
+/* suggestions: the workload-level selection's bounds (idxadvisor_select.c) */
+extern int	idxadv_max_new_indexes_per_table;
+extern double idxadv_index_size_budget;
 
 /* builds */
 extern int	idxadv_build_lock_timeout;
@@ -197,6 +204,8 @@ extern void idxadv_capture_query_start(QueryDesc *queryDesc, int eflags,
 extern void idxadv_capture_query_end(QueryDesc *queryDesc);
 extern idxadvScanStat *idxadv_capture_snapshot(Oid dbid, int *nentries);
 extern const char *idxadv_cmp_kind_name(idxadvCmpKind kind);
+extern bool idxadv_classify_filter(List *clauses, Index scanrelid, Oid relid,
+								   int natts, idxadvHashKey *key);
 extern bool idxadv_entry_visible(const idxadvHashKey *key, Oid userid,
 								 bool see_all);
 extern int	idxadv_scan_stat_datums(const idxadvScanStat *stat, Datum *values,

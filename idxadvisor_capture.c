@@ -257,7 +257,10 @@ static List *idxadv_join_clauses(PlanState *join);
 static int	idxadv_side_column(PlanState *side, Node *expr, int varno);
 static void idxadv_record_join_side(PlanState *join, bool outer,
 									idxadvWalkContext *ctx);
-static void idxadv_key_from_kinds(idxadvHashKey *key, Relation rel,
+static bool idxadv_classify_quals(List *clauses, Index scanrelid, Oid relid,
+								  int natts, idxadvHashKey *key,
+								  idxadvExprQuals *quals);
+static void idxadv_key_from_kinds(idxadvHashKey *key, Oid relid, int natts,
 								  uint8 *kinds);
 static int64 idxadv_scan_pages(ScanState *node, int64 executions);
 static uint64 idxadv_cols_read(QueryDesc *queryDesc, Index scanrelid);
@@ -277,7 +280,8 @@ static Node *idxadv_expr_clause(const idxadvExprQual *q, Node *expr,
 								Node *other);
 static void idxadv_note_vars(Node *node, Index scanrelid, uint8 *kinds);
 static int	idxadv_column_of(Node *node, Index scanrelid);
-static bool idxadv_is_pseudo_constant(Node *node);
+static bool idxadv_is_pseudo_constant(Node *node, Index scanrelid);
+static bool idxadv_references_rel(Node *node, Index *scanrelid);
 static void idxadv_sort_bound(PlanState *parent, idxadvCounters *delta);
 static void idxadv_classify_order(PlanState *parent, SeqScanState *node,
 								  idxadvHashKey *key);
@@ -965,38 +969,68 @@ idxadv_classify_scan(SeqScanState *node, PlanState *parent,
 {
 	Scan	   *scan = (Scan *) node->ss.ps.plan;
 	Relation	rel = node->ss.ss_currentRelation;
-	int			natts = RelationGetNumberOfAttributes(rel);
+
+	if (!idxadv_classify_quals(scan->plan.qual, scan->scanrelid,
+							   RelationGetRelid(rel),
+							   RelationGetNumberOfAttributes(rel), key, quals))
+		return false;
+
+	idxadv_classify_order(parent, node, key);
+	return true;
+}
+
+/*
+ * Build the filter part of a statistics key (no ORDER BY columns) of table
+ * relid, range table index scanrelid, with natts columns, from the clauses
+ * that restrict it: the columns they compare with something constant while
+ * the table is scanned, and how.  Returns false when they compare no column
+ * of it.  The capture calls it with a scan's filter; idxadvisor_suggest_for()
+ * with the planner's restriction and join clauses of a table, where a column
+ * of another table counts as constant (a nested loop passes it as a
+ * parameter), so that both classify by this one rule.  Expression quals are
+ * recorded only by the capture (quals not NULL).
+ */
+bool
+idxadv_classify_filter(List *clauses, Index scanrelid, Oid relid, int natts,
+					   idxadvHashKey *key)
+{
+	return idxadv_classify_quals(clauses, scanrelid, relid, natts, key, NULL);
+}
+
+static bool
+idxadv_classify_quals(List *clauses, Index scanrelid, Oid relid, int natts,
+					  idxadvHashKey *key, idxadvExprQuals *quals)
+{
 	uint8	   *kinds;
 	ListCell   *lc;
 	int			n;
 
 	/* kinds[attno - 1]: best comparison seen on that column, 0 if none */
 	kinds = palloc0(natts * sizeof(uint8));
-	quals->n = 0;
+	if (quals)
+		quals->n = 0;
 
-	foreach(lc, scan->plan.qual)
-		idxadv_classify_clause((Node *) lfirst(lc), scan->scanrelid, kinds,
-							   quals);
+	foreach(lc, clauses)
+		idxadv_classify_clause((Node *) lfirst(lc), scanrelid, kinds, quals);
 
-	idxadv_key_from_kinds(key, rel, kinds);
+	idxadv_key_from_kinds(key, relid, natts, kinds);
 	pfree(kinds);
 
 	/* expression quals in a fixed order, so that AND's order does not count */
-	if (quals->n > 1)
-		qsort(quals->quals, quals->n, sizeof(idxadvExprQual),
-			  idxadv_expr_qual_cmp);
-	for (n = 0; n < quals->n; n++)
+	if (quals)
 	{
-		key->expr_hashes[n] = quals->quals[n].hash;
-		key->expr_ops[n] = quals->quals[n].opno;
+		if (quals->n > 1)
+			qsort(quals->quals, quals->n, sizeof(idxadvExprQual),
+				  idxadv_expr_qual_cmp);
+		for (n = 0; n < quals->n; n++)
+		{
+			key->expr_hashes[n] = quals->quals[n].hash;
+			key->expr_ops[n] = quals->quals[n].opno;
+		}
+		key->nexprs = (uint8) quals->n;
 	}
-	key->nexprs = (uint8) quals->n;
 
-	if (key->natts == 0)
-		return false;
-
-	idxadv_classify_order(parent, node, key);
-	return true;
+	return key->natts > 0;
 }
 
 /*
@@ -1006,15 +1040,14 @@ idxadv_classify_scan(SeqScanState *node, PlanState *parent,
  * order.
  */
 static void
-idxadv_key_from_kinds(idxadvHashKey *key, Relation rel, uint8 *kinds)
+idxadv_key_from_kinds(idxadvHashKey *key, Oid relid, int natts, uint8 *kinds)
 {
-	int			natts = RelationGetNumberOfAttributes(rel);
 	int			attno;
 	int			n;
 
 	memset(key, 0, sizeof(idxadvHashKey));
 	key->dbid = MyDatabaseId;
-	key->relid = RelationGetRelid(rel);
+	key->relid = relid;
 
 	n = 0;
 	for (attno = 1; attno <= natts; attno++)
@@ -1059,10 +1092,10 @@ idxadv_classify_clause(Node *clause, Index scanrelid, uint8 *kinds,
 		Node	   *right = lsecond(op->args);
 
 		attno = idxadv_column_of(left, scanrelid);
-		if (attno > 0 && idxadv_is_pseudo_constant(right))
+		if (attno > 0 && idxadv_is_pseudo_constant(right, scanrelid))
 			;
 		else if ((attno = idxadv_column_of(right, scanrelid)) > 0 &&
-				 idxadv_is_pseudo_constant(left))
+				 idxadv_is_pseudo_constant(left, scanrelid))
 			;
 		else
 			attno = 0;
@@ -1104,7 +1137,7 @@ idxadv_classify_clause(Node *clause, Index scanrelid, uint8 *kinds,
 		ScalarArrayOpExpr *saop = (ScalarArrayOpExpr *) clause;
 
 		attno = idxadv_column_of(linitial(saop->args), scanrelid);
-		if (attno > 0 && idxadv_is_pseudo_constant(lsecond(saop->args)))
+		if (attno > 0 && idxadv_is_pseudo_constant(lsecond(saop->args), scanrelid))
 			kind = (saop->useOr && get_oprrest(saop->opno) == F_EQSEL) ?
 				IDXADV_CMP_EQ : IDXADV_CMP_OTHER;
 		else
@@ -1176,10 +1209,10 @@ idxadv_note_expr(Node *left, Node *right, Oid opno, bool any,
 		return;
 
 	if (idxadv_expr_hash(left, scanrelid, &hash) &&
-		idxadv_is_pseudo_constant(right))
+		idxadv_is_pseudo_constant(right, scanrelid))
 		;
 	else if (!any && (hash = 0, idxadv_expr_hash(right, scanrelid, &hash)) &&
-			 idxadv_is_pseudo_constant(left) &&
+			 idxadv_is_pseudo_constant(left, scanrelid) &&
 			 OidIsValid(opno = get_commutator(opno)))
 	{
 		Node	   *tmp = left;
@@ -1496,12 +1529,31 @@ idxadv_column_of(Node *node, Index scanrelid)
 
 /*
  * Is node constant for the duration of one scan: a constant, a parameter,
- * an outer reference, or a stable expression of those?
+ * an outer reference, or a stable expression of those?  In a plan's scan
+ * filter every column is the scanned table's; among the planner's join
+ * clauses a column of another table is an outer reference.
  */
 static bool
-idxadv_is_pseudo_constant(Node *node)
+idxadv_is_pseudo_constant(Node *node, Index scanrelid)
 {
-	return !contain_var_clause(node) && !contain_volatile_functions(node);
+	return !idxadv_references_rel(node, &scanrelid) &&
+		!contain_volatile_functions(node);
+}
+
+/*
+ * Does node contain a column of the range table entry *scanrelid of this
+ * query level?
+ */
+static bool
+idxadv_references_rel(Node *node, Index *scanrelid)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, Var))
+		return ((Var *) node)->varno == *scanrelid &&
+			((Var *) node)->varlevelsup == 0;
+	return expression_tree_walker(node, idxadv_references_rel,
+								  (void *) scanrelid);
 }
 
 /*
@@ -1827,7 +1879,8 @@ idxadv_record_index_filter(ScanState *node, idxadvWalkContext *ctx)
 	foreach(lc, scan->plan.qual)
 		idxadv_classify_clause((Node *) lfirst(lc), scan->scanrelid, kinds,
 							   NULL);
-	idxadv_key_from_kinds(&key, rel, kinds);
+	idxadv_key_from_kinds(&key, RelationGetRelid(rel),
+						  RelationGetNumberOfAttributes(rel), kinds);
 	pfree(kinds);
 	if (key.natts == 0)
 		return;
@@ -1969,7 +2022,8 @@ idxadv_record_join_side(PlanState *join, bool outer, idxadvWalkContext *ctx)
 		if (attno > 0)
 			kinds[attno - 1] = IDXADV_CMP_EQ;
 	}
-	idxadv_key_from_kinds(&key, rel, kinds);
+	idxadv_key_from_kinds(&key, RelationGetRelid(rel),
+						  RelationGetNumberOfAttributes(rel), kinds);
 	pfree(kinds);
 	if (key.natts == 0)
 		return;
@@ -2223,7 +2277,8 @@ idxadv_capture_snapshot(Oid dbid, int *nentries)
 /*
  * When the capture started counting: the last idxadvisor_reset(), or the
  * server start (counters loaded from the statistics file may be older).
- * Used by idxadvisor_lifecycle.c for rates per hour.
+ * Used by idxadvisor_lifecycle.c for rates per hour, and by the
+ * workload-level selection of idxadvisor_suggest() for scans per second.
  */
 TimestampTz
 idxadv_capture_reset_time(void)

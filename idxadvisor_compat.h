@@ -189,6 +189,21 @@ idxadv_relpath(Oid spcoid, Oid dboid, Oid relnumber, bool temp,
 #endif
 
 /* ---------------------------------------------------------------------
+ * 16 (a61b1f7482): the executor's privilege check of a plan's range table
+ * takes the RTEPermissionInfo list (ExecCheckPermissions); before, the
+ * range table entries held the privileges (ExecCheckRTPerms).
+ * idxadv_check_plan_permissions() raises the error the executor raises.
+ * ---------------------------------------------------------------------
+ */
+#if PG_VERSION_NUM >= 160000
+#define idxadv_check_plan_permissions(stmt) \
+	((void) ExecCheckPermissions((stmt)->rtable, (stmt)->permInfos, true))
+#else
+#define idxadv_check_plan_permissions(stmt) \
+	((void) ExecCheckRTPerms((stmt)->rtable, true))
+#endif
+
+/* ---------------------------------------------------------------------
  * 16: the statistics keep when a relation or index was last
  * scanned (pg_stat_all_indexes.last_idx_scan, pg_stat_get_lastscan()).
  * IDXADV_LASTSCAN_FN is that SQL-callable function, or NULL in a version

@@ -32,7 +32,6 @@
 #include "idxadvisor_suggest.h"
 
 static bool idxadv_columns_exist(const idxadvHashKey *key);
-static void idxadv_pattern_from_key(idxadvPattern *p, const idxadvScanStat *s);
 static List *idxadv_lift_partitions(List *patterns);
 static bool idxadv_patterns_same_shape(const idxadvPattern *a,
 									   const idxadvPattern *b);
@@ -128,10 +127,12 @@ idxadv_column_live(Oid relid, AttrNumber attnum)
 }
 
 /*
- * Fill a pattern from a statistics entry.  ORDER BY columns that the filter
- * fixes by equality are left out: they do not order anything.
+ * Fill a pattern from a statistics entry (or, for idxadvisor_suggest_for(),
+ * from a scan of its statement, classified the same way).  ORDER BY columns
+ * that the filter fixes by equality are left out: they do not order
+ * anything.
  */
-static void
+void
 idxadv_pattern_from_key(idxadvPattern *p, const idxadvScanStat *s)
 {
 	const idxadvHashKey *key = &s->key;
@@ -189,6 +190,7 @@ idxadv_pattern_from_key(idxadvPattern *p, const idxadvScanStat *s)
 	p->limited_executions = s->counters.limited_executions;
 	p->limit_max = s->counters.limit_max;
 	p->npartitions = 1;
+	p->queryid = s->counters.queryid;
 	p->shape = key->shape;
 	p->outer_rows = s->counters.outer_rows;
 	p->cols_read = s->counters.cols_read;
@@ -533,6 +535,22 @@ idxadv_absorb(idxadvCandidate *c, idxadvPattern *p)
 		c->pred.attnum != p->pred.attnum || c->pred.kind != p->pred.kind ||
 		p->neq > c->neq)
 		return false;
+
+	/*
+	 * p's equality columns must be among c's first p->neq ones: a cheap
+	 * test first, since a table with thousands of shapes tries each
+	 * against each candidate.
+	 */
+	for (i = 0; i < p->neq; i++)
+	{
+		int			j;
+
+		for (j = 0; j < p->neq; j++)
+			if (c->eq[j].attnum == p->eq[i].attnum)
+				break;
+		if (j == p->neq)
+			return false;
+	}
 
 	/* work on a copy: c changes only if p fits */
 	memcpy(&refined, c, sizeof(idxadvCandidate));

@@ -58,6 +58,11 @@
  * dropped by then is left out.  The what-if planner releases the locks that
  * planning takes on indexes and partitions at once (see its header).
  *
+ * idxadvisor_suggest_for() (idxadvisor_suggest_for.c) makes step 1's
+ * patterns from one statement instead of the captured scans, and runs
+ * steps 2 to 5 through the same idxadv_advise(), costing the statement
+ * itself instead of a representative query.
+ *
  * Which existing index serves a pattern, and which foreign keys no index
  * serves, come from idxadvisor_catalog.c (idxadv_find_serving_index,
  * idxadv_unindexed_foreign_keys), so the foreign-key report and the
@@ -130,8 +135,13 @@
 
 /*---- Macros ----*/
 
-/* Number of output columns of idxadvisor_suggest() */
-#define IDXADV_SUGGEST_COLS		15
+/*
+ * Number of output columns of idxadvisor_suggest() and
+ * idxadvisor_suggest_for(); the 1.0 definition of idxadvisor_suggest() has
+ * the first IDXADV_SUGGEST_COLS_V1_0 of them.
+ */
+#define IDXADV_SUGGEST_COLS		18
+#define IDXADV_SUGGEST_COLS_V1_0	15
 
 /*
  * A boolean / IS [NOT] NULL condition keeping at most this fraction of the
@@ -168,6 +178,12 @@ static HTAB *table_hash = NULL;
 static List *used_names = NIL;	/* idxadvUsedName, for the DDL */
 static HTAB *opclass_hash = NULL;
 
+/*
+ * The statement of an idxadvisor_suggest_for() call, costed in place of the
+ * representative query; NULL in idxadvisor_suggest().
+ */
+static const idxadvStatement *advise_stmt = NULL;
+
 /*---- Function declarations ----*/
 
 PG_FUNCTION_INFO_V1(idxadvisor_suggest);
@@ -186,7 +202,6 @@ static char *idxadv_candidate_ddl(idxadvCandidate *c,
 								  const idxadvHypoIndex *hypo, List **names);
 static void idxadv_try_covering(idxadvCandidate *c, idxadvTable *t,
 								const idxadvHypoIndex *hypo, List **names);
-static int32 idxadv_column_width(Oid relid, AttrNumber attnum, int32 *offset);
 static void idxadv_emit(ReturnSetInfo *rsinfo, idxadvCandidate *c);
 static char *idxadv_emit_reason(idxadvCandidate *c, int64 scans,
 								int64 fkscans, int64 rows_scanned,
@@ -890,12 +905,29 @@ idxadv_cost_candidate(idxadvCandidate *c, idxadvTable *t, List **names)
 					  hypo.datawidth, &pages, &height);
 	c->index_bytes = (int64) pages * BLCKSZ;
 
-	/* cost of the dominant pattern's query, without and with the index */
-	sql = idxadv_rep_query(c, t, c->dominant, &nparams, &types, &params,
-						   &c->share);
+	/*
+	 * Cost of the dominant pattern's query, without and with the index; for
+	 * idxadvisor_suggest_for(), of the caller's statement itself, planned
+	 * as the caller (as EXPLAIN plans it).
+	 */
 	hypos[0] = NULL;
 	hypos[1] = &hypo;
-	error = idxadv_plan(t, sql, nparams, types, params, 2, hypos, plans);
+	if (advise_stmt != NULL)
+	{
+		const idxadvPattern *d = c->dominant;
+
+		c->share = d->rows_scanned > 0 ?
+			(double) d->rows_matched / d->rows_scanned : 1.0;
+		error = idxadv_whatif_plan_statement(advise_stmt->queries,
+											 advise_stmt->sql, t->leaves, 2,
+											 hypos, plans);
+	}
+	else
+	{
+		sql = idxadv_rep_query(c, t, c->dominant, &nparams, &types, &params,
+							   &c->share);
+		error = idxadv_plan(t, sql, nparams, types, params, 2, hypos, plans);
+	}
 	if (error)
 	{
 		c->rejected = psprintf("could not be costed: %s", error);
@@ -935,7 +967,8 @@ idxadv_cost_candidate(idxadvCandidate *c, idxadvTable *t, List **names)
 								   c->cost_before,
 								   Min(c->cost_after, c->cost_before),
 								   100.0 * c->share,
-								   d->executions > 0 && d->rows_scanned > 0 ?
+								   d->executions > 0 && d->rows_scanned > 0 &&
+								   advise_stmt == NULL ?
 								   psprintf(" (the captured scans kept %.3g%% of the rows they read)",
 											100.0 * d->rows_matched / d->rows_scanned) : "");
 		else
@@ -1147,7 +1180,7 @@ idxadv_plan(idxadvTable *t, const char *sql, int nparams, Oid *types,
  * Add one key column to the running data width of an index tuple: the
  * column's average width from pg_statistic, else its type's, aligned.
  */
-static int32
+int32
 idxadv_column_width(Oid relid, AttrNumber attnum, int32 *offset)
 {
 	Oid			type = get_atttype(relid, attnum);
@@ -1286,8 +1319,17 @@ idxadv_emit(ReturnSetInfo *rsinfo, idxadvCandidate *c)
 		values[col++] = CStringGetTextDatum(c->ddl);
 	else
 		nulls[col++] = true;
-	values[col++] = Int64GetDatum(scans);
-	values[col++] = Int64GetDatum(fkscans);
+	if (advise_stmt != NULL)
+	{
+		/* nothing was captured: the planner's estimates for the statement */
+		nulls[col++] = true;
+		nulls[col++] = true;
+	}
+	else
+	{
+		values[col++] = Int64GetDatum(scans);
+		values[col++] = Int64GetDatum(fkscans);
+	}
 	if (scans > 0)
 	{
 		values[col++] = Float8GetDatum((double) rows_scanned / scans);
@@ -1322,7 +1364,43 @@ idxadv_emit(ReturnSetInfo *rsinfo, idxadvCandidate *c)
 														   rows_matched,
 														   writes, shapes));
 
-	Assert(col == IDXADV_SUGGEST_COLS);
+	/* 1.1: the evidence a DBA acts on, and what the index costs to keep */
+	if (rsinfo->setDesc->natts > IDXADV_SUGGEST_COLS_V1_0)
+	{
+		Datum	   *ids = palloc(sizeof(Datum) * Max(list_length(c->patterns), 1));
+		int			nids = 0;
+		idxadvTable *t = idxadv_table_info(c->relid);
+
+		/* the query ids of the scans it serves, each once */
+		foreach(lc, c->patterns)
+		{
+			idxadvPattern *p = (idxadvPattern *) lfirst(lc);
+
+			for (i = 0; i < nids; i++)
+				if (DatumGetInt64(ids[i]) == p->queryid)
+					break;
+			if (p->queryid != 0 && i == nids)
+				ids[nids++] = Int64GetDatum(p->queryid);
+		}
+		if (nids > 0)
+			values[col++] = PointerGetDatum(construct_array(ids, nids, INT8OID,
+															8, FLOAT8PASSBYVAL,
+															TYPALIGN_DOUBLE));
+		else
+			nulls[col++] = true;
+
+		/* rows a scan would read through the index: what the lookup keeps */
+		if (c->ddl && !c->rejected)
+			values[col++] = Float8GetDatum(Max(t->tuples, 0) * c->share);
+		else
+			nulls[col++] = true;
+		if (c->ddl && !c->rejected)
+			values[col++] = Float8GetDatum(idxadv_write_overhead(t, c));
+		else
+			nulls[col++] = true;
+	}
+
+	Assert(col == rsinfo->setDesc->natts);
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 }
 
@@ -1340,6 +1418,17 @@ idxadv_emit_reason(idxadvCandidate *c, int64 scans, int64 fkscans,
 	initStringInfo(&reason);
 	if (c->rejected)
 		appendStringInfo(&reason, "rejected: %s", c->rejected);
+	else if (advise_stmt != NULL)
+	{
+		appendStringInfo(&reason,
+						 "The statement reads about %.0f rows of this table and keeps about %.3g%% of them (planner estimates); with this index its estimated cost falls from %.2f to %.2f.",
+						 scans > 0 ? (double) rows_scanned / scans : 0,
+						 rows_scanned > 0 ? 100.0 * rows_matched / rows_scanned : 0,
+						 c->cost_before, c->cost_after);
+		if (shapes > 1)
+			appendStringInfo(&reason, " One index serves %d of its scans.",
+							 shapes);
+	}
 	else
 	{
 		if (c->fk_name)
@@ -1548,25 +1637,13 @@ idxadv_candidate_cmp(const ListCell *a, const ListCell *b)
  */
 
 /*
- * idxadvisor_suggest(verbose boolean DEFAULT false): the indexes worth
- * creating, best first; with verbose, also the candidates rejected and why
- * (index_ddl and score NULL, reason starting with "rejected:").
+ * Set up the lookup tables of one call of idxadvisor_suggest() or
+ * idxadvisor_suggest_for(), in the current memory context.
  */
-Datum
-idxadvisor_suggest(PG_FUNCTION_ARGS)
+void
+idxadv_advise_begin(void)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	bool		verbose = PG_GETARG_BOOL(0);
-	List	   *patterns;
-	List	   *candidates;
-	ListCell   *lc;
 	HASHCTL		ctl;
-
-	idxadv_require_preload("idxadvisor_suggest()");
-
-	InitMaterializedSRF(fcinfo, 0);
-	if (rsinfo->setDesc->natts != IDXADV_SUGGEST_COLS)
-		elog(ERROR, "incorrect number of output arguments");
 
 	ctl.hcxt = CurrentMemoryContext;
 	ctl.keysize = sizeof(Oid);
@@ -1577,16 +1654,35 @@ idxadvisor_suggest(PG_FUNCTION_ARGS)
 	opclass_hash = hash_create("idxadvisor_suggest opclasses", 64, &ctl,
 							   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 	used_names = NIL;
+	advise_stmt = NULL;
+}
 
-	patterns = idxadv_collect_patterns();
-	patterns = idxadv_fk_patterns(patterns);
+/*
+ * Steps 2 to 5 for the patterns of step 1: judge them, merge them into
+ * candidates, cost and rank those, and put the rows into rsinfo's
+ * tuplestore (with verbose, the rejected ones too).  stmt is the statement
+ * of idxadvisor_suggest_for(), costed instead of each candidate's
+ * representative query, or NULL.  A pattern already rejected is only shown.
+ */
+void
+idxadv_advise(ReturnSetInfo *rsinfo, List *patterns, bool verbose,
+			  const idxadvStatement *stmt)
+{
+	List	   *candidates;
+	ListCell   *lc;
+
+	if (rsinfo->setDesc->natts != IDXADV_SUGGEST_COLS &&
+		rsinfo->setDesc->natts != IDXADV_SUGGEST_COLS_V1_0)
+		elog(ERROR, "incorrect number of output arguments");
+	advise_stmt = stmt;
 
 	foreach(lc, patterns)
 	{
 		idxadvPattern *p = (idxadvPattern *) lfirst(lc);
 
 		CHECK_FOR_INTERRUPTS();
-		idxadv_decide_pattern(p, idxadv_table_info(p->relid));
+		if (p->rejected == NULL)
+			idxadv_decide_pattern(p, idxadv_table_info(p->relid));
 	}
 
 	candidates = idxadv_merge(patterns);
@@ -1600,12 +1696,23 @@ idxadvisor_suggest(PG_FUNCTION_ARGS)
 		if (idxadv_same_as_earlier(c, t))
 			candidates = foreach_delete_current(candidates, lc);
 	}
+
+	/*
+	 * The set of indexes that serves the captured workload at least cost
+	 * (idxadvisor_select.c); a statement of idxadvisor_suggest_for() costs
+	 * each of its candidates on itself instead.
+	 */
+	if (stmt == NULL)
+		candidates = idxadv_select(candidates);
+
 	foreach(lc, candidates)
 	{
 		idxadvCandidate *c = (idxadvCandidate *) lfirst(lc);
 		idxadvCol	cols[INDEX_MAX_KEYS + IDXADV_MAX_ORDER + 2];
 
 		CHECK_FOR_INTERRUPTS();
+		if (c->rejected)
+			continue;			/* not selected */
 		memcpy(cols, c->eq, c->neq * sizeof(idxadvCol));
 		memcpy(cols + c->neq, c->tail, c->ntail * sizeof(idxadvCol));
 		cols[c->neq + c->ntail] = c->pred;
@@ -1640,6 +1747,29 @@ idxadvisor_suggest(PG_FUNCTION_ARGS)
 				idxadv_emit_rejected(rsinfo, p);
 		}
 	}
+	advise_stmt = NULL;
+}
+
+/*
+ * idxadvisor_suggest(verbose boolean DEFAULT false): the indexes worth
+ * creating, best first; with verbose, also the candidates rejected and why
+ * (index_ddl and score NULL, reason starting with "rejected:").
+ */
+Datum
+idxadvisor_suggest(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	bool		verbose = PG_GETARG_BOOL(0);
+	List	   *patterns;
+
+	idxadv_require_preload("idxadvisor_suggest()");
+
+	InitMaterializedSRF(fcinfo, 0);
+
+	idxadv_advise_begin();
+	patterns = idxadv_collect_patterns();
+	patterns = idxadv_fk_patterns(patterns);
+	idxadv_advise(rsinfo, patterns, verbose, NULL);
 
 	return (Datum) 0;
 }

@@ -12,6 +12,7 @@
 #ifndef IDXADVISOR_SUGGEST_H
 #define IDXADVISOR_SUGGEST_H
 
+#include "nodes/execnodes.h"
 #include "nodes/params.h"
 
 #include "idxadvisor.h"
@@ -89,6 +90,8 @@ typedef struct idxadvPattern
 	double		fk_parent_writes;	/* deletes + updates on the parent */
 	bool		fk_period;		/* temporal (18+): needs GiST, see suggest */
 
+	int64		queryid;		/* the last query id of its scans, or 0 */
+
 	bool		lifted;			/* merged into a partitioned parent */
 	const char *rejected;		/* reason, or NULL */
 
@@ -157,10 +160,23 @@ typedef struct idxadvTable
 								 * of key attnums, then the index name */
 } idxadvTable;
 
+/*
+ * A statement given to idxadvisor_suggest_for() (idxadvisor_suggest_for.c),
+ * which costs its candidates in place of the representative query.
+ */
+typedef struct idxadvStatement
+{
+	const char *sql;			/* its text */
+	List	   *queries;		/* Query trees the rewriter gave, planned as
+								 * the caller; parameters of unknown value */
+} idxadvStatement;
+
 /* idxadvisor_patterns.c: step 1 */
 extern List *idxadv_collect_patterns(void);
 extern List *idxadv_fk_patterns(List *patterns);
 extern bool idxadv_pattern_limited(const idxadvPattern *p);
+extern void idxadv_pattern_from_key(idxadvPattern *p,
+									const idxadvScanStat *s);
 extern double idxadv_pattern_lookups(const idxadvPattern *p);
 extern bool idxadv_column_live(Oid relid, AttrNumber attnum);
 
@@ -174,6 +190,9 @@ extern void idxadv_sort_by_selectivity(idxadvTable *t, idxadvCol *cols,
 extern bool idxadv_same_as_earlier(idxadvCandidate *c, idxadvTable *t);
 
 /* idxadvisor_suggest.c */
+extern void idxadv_advise_begin(void);
+extern void idxadv_advise(ReturnSetInfo *rsinfo, List *patterns, bool verbose,
+						  const idxadvStatement *stmt);
 extern idxadvTable *idxadv_table_info(Oid relid);
 extern double idxadv_ndistinct(idxadvTable *t, AttrNumber attnum);
 extern const char *idxadv_unique_within(idxadvTable *t, int ncols,
@@ -181,6 +200,12 @@ extern const char *idxadv_unique_within(idxadvTable *t, int ncols,
 extern Oid	idxadv_btree_opclass(Oid type);
 extern char *idxadv_flag_sql(const char *colname, uint8 kind);
 extern char *idxadv_col_sql(Oid relid, const idxadvCol *col, bool order);
+extern int32 idxadv_column_width(Oid relid, AttrNumber attnum,
+								 int32 *offset);
+
+/* idxadvisor_select.c: the workload-level selection, between steps 3 and 4 */
+extern List *idxadv_select(List *candidates);
+extern double idxadv_write_overhead(idxadvTable *t, idxadvCandidate *c);
 
 /* idxadvisor_exprs.c: expression, pattern and GIN indexes (issue 11) */
 extern void idxadv_pattern_exprs(idxadvPattern *p, const idxadvScanStat *s);

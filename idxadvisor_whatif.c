@@ -25,6 +25,11 @@
  * extensions never see it.  An error while planning is returned as a
  * message, except a query cancel or anything worse than ERROR.
  *
+ * idxadvisor_suggest_for()'s statement is the exception: the caller's own
+ * statement, planned as the caller like EXPLAIN plans it, without a
+ * subtransaction (an error is the statement's), by
+ * idxadv_whatif_plan_statement().
+ *
  * Security: opening and planning a table evaluates its own code (the
  * relcache and the planner constant-fold index expressions and predicates,
  * partition keys and constraints), which its owner wrote.  All of it runs
@@ -207,6 +212,87 @@ idxadv_whatif_plan(Oid owner, List *leaves, const char *sql, int nparams,
 	MemoryContextDelete(plan_cxt);
 
 	return error;
+}
+
+/*
+ * idxadv_whatif_plan_statement
+ *		Plan the caller's statement of idxadvisor_suggest_for(), given as the
+ *		queries the rewriter made of it, nplans times, the i-th time with the
+ *		hypothetical index hypos[i] on the tables "leaves" (none when NULL),
+ *		and fill in results[i] with the total cost and rows of all its
+ *		queries, and whether one of their plans (subplans included) uses the
+ *		index.
+ *
+ * Unlike idxadv_whatif_plan(), this plans as the current user, not as a
+ * table's owner, exactly what EXPLAIN of the statement would plan: the
+ * statement is the caller's, and the caller's privileges were checked on
+ * it.  No subtransaction either: an error is the statement's and is
+ * raised, and the locks that planning takes are held until the end of the
+ * transaction, as EXPLAIN holds them.  The hook is ours only while
+ * planning, also on error.
+ */
+char *
+idxadv_whatif_plan_statement(List *queries, const char *sql, List *leaves,
+							 int nplans, idxadvHypoIndex **hypos,
+							 idxadvPlanResult *results)
+{
+	MemoryContext outer = CurrentMemoryContext;
+	MemoryContext plan_cxt;
+	idxadvPlanState state;
+	idxadvPlanState *save_state = plan_state;
+	idxadv_rel_hook_type save_hook = idxadv_rel_hook;
+	int			i;
+
+	memset(&state, 0, sizeof(state));
+	state.leaves = leaves;
+	plan_cxt = AllocSetContextCreate(outer, "idxadvisor what-if statement",
+									 ALLOCSET_DEFAULT_SIZES);
+	for (i = 0; i < nplans; i++)
+	{
+		ListCell   *lc;
+
+		results[i].cost = 0;
+		results[i].rows = 0;
+		results[i].used = false;
+		results[i].index_only = false;
+
+		MemoryContextSwitchTo(plan_cxt);
+		PG_TRY();
+		{
+			state.hypo = hypos[i];
+			prev_get_relation_info_hook = save_hook;
+			idxadv_rel_hook = idxadv_get_relation_info;
+			plan_state = &state;
+			foreach(lc, queries)
+			{
+				Query	   *query = (Query *) lfirst(lc);
+				PlannedStmt *stmt;
+				ListCell   *lc2;
+
+				/* the planner scribbles on its Query */
+				stmt = idxadv_planner(copyObject(query), sql, 0, NULL);
+				results[i].cost += stmt->planTree->total_cost;
+				results[i].rows += stmt->planTree->plan_rows;
+				if (idxadv_plan_uses_hypo(stmt->planTree,
+										  &results[i].index_only))
+					results[i].used = true;
+				foreach(lc2, stmt->subplans)
+					if (idxadv_plan_uses_hypo((Plan *) lfirst(lc2),
+											  &results[i].index_only))
+						results[i].used = true;
+			}
+		}
+		PG_FINALLY();
+		{
+			idxadv_rel_hook = save_hook;
+			plan_state = save_state;
+			MemoryContextSwitchTo(outer);
+		}
+		PG_END_TRY();
+		MemoryContextReset(plan_cxt);
+	}
+	MemoryContextDelete(plan_cxt);
+	return NULL;
 }
 
 /*

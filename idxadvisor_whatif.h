@@ -63,6 +63,18 @@ extern char *idxadv_whatif_plan(Oid owner, List *leaves, const char *sql,
 								idxadvHypoIndex **hypos,
 								idxadvPlanResult *results);
 
+/*
+ * Plan a caller's statement (the Query trees the rewriter gave) nplans
+ * times, the i-th time with hypos[i] added to the tables "leaves", as the
+ * caller, the way EXPLAIN plans it, and fill results[i] (the costs and rows
+ * of all its queries added up).  Parameters are of unknown value (a generic
+ * plan).  An error is the caller's statement's: it is raised.  Returns NULL.
+ */
+extern char *idxadv_whatif_plan_statement(List *queries, const char *sql,
+										  List *leaves, int nplans,
+										  idxadvHypoIndex **hypos,
+										  idxadvPlanResult *results);
+
 /* Estimated pages and height of a new btree index */
 extern void idxadv_whatif_index_size(double tuples, int32 datawidth,
 									 BlockNumber *pages, int *height);
