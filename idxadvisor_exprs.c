@@ -396,7 +396,12 @@ idxadv_expr_candidates(List *patterns, List *candidates, List **names)
 				replaces = true;
 			}
 		}
-		if (c->rejected == NULL || replaces)
+		/*
+		 * The one that lost to a cheaper index of the same filter is shown
+		 * too, whichever of the two won: which wins may change with the
+		 * planner's version, and a DBA asking with verbose wants both.
+		 */
+		if (c->rejected == NULL || replaces || ec->better != NULL)
 			candidates = lappend(candidates, c);
 	}
 	return candidates;
