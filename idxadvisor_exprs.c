@@ -125,6 +125,7 @@ static void idxadv_cost_expr(idxadvExprCand *ec, idxadvTable *t,
 static char *idxadv_expr_query(idxadvExprCand *ec, idxadvTable *t,
 							   int *nparams, Oid **types,
 							   ParamListInfo *params);
+static double idxadv_bool_share(idxadvExprCand *ec, idxadvPattern *d);
 static void idxadv_append_expr_quals(StringInfo sql, const char *sep,
 									 idxadvPattern *d, Oid relid, Node *expr,
 									 Oid *ptypes, ParamListInfo plist);
@@ -1120,6 +1121,7 @@ idxadv_cost_expr(idxadvExprCand *ec, idxadvTable *t, List **names)
 	int64		scans = 0;
 	ListCell   *lc;
 	bool		is_col = IsA(ec->key, Var);
+	double		kept;
 
 	if (t->relkind != RELKIND_RELATION && t->relkind != RELKIND_MATVIEW)
 	{
@@ -1167,6 +1169,12 @@ idxadv_cost_expr(idxadvExprCand *ec, idxadvTable *t, List **names)
 		hypo.pages = pages;
 	}
 	c->index_bytes = (int64) pages * BLCKSZ;
+	kept = idxadv_bool_share(ec, c->dominant);
+	if (kept >= 0)
+	{
+		hypo.boolcol = 1;
+		hypo.booltrue = kept;
+	}
 
 	/* planned with the dominant pattern's quals on the expression */
 	sql = idxadv_expr_query(ec, t, &nparams, &types, &params);
@@ -1187,8 +1195,15 @@ idxadv_cost_expr(idxadvExprCand *ec, idxadvTable *t, List **names)
 	c->cost_after = plans[1].cost;
 	if (!plans[1].used || c->cost_after >= c->cost_before)
 	{
-		c->rejected = psprintf("the planner would not use this index (estimated cost %.2f without it, %.2f with it)",
-							   c->cost_before, Min(c->cost_after, c->cost_before));
+		if (kept >= 0)
+			c->rejected = psprintf("the planner would not use this index (estimated cost %.2f without it, %.2f with it): the captured scans kept %.3g%% of the rows, too many to read through an index",
+								   c->cost_before,
+								   Min(c->cost_after, c->cost_before),
+								   100.0 * c->dominant->rows_matched /
+								   c->dominant->rows_scanned);
+		else
+			c->rejected = psprintf("the planner would not use this index (estimated cost %.2f without it, %.2f with it)",
+								   c->cost_before, Min(c->cost_after, c->cost_before));
 		c->cost_after = Min(c->cost_after, c->cost_before);
 		return;
 	}
@@ -1196,6 +1211,39 @@ idxadv_cost_expr(idxadvExprCand *ec, idxadvTable *t, List **names)
 	foreach(lc, c->patterns)
 		scans += ((idxadvPattern *) lfirst(lc))->executions;
 	c->score = (double) scans * (c->cost_before - c->cost_after);
+}
+
+/*
+ * A bare boolean expression (is_archived(doc), kept as "expr = true", or
+ * false under NOT): the share of the table's rows for which it is true,
+ * when the captured scans of pattern d tell it, that is when their filter
+ * is that one condition, as far as the capture can tell; else -1.  The
+ * planner has no statistics for an expression no index holds yet and
+ * takes a third of the rows for any boolean function: this is what ANALYZE
+ * would find once the index exists (see idxadv_get_index_stats).
+ */
+static double
+idxadv_bool_share(idxadvExprCand *ec, idxadvPattern *d)
+{
+	Node	   *clause;
+	Node	   *other;
+	double		share;
+
+	if (exprType(ec->key) != BOOLOID || list_length(d->exprquals) != 1 ||
+		d->exprs_lost > 0 || d->neq > 0 || d->nrange > 0 ||
+		d->nflag > 0 || d->ncond > 0 || d->pred.attnum != 0 ||
+		d->rows_scanned <= 0)
+		return -1;
+	clause = (Node *) linitial(d->exprquals);
+	if (!IsA(clause, OpExpr) ||
+		((OpExpr *) clause)->opno != BooleanEqualOperator ||
+		!equal(idxadv_clause_expr(clause), ec->expr))
+		return -1;
+	other = idxadv_clause_other(clause);
+	if (!IsA(other, Const) || ((Const *) other)->constisnull)
+		return -1;
+	share = (double) d->rows_matched / d->rows_scanned;
+	return DatumGetBool(((Const *) other)->constvalue) ? share : 1.0 - share;
 }
 
 /*

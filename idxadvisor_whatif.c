@@ -47,8 +47,13 @@
 #include "access/amapi.h"
 #include "access/itup.h"
 #include "access/nbtree.h"
+#include "access/htup_details.h"
+#include "access/table.h"
 #include "access/xact.h"
 #include "catalog/pg_am.h"
+#include "catalog/pg_operator.h"
+#include "catalog/pg_statistic.h"
+#include "catalog/pg_type.h"
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
 #include "nodes/plannodes.h"
@@ -60,9 +65,11 @@
 #include "rewrite/rewriteManip.h"
 #include "storage/bufpage.h"
 #include "tcop/tcopprot.h"
+#include "utils/array.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/resowner.h"
+#include "utils/selfuncs.h"
 
 #include "idxadvisor.h"
 #include "idxadvisor_whatif.h"
@@ -94,6 +101,7 @@ typedef struct idxadvPlanState
 
 /* The hook we chain to, and our state: set only while we plan */
 static idxadv_rel_hook_type prev_get_relation_info_hook = NULL;
+static get_index_stats_hook_type prev_get_index_stats_hook = NULL;
 static idxadvPlanState *plan_state = NULL;
 
 /*---- Function declarations ----*/
@@ -101,6 +109,9 @@ static idxadvPlanState *plan_state = NULL;
 static Query *idxadv_whatif_parse(const char *sql, int nparams, Oid *types);
 static bool idxadv_plan_uses_hypo(Plan *plan, bool *index_only);
 static void idxadv_get_relation_info(IDXADV_REL_HOOK_PARAMS);
+static bool idxadv_get_index_stats(PlannerInfo *root, Oid indexOid,
+								   AttrNumber indexattnum,
+								   VariableStatData *vardata);
 static IndexOptInfo *idxadv_make_hypo_index(RelOptInfo *rel, Oid relid,
 											idxadvHypoIndex *hypo);
 static Var *idxadv_leaf_var(RelOptInfo *rel, Oid relid, const char *name);
@@ -134,6 +145,7 @@ idxadv_whatif_plan(Oid owner, List *leaves, const char *sql, int nparams,
 	idxadvPlanState state;
 	idxadvPlanState *save_state = plan_state;
 	idxadv_rel_hook_type save_hook = idxadv_rel_hook;
+	get_index_stats_hook_type save_stats_hook = get_index_stats_hook;
 	char	   *volatile error = NULL;
 	idxadvUserSwitch sw;
 	MemoryContext plan_cxt;
@@ -173,11 +185,14 @@ idxadv_whatif_plan(Oid owner, List *leaves, const char *sql, int nparams,
 			state.hypo = hypos[i];
 			prev_get_relation_info_hook = save_hook;
 			idxadv_rel_hook = idxadv_get_relation_info;
+			prev_get_index_stats_hook = save_stats_hook;
+			get_index_stats_hook = idxadv_get_index_stats;
 			plan_state = &state;
 			/* the planner scribbles on its Query: a copy for all but the last */
 			stmt = idxadv_planner(i < nplans - 1 ? copyObject(query) : query,
 								  sql, 0, params);
 			idxadv_rel_hook = save_hook;
+			get_index_stats_hook = save_stats_hook;
 			plan_state = save_state;
 
 			results[i].cost = stmt->planTree->total_cost;
@@ -193,6 +208,7 @@ idxadv_whatif_plan(Oid owner, List *leaves, const char *sql, int nparams,
 		ErrorData  *edata;
 
 		idxadv_rel_hook = save_hook;
+		get_index_stats_hook = save_stats_hook;
 		plan_state = save_state;
 
 		MemoryContextSwitchTo(outer);
@@ -241,6 +257,7 @@ idxadv_whatif_plan_statement(List *queries, const char *sql, List *leaves,
 	idxadvPlanState state;
 	idxadvPlanState *save_state = plan_state;
 	idxadv_rel_hook_type save_hook = idxadv_rel_hook;
+	get_index_stats_hook_type save_stats_hook = get_index_stats_hook;
 	int			i;
 
 	memset(&state, 0, sizeof(state));
@@ -262,6 +279,8 @@ idxadv_whatif_plan_statement(List *queries, const char *sql, List *leaves,
 			state.hypo = hypos[i];
 			prev_get_relation_info_hook = save_hook;
 			idxadv_rel_hook = idxadv_get_relation_info;
+			prev_get_index_stats_hook = save_stats_hook;
+			get_index_stats_hook = idxadv_get_index_stats;
 			plan_state = &state;
 			foreach(lc, queries)
 			{
@@ -285,6 +304,7 @@ idxadv_whatif_plan_statement(List *queries, const char *sql, List *leaves,
 		PG_FINALLY();
 		{
 			idxadv_rel_hook = save_hook;
+			get_index_stats_hook = save_stats_hook;
 			plan_state = save_state;
 			MemoryContextSwitchTo(outer);
 		}
@@ -390,6 +410,88 @@ idxadv_get_relation_info(IDXADV_REL_HOOK_PARAMS)
 		if (info)
 			rel->indexlist = lcons(info, rel->indexlist);
 	}
+}
+
+/*
+ * get_index_stats hook, set only while we plan: the statistics of the
+ * hypothetical index's boolean expression column, when the captured scans
+ * tell the share of rows for which it is true (idxadvHypoIndex.boolcol).
+ * A real index on the expression gets them from ANALYZE; without them the
+ * planner takes a third of the rows for any boolean function and never
+ * picks the index.  What ANALYZE would store: the two values as the most
+ * common ones, with their shares, no NULLs.
+ */
+static bool
+idxadv_get_index_stats(PlannerInfo *root, Oid indexOid,
+					   AttrNumber indexattnum, VariableStatData *vardata)
+{
+	idxadvHypoIndex *hypo = plan_state ? plan_state->hypo : NULL;
+	Relation	rel;
+	Datum		values[Natts_pg_statistic];
+	bool		nulls[Natts_pg_statistic];
+	Datum		mcv[2];
+	Datum		freq[2];
+	int			n = 0;
+	int			i;
+	double		share;
+
+	if (indexOid != IDXADV_HYPO_INDEXOID || hypo == NULL ||
+		hypo->boolcol != indexattnum)
+		return prev_get_index_stats_hook ?
+			prev_get_index_stats_hook(root, indexOid, indexattnum, vardata) :
+			false;
+
+	share = Min(Max(hypo->booltrue, 0.0), 1.0);
+	/* most common first, as ANALYZE sorts them; a share of 0 is no value */
+	if (share >= 0.5)
+	{
+		mcv[n] = BoolGetDatum(true);
+		freq[n++] = Float4GetDatum((float4) share);
+		if (share < 1.0)
+		{
+			mcv[n] = BoolGetDatum(false);
+			freq[n++] = Float4GetDatum((float4) (1.0 - share));
+		}
+	}
+	else
+	{
+		mcv[n] = BoolGetDatum(false);
+		freq[n++] = Float4GetDatum((float4) (1.0 - share));
+		if (share > 0.0)
+		{
+			mcv[n] = BoolGetDatum(true);
+			freq[n++] = Float4GetDatum((float4) share);
+		}
+	}
+
+	memset(values, 0, sizeof(values));
+	memset(nulls, true, sizeof(nulls));
+	values[Anum_pg_statistic_starelid - 1] = ObjectIdGetDatum(indexOid);
+	values[Anum_pg_statistic_staattnum - 1] = Int16GetDatum(indexattnum);
+	values[Anum_pg_statistic_stainherit - 1] = BoolGetDatum(false);
+	values[Anum_pg_statistic_stanullfrac - 1] = Float4GetDatum(0);
+	values[Anum_pg_statistic_stawidth - 1] = Int32GetDatum(1);
+	values[Anum_pg_statistic_stadistinct - 1] = Float4GetDatum((float4) n);
+	for (i = Anum_pg_statistic_starelid; i < Anum_pg_statistic_stanumbers1; i++)
+		nulls[i - 1] = false;
+	values[Anum_pg_statistic_stakind1 - 1] = Int16GetDatum(STATISTIC_KIND_MCV);
+	values[Anum_pg_statistic_staop1 - 1] = ObjectIdGetDatum(BooleanEqualOperator);
+	values[Anum_pg_statistic_stanumbers1 - 1] =
+		PointerGetDatum(construct_array(freq, n, FLOAT4OID, sizeof(float4),
+										true, TYPALIGN_INT));
+	nulls[Anum_pg_statistic_stanumbers1 - 1] = false;
+	values[Anum_pg_statistic_stavalues1 - 1] =
+		PointerGetDatum(construct_array(mcv, n, BOOLOID, 1, true,
+										TYPALIGN_CHAR));
+	nulls[Anum_pg_statistic_stavalues1 - 1] = false;
+
+	rel = table_open(StatisticRelationId, AccessShareLock);
+	vardata->statsTuple = heap_form_tuple(RelationGetDescr(rel), values, nulls);
+	table_close(rel, AccessShareLock);
+	vardata->freefunc = heap_freetuple;
+	/* planned as the table's owner, who may read its statistics */
+	vardata->acl_ok = true;
+	return true;
 }
 
 /*

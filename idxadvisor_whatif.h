@@ -40,6 +40,14 @@ typedef struct idxadvHypoIndex
 										 * varno 1, the table itself, not a
 										 * partition), else NULL */
 	BlockNumber pages;			/* size, when not estimated as a btree's */
+	/*
+	 * A boolean expression key column (1-based; 0: none) and the share of
+	 * the table's rows for which it is true, known from the captured scans:
+	 * given to the planner as the statistics ANALYZE would gather for the
+	 * expression of a real index, which a hypothetical one has none of.
+	 */
+	int			boolcol;
+	double		booltrue;
 } idxadvHypoIndex;
 
 /* What one planning of a query tells */
