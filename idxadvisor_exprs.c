@@ -102,7 +102,7 @@ typedef struct idxadvExprCand
 /*---- Function declarations ----*/
 
 static bool idxadv_unserved(idxadvPattern *p, List *served);
-static List *idxadv_mixed_keys(List *candidates, List **names);
+static List *idxadv_mixed_keys(List *candidates, idxadvUsedNames **names);
 static bool idxadv_cost_mixed(idxadvExprCand *ec, idxadvCandidate *c,
 							  idxadvPattern *p, idxadvTable *t,
 							  idxadvPlanResult *plans, int64 *bytes);
@@ -195,6 +195,63 @@ idxadv_pattern_exprs(idxadvPattern *p, const idxadvScanStat *s)
 		if (ok)
 			p->exprquals = lappend(p->exprquals, clause);
 	}
+}
+
+/*
+ * A leaf partition's pattern's expression quals as its root partitioned
+ * table's, the columns found by name, before idxadv_map_to_root gives the
+ * pattern to the root: one expression index on the root serves every leaf.
+ * False when the root lacks a column (or has it with another type).
+ */
+bool
+idxadv_exprs_to_root(idxadvPattern *p, Oid root)
+{
+	List	   *mapped = NIL;
+	ListCell   *lc;
+
+	foreach(lc, p->exprquals)
+	{
+		Node	   *clause = idxadv_leaf_expr((Node *) lfirst(lc), p->relid,
+											  root);
+
+		if (clause == NULL)
+			return false;
+		mapped = lappend(mapped, clause);
+	}
+	p->exprquals = mapped;
+	return true;
+}
+
+/*
+ * Do two patterns compare the same expressions with the same operators,
+ * whatever the constants?  (Partitions' patterns merged into their root's.)
+ */
+bool
+idxadv_exprs_same(const idxadvPattern *a, const idxadvPattern *b)
+{
+	ListCell   *lc;
+
+	if (list_length(a->exprquals) != list_length(b->exprquals))
+		return false;
+	foreach(lc, a->exprquals)
+	{
+		Node	   *qa = (Node *) lfirst(lc);
+		ListCell   *lc2;
+		bool		found = false;
+
+		foreach(lc2, b->exprquals)
+		{
+			Node	   *qb = (Node *) lfirst(lc2);
+
+			if (nodeTag(qa) == nodeTag(qb) &&
+				idxadv_clause_op(qa) == idxadv_clause_op(qb) &&
+				equal(idxadv_clause_expr(qa), idxadv_clause_expr(qb)))
+				found = true;
+		}
+		if (!found)
+			return false;
+	}
+	return true;
 }
 
 /* The indexed side, other side and operator of a kept qual */
@@ -433,7 +490,7 @@ idxadv_expr_candidates(List *patterns, List *candidates, idxadvUsedNames **names
  * rejected row that says why, without the expression.
  */
 static List *
-idxadv_mixed_keys(List *candidates, List **names)
+idxadv_mixed_keys(List *candidates, idxadvUsedNames **names)
 {
 	List	   *denied = NIL;
 	ListCell   *lc;
@@ -459,7 +516,8 @@ idxadv_mixed_keys(List *candidates, List **names)
 		if (lc2 == NULL)
 			continue;
 		t = idxadv_table_info(c->relid);
-		if (t->relkind != RELKIND_RELATION && t->relkind != RELKIND_MATVIEW)
+		if (t->relkind != RELKIND_RELATION && t->relkind != RELKIND_MATVIEW &&
+			t->relkind != RELKIND_PARTITIONED_TABLE)
 			continue;
 		CHECK_FOR_INTERRUPTS();
 		if (idxadv_lock_table(c->relid, c->neq, c->eq) != NULL)
@@ -612,6 +670,7 @@ idxadv_cost_mixed(idxadvExprCand *ec, idxadvCandidate *c, idxadvPattern *p,
 	cols.ncols = c->neq;
 	memcpy(&mixed, &cols, sizeof(mixed));
 	mixed.exprs[i] = ec->key;
+	mixed.exprrelid = ec->relid;
 	mixed.colnames[i] = NULL;
 	mixed.opclasses[i] = ec->opclass;
 	mixed.ncols = c->neq + 1;
@@ -1181,9 +1240,10 @@ idxadv_cost_expr(idxadvExprCand *ec, idxadvTable *t, idxadvUsedNames **names)
 	bool		is_col = IsA(ec->key, Var);
 	double		kept;
 
-	if (t->relkind != RELKIND_RELATION && t->relkind != RELKIND_MATVIEW)
+	if (t->relkind != RELKIND_RELATION && t->relkind != RELKIND_MATVIEW &&
+		t->relkind != RELKIND_PARTITIONED_TABLE)
 	{
-		c->rejected = "expression, pattern and GIN indexes are suggested for tables and materialized views, not yet for partitioned tables";
+		c->rejected = "expression, pattern and GIN indexes are suggested for tables, partitioned tables and materialized views only";
 		return;
 	}
 
@@ -1215,6 +1275,7 @@ idxadv_cost_expr(idxadvExprCand *ec, idxadvTable *t, idxadvUsedNames **names)
 	hypo.ncols = 1;
 	hypo.colnames[0] = is_col ? get_attname(ec->relid, ((Var *) ec->key)->varattno, false) : NULL;
 	hypo.exprs[0] = is_col ? NULL : ec->key;
+	hypo.exprrelid = ec->relid;
 	hypo.opclasses[0] = ec->opclass;
 	hypo.amoid = ec->amoid;
 	hypo.datawidth = MAXALIGN(width);
@@ -1319,7 +1380,8 @@ idxadv_expr_query(idxadvExprCand *ec, idxadvTable *t, int *nparams,
 	ParamListInfo plist = makeParamList(Max(max, 1));
 
 	initStringInfo(&sql);
-	appendStringInfo(&sql, "SELECT * FROM ONLY %s WHERE ",
+	appendStringInfo(&sql, "SELECT * FROM %s%s WHERE ",
+					 t->relkind == RELKIND_PARTITIONED_TABLE ? "" : "ONLY ",
 					 quote_qualified_identifier(get_namespace_name(t->nspid),
 												t->relname));
 	plist->numParams = 0;

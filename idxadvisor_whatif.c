@@ -115,6 +115,7 @@ static bool idxadv_get_index_stats(PlannerInfo *root, Oid indexOid,
 static IndexOptInfo *idxadv_make_hypo_index(RelOptInfo *rel, Oid relid,
 											idxadvHypoIndex *hypo);
 static Var *idxadv_leaf_var(RelOptInfo *rel, Oid relid, const char *name);
+static Node *idxadv_leaf_expr_mutator(Node *node, Oid *rels);
 
 /*
  * idxadv_whatif_plan
@@ -534,8 +535,14 @@ idxadv_make_hypo_index(RelOptInfo *rel, Oid relid, idxadvHypoIndex *hypo)
 
 		if (hypo->exprs[i] != NULL)
 		{
-			/* an expression: of the table itself, whose varno is 1 */
-			key = (Expr *) copyObject(hypo->exprs[i]);
+			/*
+			 * an expression: of the table itself, whose varno is 1; a leaf
+			 * partition's columns found by name
+			 */
+			key = (Expr *) idxadv_leaf_expr(hypo->exprs[i],
+											hypo->exprrelid, relid);
+			if (key == NULL)
+				return NULL;
 			ChangeVarNodes((Node *) key, 1, rel->relid, 0);
 			info->indexkeys[i] = 0;
 			if (i < nkey)
@@ -624,6 +631,55 @@ idxadv_leaf_var(RelOptInfo *rel, Oid relid, const char *name)
 		return NULL;
 	get_atttypetypmodcoll(relid, att, &type, &typmod, &coll);
 	return makeVar(rel->relid, att, type, typmod, coll, 0);
+}
+
+/*
+ * An expression of table "from"'s columns as one of table leaf's (a leaf
+ * partition's, or a partitioned table's of its partition's): a copy with
+ * each column found by name, or NULL when leaf lacks one or has it with
+ * another type.  A plain copy when from is leaf or not given.
+ */
+Node *
+idxadv_leaf_expr(Node *expr, Oid from, Oid leaf)
+{
+	Oid			rels[3] = {from, leaf, InvalidOid};
+	Node	   *mapped;
+
+	if (!OidIsValid(from) || from == leaf)
+		return copyObject(expr);
+	mapped = idxadv_leaf_expr_mutator(expr, rels);
+	return OidIsValid(rels[2]) ? NULL : mapped;
+}
+
+/* rels: from, leaf, and set when a column is missing */
+static Node *
+idxadv_leaf_expr_mutator(Node *node, Oid *rels)
+{
+	if (node == NULL)
+		return NULL;
+	if (IsA(node, Var))
+	{
+		Var		   *var = (Var *) copyObject(node);
+		char	   *name = get_attname(rels[0], var->varattno, true);
+		AttrNumber	att = name ? get_attnum(rels[1], name) : InvalidAttrNumber;
+		Oid			type;
+		int32		typmod;
+		Oid			coll;
+
+		if (att == InvalidAttrNumber)
+		{
+			rels[2] = rels[1];
+			return (Node *) var;
+		}
+		get_atttypetypmodcoll(rels[1], att, &type, &typmod, &coll);
+		if (type != var->vartype || typmod != var->vartypmod)
+			rels[2] = rels[1];
+		var->varattno = att;
+		var->varattnosyn = att;
+		return (Node *) var;
+	}
+	return expression_tree_mutator(node, idxadv_leaf_expr_mutator,
+								   (void *) rels);
 }
 
 /*

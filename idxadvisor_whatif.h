@@ -39,6 +39,9 @@ typedef struct idxadvHypoIndex
 	Node	   *exprs[INDEX_MAX_KEYS];	/* an expression column (Vars of
 										 * varno 1, the table itself, not a
 										 * partition), else NULL */
+	Oid			exprrelid;		/* the table whose columns exprs' Vars
+								 * number: mapped by name to each leaf
+								 * partition's */
 	BlockNumber pages;			/* size, when not estimated as a btree's */
 	/*
 	 * A boolean expression key column (1-based; 0: none) and the share of
@@ -82,6 +85,9 @@ extern char *idxadv_whatif_plan_statement(List *queries, const char *sql,
 										  List *leaves, int nplans,
 										  idxadvHypoIndex **hypos,
 										  idxadvPlanResult *results);
+
+/* An expression of one table's columns as another's, by column name */
+extern Node *idxadv_leaf_expr(Node *expr, Oid from, Oid leaf);
 
 /* Estimated pages and height of a new btree index */
 extern void idxadv_whatif_index_size(double tuples, int32 datawidth,

@@ -123,6 +123,87 @@ SELECT relid, columns, no_ddl,
                       'cost X without it, Y with it') AS reason
   FROM rejected;
 
+--
+-- 4. A partitioned table: the expression filter is captured per leaf
+-- partition, and gets one index on the partitioned table, built leaf by
+-- leaf and attached by idxadvisor_create_concurrently().  One partition
+-- numbers its columns differently.
+--
+CREATE TABLE events (id int, tenant_id int, email text) PARTITION BY RANGE (id);
+CREATE TABLE events_1 PARTITION OF events FOR VALUES FROM (0) TO (25000);
+CREATE TABLE events_2 (email text, junk int, id int, tenant_id int);
+ALTER TABLE events_2 DROP COLUMN junk;
+ALTER TABLE events ATTACH PARTITION events_2 FOR VALUES FROM (25000) TO (50001);
+INSERT INTO events SELECT g, g % 50, 'User' || g || '@Example.com'
+  FROM generate_series(1, 50000) g;
+ANALYZE events;
+SELECT idxadvisor_reset();
+SELECT count(*) FROM events WHERE lower(email) = 'user42@example.com';
+SELECT count(*) FROM events WHERE lower(email) = 'user30042@example.com';
+-- and a mixed key on it
+SELECT count(*) FROM events
+ WHERE tenant_id = 42 AND md5(email) = md5('User42@Example.com');
+SELECT count(*) FROM events
+ WHERE tenant_id = 17 AND md5(email) = md5('User30017@Example.com');
+SELECT * FROM sug;
+SELECT index_ddl FROM idxadvisor_suggest() WHERE relid = 'events'::regclass
+ ORDER BY index_ddl COLLATE "C" \gexec
+CALL idxadvisor_wait();
+SELECT i.indexrelid::regclass AS index, i.indisvalid
+  FROM pg_index i JOIN pg_inherits h ON h.inhrelid = i.indrelid
+ WHERE h.inhparent = 'events'::regclass
+ ORDER BY i.indexrelid::regclass::text COLLATE "C";
+\pset expanded off
+EXPLAIN (COSTS OFF) SELECT count(*) FROM events WHERE lower(email) = 'user42@example.com';
+EXPLAIN (COSTS OFF) SELECT count(*) FROM events
+ WHERE tenant_id = 42 AND md5(email) = md5('User42@Example.com');
+\pset expanded on
+-- served now: nothing left to suggest
+SELECT idxadvisor_reset();
+SET enable_indexscan = off;
+SET enable_bitmapscan = off;
+SELECT count(*) FROM events WHERE lower(email) = 'user42@example.com';
+RESET enable_indexscan;
+RESET enable_bitmapscan;
+SELECT count(*) FROM sug;
+
+-- a partition that is a foreign table can have no index.  Its wrapper here
+-- has no handler: the table cannot even be planned, and the candidate says
+-- so; building the index is refused, as for any index of that table
+CREATE FOREIGN DATA WRAPPER regress_mixed_fdw;
+CREATE SERVER regress_mixed_srv FOREIGN DATA WRAPPER regress_mixed_fdw;
+CREATE TABLE logs (id int, msg text) PARTITION BY RANGE (id);
+CREATE TABLE logs_1 PARTITION OF logs FOR VALUES FROM (0) TO (50001);
+CREATE FOREIGN TABLE logs_remote PARTITION OF logs
+  FOR VALUES FROM (50001) TO (100000) SERVER regress_mixed_srv;
+INSERT INTO logs_1 SELECT g, 'Message ' || g FROM generate_series(1, 50000) g;
+ANALYZE logs_1;
+SELECT idxadvisor_reset();
+SELECT count(*) FROM logs_1 WHERE lower(msg) = 'message 42';
+SELECT count(*) FROM sug;
+SELECT * FROM rejected WHERE relid = 'logs'::regclass;
+SELECT idxadvisor_create_concurrently('CREATE INDEX ON logs ((lower(msg)))');
+DROP TABLE logs;
+DROP SERVER regress_mixed_srv;
+DROP FOREIGN DATA WRAPPER regress_mixed_fdw;
+
+--
+-- 5. Two expressions in one filter: the index that costs less is
+-- suggested, and verbose lists the other with the reason, whichever of the
+-- two the planner's version prefers
+--
+CREATE TABLE notes (id int PRIMARY KEY, a text, b text);
+INSERT INTO notes SELECT g, 'A' || g, 'b' || g FROM generate_series(1, 20000) g;
+ANALYZE notes;
+SELECT idxadvisor_reset();
+SELECT count(*) FROM notes
+ WHERE lower(a) = 'a42' AND upper(b) IN ('B42', 'B43', 'B44', 'B45');
+SELECT count(*) AS suggested FROM sug WHERE relid = 'notes'::regclass;
+SELECT count(*) AS listed,
+       count(*) FILTER (WHERE reason LIKE 'rejected: the index on % serves the same filter at a lower cost') AS loser,
+       array_agg(columns::text ORDER BY columns::text COLLATE "C") AS both
+  FROM idxadvisor_suggest(verbose => true) WHERE relid = 'notes'::regclass;
+
 \c :regress_db
 DROP DATABASE regress_suggest_mixed;
 DROP ROLE regress_mixed_reader;
