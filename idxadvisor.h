@@ -564,6 +564,13 @@ extern void idxadv_outcome_baseline(const struct idxadvExtInfo *ext,
 									int64 jobid, Oid nspid,
 									const char *index_name);
 
+/*
+ * How long before "now" a time was, for people: "less than a minute ago",
+ * "5 minutes ago", "3 hours ago", "12 days ago", rounded down.  The one
+ * writer of such texts (drop warnings, the lifecycle reports' reasons).
+ */
+extern char *idxadv_time_ago(TimestampTz when, TimestampTz now);
+
 /* ----------
  * Read replicas (idxadvisor_collect.c): what idxadvisor_collect() gathered
  * from standbys, per node, in the extension's tables

@@ -970,34 +970,6 @@ idxadv_check_droppable(Oid indexoid, bool concurrent)
 }
 
 /*
- * How long ago a time was, for a person deciding whether a drop is safe:
- * "less than a minute ago", "5 minutes ago", "3 hours ago", "12 days ago",
- * rounded down.  The exact time is in pg_stat_all_indexes; the message says
- * what matters, and reads the same in a test run today and tomorrow.
- */
-static char *
-idxadv_time_ago(TimestampTz when)
-{
-	long		secs;
-	int			usecs;
-
-	TimestampDifference(when, GetCurrentTimestamp(), &secs, &usecs);
-	if (secs < SECS_PER_MINUTE)
-		return pstrdup("less than a minute ago");
-	if (secs < SECS_PER_HOUR)
-		return psprintf(ngettext("%ld minute ago", "%ld minutes ago",
-								 secs / SECS_PER_MINUTE),
-						secs / SECS_PER_MINUTE);
-	if (secs < SECS_PER_DAY)
-		return psprintf(ngettext("%ld hour ago", "%ld hours ago",
-								 secs / SECS_PER_HOUR),
-						secs / SECS_PER_HOUR);
-	return psprintf(ngettext("%ld day ago", "%ld days ago",
-							 secs / SECS_PER_DAY),
-					secs / SECS_PER_DAY);
-}
-
-/*
  * idxadv_check_drop_cost
  *		What dropping the index would cost, checked before any drop: refuse
  *		(unless force) to drop the last valid index that serves a foreign
@@ -1068,7 +1040,7 @@ idxadv_check_drop_cost(Oid indexoid, bool force)
 						psprintf("last reset at %s", timestamptz_to_str(reset))),
 				 known && last != 0 ?
 				 errdetail("Its last scan was %s. Queries that use it will read the table another way after the drop. Scans on standbys are not counted here.",
-						   idxadv_time_ago(last)) :
+						   idxadv_time_ago(last, GetCurrentTimestamp())) :
 				 errdetail("Queries that use it will read the table another way after the drop. Scans on standbys are not counted here.")));
 	}
 
