@@ -487,11 +487,18 @@ typedef struct idxadvIndexShape
 								 * temporal foreign key */
 } idxadvIndexShape;
 
+/*
+ * The names idxadv_create_index_script() handed out in one call of its
+ * caller (idxadvisor_catalog.c; NULL before the first)
+ */
+typedef struct idxadvUsedNames idxadvUsedNames;
+
+extern idxadvUsedNames *idxadv_used_names_create(void);
 extern char *idxadv_create_index_script(Oid relid,
 										const idxadvIndexShape *shape,
-										List **used);
+										idxadvUsedNames **used);
 extern char *idxadv_create_index_script_def(const idxadvIndexDef *def,
-											List **used);
+											idxadvUsedNames **used);
 
 /* Sizes, names, and the relations the reports leave out */
 typedef struct idxadvReportFilter
@@ -566,6 +573,13 @@ struct idxadvExtInfo;
 extern void idxadv_outcome_baseline(const struct idxadvExtInfo *ext,
 									int64 jobid, Oid nspid,
 									const char *index_name);
+
+/*
+ * How long before "now" a time was, for people: "less than a minute ago",
+ * "5 minutes ago", "3 hours ago", "12 days ago", rounded down.  The one
+ * writer of such texts (drop warnings, the lifecycle reports' reasons).
+ */
+extern char *idxadv_time_ago(TimestampTz when, TimestampTz now);
 
 /* ----------
  * Read replicas (idxadvisor_collect.c): what idxadvisor_collect() gathered

@@ -119,7 +119,7 @@ static char *idxadv_expr_sql(Oid relid, Node *expr);
 static char *idxadv_expr_key_text(idxadvExprCand *ec);
 static const char *idxadv_expr_colname(Oid relid, Node *key);
 static void idxadv_cost_expr(idxadvExprCand *ec, idxadvTable *t,
-							 List **names);
+							 idxadvUsedNames **names);
 static char *idxadv_expr_query(idxadvExprCand *ec, idxadvTable *t,
 							   int *nparams, Oid **types,
 							   ParamListInfo *params);
@@ -238,7 +238,7 @@ idxadv_unserved(idxadvPattern *p, List *served)
  * candidate serves, and return candidates with those to show added.
  */
 List *
-idxadv_expr_candidates(List *patterns, List *candidates, List **names)
+idxadv_expr_candidates(List *patterns, List *candidates, idxadvUsedNames **names)
 {
 	List	   *served = NIL;
 	List	   *excands = NIL;
@@ -915,7 +915,7 @@ idxadv_expr_colname(Oid relid, Node *key)
  * would not use it or it costs no less.
  */
 static void
-idxadv_cost_expr(idxadvExprCand *ec, idxadvTable *t, List **names)
+idxadv_cost_expr(idxadvExprCand *ec, idxadvTable *t, idxadvUsedNames **names)
 {
 	idxadvCandidate *c = ec->c;
 	idxadvIndexDef def;
