@@ -465,8 +465,25 @@ idxadv_expr_candidates(List *patterns, List *candidates, idxadvUsedNames **names
 		/*
 		 * The one that lost to a cheaper index of the same filter is shown
 		 * too, whichever of the two won: which wins may change with the
-		 * planner's version, and a DBA asking with verbose wants both.
+		 * planner's version, and a DBA asking with verbose wants both.  So
+		 * is one rejected for a reason of its own (the planner would not
+		 * use it) where another expression index serves its filter: on
+		 * some versions the planner rejects it before the other can win.
 		 */
+		if (c->rejected != NULL && !replaces && ec->better == NULL)
+		{
+			ListCell   *lc3;
+
+			foreach(lc3, excands)
+			{
+				idxadvCandidate *o = ((idxadvExprCand *) lfirst(lc3))->c;
+
+				foreach(lc2, c->patterns)
+					if (o != c && o->rejected == NULL &&
+						list_member_ptr(o->patterns, lfirst(lc2)))
+						replaces = true;
+			}
+		}
 		if (c->rejected == NULL || replaces || ec->better != NULL)
 			candidates = lappend(candidates, c);
 	}
@@ -504,6 +521,7 @@ idxadv_mixed_keys(List *candidates, idxadvUsedNames **names)
 		idxadvPlanResult best_plans[3] = {{0}};
 		int64		best_bytes = 0;
 		double		best_gain = 0;
+		List	   *denied_exprs = NIL;
 		ListCell   *lc2;
 
 		if (c->rejected != NULL || c->expr_key != NULL ||
@@ -551,15 +569,14 @@ idxadv_mixed_keys(List *candidates, idxadvUsedNames **names)
 				ec = palloc0(sizeof(idxadvExprCand));
 				ec->relid = c->relid;
 				ec->expr = expr;
-				ec->key = expr;
-				while (IsA(ec->key, RelabelType))
-					ec->key = (Node *) ((RelabelType *) ec->key)->arg;
+				ec->key = idxadv_expr_index_key(expr);
 				foreach(lc4, p->exprquals)
 					if (equal(idxadv_clause_expr((Node *) lfirst(lc4)), expr))
 						ec->clauses = lappend(ec->clauses, lfirst(lc4));
 
 				reason = idxadv_expr_check(ec, &shown);
-				if (reason != NULL && shown != NULL)
+				if (reason != NULL && shown != NULL &&
+					!list_member(denied_exprs, expr))
 				{
 					/* said, without the expression, never silently */
 					idxadvCandidate *d = palloc(sizeof(idxadvCandidate));
@@ -570,6 +587,7 @@ idxadv_mixed_keys(List *candidates, idxadvUsedNames **names)
 					d->score = 0;
 					d->rejected = reason;
 					denied = lappend(denied, d);
+					denied_exprs = lappend(denied_exprs, expr);
 				}
 				if (reason != NULL || idxadv_expr_opclass(ec) != NULL ||
 					ec->amoid != BTREE_AM_OID ||

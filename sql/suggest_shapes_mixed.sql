@@ -204,6 +204,22 @@ SELECT count(*) AS listed,
        array_agg(columns::text ORDER BY columns::text COLLATE "C") AS both
   FROM idxadvisor_suggest(verbose => true) WHERE relid = 'notes'::regclass;
 
+-- an expression of the filter rejected for a reason of its own (a STABLE
+-- cast) is listed too, where the other expression gets the index, also
+-- when the filter has a column whose own index the planner rejects
+CREATE TABLE memos (id int PRIMARY KEY, kind int, a text, d text);
+INSERT INTO memos SELECT g, g % 2, 'A' || g, '2026-01-01'
+  FROM generate_series(1, 20000) g;
+ANALYZE memos;
+SELECT idxadvisor_reset();
+SELECT count(*) FROM memos
+ WHERE kind = 0 AND lower(a) = 'a42' AND d::timestamptz > '2025-01-01 00:00+00';
+SELECT relid, columns, index_ddl FROM sug WHERE relid = 'memos'::regclass;
+SELECT relid, columns, no_ddl,
+       regexp_replace(reason, 'cost [0-9.]+ without it, [0-9.]+ with it',
+                      'cost X without it, Y with it') AS reason
+  FROM rejected WHERE relid = 'memos'::regclass;
+
 \c :regress_db
 DROP DATABASE regress_suggest_mixed;
 DROP ROLE regress_mixed_reader;
