@@ -69,21 +69,24 @@ REGRESS = \
 	suggest_shapes_trgm \
 	suggest_shapes_pg18 \
 	suggest_for \
-	suggest_workload
+	suggest_workload \
+	scans_shape
 # Which of them skip without the library preloaded, and which with it.  The
 # temporary-instance suites check that these took the path they test.
 REGRESS_NEEDS_PRELOAD = capture capture_errors build build_requests suggest \
 	views drop_fk build_partitioned \
 	suggest_shapes_plan lifecycle_jobs lifecycle_outcomes \
 	suggest_shapes_expr \
-	suggest_workload
+	suggest_workload \
+	scans_shape
 REGRESS_NEEDS_NOPRELOAD = nopreload report_nopreload build_nopreload \
 	suggest_nopreload
 
 # Tests that need the settings of test/regress.conf (idxadvisor.max = 200):
 # only in the temporary instance of check-regress, never under installcheck.
 REGRESS_CONF = \
-	capture_evict
+	capture_evict \
+	scans_evict_shapes
 
 # isolation specs live in test/isolation/specs
 ISOLATION_SPECS = \
