@@ -209,6 +209,7 @@ extern bool idxadv_classify_filter(List *clauses, Index scanrelid, Oid relid,
 								   int natts, idxadvHashKey *key);
 extern bool idxadv_entry_visible(const idxadvHashKey *key, Oid userid,
 								 bool see_all);
+extern bool idxadv_qual_catalog_ok(Node *clause, Oid relid);
 /*
  * Output columns of idxadvisor_scan_stats(): as the 1.1 SQL defines it, and
  * as 1.0 did (before shape, expressions, outer_rows, limited_executions,

@@ -2458,6 +2458,17 @@ idxadv_expr_catalog_bad(Node *node, void *context)
 }
 
 /*
+ * Does every catalog object a kept qual of relid names still exist?  For
+ * idxadvisor_scans and for suggest (idxadvisor_exprs.c), which must not
+ * deparse, plan or check the volatility of a function dropped since.
+ */
+bool
+idxadv_qual_catalog_ok(Node *clause, Oid relid)
+{
+	return idxadv_expr_catalog_ok(clause, &relid);
+}
+
+/*
  * A kept qual as SQL, without the outer parentheses deparse_expression()
  * puts around an operator clause (only pretty-printing leaves them out).
  */

@@ -164,6 +164,11 @@ ALTER TABLE people DROP COLUMN body;
 SELECT columns, expressions, columns_read FROM idxadvisor_scans
  WHERE relid = 'people'::regclass AND shape = 'filter'
  ORDER BY columns::text COLLATE "C";
+-- suggest leaves the qual of the dropped function out too (it failed with
+-- "cache lookup failed for function")
+SELECT count(*) >= 0 AS suggest_runs FROM idxadvisor_suggest(true);
+SELECT count(*) AS norm_suggested FROM idxadvisor_suggest(true)
+ WHERE columns::text LIKE '%norm%';
 
 \c :regress_db
 DROP DATABASE regress_scans_shape;
