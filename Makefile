@@ -70,6 +70,7 @@ REGRESS = \
 	suggest_shapes_pg18 \
 	suggest_for \
 	suggest_workload \
+	suggest_outside \
 	scans_shape
 # Which of them skip without the library preloaded, and which with it.  The
 # temporary-instance suites check that these took the path they test.
@@ -78,6 +79,7 @@ REGRESS_NEEDS_PRELOAD = capture capture_errors build build_requests suggest \
 	suggest_shapes_plan lifecycle_jobs lifecycle_outcomes \
 	suggest_shapes_expr \
 	suggest_workload \
+	suggest_outside \
 	scans_shape
 REGRESS_NEEDS_NOPRELOAD = nopreload report_nopreload build_nopreload \
 	suggest_nopreload

@@ -493,11 +493,18 @@ typedef struct idxadvIndexShape
 								 * temporal foreign key */
 } idxadvIndexShape;
 
+/*
+ * The names idxadv_create_index_script() handed out in one call of its
+ * caller (idxadvisor_catalog.c; NULL before the first)
+ */
+typedef struct idxadvUsedNames idxadvUsedNames;
+
+extern idxadvUsedNames *idxadv_used_names_create(void);
 extern char *idxadv_create_index_script(Oid relid,
 										const idxadvIndexShape *shape,
-										List **used);
+										idxadvUsedNames **used);
 extern char *idxadv_create_index_script_def(const idxadvIndexDef *def,
-											List **used);
+											idxadvUsedNames **used);
 
 /* Sizes, names, and the relations the reports leave out */
 typedef struct idxadvReportFilter

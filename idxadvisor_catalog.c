@@ -148,14 +148,24 @@ typedef struct idxadvLookupState
 /* A name handed out by idxadv_create_index_script(), with its index's key */
 typedef struct idxadvUsedName
 {
-	char	   *name;
+	char		name[NAMEDATALEN];	/* hash key */
 	char	   *key;			/* idxadv_index_ddl() without a name */
 } idxadvUsedName;
+
+/*
+ * The names handed out in one call of the caller: a hash table, since
+ * idxadvisor_suggest() names an index for each of thousands of tables
+ */
+struct idxadvUsedNames
+{
+	HTAB	   *names;			/* idxadvUsedName, by name */
+	MemoryContext cxt;			/* where they live */
+};
 
 /* What idxadv_script_name_check() is asked with */
 typedef struct idxadvNameCheck
 {
-	List	   *used;			/* idxadvUsedName */
+	idxadvUsedNames *used;
 	const char *key;			/* of the definition being named */
 } idxadvNameCheck;
 
@@ -177,7 +187,8 @@ static List *idxadv_lookup_clauses(idxadvLookupState *state);
 static int64 idxadv_call_int8(PGFunction fn, Oid relid);
 static bool idxadv_shape_def(Oid relid, const idxadvIndexShape *shape,
 							 bool only, idxadvIndexDef *def);
-static char *idxadv_script_name(const idxadvIndexDef *def, List **used);
+static char *idxadv_script_name(const idxadvIndexDef *def,
+								idxadvUsedNames **used);
 static idxadvNameUse idxadv_script_name_check(const char *name, Oid existing,
 											  bool same, void *arg);
 static idxadvForeignKey *idxadv_fk_from_tuple(HeapTuple tup, TupleDesc desc,
@@ -1581,13 +1592,13 @@ idxadv_fks_served_only_by(idxadvIndexMap *map, Oid indexoid,
  * name ON ...');": one statement too, that runs anywhere, also in a
  * transaction.
  *
- * *used (a List of idxadvUsedName, NIL at first) carries the names handed
- * out by one call of the caller: a name given to another definition is not
+ * *used (NULL at first; made in the current memory context) carries the
+ * names handed out by one call of the caller: a name given to another definition is not
  * given again, and the same definition gets the same name.
  */
 char *
 idxadv_create_index_script(Oid relid, const idxadvIndexShape *shape,
-						   List **used)
+						   idxadvUsedNames **used)
 {
 	idxadvIndexDef def;
 
@@ -1603,7 +1614,8 @@ idxadv_create_index_script(Oid relid, const idxadvIndexShape *shape,
  *		class, access method: issue 11's shapes).
  */
 char *
-idxadv_create_index_script_def(const idxadvIndexDef *def, List **used)
+idxadv_create_index_script_def(const idxadvIndexDef *def,
+							   idxadvUsedNames **used)
 {
 	StringInfoData buf;
 	char		relkind = get_rel_relkind(def->relid);
@@ -1691,24 +1703,50 @@ idxadv_shape_def(Oid relid, const idxadvIndexShape *shape, bool only,
 }
 
 /*
+ * idxadv_used_names_create
+ *		An empty set of names handed out, in the current memory context (a
+ *		caller that names indexes in short-lived contexts makes it first)
+ */
+idxadvUsedNames *
+idxadv_used_names_create(void)
+{
+	idxadvUsedNames *used = palloc(sizeof(idxadvUsedNames));
+	HASHCTL		ctl;
+
+	used->cxt = CurrentMemoryContext;
+	ctl.keysize = NAMEDATALEN;
+	ctl.entrysize = sizeof(idxadvUsedName);
+	ctl.hcxt = CurrentMemoryContext;
+	used->names = hash_create("idxadvisor index names", 256, &ctl,
+							  HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+	return used;
+}
+
+/*
  * idxadv_script_name
  *		The name idxadvisor_ddl.c chooses for def, among the names that *used
  *		does not give to another definition; remembered in *used.
  */
 static char *
-idxadv_script_name(const idxadvIndexDef *def, List **used)
+idxadv_script_name(const idxadvIndexDef *def, idxadvUsedNames **used)
 {
-	idxadvUsedName *entry = palloc(sizeof(idxadvUsedName));
+	idxadvUsedName *entry;
 	idxadvNameCheck check;
 	Oid			existing;
+	char	   *name;
+	bool		found;
 
-	entry->key = idxadv_index_ddl(def, NULL, 0);
+	if (*used == NULL)
+		*used = idxadv_used_names_create();
 	check.used = *used;
-	check.key = entry->key;
-	entry->name = idxadv_ddl_choose_name(def, idxadv_script_name_check,
-										 (void *) &check, &existing);
-	*used = lappend(*used, entry);
-	return entry->name;
+	check.key = idxadv_index_ddl(def, NULL, 0);
+	name = idxadv_ddl_choose_name(def, idxadv_script_name_check,
+								  (void *) &check, &existing);
+	/* makeObjectName() keeps names shorter than NAMEDATALEN */
+	entry = hash_search((*used)->names, name, HASH_ENTER, &found);
+	if (!found)
+		entry->key = MemoryContextStrdup((*used)->cxt, check.key);
+	return name;
 }
 
 /*
@@ -1723,16 +1761,12 @@ static idxadvNameUse
 idxadv_script_name_check(const char *name, Oid existing, bool same, void *arg)
 {
 	idxadvNameCheck *check = (idxadvNameCheck *) arg;
-	ListCell   *lc;
+	idxadvUsedName *u = hash_search(check->used->names, name, HASH_FIND,
+									NULL);
 
-	foreach(lc, check->used)
-	{
-		idxadvUsedName *u = (idxadvUsedName *) lfirst(lc);
-
-		if (strcmp(u->name, name) == 0)
-			return strcmp(u->key, check->key) == 0 ?
-				IDXADV_NAME_OURS : IDXADV_NAME_TAKEN;
-	}
+	if (u != NULL)
+		return strcmp(u->key, check->key) == 0 ?
+			IDXADV_NAME_OURS : IDXADV_NAME_TAKEN;
 	if (!OidIsValid(existing))
 		return IDXADV_NAME_FREE;
 	return same ? IDXADV_NAME_OURS : IDXADV_NAME_TAKEN;

@@ -113,11 +113,13 @@ static bool idxadv_is_pattern_op(Oid opno);
 static bool idxadv_collation_is_c(Oid collid);
 static Oid	idxadv_gin_opclass(Oid type, List *ops);
 static const char *idxadv_expr_served_by(idxadvExprCand *ec);
+static Node *idxadv_expr_index_key(Node *expr);
+static char *idxadv_operator_name(Oid opno);
 static char *idxadv_expr_sql(Oid relid, Node *expr);
 static char *idxadv_expr_key_text(idxadvExprCand *ec);
 static const char *idxadv_expr_colname(Oid relid, Node *key);
 static void idxadv_cost_expr(idxadvExprCand *ec, idxadvTable *t,
-							 List **names);
+							 idxadvUsedNames **names);
 static char *idxadv_expr_query(idxadvExprCand *ec, idxadvTable *t,
 							   int *nparams, Oid **types,
 							   ParamListInfo *params);
@@ -239,7 +241,7 @@ idxadv_unserved(idxadvPattern *p, List *served)
  * candidate serves, and return candidates with those to show added.
  */
 List *
-idxadv_expr_candidates(List *patterns, List *candidates, List **names)
+idxadv_expr_candidates(List *patterns, List *candidates, idxadvUsedNames **names)
 {
 	List	   *served = NIL;
 	List	   *excands = NIL;
@@ -293,9 +295,7 @@ idxadv_expr_candidates(List *patterns, List *candidates, List **names)
 				ec = palloc0(sizeof(idxadvExprCand));
 				ec->relid = p->relid;
 				ec->expr = expr;
-				ec->key = expr;
-				while (IsA(ec->key, RelabelType))
-					ec->key = (Node *) ((RelabelType *) ec->key)->arg;
+				ec->key = idxadv_expr_index_key(expr);
 				ec->c = palloc0(sizeof(idxadvCandidate));
 				ec->c->relid = p->relid;
 				ec->c->dominant = p;
@@ -571,7 +571,7 @@ idxadv_expr_opclass(idxadvExprCand *ec)
 		return "a pattern match without a fixed prefix (LIKE '%...%', ILIKE, a regular expression) needs a trigram index: install pg_trgm (CREATE EXTENSION pg_trgm) and run idxadvisor_suggest() again";
 	return psprintf("no btree or GIN operator class for type %s supports operator %s",
 					format_type_be(type),
-					format_operator(linitial_oid(ops)));
+					idxadv_operator_name(linitial_oid(ops)));
 }
 
 /*
@@ -787,6 +787,64 @@ idxadv_expr_served_by(idxadvExprCand *ec)
 }
 
 /*
+ * The key of an index on a filter's indexed side.  A binary-compatible
+ * relabelling is stripped (the planner matches an index on the column
+ * through it).  A cast the parser added is made explicit: deparsing hides
+ * an implicit cast at the top of an expression, so the (weight)::numeric
+ * that an int column compared with a numeric becomes would be written
+ * "(weight)", and CREATE INDEX would index the plain column, which that
+ * filter cannot use.  equal() ignores coercion forms, so the planner and
+ * the served-by checks see the same key.
+ */
+static Node *
+idxadv_expr_index_key(Node *expr)
+{
+	while (IsA(expr, RelabelType))
+		expr = (Node *) ((RelabelType *) expr)->arg;
+	if (IsA(expr, FuncExpr) &&
+		((FuncExpr *) expr)->funcformat == COERCE_IMPLICIT_CAST)
+	{
+		FuncExpr   *f = copyObject((FuncExpr *) expr);
+
+		f->funcformat = COERCE_EXPLICIT_CAST;
+		expr = (Node *) f;
+	}
+	else if (IsA(expr, CoerceViaIO) &&
+			 ((CoerceViaIO *) expr)->coerceformat == COERCE_IMPLICIT_CAST)
+	{
+		CoerceViaIO *c = copyObject((CoerceViaIO *) expr);
+
+		c->coerceformat = COERCE_EXPLICIT_CAST;
+		expr = (Node *) c;
+	}
+	else if (IsA(expr, ArrayCoerceExpr) &&
+			 ((ArrayCoerceExpr *) expr)->coerceformat == COERCE_IMPLICIT_CAST)
+	{
+		ArrayCoerceExpr *c = copyObject((ArrayCoerceExpr *) expr);
+
+		c->coerceformat = COERCE_EXPLICIT_CAST;
+		expr = (Node *) c;
+	}
+	return expr;
+}
+
+/*
+ * An operator's name for a reason, written under the DDL writer's fixed
+ * settings like the expressions: one outside pg_catalog comes out
+ * schema-qualified, whatever the caller's search_path (a schema before
+ * pg_catalog with its own "=" would otherwise read as the built-in one).
+ */
+static char *
+idxadv_operator_name(Oid opno)
+{
+	int			nestlevel = idxadv_ddl_settings_begin();
+	char	   *name = format_operator(opno);
+
+	idxadv_ddl_settings_end(nestlevel);
+	return name;
+}
+
+/*
  * An expression of relid's columns (Vars of varno 1) as SQL, written under
  * the DDL writer's fixed settings, so that every function and operator
  * outside pg_catalog comes out schema-qualified.
@@ -860,7 +918,7 @@ idxadv_expr_colname(Oid relid, Node *key)
  * would not use it or it costs no less.
  */
 static void
-idxadv_cost_expr(idxadvExprCand *ec, idxadvTable *t, List **names)
+idxadv_cost_expr(idxadvExprCand *ec, idxadvTable *t, idxadvUsedNames **names)
 {
 	idxadvCandidate *c = ec->c;
 	idxadvIndexDef def;

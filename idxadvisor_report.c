@@ -526,7 +526,7 @@ idxadvisor_unindexed_foreign_keys(PG_FUNCTION_ARGS)
 		}
 		if (i == fk->ncols)
 		{
-			List	   *used = NIL;
+			idxadvUsedNames *used = NULL;
 
 			ddl = idxadv_create_index_script(fk->conrelid, &shape, &used);
 		}

@@ -70,6 +70,7 @@
 #include "access/htup_details.h"
 #include "access/itup.h"
 #include "access/nbtree.h"
+#include "access/sysattr.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_index.h"
 #include "optimizer/cost.h"
@@ -96,6 +97,9 @@
 	((p)->fk_name != NULL || \
 	 ((p)->shape != IDXADV_SHAPE_SEQ_FILTER && \
 	  (p)->shape != IDXADV_SHAPE_SEQ_TOPN))
+
+/* A column number as an array index, system columns (< 0) included */
+#define IDXADV_ATT_SLOT(attnum) ((attnum) - FirstLowInvalidHeapAttributeNumber)
 
 /* Shortest time since ANALYZE over which row changes make a write rate */
 #define IDXADV_RATE_MIN_SECS	10.0
@@ -128,12 +132,12 @@ typedef struct idxadvSelCand
 	double		gain;			/* saved - upkeep */
 } idxadvSelCand;
 
-/* The shapes that compare one column by equality */
-typedef struct idxadvColShapes
+/* The candidates of one table (idxadv_select) */
+typedef struct idxadvSelTable
 {
-	AttrNumber	attnum;			/* hash key */
-	List	   *shapes;			/* integer indexes into the shapes array */
-} idxadvColShapes;
+	Oid			relid;			/* hash key */
+	List	   *cands;
+} idxadvSelTable;
 
 /*---- Function declarations ----*/
 
@@ -166,35 +170,44 @@ List *
 idxadv_select(List *candidates)
 {
 	List	   *result = NIL;
-	List	   *tables = NIL;
+	List	   *tables = NIL;	/* idxadvSelTable *, in order */
+	HTAB	   *by_rel;
+	HASHCTL		ctl;
 	ListCell   *lc;
 
-	/* the tables in order of first appearance */
+	/*
+	 * Each table's candidates, the tables in order of first appearance: a
+	 * hash table, since there may be tens of thousands of both
+	 */
+	ctl.keysize = sizeof(Oid);
+	ctl.entrysize = sizeof(idxadvSelTable);
+	ctl.hcxt = CurrentMemoryContext;
+	by_rel = hash_create("idxadvisor candidates by table", 256, &ctl,
+						 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 	foreach(lc, candidates)
 	{
 		idxadvCandidate *c = (idxadvCandidate *) lfirst(lc);
+		bool		found;
+		idxadvSelTable *e = hash_search(by_rel, &c->relid, HASH_ENTER,
+										&found);
 
-		if (!list_member_oid(tables, c->relid))
-			tables = lappend_oid(tables, c->relid);
+		if (!found)
+		{
+			e->cands = NIL;
+			tables = lappend(tables, e);
+		}
+		e->cands = lappend(e->cands, c);
 	}
 	foreach(lc, tables)
 	{
-		Oid			relid = lfirst_oid(lc);
-		List	   *mine = NIL;
-		ListCell   *lc2;
+		idxadvSelTable *e = (idxadvSelTable *) lfirst(lc);
 
 		CHECK_FOR_INTERRUPTS();
-		foreach(lc2, candidates)
-		{
-			idxadvCandidate *c = (idxadvCandidate *) lfirst(lc2);
-
-			if (c->relid == relid)
-				mine = lappend(mine, c);
-		}
 		result = list_concat(result,
-							 idxadv_select_table(idxadv_table_info(relid),
-												 mine));
+							 idxadv_select_table(idxadv_table_info(e->relid),
+												 e->cands));
 	}
+	hash_destroy(by_rel);
 	return result;
 }
 
@@ -219,10 +232,11 @@ idxadv_select_table(idxadvTable *t, List *cands)
 	int			nchosen = 0;
 	int			i;
 	int			j;
-	HTAB	   *firsts;
-	HTAB	   *by_col;
+	int			maxatt = 0;
+	List	  **by_col;			/* shapes comparing a column by equality,
+								 * by IDXADV_ATT_SLOT() */
+	bool	   *firsts;			/* columns with a one-column candidate */
 	int		   *start;
-	HASHCTL		ctl;
 	ListCell   *lc2;
 
 	/* the shapes: every pattern of the table's candidates */
@@ -250,12 +264,19 @@ idxadv_select_table(idxadvTable *t, List *cands)
 		}
 	}
 
-	/* the shapes by the columns they compare by equality */
-	ctl.keysize = sizeof(AttrNumber);
-	ctl.entrysize = sizeof(idxadvColShapes);
-	ctl.hcxt = CurrentMemoryContext;
-	by_col = hash_create("idxadvisor shapes by column", 64, &ctl,
-						 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	/*
+	 * The shapes by the columns they compare by equality, and the columns
+	 * that have a one-column candidate: arrays over the table's column
+	 * numbers (a hash table per table costs more, over 10,000 tables)
+	 */
+	for (j = 0; j < nshapes; j++)
+		for (i = 0; i < shapes[j].p->neq; i++)
+			maxatt = Max(maxatt, shapes[j].p->eq[i].attnum);
+	foreach(lc, cands)
+		for (i = 0; i < ((idxadvCandidate *) lfirst(lc))->neq; i++)
+			maxatt = Max(maxatt, ((idxadvCandidate *) lfirst(lc))->eq[i].attnum);
+	by_col = palloc0(sizeof(List *) * IDXADV_ATT_SLOT(maxatt + 1));
+	firsts = palloc0(sizeof(bool) * IDXADV_ATT_SLOT(maxatt + 1));
 	for (j = 0; j < nshapes; j++)
 	{
 		idxadvPattern *p = shapes[j].p;
@@ -264,42 +285,34 @@ idxadv_select_table(idxadvTable *t, List *cands)
 			continue;
 		for (i = 0; i < p->neq; i++)
 		{
-			idxadvColShapes *e;
-			bool		found;
+			int			slot = IDXADV_ATT_SLOT(p->eq[i].attnum);
 
 			if (p->eq[i].kind != IDXADV_CMP_EQ)
 				continue;
-			e = hash_search(by_col, &p->eq[i].attnum, HASH_ENTER, &found);
-			if (!found)
-				e->shapes = NIL;
-			e->shapes = lappend_int(e->shapes, j);
+			by_col[slot] = lappend_int(by_col[slot], j);
 		}
 	}
 
 	/* the first-column candidates, one per column not a candidate already */
-	ctl.keysize = sizeof(AttrNumber);
-	ctl.entrysize = sizeof(AttrNumber);
-	ctl.hcxt = CurrentMemoryContext;
-	firsts = hash_create("idxadvisor first columns", 64, &ctl,
-						 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 	foreach(lc, cands)
 	{
 		idxadvCandidate *c = (idxadvCandidate *) lfirst(lc);
 
 		if (c->neq + c->ntail == 1 && c->neq == 1 && c->pred.attnum == 0)
-			(void) hash_search(firsts, &c->eq[0].attnum, HASH_ENTER, NULL);
+			firsts[IDXADV_ATT_SLOT(c->eq[0].attnum)] = true;
 	}
 	foreach(lc, cands)
 	{
 		idxadvCandidate *c = (idxadvCandidate *) lfirst(lc);
-		bool		found;
+		int			slot;
 
 		if (c->neq == 0 || c->neq + c->ntail < 2 || c->pred.attnum != 0 ||
 			c->eq[0].kind != IDXADV_CMP_EQ)
 			continue;
-		(void) hash_search(firsts, &c->eq[0].attnum, HASH_ENTER, &found);
-		if (!found && !idxadv_column_indexed(c->relid, c->eq[0].attnum))
+		slot = IDXADV_ATT_SLOT(c->eq[0].attnum);
+		if (!firsts[slot] && !idxadv_column_indexed(c->relid, c->eq[0].attnum))
 			all = lappend(all, idxadv_first_column(c));
+		firsts[slot] = true;
 	}
 
 	/*
@@ -344,16 +357,15 @@ idxadv_select_table(idxadvTable *t, List *cands)
 		 * that thousands of shapes are not each tried).
 		 */
 		{
-			idxadvColShapes *e = NULL;
+			List	   *mates = NIL;
 			int			room;
 
 			if (x->c->neq > 0 && x->c->pred.attnum == 0)
-				e = hash_search(by_col, &x->c->eq[0].attnum, HASH_FIND, NULL);
-			room = (e ? list_length(e->shapes) : 0) +
-				list_length(x->c->patterns) + 1;
+				mates = by_col[IDXADV_ATT_SLOT(x->c->eq[0].attnum)];
+			room = list_length(mates) + list_length(x->c->patterns) + 1;
 			x->shape = palloc(sizeof(int) * room);
 			x->cost = palloc(sizeof(double) * room);
-			foreach(lc2, e ? e->shapes : NIL)
+			foreach(lc2, mates)
 				idxadv_add_pair(t, x, shapes, lfirst_int(lc2), ipages);
 		}
 		if (!x->synthetic)

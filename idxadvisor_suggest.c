@@ -175,8 +175,16 @@ typedef struct idxadvOpclass
  * pg_opclass each time).
  */
 static HTAB *table_hash = NULL;
-static List *used_names = NIL;	/* idxadvUsedName, for the DDL */
+static idxadvUsedNames *used_names = NULL;	/* for the DDL */
 static HTAB *opclass_hash = NULL;
+
+/*
+ * The memory context of the call: what outlives one candidate's costing
+ * (table facts read lazily) is allocated there, while each candidate is
+ * costed, and each row emitted, in a context reset after it (planning
+ * 15,000 candidates would otherwise keep hundreds of megabytes)
+ */
+static MemoryContext advise_cxt = NULL;
 
 /*
  * The statement of an idxadvisor_suggest_for() call, costed in place of the
@@ -197,17 +205,19 @@ static double idxadv_clause_fraction(idxadvTable *t, AttrNumber attnum,
 									 uint8 kind);
 static const char *idxadv_served_by(idxadvPattern *p);
 static void idxadv_cost_candidate(idxadvCandidate *c, idxadvTable *t,
-								  List **names);
+								  idxadvUsedNames **names);
 static char *idxadv_candidate_ddl(idxadvCandidate *c,
-								  const idxadvHypoIndex *hypo, List **names);
+								  const idxadvHypoIndex *hypo, idxadvUsedNames **names);
 static void idxadv_try_covering(idxadvCandidate *c, idxadvTable *t,
-								const idxadvHypoIndex *hypo, List **names);
+								const idxadvHypoIndex *hypo, idxadvUsedNames **names);
 static void idxadv_emit(ReturnSetInfo *rsinfo, idxadvCandidate *c);
 static char *idxadv_emit_reason(idxadvCandidate *c, int64 scans,
 								int64 fkscans, int64 rows_scanned,
 								int64 rows_matched, double writes,
 								int shapes);
 static void idxadv_emit_rejected(ReturnSetInfo *rsinfo, idxadvPattern *p);
+static void idxadv_table_read(idxadvTable *t, Oid relid);
+static void idxadv_keep_results(idxadvCandidate *c);
 static bool idxadv_shape_evidence(StringInfo reason, idxadvCandidate *c);
 static int	idxadv_candidate_cmp(const ListCell *a, const ListCell *b);
 
@@ -222,20 +232,34 @@ static int	idxadv_candidate_cmp(const ListCell *a, const ListCell *b);
  */
 
 /*
- * Facts about a table, looked up once per call.
+ * Facts about a table, looked up once per call (in the call's memory
+ * context, whichever context the first question comes from).
  */
 idxadvTable *
 idxadv_table_info(Oid relid)
 {
 	idxadvTable *t;
-	ListCell   *lc2;
 	bool		found;
-	List	   *unmeasured = NIL;
-	double		unmeasured_pages = 0;
+	MemoryContext oldcxt;
 
 	t = (idxadvTable *) hash_search(table_hash, &relid, HASH_ENTER, &found);
 	if (found)
 		return t;
+	oldcxt = MemoryContextSwitchTo(advise_cxt);
+	idxadv_table_read(t, relid);
+	MemoryContextSwitchTo(oldcxt);
+	return t;
+}
+
+/*
+ * Fill in the facts of table relid, for idxadv_table_info().
+ */
+static void
+idxadv_table_read(idxadvTable *t, Oid relid)
+{
+	ListCell   *lc2;
+	List	   *unmeasured = NIL;
+	double		unmeasured_pages = 0;
 
 	memset(t, 0, sizeof(idxadvTable));
 	t->relid = relid;
@@ -292,12 +316,11 @@ idxadv_table_info(Oid relid)
 	{
 		/* too small either way: its rows do not matter */
 		t->pages += unmeasured_pages;
-		return t;
+		return;
 	}
 
 	foreach(lc2, unmeasured)
 		idxadv_measure_leaf(t, lfirst_oid(lc2));
-	return t;
 }
 
 /*
@@ -771,6 +794,7 @@ idxadv_unique_within(idxadvTable *t, int ncols, const idxadvCol *cols)
 	if (!t->uniques_read)
 	{
 		TupleDesc	desc;
+		MemoryContext oldcxt = MemoryContextSwitchTo(advise_cxt);
 
 		foreach(lc, idxadv_table_indexes(NULL, t->relid, &desc))
 		{
@@ -799,6 +823,7 @@ idxadv_unique_within(idxadvTable *t, int ncols, const idxadvCol *cols)
 				t->uniques = lappend(lappend(t->uniques, keys), name);
 		}
 		t->uniques_read = true;
+		MemoryContextSwitchTo(oldcxt);
 	}
 	if (t->uniques == NIL)
 		return NULL;
@@ -848,7 +873,7 @@ idxadv_ndistinct(idxadvTable *t, AttrNumber attnum)
  * not use it.  names collects the index names given out in this call.
  */
 static void
-idxadv_cost_candidate(idxadvCandidate *c, idxadvTable *t, List **names)
+idxadv_cost_candidate(idxadvCandidate *c, idxadvTable *t, idxadvUsedNames **names)
 {
 	idxadvHypoIndex hypo;
 	char	   *sql;
@@ -1006,7 +1031,7 @@ idxadv_cost_candidate(idxadvCandidate *c, idxadvTable *t, List **names)
  */
 static void
 idxadv_try_covering(idxadvCandidate *c, idxadvTable *t,
-					const idxadvHypoIndex *hypo, List **names)
+					const idxadvHypoIndex *hypo, idxadvUsedNames **names)
 {
 	uint64		read = 0;
 	uint64		extra;
@@ -1137,7 +1162,7 @@ idxadv_try_covering(idxadvCandidate *c, idxadvTable *t,
  */
 static char *
 idxadv_candidate_ddl(idxadvCandidate *c, const idxadvHypoIndex *hypo,
-					 List **names)
+					 idxadvUsedNames **names)
 {
 	idxadvIndexShape shape;
 	int			i;
@@ -1631,7 +1656,8 @@ idxadv_advise_begin(void)
 	ctl.entrysize = sizeof(idxadvOpclass);
 	opclass_hash = hash_create("idxadvisor_suggest opclasses", 64, &ctl,
 							   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-	used_names = NIL;
+	advise_cxt = CurrentMemoryContext;
+	used_names = idxadv_used_names_create();
 	advise_stmt = NULL;
 }
 
@@ -1648,6 +1674,7 @@ idxadv_advise(ReturnSetInfo *rsinfo, List *patterns, bool verbose,
 {
 	List	   *candidates;
 	ListCell   *lc;
+	MemoryContext work_cxt;
 
 	if (rsinfo->setDesc->natts != IDXADV_SUGGEST_COLS &&
 		rsinfo->setDesc->natts != IDXADV_SUGGEST_COLS_V1_0)
@@ -1683,10 +1710,15 @@ idxadv_advise(ReturnSetInfo *rsinfo, List *patterns, bool verbose,
 	if (stmt == NULL)
 		candidates = idxadv_select(candidates);
 
+	/* each candidate costed in a context of its own, reset after it */
+	work_cxt = AllocSetContextCreate(CurrentMemoryContext,
+									 "idxadvisor candidate",
+									 ALLOCSET_DEFAULT_SIZES);
 	foreach(lc, candidates)
 	{
 		idxadvCandidate *c = (idxadvCandidate *) lfirst(lc);
 		idxadvCol	cols[INDEX_MAX_KEYS + IDXADV_MAX_ORDER + 2];
+		MemoryContext oldcxt;
 
 		CHECK_FOR_INTERRUPTS();
 		if (c->rejected)
@@ -1697,7 +1729,11 @@ idxadv_advise(ReturnSetInfo *rsinfo, List *patterns, bool verbose,
 		c->rejected = idxadv_lock_table(c->relid, c->neq + c->ntail + 1, cols);
 		if (c->rejected)
 			continue;
+		oldcxt = MemoryContextSwitchTo(work_cxt);
 		idxadv_cost_candidate(c, idxadv_table_info(c->relid), &used_names);
+		MemoryContextSwitchTo(oldcxt);
+		idxadv_keep_results(c);
+		MemoryContextReset(work_cxt);
 		UnlockRelationOid(c->relid, AccessShareLock);
 	}
 
@@ -1708,12 +1744,19 @@ idxadv_advise(ReturnSetInfo *rsinfo, List *patterns, bool verbose,
 	candidates = idxadv_expr_candidates(patterns, candidates, &used_names);
 	list_sort(candidates, idxadv_candidate_cmp);
 
+	/* the rows: the tuplestore keeps a copy of each */
 	foreach(lc, candidates)
 	{
 		idxadvCandidate *c = (idxadvCandidate *) lfirst(lc);
 
 		if (!c->rejected || verbose)
+		{
+			MemoryContext oldcxt = MemoryContextSwitchTo(work_cxt);
+
 			idxadv_emit(rsinfo, c);
+			MemoryContextSwitchTo(oldcxt);
+			MemoryContextReset(work_cxt);
+		}
 	}
 	if (verbose)
 	{
@@ -1722,10 +1765,35 @@ idxadv_advise(ReturnSetInfo *rsinfo, List *patterns, bool verbose,
 			idxadvPattern *p = (idxadvPattern *) lfirst(lc);
 
 			if (p->rejected && !p->expr_shown)
+			{
+				MemoryContext oldcxt = MemoryContextSwitchTo(work_cxt);
+
 				idxadv_emit_rejected(rsinfo, p);
+				MemoryContextSwitchTo(oldcxt);
+				MemoryContextReset(work_cxt);
+			}
 		}
 	}
+	MemoryContextDelete(work_cxt);
 	advise_stmt = NULL;
+}
+
+/*
+ * Copy what idxadv_cost_candidate() wrote into candidate c, in the
+ * candidate's context of its own, into the current one.
+ */
+static void
+idxadv_keep_results(idxadvCandidate *c)
+{
+	int			i;
+
+	if (c->ddl)
+		c->ddl = pstrdup(c->ddl);
+	if (c->rejected)
+		c->rejected = pstrdup(c->rejected);
+	for (i = 0; i < c->ninclude; i++)
+		c->include[i] = pstrdup(c->include[i]);
+	Assert(c->select_list == NULL);
 }
 
 /*

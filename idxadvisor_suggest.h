@@ -210,7 +210,7 @@ extern double idxadv_write_overhead(idxadvTable *t, idxadvCandidate *c);
 /* idxadvisor_exprs.c: expression, pattern and GIN indexes (issue 11) */
 extern void idxadv_pattern_exprs(idxadvPattern *p, const idxadvScanStat *s);
 extern List *idxadv_expr_candidates(List *patterns, List *candidates,
-									List **names);
+									idxadvUsedNames **names);
 extern const char *idxadv_lock_table(Oid relid, int ncols,
 									 const idxadvCol *cols);
 extern char *idxadv_plan(idxadvTable *t, const char *sql, int nparams,
