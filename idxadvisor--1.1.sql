@@ -849,3 +849,13 @@ LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE;
 
 REVOKE ALL ON FUNCTION @extschema@.idxadvisor_reindex_concurrently(pg_catalog.regclass) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.idxadvisor_restore(pg_catalog.int8) FROM PUBLIC;
+
+-- 1.1 (index lifecycle gaps): the undo of the latest drop of an index by its
+-- name (idxadvisor_build.c), for any drop: the transactional
+-- idxadvisor_drop() records a finished drop job too
+CREATE FUNCTION @extschema@.idxadvisor_restore(index pg_catalog.text)
+RETURNS pg_catalog.int8
+AS 'MODULE_PATHNAME', 'idxadvisor_restore_name'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE;
+
+REVOKE ALL ON FUNCTION @extschema@.idxadvisor_restore(pg_catalog.text) FROM PUBLIC;

@@ -207,6 +207,9 @@ extern const char *idxadv_cmp_kind_name(idxadvCmpKind kind);
 extern const char *idxadv_shape_name(uint8 shape);
 extern bool idxadv_classify_filter(List *clauses, Index scanrelid, Oid relid,
 								   int natts, idxadvHashKey *key);
+extern bool idxadv_classify_filter_exprs(List *clauses, Index scanrelid,
+										 Oid relid, int natts,
+										 idxadvHashKey *key, char *exprs);
 extern bool idxadv_entry_visible(const idxadvHashKey *key, Oid userid,
 								 bool see_all);
 extern bool idxadv_qual_catalog_ok(Node *clause, Oid relid);
@@ -579,6 +582,13 @@ struct idxadvExtInfo;
 extern void idxadv_outcome_baseline(const struct idxadvExtInfo *ext,
 									int64 jobid, Oid nspid,
 									const char *index_name);
+
+/*
+ * How long before "now" a time was, for people: "less than a minute ago",
+ * "5 minutes ago", "3 hours ago", "12 days ago", rounded down.  The one
+ * writer of such texts (drop warnings, the lifecycle reports' reasons).
+ */
+extern char *idxadv_time_ago(TimestampTz when, TimestampTz now);
 
 /* ----------
  * Read replicas (idxadvisor_collect.c): what idxadvisor_collect() gathered

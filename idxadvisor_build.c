@@ -29,9 +29,11 @@
  * A REINDEX INDEX CONCURRENTLY is queued the same way: checked here as
  * REINDEX would check it, with its SQLSTATEs, then run by a worker, which
  * also removes what an interrupted REINDEX leaves (idxadvisor_worker.c).  A
- * queued drop keeps the CREATE INDEX that builds the index again, written
- * by idxadvisor_ddl.c from the catalog; idxadvisor_restore() queues that
- * through the same checks and path as idxadvisor_create_concurrently().
+ * drop, queued or done in the caller's transaction, is recorded as a job
+ * that keeps the CREATE INDEX that builds the index again, written by
+ * idxadvisor_ddl.c from the catalog; idxadvisor_restore(), by job or by
+ * index name, queues that through the same checks and path as
+ * idxadvisor_create_concurrently().
  *
  * The job queue (the job table, the shared slots that hand committed jobs
  * to the launcher, job states) is idxadvisor_queue.c's: this file only
@@ -68,6 +70,7 @@
 #include "catalog/pg_extension.h"
 #include "catalog/pg_index.h"
 #include "catalog/pg_type.h"
+#include "commands/dbcommands.h"
 #include "commands/defrem.h"
 #include "commands/tablespace.h"
 #include "executor/spi.h"
@@ -136,6 +139,7 @@ PG_FUNCTION_INFO_V1(idxadvisor_drop_name);
 PG_FUNCTION_INFO_V1(idxadvisor_drop_concurrently_name);
 PG_FUNCTION_INFO_V1(idxadvisor_reindex_concurrently);
 PG_FUNCTION_INFO_V1(idxadvisor_restore);
+PG_FUNCTION_INFO_V1(idxadvisor_restore_name);
 PG_FUNCTION_INFO_V1(idxadvisor_cancel);
 PG_FUNCTION_INFO_V1(idxadvisor_wait);
 
@@ -966,34 +970,6 @@ idxadv_check_droppable(Oid indexoid, bool concurrent)
 }
 
 /*
- * How long ago a time was, for a person deciding whether a drop is safe:
- * "less than a minute ago", "5 minutes ago", "3 hours ago", "12 days ago",
- * rounded down.  The exact time is in pg_stat_all_indexes; the message says
- * what matters, and reads the same in a test run today and tomorrow.
- */
-static char *
-idxadv_time_ago(TimestampTz when)
-{
-	long		secs;
-	int			usecs;
-
-	TimestampDifference(when, GetCurrentTimestamp(), &secs, &usecs);
-	if (secs < SECS_PER_MINUTE)
-		return pstrdup("less than a minute ago");
-	if (secs < SECS_PER_HOUR)
-		return psprintf(ngettext("%ld minute ago", "%ld minutes ago",
-								 secs / SECS_PER_MINUTE),
-						secs / SECS_PER_MINUTE);
-	if (secs < SECS_PER_DAY)
-		return psprintf(ngettext("%ld hour ago", "%ld hours ago",
-								 secs / SECS_PER_HOUR),
-						secs / SECS_PER_HOUR);
-	return psprintf(ngettext("%ld day ago", "%ld days ago",
-							 secs / SECS_PER_DAY),
-					secs / SECS_PER_DAY);
-}
-
-/*
  * idxadv_check_drop_cost
  *		What dropping the index would cost, checked before any drop: refuse
  *		(unless force) to drop the last valid index that serves a foreign
@@ -1064,7 +1040,7 @@ idxadv_check_drop_cost(Oid indexoid, bool force)
 						psprintf("last reset at %s", timestamptz_to_str(reset))),
 				 known && last != 0 ?
 				 errdetail("Its last scan was %s. Queries that use it will read the table another way after the drop. Scans on standbys are not counted here.",
-						   idxadv_time_ago(last)) :
+						   idxadv_time_ago(last, GetCurrentTimestamp())) :
 				 errdetail("Queries that use it will read the table another way after the drop. Scans on standbys are not counted here.")));
 	}
 
@@ -1189,16 +1165,46 @@ idxadv_drop_missing(const idxadvExtInfo *ext, idxadvDropTarget *target,
 }
 
 /*
+ * Record a drop as a job that keeps the index's full definition, the
+ * CREATE INDEX that idxadvisor_restore() runs to build it again (written
+ * from the catalog by the DDL writer, so the index must still be there):
+ * a queued job for idxadvisor_drop_concurrently(), whose worker renews the
+ * definition just before it drops the index, or a finished one for
+ * idxadvisor_drop(), which drops it in this transaction.  Either way the
+ * row is written in the caller's transaction: a rolled back drop leaves no
+ * job.  SPI must be connected.
+ */
+static int64
+idxadv_drop_record(const idxadvExtInfo *ext, idxadvDropTarget *target,
+				   Oid relid, const char *command, idxadvJobState state)
+{
+	idxadvIndexDef def;
+	char	   *definition;
+	int64		jobid;
+
+	idxadv_index_def_from_index(target->indexoid, &def);
+	definition = idxadv_index_ddl(&def, target->idxname, 0);
+	jobid = idxadv_job_insert(ext, IDXADV_JOB_DROP, relid, target->indexoid,
+							  target->nspid, target->idxname, command,
+							  command, state);
+	idxadv_job_set_definition(ext, jobid, definition);
+	return jobid;
+}
+
+/*
  * Common part of the idxadvisor_drop() variants: DROP INDEX in the caller's
- * transaction.  An unfinished build of the index is cancelled first; a
- * running one cannot be dropped here (the drop would wait for the build,
- * which waits for this transaction).
+ * transaction, recorded as a finished drop job so that idxadvisor_restore()
+ * can build the index again.  An unfinished build of the index is
+ * cancelled first; a running one cannot be dropped here (the drop would
+ * wait for the build, which waits for this transaction).
  */
 static void
 idxadv_drop_common(const idxadvExtInfo *ext, idxadvDropTarget *target,
 				   bool if_exists)
 {
 	int			nestlevel;
+	char	   *command;
+	Oid			relid;
 
 	if (!OidIsValid(target->indexoid))
 	{
@@ -1214,9 +1220,13 @@ idxadv_drop_common(const idxadvExtInfo *ext, idxadvDropTarget *target,
 				 errmsg("index build job %lld is building index \"%s\"",
 						(long long) target->build_job, target->idxname),
 				 errhint("Use idxadvisor_drop_concurrently(), which drops the index after the build, or cancel the build and wait for it first.")));
+	relid = IndexGetRelation(target->indexoid, false);
+	command = idxadv_drop_index_ddl(target->nspid, target->idxname, 0);
+
+	/* recorded first: the definition is read from the index itself */
+	(void) idxadv_drop_record(ext, target, relid, command, IDXADV_JOB_DONE);
 	nestlevel = idxadv_ddl_settings_begin();
-	if (SPI_execute(idxadv_drop_index_ddl(target->nspid, target->idxname, 0),
-					false, 0) != SPI_OK_UTILITY)
+	if (SPI_execute(command, false, 0) != SPI_OK_UTILITY)
 		elog(ERROR, "DROP INDEX failed");
 	idxadv_ddl_settings_end(nestlevel);
 }
@@ -1248,19 +1258,8 @@ idxadv_drop_concurrently_common(const idxadvExtInfo *ext,
 		(void) idxadv_drop_cancel_build(ext, target);
 	command = idxadv_drop_index_ddl(target->nspid, target->idxname,
 									IDXADV_DDL_CONCURRENTLY | IDXADV_DDL_IF_EXISTS);
-	jobid = idxadv_job_insert(ext, IDXADV_JOB_DROP, relid, target->indexoid,
-							  target->nspid, target->idxname, command,
-							  command, IDXADV_JOB_QUEUED);
+	jobid = idxadv_drop_record(ext, target, relid, command, IDXADV_JOB_QUEUED);
 	idxadv_queue_after_commit(jobid);
-
-	/* what idxadvisor_restore() builds again (the worker renews it) */
-	{
-		idxadvIndexDef def;
-
-		idxadv_index_def_from_index(target->indexoid, &def);
-		idxadv_job_set_definition(ext, jobid,
-								  idxadv_index_ddl(&def, target->idxname, 0));
-	}
 	return jobid;
 }
 
@@ -1522,39 +1521,29 @@ idxadvisor_reindex_concurrently(PG_FUNCTION_ARGS)
 }
 
 /*
- * idxadvisor_restore(job bigint) -> job id: queue the build of the index a
- * finished drop job dropped, from the definition the job kept, through the
- * checks and the path of idxadvisor_create_concurrently(): same name, same
- * table (by OID, under its present name), the caller's privileges.  A drop
- * never removes an index that backs a constraint (idxadv_check_droppable),
- * so what a drop job kept is a whole index and nothing else.
+ * Queue the build of the index a finished drop job dropped, from the
+ * definition the job kept, through the checks and the path of
+ * idxadvisor_create_concurrently(): same name, same table (by OID, under
+ * its present name), the caller's privileges.  A drop never removes an
+ * index that backs a constraint (idxadv_check_droppable), so what a drop
+ * job kept is a whole index and nothing else.  Returns the new job's id.
+ * SPI must be connected.
  */
-Datum
-idxadvisor_restore(PG_FUNCTION_ARGS)
+static int64
+idxadv_restore_job(const idxadvExtInfo *ext, int64 jobid)
 {
-	idxadvExtInfo ext;
 	idxadvJobInfo info;
 	idxadvIndexSpec spec;
 	RawStmt    *rs;
 	IndexStmt  *stmt;
-	int64		jobid;
 	int64		other;
 	int			nestlevel;
 	bool		inh;
 	Oid			existing;
 	Oid			indexoid = InvalidOid;
 
-	idxadv_check_queue_available("idxadvisor_restore()");
-	if (PG_ARGISNULL(0))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("argument \"job\" must not be null")));
-	jobid = PG_GETARG_INT64(0);
-	idxadv_require_extension(&ext);
-	SPI_connect();
-
 	/* locked: a second restore of the job waits, then finds this one */
-	if (!idxadv_job_lock_info(&ext, jobid, &info))
+	if (!idxadv_job_lock_info(ext, jobid, &info))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("index build job %lld does not exist",
@@ -1632,7 +1621,7 @@ idxadvisor_restore(PG_FUNCTION_ARGS)
 					 errdetail("Index %s has the definition the drop job kept.",
 							   idxadv_ddl_relation_name(existing))));
 	}
-	if (idxadv_job_find(&ext, IDXADV_JOB_UNFINISHED, spec.nspid,
+	if (idxadv_job_find(ext, IDXADV_JOB_UNFINISHED, spec.nspid,
 						stmt->idxname, spec.relid, spec.key, &other))
 		ereport(ERROR,
 				(errcode(ERRCODE_DUPLICATE_OBJECT),
@@ -1641,7 +1630,129 @@ idxadvisor_restore(PG_FUNCTION_ARGS)
 				 errhint("Wait for it with CALL idxadvisor_wait(%lld).",
 						 (long long) other)));
 
-	jobid = idxadv_create_request(&ext, &spec, true, &indexoid);
+	return idxadv_create_request(ext, &spec, true, &indexoid);
+}
+
+/*
+ * idxadvisor_restore(job bigint) -> job id: undo the drop of that job.
+ */
+Datum
+idxadvisor_restore(PG_FUNCTION_ARGS)
+{
+	idxadvExtInfo ext;
+	int64		jobid;
+
+	idxadv_check_queue_available("idxadvisor_restore()");
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("argument \"job\" must not be null")));
+	idxadv_require_extension(&ext);
+	SPI_connect();
+	jobid = idxadv_restore_job(&ext, PG_GETARG_INT64(0));
+	SPI_finish();
+	PG_RETURN_INT64(jobid);
+}
+
+/*
+ * The drop job that idxadvisor_restore(index text) undoes: the latest drop
+ * recorded under that name (done, or still unfinished, which
+ * idxadv_restore_job() refuses with the way out).  A schema-qualified name
+ * is looked up in that schema.  An unqualified one is looked up in every
+ * schema of the search_path (pg_temp included), since the index is gone
+ * and its name no longer resolves: drops of that name recorded in two of
+ * them make it ambiguous, which is refused rather than guessed.  SPI must
+ * be connected.
+ */
+static int64
+idxadv_restore_find_drop(const idxadvExtInfo *ext, text *name)
+{
+	char	   *given = text_to_cstring(name);
+	RangeVar   *rv = makeRangeVarFromNameList(textToQualifiedNameList(name));
+	List	   *schemas = NIL;
+	int64		found = 0;
+	Oid			found_nsp = InvalidOid;
+	ListCell   *lc;
+
+	if (rv->catalogname != NULL &&
+		strcmp(rv->catalogname, get_database_name(MyDatabaseId)) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cross-database references are not implemented: \"%s\"",
+						given)));
+	if (rv->schemaname != NULL)
+		schemas = list_make1_oid(LookupExplicitNamespace(rv->schemaname,
+														 false));
+	else
+		schemas = fetch_search_path(true);
+
+	foreach(lc, schemas)
+	{
+		Oid			nspid = lfirst_oid(lc);
+		int64		jobid;
+
+		if (!idxadv_job_latest_drop(ext, nspid, rv->relname, &jobid))
+			continue;
+		if (found != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_AMBIGUOUS_ALIAS),
+					 errmsg("index name \"%s\" is ambiguous", rv->relname),
+					 errdetail("Drops of an index of that name are recorded in schemas \"%s\" (job %lld) and \"%s\" (job %lld) of the search_path.",
+							   get_namespace_name(found_nsp), (long long) found,
+							   get_namespace_name(nspid), (long long) jobid),
+					 errhint("Qualify the name with its schema, e.g. %s.",
+							 quote_literal_cstr(quote_qualified_identifier(get_namespace_name(found_nsp),
+																		   rv->relname)))));
+		found = jobid;
+		found_nsp = nspid;
+	}
+	if (found == 0)
+	{
+		bool		folded = false;
+		const char *c;
+
+		/* 'Orders_Idx' means orders_idx: say so when that finds nothing */
+		if (rv->schemaname == NULL && strchr(given, '"') == NULL)
+			for (c = given; *c; c++)
+				if (*c >= 'A' && *c <= 'Z')
+					folded = true;
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("no drop of index \"%s\" is recorded",
+						rv->schemaname != NULL ?
+						psprintf("%s.%s", rv->schemaname, rv->relname) :
+						rv->relname),
+				 rv->schemaname != NULL ?
+				 errdetail("idxadvisor_restore() builds again an index that idxadvisor_drop() or idxadvisor_drop_concurrently() dropped; a plain DROP INDEX keeps no definition.") :
+				 errdetail("No drop of an index of that name by idxadvisor_drop() or idxadvisor_drop_concurrently() is recorded in the schemas of the search_path; a plain DROP INDEX keeps no definition."),
+				 folded ?
+				 errhint("Unquoted names are folded to lower case: write %s for a name with upper case letters.",
+						 quote_literal_cstr(quote_identifier(given))) : 0));
+	}
+	return found;
+}
+
+/*
+ * idxadvisor_restore(index text) -> job id: undo the latest drop of the
+ * index of that name (see idxadv_restore_find_drop for how the name is
+ * looked up).
+ */
+Datum
+idxadvisor_restore_name(PG_FUNCTION_ARGS)
+{
+	idxadvExtInfo ext;
+	int64		jobid;
+
+	idxadv_check_queue_available("idxadvisor_restore()");
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("argument \"index\" must not be null")));
+	idxadv_require_extension(&ext);
+	SPI_connect();
+	jobid = idxadv_restore_job(&ext,
+							   idxadv_restore_find_drop(&ext,
+														PG_GETARG_TEXT_PP(0)));
 	SPI_finish();
 	PG_RETURN_INT64(jobid);
 }

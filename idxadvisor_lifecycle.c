@@ -106,7 +106,6 @@ PG_FUNCTION_INFO_V1(idxadvisor_index_bloat);
 PG_FUNCTION_INFO_V1(idxadvisor_index_served_scans);
 
 static TimestampTz idxadv_stats_reset_time(void);
-static char *idxadv_interval_text(TimestampTz from, TimestampTz to);
 static char *idxadv_keep_reason(Oid indexoid, Form_pg_index idx);
 static char *idxadv_fk_keep_reason(List *fkeys, bool stale);
 static HTAB *idxadv_built_indexes(void);
@@ -145,19 +144,36 @@ idxadv_stats_reset_time(void)
 	return db ? db->stat_reset_timestamp : 0;
 }
 
-/* "3 days 04:05:06", as an interval prints, of to - from */
-static char *
-idxadv_interval_text(TimestampTz from, TimestampTz to)
+/*
+ * How long before "now" a time was, for a person deciding about an index:
+ * "less than a minute ago", "5 minutes ago", "3 hours ago", "12 days ago",
+ * always rounded down to the largest whole unit, so that "7 days ago" never
+ * means less than 7 days (design: last-scan times are rounded down).  The
+ * one writer of these texts: the drop warnings (idxadvisor_build.c) and the
+ * reasons of the lifecycle reports use it.  Wherever the exact time matters
+ * it stands beside the text (the reasons) or in pg_stat_all_indexes; the
+ * text says what matters, whatever IntervalStyle, and reads the same in a
+ * test run today and tomorrow.  A time after "now" (clocks of two servers)
+ * counts as just now.
+ */
+char *
+idxadv_time_ago(TimestampTz when, TimestampTz now)
 {
-	Interval   *iv;
+	int64		secs = when < now ? (now - when) / USECS_PER_SEC : 0;
 
-	iv = DatumGetIntervalP(DirectFunctionCall2(timestamp_mi,
-											   TimestampTzGetDatum(to),
-											   TimestampTzGetDatum(from)));
-	/* whole seconds: the microseconds only make the text harder to read */
-	iv->time -= iv->time % USECS_PER_SEC;
-	return DatumGetCString(DirectFunctionCall1(interval_out,
-											   IntervalPGetDatum(iv)));
+	if (secs < SECS_PER_MINUTE)
+		return pstrdup("less than a minute ago");
+	if (secs < SECS_PER_HOUR)
+		return psprintf(ngettext("%lld minute ago", "%lld minutes ago",
+								 secs / SECS_PER_MINUTE),
+						(long long) (secs / SECS_PER_MINUTE));
+	if (secs < SECS_PER_DAY)
+		return psprintf(ngettext("%lld hour ago", "%lld hours ago",
+								 secs / SECS_PER_HOUR),
+						(long long) (secs / SECS_PER_HOUR));
+	return psprintf(ngettext("%lld day ago", "%lld days ago",
+							 secs / SECS_PER_DAY),
+					(long long) (secs / SECS_PER_DAY));
 }
 
 /*
@@ -360,6 +376,7 @@ idxadvisor_unused_indexes(PG_FUNCTION_ARGS)
 	TimestampTz now = GetCurrentTransactionStartTimestamp();
 	TimestampTz reset = idxadv_stats_reset_time();
 	int64		min_usecs;
+	char	   *min_window_text;
 	idxadvReportFilter filter;
 	idxadvReportRows out;
 	idxadvIndexMap *map;
@@ -386,6 +403,9 @@ idxadvisor_unused_indexes(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("min_window must not be negative")));
+	/* the argument as given: it is not a "how long ago" */
+	min_window_text = DatumGetCString(DirectFunctionCall1(interval_out,
+														  IntervalPGetDatum(min_window)));
 
 	InitMaterializedSRF(fcinfo, 0);
 	if (rsinfo->setDesc->natts != IDXADV_UNUSED_COLS)
@@ -401,8 +421,8 @@ idxadvisor_unused_indexes(PG_FUNCTION_ARGS)
 		"scans on read replicas (standbys) are not counted here";
 
 	since = reset != 0 ?
-		psprintf("since the statistics were reset at %s (%s ago)",
-				 timestamptz_to_str(reset), idxadv_interval_text(reset, now)) :
+		psprintf("since the statistics were reset at %s (%s)",
+				 timestamptz_to_str(reset), idxadv_time_ago(reset, now)) :
 		pstrdup("since the statistics began (never reset: the window is unknown)");
 
 	rowcxt = AllocSetContextCreate(CurrentMemoryContext,
@@ -512,19 +532,18 @@ idxadvisor_unused_indexes(PG_FUNCTION_ARGS)
 		{
 			/* built by idxadvisor since the reset: watched since the build */
 			order = IDXADV_UNUSED_TOO_NEW;
-			reason = psprintf("too new to judge: built by idxadvisor job %lld at %s (%s ago), less than min_window (%s); %s",
+			reason = psprintf("too new to judge: built by idxadvisor job %lld at %s (%s), less than min_window (%s); %s",
 							  (long long) job->job,
 							  timestamptz_to_str(job->built_at),
-							  idxadv_interval_text(job->built_at, now),
-							  idxadv_interval_text(0, min_usecs), standby_note);
+							  idxadv_time_ago(job->built_at, now),
+							  min_window_text, standby_note);
 		}
 		else if (!stale && reset != 0 && now - reset < min_usecs)
 		{
 			/* watched for less than min_window: no verdict yet */
 			order = IDXADV_UNUSED_TOO_NEW;
 			reason = psprintf("too new to judge: no scan %s, less than min_window (%s); %s",
-							  since, idxadv_interval_text(0, min_usecs),
-							  standby_note);
+							  since, min_window_text, standby_note);
 		}
 		else
 		{
@@ -533,15 +552,15 @@ idxadvisor_unused_indexes(PG_FUNCTION_ARGS)
 			order = IDXADV_UNUSED_DROP;
 			initStringInfo(&buf);
 			if (stale)
-				appendStringInfo(&buf, "last scanned at %s (%s ago; %lld scans %s)",
+				appendStringInfo(&buf, "last scanned at %s (%s; %lld scans %s)",
 								 timestamptz_to_str(last),
-								 idxadv_interval_text(last, now),
+								 idxadv_time_ago(last, now),
 								 (long long) scans, since);
 			else if (job != NULL)
-				appendStringInfo(&buf, "no scan since it was built by idxadvisor job %lld at %s (%s ago)",
+				appendStringInfo(&buf, "no scan since it was built by idxadvisor job %lld at %s (%s)",
 								 (long long) job->job,
 								 timestamptz_to_str(job->built_at),
-								 idxadv_interval_text(job->built_at, now));
+								 idxadv_time_ago(job->built_at, now));
 			else
 				appendStringInfo(&buf, "no scan %s", since);
 			appendStringInfo(&buf, "; each insert into %s and each update that is not HOT writes it",

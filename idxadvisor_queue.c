@@ -446,6 +446,38 @@ idxadv_job_index_name(const idxadvExtInfo *ext, int64 jobid)
 	return idxadv_job_text(1);
 }
 
+/*
+ * The newest drop job of an index name in a schema that dropped it or is
+ * about to (done, queued or running; a failed or cancelled drop dropped
+ * nothing), for idxadvisor_restore() by name.  Returns false when there is
+ * none.
+ */
+bool
+idxadv_job_latest_drop(const idxadvExtInfo *ext, Oid nspid,
+					   const char *idxname, int64 *jobid)
+{
+	Oid			argtypes[2] = {OIDOID, NAMEOID};
+	Datum		values[2];
+	bool		isnull;
+
+	values[0] = ObjectIdGetDatum(nspid);
+	values[1] = DirectFunctionCall1(namein, CStringGetDatum(idxname));
+	if (idxadv_job_exec(ext,
+						psprintf("SELECT id FROM %s"
+								 " WHERE kind OPERATOR(pg_catalog.=) 'drop'"
+								 "   AND index_schema OPERATOR(pg_catalog.=) $1"
+								 "   AND index_name OPERATOR(pg_catalog.=) $2"
+								 "   AND %s ORDER BY id DESC LIMIT 1",
+								 ext->jobs_table,
+								 idxadv_job_states_sql(IDXADV_JOB_UNFINISHED |
+													   IDXADV_JOB_MASK(IDXADV_JOB_DONE))),
+						2, argtypes, values, NULL) != 1)
+		return false;
+	*jobid = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+										 SPI_tuptable->tupdesc, 1, &isnull));
+	return true;
+}
+
 /* Is a drop of this index queued or running? */
 bool
 idxadv_job_drop_pending(const idxadvExtInfo *ext, Oid indexoid)

@@ -131,6 +131,8 @@ extern bool idxadv_job_find(const idxadvExtInfo *ext, int statemask,
 							const char *key, int64 *jobid);
 extern char *idxadv_job_index_name(const idxadvExtInfo *ext, int64 jobid);
 extern bool idxadv_job_drop_pending(const idxadvExtInfo *ext, Oid indexoid);
+extern bool idxadv_job_latest_drop(const idxadvExtInfo *ext, Oid nspid,
+								   const char *idxname, int64 *jobid);
 extern bool idxadv_job_lock(const idxadvExtInfo *ext, int64 jobid,
 							Oid *requested_by, idxadvJobState *state);
 extern void idxadv_job_mark_cancelled(const idxadvExtInfo *ext, int64 jobid);

@@ -213,7 +213,7 @@ SELECT count(*) AS dropped FROM pg_class WHERE relname = 'ünïcödé note';
 -- what idxadvisor_restore() will build, as the builds view shows it
 SELECT index_definition FROM idxadvisor_builds WHERE id = :dropjob;
 -- bad input
-SELECT idxadvisor_restore(NULL);
+SELECT idxadvisor_restore(NULL::bigint);
 \echo :LAST_ERROR_SQLSTATE
 SELECT idxadvisor_restore(999999);
 \echo :LAST_ERROR_SQLSTATE

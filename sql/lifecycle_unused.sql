@@ -75,6 +75,14 @@ SELECT u.index, u.drop_ddl,
        regexp_replace(u.reason, 'reset at [^;]* ago\)', 'reset at ... (... ago)') AS reason
   FROM idxadvisor_unused_indexes() u
  WHERE u.index IN ('child_note'::regclass, '"child pid"'::regclass);
+-- how long ago the reset was is written as every "how long ago" is (the
+-- drop warnings' too): rounded down to the minute, hour or day, whatever
+-- IntervalStyle
+SET IntervalStyle = sql_standard;
+SELECT substring(reason from 'reset at [^(]*\(([^)]*)\)')
+         ~ '^(less than a minute|[0-9]+ (minute|hour|day)s?) ago$' AS rounded_down
+  FROM idxadvisor_unused_indexes() WHERE index = 'child_note'::regclass;
+RESET IntervalStyle;
 
 -- 3. the view for people: same rows, same order
 SELECT "table", index, verdict FROM idxadvisor_unused
