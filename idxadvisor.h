@@ -206,6 +206,9 @@ extern idxadvScanStat *idxadv_capture_snapshot(Oid dbid, int *nentries);
 extern const char *idxadv_cmp_kind_name(idxadvCmpKind kind);
 extern bool idxadv_classify_filter(List *clauses, Index scanrelid, Oid relid,
 								   int natts, idxadvHashKey *key);
+extern bool idxadv_classify_filter_exprs(List *clauses, Index scanrelid,
+										 Oid relid, int natts,
+										 idxadvHashKey *key, char *exprs);
 extern bool idxadv_entry_visible(const idxadvHashKey *key, Oid userid,
 								 bool see_all);
 extern int	idxadv_scan_stat_datums(const idxadvScanStat *stat, Datum *values,

@@ -988,13 +988,35 @@ idxadv_classify_scan(SeqScanState *node, PlanState *parent,
  * with the planner's restriction and join clauses of a table, where a column
  * of another table counts as constant (a nested loop passes it as a
  * parameter), so that both classify by this one rule.  Expression quals are
- * recorded only by the capture (quals not NULL).
+ * kept only through idxadv_classify_filter_exprs() and the capture.
  */
 bool
 idxadv_classify_filter(List *clauses, Index scanrelid, Oid relid, int natts,
 					   idxadvHashKey *key)
 {
 	return idxadv_classify_quals(clauses, scanrelid, relid, natts, key, NULL);
+}
+
+/*
+ * idxadv_classify_filter() with the expression quals too, written into
+ * exprs (IDXADV_EXPR_TEXT_LEN bytes) as the capture stores them: so that
+ * idxadvisor_suggest_for() gives suggest's expression, pattern and GIN
+ * candidates (idxadvisor_exprs.c) what a captured scan gives them.
+ */
+bool
+idxadv_classify_filter_exprs(List *clauses, Index scanrelid, Oid relid,
+							 int natts, idxadvHashKey *key, char *exprs)
+{
+	idxadvExprQuals quals;
+	bool		found;
+
+	found = idxadv_classify_quals(clauses, scanrelid, relid, natts, key,
+								  &quals);
+	if (key->nexprs > 0)
+		idxadv_exprs_text(&quals, scanrelid, exprs);
+	else
+		exprs[0] = '\0';
+	return found;
 }
 
 static bool

@@ -315,8 +315,9 @@ idxadv_sf_add_scan(PlannerInfo *root, RelOptInfo *rel, RangeTblEntry *rte,
 	idxadvStmtScan *scan = palloc0(sizeof(idxadvStmtScan));
 	bool		found;
 
-	found = idxadv_classify_filter(clauses, rel->relid, rte->relid,
-								   rel->max_attr, &scan->stat.key);
+	found = idxadv_classify_filter_exprs(clauses, rel->relid, rte->relid,
+										 rel->max_attr, &scan->stat.key,
+										 scan->stat.exprs);
 	if (order)
 		idxadv_sf_order(root, rel, &scan->stat);
 	if (!found && scan->stat.key.norder == 0)

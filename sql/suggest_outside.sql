@@ -442,6 +442,55 @@ RESET enable_bitmapscan;
 RESET enable_indexonlyscan;
 SELECT * FROM sug;
 
+--
+-- 18. idxadvisor_suggest_for(), what-if for one statement (what supabase's
+-- index_advisor() and dexter's -s offer): the same shapes, on a table that
+-- no statement has scanned yet, with parameters.  Expression, GIN and
+-- trigram candidates as idxadvisor_suggest() gives them for captured scans.
+--
+CREATE TABLE books (id int PRIMARY KEY, title text NOT NULL,
+                    pages int NOT NULL, meta jsonb NOT NULL,
+                    tags text[] NOT NULL, body text NOT NULL)
+  WITH (autovacuum_enabled = off);
+INSERT INTO books
+SELECT g, 'Book ' || g, g, jsonb_build_object('k' || g % 300, g % 7),
+       ARRAY['t' || g % 400, 't' || g % 9],
+       'chapter ' || g || ' of topic' || g % 900 || ' and more text'
+  FROM generate_series(1, 30000) g;
+ANALYZE books;
+CREATE FUNCTION sf(q text)
+RETURNS TABLE (columns text[], kind text, index_ddl text, cheaper boolean,
+               reason text)
+LANGUAGE sql AS $f$
+  SELECT columns, kind, index_ddl, est_cost_after < est_cost_before,
+         regexp_replace(reason, '[0-9][0-9.]*', 'N', 'g')
+    FROM idxadvisor_suggest_for(q, true)
+   ORDER BY columns::text COLLATE "C"
+$f$;
+SELECT * FROM sf('SELECT * FROM books WHERE lower(title) = $1');
+SELECT * FROM sf('SELECT * FROM books WHERE meta @> $1');
+SELECT * FROM sf('SELECT id FROM books WHERE meta ? $1');
+SELECT * FROM sf('SELECT id FROM books WHERE tags && $1');
+SELECT * FROM sf($$SELECT id FROM books
+                   WHERE to_tsvector('english', body) @@ to_tsquery('english', $1)$$);
+SELECT * FROM sf('SELECT id FROM books WHERE title ILIKE $1');
+SELECT * FROM sf('SELECT id FROM books WHERE pages = 5.0');
+-- what suggest_for gives is what the statement then uses
+SELECT idxadvisor_create_concurrently(index_ddl) > 0 AS queued, index_ddl
+  FROM (SELECT DISTINCT index_ddl
+          FROM unnest(ARRAY['SELECT * FROM books WHERE lower(title) = $1',
+                            'SELECT id FROM books WHERE meta ? $1',
+                            'SELECT id FROM books WHERE tags && $1',
+                            'SELECT id FROM books WHERE pages = 5.0']) q,
+               idxadvisor_suggest_for(q)
+         WHERE index_ddl IS NOT NULL) s
+ ORDER BY index_ddl COLLATE "C";
+CALL idxadvisor_wait();
+SELECT uses($$SELECT * FROM books WHERE lower(title) = 'book 5'$$) AS lower,
+       uses($$SELECT id FROM books WHERE meta ? 'k7'$$) AS has_key,
+       uses($$SELECT id FROM books WHERE tags && ARRAY['t7']$$) AS tags,
+       uses($$SELECT id FROM books WHERE pages = 5.0$$) AS numeric;
+
 -- every index built on parcels
 \pset expanded off
 SELECT * FROM indexes('parcels');
