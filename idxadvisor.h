@@ -98,7 +98,8 @@ typedef enum idxadvCmpKind
 	IDXADV_CMP_NOTNULL,			/* col IS NOT NULL */
 	IDXADV_CMP_TRUE,			/* boolean col, col IS TRUE */
 	IDXADV_CMP_FALSE,			/* NOT col, col IS FALSE */
-	IDXADV_CMP_OTHER			/* anything else that names the column */
+	IDXADV_CMP_OTHER,			/* anything else that names the column */
+	IDXADV_CMP_OR				/* named in an OR of conditions (1.1) */
 } idxadvCmpKind;
 
 /*
