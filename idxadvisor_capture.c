@@ -1493,9 +1493,11 @@ idxadv_exprs_text(const idxadvExprQuals *quals, Index scanrelid, char *buf)
 			 (((Const *) other)->constlen == -1 &&
 			  !((Const *) other)->constisnull &&
 			  VARSIZE_ANY(DatumGetPointer(((Const *) other)->constvalue)) <= 64));
-		without[i] = nodeToString(idxadv_expr_clause(q, expr, (Node *) param));
+		/* packed (idxadv_exprs_pack): more quals fit */
+		without[i] = idxadv_exprs_pack(nodeToString(idxadv_expr_clause(q, expr, (Node *) param)));
 		with[i] = keep_const ?
-			nodeToString(idxadv_expr_clause(q, expr, other)) : without[i];
+			idxadv_exprs_pack(nodeToString(idxadv_expr_clause(q, expr, other))) :
+			without[i];
 		use[i] = with[i];
 	}
 
