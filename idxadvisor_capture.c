@@ -2624,7 +2624,7 @@ idxadv_exprs_datum(const idxadvScanStat *stat, bool *isnull)
 	relname = get_rel_name(relid);
 	if (stat->exprs[0] != '\0' && relname != NULL)
 	{
-		list = (List *) stringToNode(stat->exprs);
+		list = (List *) stringToNode(idxadv_exprs_unpack(stat->exprs));
 		if (list == NULL || !IsA(list, List))
 			list = NIL;
 		context = deparse_context_for(relname, relid);
