@@ -115,6 +115,15 @@ typedef enum idxadvCmpKind
 #define IDXADV_EXPR_TEXT_LEN	1024
 
 /*
+ * (exprpart, issue 11) The node strings are kept packed: the commonest
+ * field names of the nodes kept are one byte each (idxadvisor_exprs.c), so
+ * that the quals of a filter fit on versions whose nodes have more fields.
+ * Text without those bytes (written before) unpacks to itself.
+ */
+extern char *idxadv_exprs_pack(const char *text);
+extern char *idxadv_exprs_unpack(const char *text);
+
+/*
  * What kind of plan node an entry was recorded from; stored in
  * idxadvHashKey.shape.  Entries of different shapes never merge: the same
  * columns mean different things to suggest (rows a filter removed from a

@@ -1507,9 +1507,11 @@ idxadv_exprs_text(const idxadvExprQuals *quals, Index scanrelid, char *buf)
 			 (((Const *) other)->constlen == -1 &&
 			  !((Const *) other)->constisnull &&
 			  VARSIZE_ANY(DatumGetPointer(((Const *) other)->constvalue)) <= 64));
-		without[i] = nodeToString(idxadv_expr_clause(q, expr, (Node *) param));
+		/* packed (idxadv_exprs_pack): more quals fit */
+		without[i] = idxadv_exprs_pack(nodeToString(idxadv_expr_clause(q, expr, (Node *) param)));
 		with[i] = keep_const ?
-			nodeToString(idxadv_expr_clause(q, expr, other)) : without[i];
+			idxadv_exprs_pack(nodeToString(idxadv_expr_clause(q, expr, other))) :
+			without[i];
 		use[i] = with[i];
 	}
 
@@ -2637,7 +2639,7 @@ idxadv_exprs_datum(const idxadvScanStat *stat, bool *isnull)
 	relname = get_rel_name(relid);
 	if (stat->exprs[0] != '\0' && relname != NULL)
 	{
-		list = (List *) stringToNode(stat->exprs);
+		list = (List *) stringToNode(idxadv_exprs_unpack(stat->exprs));
 		if (list == NULL || !IsA(list, List))
 			list = NIL;
 		context = deparse_context_for(relname, relid);
