@@ -103,6 +103,34 @@ DROP EXTENSION idxadvisor;
 DROP ROLE regress_upgrade_migrator;
 DROP ROLE regress_upgrade_reader;
 
+-- The README's GRANT example for migration roles, as written there, runs on
+-- 1.1 and leaves the role without only the functions that are not about
+-- building or dropping indexes.
+CREATE EXTENSION idxadvisor;
+CREATE ROLE regress_upgrade_app_migrator;
+GRANT EXECUTE ON FUNCTION
+    idxadvisor_create_concurrently(regclass, text[], name, boolean, name, text[]),
+    idxadvisor_create_concurrently(text),
+    idxadvisor_create(regclass, text[], name, boolean, name, text[]),
+    idxadvisor_create(text),
+    idxadvisor_drop_concurrently(text, boolean, boolean),
+    idxadvisor_drop_concurrently(regclass, boolean),
+    idxadvisor_drop(text, boolean, boolean),
+    idxadvisor_drop(regclass, boolean),
+    idxadvisor_reindex_concurrently(regclass),
+    idxadvisor_restore(bigint),
+    idxadvisor_restore(text),
+    idxadvisor_cancel(bigint)
+  TO regress_upgrade_app_migrator;
+SELECT p.oid::regprocedure AS not_granted
+  FROM pg_proc p JOIN pg_depend d
+    ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
+   AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'idxadvisor')
+ WHERE NOT has_function_privilege('regress_upgrade_app_migrator', p.oid, 'EXECUTE')
+ ORDER BY p.oid::regprocedure::text COLLATE "C";
+DROP EXTENSION idxadvisor;
+DROP ROLE regress_upgrade_app_migrator;
+
 -- Only the versions we ship are offered.
 SELECT version FROM pg_available_extension_versions
  WHERE name = 'idxadvisor' ORDER BY version COLLATE "C";
