@@ -71,7 +71,8 @@ REGRESS = \
 	suggest_for \
 	suggest_workload \
 	suggest_outside \
-	lifecycle_restore
+	lifecycle_restore \
+	suggest_outside_trgm
 # Which of them skip without the library preloaded, and which with it.  The
 # temporary-instance suites check that these took the path they test.
 REGRESS_NEEDS_PRELOAD = capture capture_errors build build_requests suggest \
