@@ -72,7 +72,8 @@ REGRESS = \
 	suggest_workload \
 	suggest_outside \
 	lifecycle_restore \
-	suggest_outside_trgm
+	suggest_outside_trgm \
+	suggest_shapes_mixed
 # Which of them skip without the library preloaded, and which with it.  The
 # temporary-instance suites check that these took the path they test.
 REGRESS_NEEDS_PRELOAD = capture capture_errors build build_requests suggest \
@@ -81,7 +82,8 @@ REGRESS_NEEDS_PRELOAD = capture capture_errors build build_requests suggest \
 	suggest_shapes_expr \
 	suggest_workload \
 	suggest_outside \
-	lifecycle_restore
+	lifecycle_restore \
+	suggest_shapes_mixed
 REGRESS_NEEDS_NOPRELOAD = nopreload report_nopreload build_nopreload \
 	suggest_nopreload
 

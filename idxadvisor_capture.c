@@ -73,6 +73,8 @@
 #include "catalog/pg_authid.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_control.h"
+#include "catalog/pg_operator.h"
+#include "catalog/pg_type.h"
 #include "commands/extension.h"
 #include "common/controldata_utils.h"
 #include "common/hashfn.h"
@@ -270,6 +272,8 @@ static bool idxadv_classify_scan(SeqScanState *node, PlanState *parent,
 								 idxadvHashKey *key, idxadvExprQuals *quals);
 static void idxadv_classify_clause(Node *clause, Index scanrelid,
 								   uint8 *kinds, idxadvExprQuals *quals);
+static void idxadv_note_bool(Node *clause, Index scanrelid,
+							 idxadvExprQuals *quals);
 static void idxadv_note_expr(Node *left, Node *right, Oid opno, bool any,
 							 Index scanrelid, idxadvExprQuals *quals);
 static bool idxadv_expr_hash(Node *node, Index scanrelid, uint32 *hash);
@@ -1207,7 +1211,64 @@ idxadv_classify_clause(Node *clause, Index scanrelid, uint8 *kinds,
 	{
 		/* not a comparison we understand: its columns count as "other" */
 		idxadv_note_vars(clause, scanrelid, kinds);
+		/* but a bare boolean expression is kept (exprpart, issue 11) */
+		if (quals != NULL)
+			idxadv_note_bool(clause, scanrelid, quals);
 	}
+}
+
+/*
+ * Keep a filter clause that is a boolean expression of the scanned table's
+ * columns (is_archived(doc), (attrs->>'active')::boolean), or NOT of one,
+ * or one IS TRUE / IS FALSE, as "expr = true" (false for NOT and IS
+ * FALSE): the planner matches a btree on the expression to such a clause
+ * (match_boolean_index_clause), so suggest may find an expression index
+ * for it.  Only function calls and casts: an operator's result is one
+ * only an odd index would hold.  expr = true and expr = false are told
+ * apart by the hash, so that their counters stay apart.
+ */
+static void
+idxadv_note_bool(Node *clause, Index scanrelid, idxadvExprQuals *quals)
+{
+	Node	   *expr = clause;
+	bool		value = true;
+	uint32		hash;
+	idxadvExprQual *q;
+	int			i;
+
+	if (quals->n >= IDXADV_MAX_EXPRS)
+		return;
+	if (is_notclause(expr))
+	{
+		expr = (Node *) get_notclausearg((Expr *) expr);
+		value = false;
+	}
+	else if (IsA(expr, BooleanTest))
+	{
+		BooleanTest *bt = (BooleanTest *) expr;
+
+		if (bt->booltesttype != IS_TRUE && bt->booltesttype != IS_FALSE)
+			return;
+		value = bt->booltesttype == IS_TRUE;
+		expr = (Node *) bt->arg;
+	}
+	if (expr == NULL || (!IsA(expr, FuncExpr) && !IsA(expr, CoerceViaIO)) ||
+		exprType(expr) != BOOLOID)
+		return;
+	hash = value ? 0x2545f491 : 0x4f1bbcdd;
+	if (!idxadv_expr_hash(expr, scanrelid, &hash))
+		return;
+	for (i = 0; i < quals->n; i++)
+		if (quals->quals[i].hash == hash &&
+			quals->quals[i].opno == BooleanEqualOperator)
+			return;
+
+	q = &quals->quals[quals->n++];
+	q->expr = expr;
+	q->other = makeBoolConst(value, false);
+	q->opno = BooleanEqualOperator;
+	q->any = false;
+	q->hash = hash;
 }
 
 /*

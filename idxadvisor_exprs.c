@@ -102,6 +102,10 @@ typedef struct idxadvExprCand
 /*---- Function declarations ----*/
 
 static bool idxadv_unserved(idxadvPattern *p, List *served);
+static List *idxadv_mixed_keys(List *candidates, idxadvUsedNames **names);
+static bool idxadv_cost_mixed(idxadvExprCand *ec, idxadvCandidate *c,
+							  idxadvPattern *p, idxadvTable *t,
+							  idxadvPlanResult *plans, int64 *bytes);
 static Node *idxadv_clause_expr(Node *clause);
 static Node *idxadv_clause_other(Node *clause);
 static Oid	idxadv_clause_op(Node *clause);
@@ -123,6 +127,10 @@ static void idxadv_cost_expr(idxadvExprCand *ec, idxadvTable *t,
 static char *idxadv_expr_query(idxadvExprCand *ec, idxadvTable *t,
 							   int *nparams, Oid **types,
 							   ParamListInfo *params);
+static double idxadv_bool_share(idxadvExprCand *ec, idxadvPattern *d);
+static void idxadv_append_expr_quals(StringInfo sql, const char *sep,
+									 idxadvPattern *d, Oid relid, Node *expr,
+									 Oid *ptypes, ParamListInfo plist);
 
 /* The function idxadv_mutable_func() found */
 static Oid	mutable_funcid = InvalidOid;
@@ -189,6 +197,63 @@ idxadv_pattern_exprs(idxadvPattern *p, const idxadvScanStat *s)
 	}
 }
 
+/*
+ * A leaf partition's pattern's expression quals as its root partitioned
+ * table's, the columns found by name, before idxadv_map_to_root gives the
+ * pattern to the root: one expression index on the root serves every leaf.
+ * False when the root lacks a column (or has it with another type).
+ */
+bool
+idxadv_exprs_to_root(idxadvPattern *p, Oid root)
+{
+	List	   *mapped = NIL;
+	ListCell   *lc;
+
+	foreach(lc, p->exprquals)
+	{
+		Node	   *clause = idxadv_leaf_expr((Node *) lfirst(lc), p->relid,
+											  root);
+
+		if (clause == NULL)
+			return false;
+		mapped = lappend(mapped, clause);
+	}
+	p->exprquals = mapped;
+	return true;
+}
+
+/*
+ * Do two patterns compare the same expressions with the same operators,
+ * whatever the constants?  (Partitions' patterns merged into their root's.)
+ */
+bool
+idxadv_exprs_same(const idxadvPattern *a, const idxadvPattern *b)
+{
+	ListCell   *lc;
+
+	if (list_length(a->exprquals) != list_length(b->exprquals))
+		return false;
+	foreach(lc, a->exprquals)
+	{
+		Node	   *qa = (Node *) lfirst(lc);
+		ListCell   *lc2;
+		bool		found = false;
+
+		foreach(lc2, b->exprquals)
+		{
+			Node	   *qb = (Node *) lfirst(lc2);
+
+			if (nodeTag(qa) == nodeTag(qb) &&
+				idxadv_clause_op(qa) == idxadv_clause_op(qb) &&
+				equal(idxadv_clause_expr(qa), idxadv_clause_expr(qb)))
+				found = true;
+		}
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
 /* The indexed side, other side and operator of a kept qual */
 static Node *
 idxadv_clause_expr(Node *clause)
@@ -244,6 +309,7 @@ idxadv_expr_candidates(List *patterns, List *candidates, idxadvUsedNames **names
 	List	   *excands = NIL;
 	ListCell   *lc;
 
+	candidates = idxadv_mixed_keys(candidates, names);
 	foreach(lc, candidates)
 	{
 		idxadvCandidate *c = (idxadvCandidate *) lfirst(lc);
@@ -399,12 +465,269 @@ idxadv_expr_candidates(List *patterns, List *candidates, idxadvUsedNames **names
 		/*
 		 * The one that lost to a cheaper index of the same filter is shown
 		 * too, whichever of the two won: which wins may change with the
-		 * planner's version, and a DBA asking with verbose wants both.
+		 * planner's version, and a DBA asking with verbose wants both.  So
+		 * is one rejected for a reason of its own (the planner would not
+		 * use it) where another expression index serves its filter: on
+		 * some versions the planner rejects it before the other can win.
 		 */
+		if (c->rejected != NULL && !replaces && ec->better == NULL)
+		{
+			ListCell   *lc3;
+
+			foreach(lc3, excands)
+			{
+				idxadvCandidate *o = ((idxadvExprCand *) lfirst(lc3))->c;
+
+				foreach(lc2, c->patterns)
+					if (o != c && o->rejected == NULL &&
+						list_member_ptr(o->patterns, lfirst(lc2)))
+						replaces = true;
+			}
+		}
 		if (c->rejected == NULL || replaces || ec->better != NULL)
 			candidates = lappend(candidates, c);
 	}
 	return candidates;
+}
+
+/*
+ * Keys mixing columns and an expression (tenant_id = $1 AND lower(email) =
+ * $2): a btree candidate the planner accepted on a filter's equality
+ * columns gets one of the filter's expressions as its next key, when the
+ * planner uses that index and it makes the filter cheaper than the
+ * columns alone do.  One index (tenant_id, lower(email)) rather than
+ * (tenant_id) now and (lower(email)) beside it later: it serves every
+ * lookup the columns alone served, and those filters better.  The
+ * candidate is changed in place (its row shows the columns, then the
+ * expression); of several expressions, the one that saves the most.
+ *
+ * Only a candidate of equality columns alone: a range or ORDER BY tail,
+ * a partial or covering index is left as it is.  An expression the caller
+ * may not read leaves the candidate as it is, and shows (verbose) a
+ * rejected row that says why, without the expression.
+ */
+static List *
+idxadv_mixed_keys(List *candidates, idxadvUsedNames **names)
+{
+	List	   *denied = NIL;
+	ListCell   *lc;
+
+	foreach(lc, candidates)
+	{
+		idxadvCandidate *c = (idxadvCandidate *) lfirst(lc);
+		idxadvTable *t;
+		idxadvExprCand *best = NULL;
+		idxadvPattern *best_p = NULL;
+		idxadvPlanResult best_plans[3] = {{0}};
+		int64		best_bytes = 0;
+		double		best_gain = 0;
+		List	   *denied_exprs = NIL;
+		ListCell   *lc2;
+
+		if (c->rejected != NULL || c->expr_key != NULL ||
+			c->fk_name != NULL || c->neq == 0 || c->neq >= INDEX_MAX_KEYS ||
+			c->ntail > 0 || c->pred.attnum != 0 || c->ninclude > 0)
+			continue;
+		foreach(lc2, c->patterns)
+			if (((idxadvPattern *) lfirst(lc2))->exprquals != NIL)
+				break;
+		if (lc2 == NULL)
+			continue;
+		t = idxadv_table_info(c->relid);
+		if (t->relkind != RELKIND_RELATION && t->relkind != RELKIND_MATVIEW &&
+			t->relkind != RELKIND_PARTITIONED_TABLE)
+			continue;
+		CHECK_FOR_INTERRUPTS();
+		if (idxadv_lock_table(c->relid, c->neq, c->eq) != NULL)
+			continue;			/* stays as it was costed */
+
+		foreach(lc2, c->patterns)
+		{
+			idxadvPattern *p = (idxadvPattern *) lfirst(lc2);
+			List	   *tried = NIL;
+			ListCell   *lc3;
+
+			/* (its representative query ends with the ORDER BY) */
+			if (p->norder > 0)
+				continue;
+			foreach(lc3, p->exprquals)
+			{
+				Node	   *expr = idxadv_clause_expr((Node *) lfirst(lc3));
+				idxadvExprCand *ec;
+				idxadvPlanResult plans[3];
+				char	   *shown = NULL;
+				const char *reason;
+				int64		bytes;
+				ListCell   *lc4;
+				double		gain;
+
+				if (get_oprrest(idxadv_clause_op((Node *) lfirst(lc3))) == F_NEQSEL ||
+					list_member(tried, expr))
+					continue;
+				tried = lappend(tried, expr);
+
+				ec = palloc0(sizeof(idxadvExprCand));
+				ec->relid = c->relid;
+				ec->expr = expr;
+				ec->key = idxadv_expr_index_key(expr);
+				foreach(lc4, p->exprquals)
+					if (equal(idxadv_clause_expr((Node *) lfirst(lc4)), expr))
+						ec->clauses = lappend(ec->clauses, lfirst(lc4));
+
+				reason = idxadv_expr_check(ec, &shown);
+				if (reason != NULL && shown != NULL &&
+					!list_member(denied_exprs, expr))
+				{
+					/* said, without the expression, never silently */
+					idxadvCandidate *d = palloc(sizeof(idxadvCandidate));
+
+					memcpy(d, c, sizeof(idxadvCandidate));
+					d->expr_key = shown;
+					d->ddl = NULL;
+					d->score = 0;
+					d->rejected = reason;
+					denied = lappend(denied, d);
+					denied_exprs = lappend(denied_exprs, expr);
+				}
+				if (reason != NULL || idxadv_expr_opclass(ec) != NULL ||
+					ec->amoid != BTREE_AM_OID ||
+					!idxadv_cost_mixed(ec, c, p, t, plans, &bytes))
+					continue;
+				gain = (double) Max(p->executions, 1) *
+					(plans[1].cost - plans[2].cost);
+				if (best == NULL || gain > best_gain)
+				{
+					best = ec;
+					best_p = p;
+					best_gain = gain;
+					best_bytes = bytes;
+					memcpy(best_plans, plans, sizeof(plans));
+				}
+			}
+		}
+
+		if (best != NULL)
+		{
+			idxadvIndexDef def;
+			char	   *ddl;
+			int			i;
+
+			idxadv_index_def_init(&def, c->relid);
+			def.amoid = BTREE_AM_OID;
+			for (i = 0; i < c->neq; i++)
+				def.cols[i].attnum = c->eq[i].attnum;
+			def.cols[i].attnum = 0;
+			def.cols[i].expr = best->key;
+			def.cols[i].colname = idxadv_expr_colname(c->relid, best->key);
+			def.cols[i].opclass =
+				best->opclass == GetDefaultOpClass(exprType(best->key),
+												   BTREE_AM_OID) ?
+				InvalidOid : best->opclass;
+			def.ncols = def.nkeycols = c->neq + 1;
+			ddl = idxadv_create_index_script_def(&def, names);
+			if (ddl != NULL)
+			{
+				c->ddl = ddl;
+				c->expr_key = idxadv_expr_key_text(best);
+				c->index_bytes = best_bytes;
+				/* the filter it was costed on is the row's, if the dominant */
+				if (best_p == c->dominant)
+				{
+					c->cost_before = best_plans[0].cost;
+					c->cost_after = best_plans[2].cost;
+				}
+				c->score += best_gain;
+			}
+		}
+		UnlockRelationOid(c->relid, AccessShareLock);
+	}
+	return list_concat(candidates, denied);
+}
+
+/*
+ * Cost candidate c's equality columns followed by ec's expression on the
+ * filter of pattern p (its representative query, and its quals on the
+ * expression): plans[0] without an index, [1] with c's columns alone, [2]
+ * with the columns and the expression.  True when the planner uses the
+ * mixed index and it costs less than both; *bytes is its size.
+ */
+static bool
+idxadv_cost_mixed(idxadvExprCand *ec, idxadvCandidate *c, idxadvPattern *p,
+				  idxadvTable *t, idxadvPlanResult *plans, int64 *bytes)
+{
+	idxadvHypoIndex cols;
+	idxadvHypoIndex mixed;
+	idxadvHypoIndex *hypos[3];
+	StringInfoData sql;
+	char	   *rep;
+	int			nparams;
+	Oid		   *types;
+	ParamListInfo params;
+	Oid		   *ptypes;
+	ParamListInfo plist;
+	double		share;
+	int32		offset = 0;
+	int32		width;
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+	BlockNumber pages;
+	int			height;
+	int			i;
+	char	   *error;
+
+	memset(&cols, 0, sizeof(cols));
+	for (i = 0; i < c->neq; i++)
+	{
+		cols.colnames[i] = get_attname(c->relid, c->eq[i].attnum, false);
+		cols.opclasses[i] = idxadv_btree_opclass(get_atttype(c->relid,
+															 c->eq[i].attnum));
+		cols.datawidth = idxadv_column_width(c->relid, c->eq[i].attnum,
+											 &offset);
+	}
+	cols.ncols = c->neq;
+	memcpy(&mixed, &cols, sizeof(mixed));
+	mixed.exprs[i] = ec->key;
+	mixed.exprrelid = ec->relid;
+	mixed.colnames[i] = NULL;
+	mixed.opclasses[i] = ec->opclass;
+	mixed.ncols = c->neq + 1;
+	get_typlenbyvalalign(exprType(ec->key), &typlen, &typbyval, &typalign);
+	width = typlen > 0 ? typlen :
+		get_typavgwidth(exprType(ec->key), exprTypmod(ec->key));
+	mixed.datawidth = att_align_nominal(offset, typalign) + width;
+	idxadv_whatif_index_size(t->tuples, mixed.datawidth, &pages, &height);
+	*bytes = (int64) pages * BLCKSZ;
+
+	/* the representative query of p, and its quals on the expression */
+	rep = idxadv_rep_query(c, t, p, &nparams, &types, &params, &share);
+	ptypes = palloc(sizeof(Oid) * (nparams + list_length(p->exprquals)));
+	plist = makeParamList(nparams + list_length(p->exprquals));
+	for (i = 0; i < nparams; i++)
+	{
+		ptypes[i] = types[i];
+		plist->params[i] = params->params[i];
+	}
+	plist->numParams = nparams;
+	initStringInfo(&sql);
+	appendStringInfoString(&sql, rep);
+	idxadv_append_expr_quals(&sql,
+							 p->neq > 0 || p->nrange > 0 ||
+							 p->pred.attnum != 0 ? " AND " : " WHERE ",
+							 p, ec->relid, ec->expr, ptypes, plist);
+
+	hypos[0] = NULL;
+	hypos[1] = &cols;
+	hypos[2] = &mixed;
+	{
+		int			nestlevel = idxadv_ddl_settings_begin();
+
+		error = idxadv_plan(t, sql.data, plist->numParams, ptypes, plist, 3,
+							hypos, plans);
+		idxadv_ddl_settings_end(nestlevel);
+	}
+	return error == NULL && plans[2].used &&
+		plans[2].cost < plans[1].cost && plans[2].cost < plans[0].cost;
 }
 
 /*
@@ -933,10 +1256,12 @@ idxadv_cost_expr(idxadvExprCand *ec, idxadvTable *t, idxadvUsedNames **names)
 	int64		scans = 0;
 	ListCell   *lc;
 	bool		is_col = IsA(ec->key, Var);
+	double		kept;
 
-	if (t->relkind != RELKIND_RELATION && t->relkind != RELKIND_MATVIEW)
+	if (t->relkind != RELKIND_RELATION && t->relkind != RELKIND_MATVIEW &&
+		t->relkind != RELKIND_PARTITIONED_TABLE)
 	{
-		c->rejected = "expression, pattern and GIN indexes are suggested for tables and materialized views, not yet for partitioned tables";
+		c->rejected = "expression, pattern and GIN indexes are suggested for tables, partitioned tables and materialized views only";
 		return;
 	}
 
@@ -968,6 +1293,7 @@ idxadv_cost_expr(idxadvExprCand *ec, idxadvTable *t, idxadvUsedNames **names)
 	hypo.ncols = 1;
 	hypo.colnames[0] = is_col ? get_attname(ec->relid, ((Var *) ec->key)->varattno, false) : NULL;
 	hypo.exprs[0] = is_col ? NULL : ec->key;
+	hypo.exprrelid = ec->relid;
 	hypo.opclasses[0] = ec->opclass;
 	hypo.amoid = ec->amoid;
 	hypo.datawidth = MAXALIGN(width);
@@ -980,6 +1306,12 @@ idxadv_cost_expr(idxadvExprCand *ec, idxadvTable *t, idxadvUsedNames **names)
 		hypo.pages = pages;
 	}
 	c->index_bytes = (int64) pages * BLCKSZ;
+	kept = idxadv_bool_share(ec, c->dominant);
+	if (kept >= 0)
+	{
+		hypo.boolcol = 1;
+		hypo.booltrue = kept;
+	}
 
 	/* planned with the dominant pattern's quals on the expression */
 	sql = idxadv_expr_query(ec, t, &nparams, &types, &params);
@@ -1000,8 +1332,15 @@ idxadv_cost_expr(idxadvExprCand *ec, idxadvTable *t, idxadvUsedNames **names)
 	c->cost_after = plans[1].cost;
 	if (!plans[1].used || c->cost_after >= c->cost_before)
 	{
-		c->rejected = psprintf("the planner would not use this index (estimated cost %.2f without it, %.2f with it)",
-							   c->cost_before, Min(c->cost_after, c->cost_before));
+		if (kept >= 0)
+			c->rejected = psprintf("the planner would not use this index (estimated cost %.2f without it, %.2f with it): the captured scans kept %.3g%% of the rows, too many to read through an index",
+								   c->cost_before,
+								   Min(c->cost_after, c->cost_before),
+								   100.0 * c->dominant->rows_matched /
+								   c->dominant->rows_scanned);
+		else
+			c->rejected = psprintf("the planner would not use this index (estimated cost %.2f without it, %.2f with it)",
+								   c->cost_before, Min(c->cost_after, c->cost_before));
 		c->cost_after = Min(c->cost_after, c->cost_before);
 		return;
 	}
@@ -1012,11 +1351,41 @@ idxadv_cost_expr(idxadvExprCand *ec, idxadvTable *t, idxadvUsedNames **names)
 }
 
 /*
+ * A bare boolean expression (is_archived(doc), kept as "expr = true", or
+ * false under NOT): the share of the table's rows for which it is true,
+ * when the captured scans of pattern d tell it, that is when their filter
+ * is that one condition, as far as the capture can tell; else -1.  The
+ * planner has no statistics for an expression no index holds yet and
+ * takes a third of the rows for any boolean function: this is what ANALYZE
+ * would find once the index exists (see idxadv_get_index_stats).
+ */
+static double
+idxadv_bool_share(idxadvExprCand *ec, idxadvPattern *d)
+{
+	Node	   *clause;
+	Node	   *other;
+	double		share;
+
+	if (exprType(ec->key) != BOOLOID || list_length(d->exprquals) != 1 ||
+		d->exprs_lost > 0 || d->neq > 0 || d->nrange > 0 ||
+		d->nflag > 0 || d->ncond > 0 || d->pred.attnum != 0 ||
+		d->rows_scanned <= 0)
+		return -1;
+	clause = (Node *) linitial(d->exprquals);
+	if (!IsA(clause, OpExpr) ||
+		((OpExpr *) clause)->opno != BooleanEqualOperator ||
+		!equal(idxadv_clause_expr(clause), ec->expr))
+		return -1;
+	other = idxadv_clause_other(clause);
+	if (!IsA(other, Const) || ((Const *) other)->constisnull)
+		return -1;
+	share = (double) d->rows_matched / d->rows_scanned;
+	return DatumGetBool(((Const *) other)->constvalue) ? share : 1.0 - share;
+}
+
+/*
  * The query the candidate is costed with: the dominant pattern's quals on
- * the candidate's expression, "(expr) OPERATOR(schema.op) $n" (ANY ($n) for
- * IN lists), on the table alone.  A constant the capture kept is passed as
- * the parameter's value, so that the planner sees the LIKE prefix or the
- * JSON value; one it did not keep is a parameter of unknown value.
+ * the candidate's expression, on the table alone.
  */
 static char *
 idxadv_expr_query(idxadvExprCand *ec, idxadvTable *t, int *nparams,
@@ -1024,17 +1393,41 @@ idxadv_expr_query(idxadvExprCand *ec, idxadvTable *t, int *nparams,
 {
 	StringInfoData sql;
 	idxadvPattern *d = ec->c->dominant;
-	int			n = 0;
 	int			max = list_length(d->exprquals);
 	Oid		   *ptypes = palloc(sizeof(Oid) * Max(max, 1));
 	ParamListInfo plist = makeParamList(Max(max, 1));
+
+	initStringInfo(&sql);
+	appendStringInfo(&sql, "SELECT * FROM %s%s WHERE ",
+					 t->relkind == RELKIND_PARTITIONED_TABLE ? "" : "ONLY ",
+					 quote_qualified_identifier(get_namespace_name(t->nspid),
+												t->relname));
+	plist->numParams = 0;
+	idxadv_append_expr_quals(&sql, "", d, ec->relid, ec->expr, ptypes, plist);
+	*nparams = plist->numParams;
+	*types = ptypes;
+	*params = plist;
+	return sql.data;
+}
+
+/*
+ * Append pattern d's quals on expr to a query: "(expr) OPERATOR(schema.op)
+ * $n" (ANY ($n) for IN lists), the first after sep, the others after AND,
+ * their parameters numbered after the plist->numParams already there.  A
+ * constant the capture kept is passed as the parameter's value, so that the
+ * planner sees the LIKE prefix or the JSON value; one it did not keep is a
+ * parameter of unknown value.  ptypes and plist have room for every qual
+ * of d.
+ */
+static void
+idxadv_append_expr_quals(StringInfo sql, const char *sep, idxadvPattern *d,
+						 Oid relid, Node *expr, Oid *ptypes,
+						 ParamListInfo plist)
+{
+	int			n = plist->numParams;
 	ListCell   *lc;
 	char	   *exprsql = NULL;
 
-	initStringInfo(&sql);
-	appendStringInfo(&sql, "SELECT * FROM ONLY %s WHERE ",
-					 quote_qualified_identifier(get_namespace_name(t->nspid),
-												t->relname));
 	foreach(lc, d->exprquals)
 	{
 		Node	   *clause = (Node *) lfirst(lc);
@@ -1044,10 +1437,10 @@ idxadv_expr_query(idxadvExprCand *ec, idxadvTable *t, int *nparams,
 		HeapTuple	optup;
 		Form_pg_operator opform;
 
-		if (!equal(idxadv_clause_expr(clause), ec->expr))
+		if (!equal(idxadv_clause_expr(clause), expr))
 			continue;
 		if (exprsql == NULL)
-			exprsql = idxadv_expr_sql(ec->relid, ec->expr);
+			exprsql = idxadv_expr_sql(relid, expr);
 		optup = SearchSysCache1(OPEROID, ObjectIdGetDatum(op));
 		if (!HeapTupleIsValid(optup))
 			continue;
@@ -1067,19 +1460,16 @@ idxadv_expr_query(idxadvExprCand *ec, idxadvTable *t, int *nparams,
 			prm->isnull = true;
 			prm->pflags = 0;
 		}
-		appendStringInfo(&sql, "%s(%s) OPERATOR(%s.%s) %s$%d%s",
-						 n > 0 ? " AND " : "", exprsql,
+		appendStringInfo(sql, "%s(%s) OPERATOR(%s.%s) %s$%d%s",
+						 sep, exprsql,
 						 quote_identifier(get_namespace_name(opform->oprnamespace)),
 						 NameStr(opform->oprname),
 						 IsA(clause, ScalarArrayOpExpr) ? "ANY (" : "",
 						 n + 1,
 						 IsA(clause, ScalarArrayOpExpr) ? ")" : "");
 		ReleaseSysCache(optup);
+		sep = " AND ";
 		n++;
 	}
 	plist->numParams = n;
-	*nparams = n;
-	*types = ptypes;
-	*params = plist;
-	return sql.data;
 }

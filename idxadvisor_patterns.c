@@ -229,8 +229,6 @@ idxadv_lift_partitions(List *patterns)
 
 		copy = palloc(sizeof(idxadvPattern));
 		memcpy(copy, p, sizeof(idxadvPattern));
-		/* expressions name the partition's columns: not lifted (yet) */
-		copy->exprquals = NIL;
 		if (!idxadv_map_to_root(copy, root))
 			continue;
 		/* the columns read are a partition's attnums: no covering index */
@@ -312,6 +310,9 @@ idxadv_map_to_root(idxadvPattern *p, Oid root)
 	int			a;
 	int			i;
 
+	/* expressions too: by column name (idxadvisor_exprs.c) */
+	if (!idxadv_exprs_to_root(p, root))
+		return false;
 	for (a = 0; a < 4; a++)
 	{
 		for (i = 0; i < counts[a]; i++)
@@ -346,7 +347,8 @@ idxadv_patterns_same_shape(const idxadvPattern *a, const idxadvPattern *b)
 		memcmp(a->eq, b->eq, a->neq * sizeof(idxadvCol)) == 0 &&
 		memcmp(a->range, b->range, a->nrange * sizeof(idxadvCol)) == 0 &&
 		memcmp(a->order, b->order, a->norder * sizeof(idxadvCol)) == 0 &&
-		memcmp(a->flag, b->flag, a->nflag * sizeof(idxadvCol)) == 0;
+		memcmp(a->flag, b->flag, a->nflag * sizeof(idxadvCol)) == 0 &&
+		idxadv_exprs_same(a, b);
 }
 
 /*

@@ -209,6 +209,8 @@ extern double idxadv_write_overhead(idxadvTable *t, idxadvCandidate *c);
 
 /* idxadvisor_exprs.c: expression, pattern and GIN indexes (issue 11) */
 extern void idxadv_pattern_exprs(idxadvPattern *p, const idxadvScanStat *s);
+extern bool idxadv_exprs_to_root(idxadvPattern *p, Oid root);
+extern bool idxadv_exprs_same(const idxadvPattern *a, const idxadvPattern *b);
 extern List *idxadv_expr_candidates(List *patterns, List *candidates,
 									idxadvUsedNames **names);
 extern const char *idxadv_lock_table(Oid relid, int ncols,

@@ -47,8 +47,13 @@
 #include "access/amapi.h"
 #include "access/itup.h"
 #include "access/nbtree.h"
+#include "access/htup_details.h"
+#include "access/table.h"
 #include "access/xact.h"
 #include "catalog/pg_am.h"
+#include "catalog/pg_operator.h"
+#include "catalog/pg_statistic.h"
+#include "catalog/pg_type.h"
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
 #include "nodes/plannodes.h"
@@ -60,9 +65,11 @@
 #include "rewrite/rewriteManip.h"
 #include "storage/bufpage.h"
 #include "tcop/tcopprot.h"
+#include "utils/array.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/resowner.h"
+#include "utils/selfuncs.h"
 
 #include "idxadvisor.h"
 #include "idxadvisor_whatif.h"
@@ -94,6 +101,7 @@ typedef struct idxadvPlanState
 
 /* The hook we chain to, and our state: set only while we plan */
 static idxadv_rel_hook_type prev_get_relation_info_hook = NULL;
+static get_index_stats_hook_type prev_get_index_stats_hook = NULL;
 static idxadvPlanState *plan_state = NULL;
 
 /*---- Function declarations ----*/
@@ -101,9 +109,13 @@ static idxadvPlanState *plan_state = NULL;
 static Query *idxadv_whatif_parse(const char *sql, int nparams, Oid *types);
 static bool idxadv_plan_uses_hypo(Plan *plan, bool *index_only);
 static void idxadv_get_relation_info(IDXADV_REL_HOOK_PARAMS);
+static bool idxadv_get_index_stats(PlannerInfo *root, Oid indexOid,
+								   AttrNumber indexattnum,
+								   VariableStatData *vardata);
 static IndexOptInfo *idxadv_make_hypo_index(RelOptInfo *rel, Oid relid,
 											idxadvHypoIndex *hypo);
 static Var *idxadv_leaf_var(RelOptInfo *rel, Oid relid, const char *name);
+static Node *idxadv_leaf_expr_mutator(Node *node, Oid *rels);
 
 /*
  * idxadv_whatif_plan
@@ -134,6 +146,7 @@ idxadv_whatif_plan(Oid owner, List *leaves, const char *sql, int nparams,
 	idxadvPlanState state;
 	idxadvPlanState *save_state = plan_state;
 	idxadv_rel_hook_type save_hook = idxadv_rel_hook;
+	get_index_stats_hook_type save_stats_hook = get_index_stats_hook;
 	char	   *volatile error = NULL;
 	idxadvUserSwitch sw;
 	MemoryContext plan_cxt;
@@ -173,11 +186,14 @@ idxadv_whatif_plan(Oid owner, List *leaves, const char *sql, int nparams,
 			state.hypo = hypos[i];
 			prev_get_relation_info_hook = save_hook;
 			idxadv_rel_hook = idxadv_get_relation_info;
+			prev_get_index_stats_hook = save_stats_hook;
+			get_index_stats_hook = idxadv_get_index_stats;
 			plan_state = &state;
 			/* the planner scribbles on its Query: a copy for all but the last */
 			stmt = idxadv_planner(i < nplans - 1 ? copyObject(query) : query,
 								  sql, 0, params);
 			idxadv_rel_hook = save_hook;
+			get_index_stats_hook = save_stats_hook;
 			plan_state = save_state;
 
 			results[i].cost = stmt->planTree->total_cost;
@@ -193,6 +209,7 @@ idxadv_whatif_plan(Oid owner, List *leaves, const char *sql, int nparams,
 		ErrorData  *edata;
 
 		idxadv_rel_hook = save_hook;
+		get_index_stats_hook = save_stats_hook;
 		plan_state = save_state;
 
 		MemoryContextSwitchTo(outer);
@@ -241,6 +258,7 @@ idxadv_whatif_plan_statement(List *queries, const char *sql, List *leaves,
 	idxadvPlanState state;
 	idxadvPlanState *save_state = plan_state;
 	idxadv_rel_hook_type save_hook = idxadv_rel_hook;
+	get_index_stats_hook_type save_stats_hook = get_index_stats_hook;
 	int			i;
 
 	memset(&state, 0, sizeof(state));
@@ -262,6 +280,8 @@ idxadv_whatif_plan_statement(List *queries, const char *sql, List *leaves,
 			state.hypo = hypos[i];
 			prev_get_relation_info_hook = save_hook;
 			idxadv_rel_hook = idxadv_get_relation_info;
+			prev_get_index_stats_hook = save_stats_hook;
+			get_index_stats_hook = idxadv_get_index_stats;
 			plan_state = &state;
 			foreach(lc, queries)
 			{
@@ -285,6 +305,7 @@ idxadv_whatif_plan_statement(List *queries, const char *sql, List *leaves,
 		PG_FINALLY();
 		{
 			idxadv_rel_hook = save_hook;
+			get_index_stats_hook = save_stats_hook;
 			plan_state = save_state;
 			MemoryContextSwitchTo(outer);
 		}
@@ -393,6 +414,88 @@ idxadv_get_relation_info(IDXADV_REL_HOOK_PARAMS)
 }
 
 /*
+ * get_index_stats hook, set only while we plan: the statistics of the
+ * hypothetical index's boolean expression column, when the captured scans
+ * tell the share of rows for which it is true (idxadvHypoIndex.boolcol).
+ * A real index on the expression gets them from ANALYZE; without them the
+ * planner takes a third of the rows for any boolean function and never
+ * picks the index.  What ANALYZE would store: the two values as the most
+ * common ones, with their shares, no NULLs.
+ */
+static bool
+idxadv_get_index_stats(PlannerInfo *root, Oid indexOid,
+					   AttrNumber indexattnum, VariableStatData *vardata)
+{
+	idxadvHypoIndex *hypo = plan_state ? plan_state->hypo : NULL;
+	Relation	rel;
+	Datum		values[Natts_pg_statistic];
+	bool		nulls[Natts_pg_statistic];
+	Datum		mcv[2];
+	Datum		freq[2];
+	int			n = 0;
+	int			i;
+	double		share;
+
+	if (indexOid != IDXADV_HYPO_INDEXOID || hypo == NULL ||
+		hypo->boolcol != indexattnum)
+		return prev_get_index_stats_hook ?
+			prev_get_index_stats_hook(root, indexOid, indexattnum, vardata) :
+			false;
+
+	share = Min(Max(hypo->booltrue, 0.0), 1.0);
+	/* most common first, as ANALYZE sorts them; a share of 0 is no value */
+	if (share >= 0.5)
+	{
+		mcv[n] = BoolGetDatum(true);
+		freq[n++] = Float4GetDatum((float4) share);
+		if (share < 1.0)
+		{
+			mcv[n] = BoolGetDatum(false);
+			freq[n++] = Float4GetDatum((float4) (1.0 - share));
+		}
+	}
+	else
+	{
+		mcv[n] = BoolGetDatum(false);
+		freq[n++] = Float4GetDatum((float4) (1.0 - share));
+		if (share > 0.0)
+		{
+			mcv[n] = BoolGetDatum(true);
+			freq[n++] = Float4GetDatum((float4) share);
+		}
+	}
+
+	memset(values, 0, sizeof(values));
+	memset(nulls, true, sizeof(nulls));
+	values[Anum_pg_statistic_starelid - 1] = ObjectIdGetDatum(indexOid);
+	values[Anum_pg_statistic_staattnum - 1] = Int16GetDatum(indexattnum);
+	values[Anum_pg_statistic_stainherit - 1] = BoolGetDatum(false);
+	values[Anum_pg_statistic_stanullfrac - 1] = Float4GetDatum(0);
+	values[Anum_pg_statistic_stawidth - 1] = Int32GetDatum(1);
+	values[Anum_pg_statistic_stadistinct - 1] = Float4GetDatum((float4) n);
+	for (i = Anum_pg_statistic_starelid; i < Anum_pg_statistic_stanumbers1; i++)
+		nulls[i - 1] = false;
+	values[Anum_pg_statistic_stakind1 - 1] = Int16GetDatum(STATISTIC_KIND_MCV);
+	values[Anum_pg_statistic_staop1 - 1] = ObjectIdGetDatum(BooleanEqualOperator);
+	values[Anum_pg_statistic_stanumbers1 - 1] =
+		PointerGetDatum(construct_array(freq, n, FLOAT4OID, sizeof(float4),
+										true, TYPALIGN_INT));
+	nulls[Anum_pg_statistic_stanumbers1 - 1] = false;
+	values[Anum_pg_statistic_stavalues1 - 1] =
+		PointerGetDatum(construct_array(mcv, n, BOOLOID, 1, true,
+										TYPALIGN_CHAR));
+	nulls[Anum_pg_statistic_stavalues1 - 1] = false;
+
+	rel = table_open(StatisticRelationId, AccessShareLock);
+	vardata->statsTuple = heap_form_tuple(RelationGetDescr(rel), values, nulls);
+	table_close(rel, AccessShareLock);
+	vardata->freefunc = heap_freetuple;
+	/* planned as the table's owner, who may read its statistics */
+	vardata->acl_ok = true;
+	return true;
+}
+
+/*
  * Build the IndexOptInfo of the hypothetical btree index on one table (a
  * leaf partition maps the columns by name), the way plancat.c describes a
  * real one.  Returns NULL if a column is missing there.
@@ -432,8 +535,14 @@ idxadv_make_hypo_index(RelOptInfo *rel, Oid relid, idxadvHypoIndex *hypo)
 
 		if (hypo->exprs[i] != NULL)
 		{
-			/* an expression: of the table itself, whose varno is 1 */
-			key = (Expr *) copyObject(hypo->exprs[i]);
+			/*
+			 * an expression: of the table itself, whose varno is 1; a leaf
+			 * partition's columns found by name
+			 */
+			key = (Expr *) idxadv_leaf_expr(hypo->exprs[i],
+											hypo->exprrelid, relid);
+			if (key == NULL)
+				return NULL;
 			ChangeVarNodes((Node *) key, 1, rel->relid, 0);
 			info->indexkeys[i] = 0;
 			if (i < nkey)
@@ -522,6 +631,55 @@ idxadv_leaf_var(RelOptInfo *rel, Oid relid, const char *name)
 		return NULL;
 	get_atttypetypmodcoll(relid, att, &type, &typmod, &coll);
 	return makeVar(rel->relid, att, type, typmod, coll, 0);
+}
+
+/*
+ * An expression of table "from"'s columns as one of table leaf's (a leaf
+ * partition's, or a partitioned table's of its partition's): a copy with
+ * each column found by name, or NULL when leaf lacks one or has it with
+ * another type.  A plain copy when from is leaf or not given.
+ */
+Node *
+idxadv_leaf_expr(Node *expr, Oid from, Oid leaf)
+{
+	Oid			rels[3] = {from, leaf, InvalidOid};
+	Node	   *mapped;
+
+	if (!OidIsValid(from) || from == leaf)
+		return copyObject(expr);
+	mapped = idxadv_leaf_expr_mutator(expr, rels);
+	return OidIsValid(rels[2]) ? NULL : mapped;
+}
+
+/* rels: from, leaf, and set when a column is missing */
+static Node *
+idxadv_leaf_expr_mutator(Node *node, Oid *rels)
+{
+	if (node == NULL)
+		return NULL;
+	if (IsA(node, Var))
+	{
+		Var		   *var = (Var *) copyObject(node);
+		char	   *name = get_attname(rels[0], var->varattno, true);
+		AttrNumber	att = name ? get_attnum(rels[1], name) : InvalidAttrNumber;
+		Oid			type;
+		int32		typmod;
+		Oid			coll;
+
+		if (att == InvalidAttrNumber)
+		{
+			rels[2] = rels[1];
+			return (Node *) var;
+		}
+		get_atttypetypmodcoll(rels[1], att, &type, &typmod, &coll);
+		if (type != var->vartype || typmod != var->vartypmod)
+			rels[2] = rels[1];
+		var->varattno = att;
+		var->varattnosyn = att;
+		return (Node *) var;
+	}
+	return expression_tree_mutator(node, idxadv_leaf_expr_mutator,
+								   (void *) rels);
 }
 
 /*

@@ -39,7 +39,18 @@ typedef struct idxadvHypoIndex
 	Node	   *exprs[INDEX_MAX_KEYS];	/* an expression column (Vars of
 										 * varno 1, the table itself, not a
 										 * partition), else NULL */
+	Oid			exprrelid;		/* the table whose columns exprs' Vars
+								 * number: mapped by name to each leaf
+								 * partition's */
 	BlockNumber pages;			/* size, when not estimated as a btree's */
+	/*
+	 * A boolean expression key column (1-based; 0: none) and the share of
+	 * the table's rows for which it is true, known from the captured scans:
+	 * given to the planner as the statistics ANALYZE would gather for the
+	 * expression of a real index, which a hypothetical one has none of.
+	 */
+	int			boolcol;
+	double		booltrue;
 } idxadvHypoIndex;
 
 /* What one planning of a query tells */
@@ -74,6 +85,9 @@ extern char *idxadv_whatif_plan_statement(List *queries, const char *sql,
 										  List *leaves, int nplans,
 										  idxadvHypoIndex **hypos,
 										  idxadvPlanResult *results);
+
+/* An expression of one table's columns as another's, by column name */
+extern Node *idxadv_leaf_expr(Node *expr, Oid from, Oid leaf);
 
 /* Estimated pages and height of a new btree index */
 extern void idxadv_whatif_index_size(double tuples, int32 datawidth,
