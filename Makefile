@@ -73,7 +73,8 @@ REGRESS = \
 	suggest_outside \
 	lifecycle_restore \
 	suggest_outside_trgm \
-	suggest_shapes_mixed
+	suggest_shapes_mixed \
+	scans_shape
 # Which of them skip without the library preloaded, and which with it.  The
 # temporary-instance suites check that these took the path they test.
 REGRESS_NEEDS_PRELOAD = capture capture_errors build build_requests suggest \
@@ -83,14 +84,16 @@ REGRESS_NEEDS_PRELOAD = capture capture_errors build build_requests suggest \
 	suggest_workload \
 	suggest_outside \
 	lifecycle_restore \
-	suggest_shapes_mixed
+	suggest_shapes_mixed \
+	scans_shape
 REGRESS_NEEDS_NOPRELOAD = nopreload report_nopreload build_nopreload \
 	suggest_nopreload
 
 # Tests that need the settings of test/regress.conf (idxadvisor.max = 200):
 # only in the temporary instance of check-regress, never under installcheck.
 REGRESS_CONF = \
-	capture_evict
+	capture_evict \
+	scans_evict_shapes
 
 # isolation specs live in test/isolation/specs
 ISOLATION_SPECS = \

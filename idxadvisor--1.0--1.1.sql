@@ -21,7 +21,8 @@ SELECT pg_catalog.set_config('idxadvisor_upgrade.acl_' OPERATOR(pg_catalog.||) p
    AND d.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass AND d.deptype = 'e'
   JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid AND e.extname = 'idxadvisor'
  WHERE p.proname IN ('idxadvisor_drop', 'idxadvisor_drop_concurrently',
-                     'idxadvisor_unindexed_foreign_keys', 'idxadvisor_suggest');
+                     'idxadvisor_unindexed_foreign_keys', 'idxadvisor_suggest',
+                     'idxadvisor_scan_stats');
 
 -- 1.1: the SQLSTATE of a failed job, which idxadvisor_wait() reports
 ALTER TABLE @extschema@.idxadvisor_build_jobs ADD COLUMN sqlstate pg_catalog.text;
@@ -453,7 +454,13 @@ CREATE FUNCTION @extschema@.idxadvisor_node_scan_stats(
     OUT rows_matched pg_catalog.int8,
     OUT pages_scanned pg_catalog.int8,
     OUT last_seen pg_catalog.timestamptz,
-    OUT queryid pg_catalog.int8)
+    OUT queryid pg_catalog.int8,
+    OUT shape pg_catalog.text,
+    OUT expressions pg_catalog.text[],
+    OUT outer_rows pg_catalog.int8,
+    OUT limited_executions pg_catalog.int8,
+    OUT limit_max pg_catalog.int8,
+    OUT columns_read pg_catalog.int2[])
 RETURNS SETOF pg_catalog.record
 AS 'MODULE_PATHNAME', 'idxadvisor_node_scan_stats'
 LANGUAGE C STRICT VOLATILE PARALLEL UNSAFE;
@@ -472,7 +479,8 @@ SELECT s.node,
        s.rows_scanned,
        s.rows_matched,
        s.pages_scanned,
-       s.last_seen
+       s.last_seen,
+       s.shape
   FROM @extschema@.idxadvisor_node_scan_stats() s;
 
 GRANT SELECT ON @extschema@.idxadvisor_node_scans TO PUBLIC;
@@ -674,6 +682,165 @@ LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE;
 
 REVOKE ALL ON FUNCTION @extschema@.idxadvisor_restore(pg_catalog.text) FROM PUBLIC;
 
+-- 1.1 (scan shapes): idxadvisor_scan_stats() and idxadvisor_scans gain, at
+-- the end, what the capture records beyond a filter: shape, expressions,
+-- outer_rows, limited_executions, limit_max, columns_read.  A function's
+-- OUT columns cannot change in place and the view depends on it: both are
+-- dropped and created again.  The view's privileges a DBA changed are saved
+-- here and applied again below; the function's with the others at the end
+-- of this script.  The C function still serves the 1.0 definition (its
+-- column count).
+SELECT pg_catalog.set_config('idxadvisor_upgrade.acl_view_idxadvisor_scans',
+                             COALESCE(c.relacl::pg_catalog.text, ''), true),
+       pg_catalog.set_config('idxadvisor_upgrade.owner_view_idxadvisor_scans',
+                             c.relowner::pg_catalog.text, true)
+  FROM pg_catalog.pg_class c
+ WHERE c.oid = '@extschema@.idxadvisor_scans'::pg_catalog.regclass;
+DROP VIEW @extschema@.idxadvisor_scans;
+DROP FUNCTION @extschema@.idxadvisor_scan_stats();
+CREATE FUNCTION @extschema@.idxadvisor_scan_stats(
+    OUT relid pg_catalog.oid,
+    OUT attnums pg_catalog.int2[],
+    OUT comparisons pg_catalog.text[],
+    OUT order_attnums pg_catalog.int2[],
+    OUT order_desc pg_catalog.bool[],
+    OUT order_nulls_first pg_catalog.bool[],
+    OUT executions pg_catalog.int8,
+    OUT fk_trigger_executions pg_catalog.int8,
+    OUT rows_scanned pg_catalog.int8,
+    OUT rows_matched pg_catalog.int8,
+    OUT pages_scanned pg_catalog.int8,
+    OUT last_seen pg_catalog.timestamptz,
+    OUT queryid pg_catalog.int8,
+    OUT shape pg_catalog.text,
+    OUT expressions pg_catalog.text[],
+    OUT outer_rows pg_catalog.int8,
+    OUT limited_executions pg_catalog.int8,
+    OUT limit_max pg_catalog.int8,
+    OUT columns_read pg_catalog.int2[])
+RETURNS SETOF pg_catalog.record
+AS 'MODULE_PATHNAME', 'idxadvisor_scan_stats'
+LANGUAGE C STRICT VOLATILE PARALLEL SAFE;
+
+CREATE VIEW @extschema@.idxadvisor_scans AS
+SELECT s.relid::pg_catalog.regclass AS relid,
+       ARRAY(SELECT a.attname::pg_catalog.text
+               FROM pg_catalog.unnest(s.attnums) WITH ORDINALITY AS u(attnum, i)
+               JOIN pg_catalog.pg_attribute a
+                 ON a.attrelid = s.relid AND a.attnum = u.attnum
+              ORDER BY u.i) AS columns,
+       s.comparisons,
+       fk.conname AS foreign_key,
+       CASE WHEN s.order_attnums IS NOT NULL THEN
+         ARRAY(SELECT pg_catalog.quote_ident(a.attname)
+                      OPERATOR(pg_catalog.||)
+                      CASE WHEN u.d THEN ' DESC' ELSE '' END
+                      OPERATOR(pg_catalog.||)
+                      CASE WHEN u.nf AND NOT u.d THEN ' NULLS FIRST'
+                           WHEN NOT u.nf AND u.d THEN ' NULLS LAST'
+                           ELSE '' END
+                 FROM ROWS FROM (pg_catalog.unnest(s.order_attnums),
+                                pg_catalog.unnest(s.order_desc),
+                                pg_catalog.unnest(s.order_nulls_first))
+                        WITH ORDINALITY AS u(attnum, d, nf, i)
+                 JOIN pg_catalog.pg_attribute a
+                   ON a.attrelid = s.relid AND a.attnum = u.attnum
+                ORDER BY u.i)
+       END AS order_by,
+       s.executions,
+       s.fk_trigger_executions,
+       s.rows_scanned,
+       s.rows_matched,
+       s.pages_scanned,
+       s.last_seen,
+       s.queryid,
+       s.shape,
+       s.expressions,
+       s.outer_rows,
+       s.limited_executions,
+       s.limit_max,
+       CASE WHEN s.columns_read IS NOT NULL THEN
+         ARRAY(SELECT a.attname::pg_catalog.text
+                 FROM pg_catalog.unnest(s.columns_read) AS u(attnum)
+                 JOIN pg_catalog.pg_attribute a
+                   ON a.attrelid = s.relid AND a.attnum = u.attnum
+                  AND NOT a.attisdropped
+                ORDER BY u.attnum)
+       END AS columns_read
+  FROM @extschema@.idxadvisor_scan_stats() s
+  -- the foreign key whose columns the filter compares for equality
+  LEFT JOIN LATERAL (
+       SELECT con.conname
+         FROM pg_catalog.pg_constraint con
+        WHERE con.conrelid = s.relid
+          AND con.contype = 'f'
+          AND con.conkey OPERATOR(pg_catalog.<@)
+              ARRAY(SELECT u.attnum
+                      FROM ROWS FROM (pg_catalog.unnest(s.attnums),
+                                     pg_catalog.unnest(s.comparisons))
+                             AS u(attnum, kind)
+                     WHERE u.kind = 'eq')
+        ORDER BY pg_catalog.cardinality(con.conkey) DESC, con.conname
+        LIMIT 1) fk ON true;
+
+GRANT SELECT ON @extschema@.idxadvisor_scans TO PUBLIC;
+
+-- The view's saved privileges, when they differ from a fresh install's:
+-- the grants to roles other than its owner (the role running this script
+-- owns the new view; the old owner's rights were an owner's).
+DO $$
+DECLARE
+	v pg_catalog.regclass := '@extschema@.idxadvisor_scans'::pg_catalog.regclass;
+	acl pg_catalog.text := pg_catalog.current_setting('idxadvisor_upgrade.acl_view_idxadvisor_scans', true);
+	old_owner pg_catalog.oid := pg_catalog.current_setting('idxadvisor_upgrade.owner_view_idxadvisor_scans', true)::pg_catalog.oid;
+	new_owner pg_catalog.oid;
+	a record;
+BEGIN
+	IF COALESCE(acl, '') = '' THEN
+		RETURN;
+	END IF;
+	SELECT c.relowner INTO new_owner FROM pg_catalog.pg_class c WHERE c.oid = v;
+	IF NOT EXISTS (
+		WITH saved AS (
+			SELECT x.grantee, x.privilege_type, x.is_grantable
+			  FROM pg_catalog.aclexplode(acl::pg_catalog.aclitem[]) x),
+		fresh AS (
+			SELECT x.grantee, x.privilege_type, x.is_grantable
+			  FROM pg_catalog.pg_class c, pg_catalog.aclexplode(c.relacl) x
+			 WHERE c.oid = v)
+		SELECT
+		  FROM saved s
+		  FULL JOIN fresh f
+			ON f.grantee = s.grantee AND f.privilege_type = s.privilege_type
+		   AND f.is_grantable = s.is_grantable
+		 WHERE (s.grantee IS NULL OR f.grantee IS NULL)
+		   AND COALESCE(s.grantee, f.grantee) <> new_owner
+		   AND COALESCE(s.grantee, f.grantee) IS DISTINCT FROM old_owner) THEN
+		RETURN;
+	END IF;
+	FOR a IN
+		SELECT DISTINCT x.grantee
+		  FROM pg_catalog.pg_class c, pg_catalog.aclexplode(c.relacl) x
+		 WHERE c.oid = v AND x.grantee <> new_owner
+		   AND x.grantee IS DISTINCT FROM old_owner
+	LOOP
+		EXECUTE pg_catalog.format('REVOKE ALL ON %s FROM %s', v,
+			CASE WHEN a.grantee = 0 THEN 'PUBLIC'
+				 ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(a.grantee)) END);
+	END LOOP;
+	FOR a IN
+		SELECT x.grantee, x.privilege_type, x.is_grantable
+		  FROM pg_catalog.aclexplode(acl::pg_catalog.aclitem[]) x
+		 WHERE x.grantee <> new_owner AND x.grantee IS DISTINCT FROM old_owner
+	LOOP
+		EXECUTE pg_catalog.format('GRANT %s ON %s TO %s%s', a.privilege_type, v,
+			CASE WHEN a.grantee = 0 THEN 'PUBLIC'
+				 ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(a.grantee)) END,
+			CASE WHEN a.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END);
+	END LOOP;
+END
+$$;
+
 -- The saved privileges, applied to every function of those names: a 1.0
 -- function whose privileges were never changed (NULL) leaves the new ones
 -- as a fresh install has them.
@@ -691,7 +858,8 @@ BEGIN
 		   AND d.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass AND d.deptype = 'e'
 		  JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid AND e.extname = 'idxadvisor'
 		 WHERE p.proname IN ('idxadvisor_drop', 'idxadvisor_drop_concurrently',
-							 'idxadvisor_unindexed_foreign_keys', 'idxadvisor_suggest')
+							 'idxadvisor_unindexed_foreign_keys', 'idxadvisor_suggest',
+							 'idxadvisor_scan_stats')
 	LOOP
 		CONTINUE WHEN COALESCE(f.acl, '') = '';
 		EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', f.func);

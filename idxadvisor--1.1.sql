@@ -21,7 +21,13 @@ CREATE FUNCTION @extschema@.idxadvisor_scan_stats(
     OUT rows_matched pg_catalog.int8,
     OUT pages_scanned pg_catalog.int8,
     OUT last_seen pg_catalog.timestamptz,
-    OUT queryid pg_catalog.int8)
+    OUT queryid pg_catalog.int8,
+    OUT shape pg_catalog.text,
+    OUT expressions pg_catalog.text[],
+    OUT outer_rows pg_catalog.int8,
+    OUT limited_executions pg_catalog.int8,
+    OUT limit_max pg_catalog.int8,
+    OUT columns_read pg_catalog.int2[])
 RETURNS SETOF pg_catalog.record
 AS 'MODULE_PATHNAME', 'idxadvisor_scan_stats'
 LANGUAGE C STRICT VOLATILE PARALLEL SAFE;
@@ -57,7 +63,20 @@ SELECT s.relid::pg_catalog.regclass AS relid,
        s.rows_matched,
        s.pages_scanned,
        s.last_seen,
-       s.queryid
+       s.queryid,
+       s.shape,
+       s.expressions,
+       s.outer_rows,
+       s.limited_executions,
+       s.limit_max,
+       CASE WHEN s.columns_read IS NOT NULL THEN
+         ARRAY(SELECT a.attname::pg_catalog.text
+                 FROM pg_catalog.unnest(s.columns_read) AS u(attnum)
+                 JOIN pg_catalog.pg_attribute a
+                   ON a.attrelid = s.relid AND a.attnum = u.attnum
+                  AND NOT a.attisdropped
+                ORDER BY u.attnum)
+       END AS columns_read
   FROM @extschema@.idxadvisor_scan_stats() s
   -- the foreign key whose columns the filter compares for equality
   LEFT JOIN LATERAL (
@@ -770,7 +789,13 @@ CREATE FUNCTION @extschema@.idxadvisor_node_scan_stats(
     OUT rows_matched pg_catalog.int8,
     OUT pages_scanned pg_catalog.int8,
     OUT last_seen pg_catalog.timestamptz,
-    OUT queryid pg_catalog.int8)
+    OUT queryid pg_catalog.int8,
+    OUT shape pg_catalog.text,
+    OUT expressions pg_catalog.text[],
+    OUT outer_rows pg_catalog.int8,
+    OUT limited_executions pg_catalog.int8,
+    OUT limit_max pg_catalog.int8,
+    OUT columns_read pg_catalog.int2[])
 RETURNS SETOF pg_catalog.record
 AS 'MODULE_PATHNAME', 'idxadvisor_node_scan_stats'
 LANGUAGE C STRICT VOLATILE PARALLEL UNSAFE;
@@ -789,7 +814,8 @@ SELECT s.node,
        s.rows_scanned,
        s.rows_matched,
        s.pages_scanned,
-       s.last_seen
+       s.last_seen,
+       s.shape
   FROM @extschema@.idxadvisor_node_scan_stats() s;
 
 GRANT SELECT ON @extschema@.idxadvisor_node_scans TO PUBLIC;

@@ -204,6 +204,7 @@ extern void idxadv_capture_query_start(QueryDesc *queryDesc, int eflags,
 extern void idxadv_capture_query_end(QueryDesc *queryDesc);
 extern idxadvScanStat *idxadv_capture_snapshot(Oid dbid, int *nentries);
 extern const char *idxadv_cmp_kind_name(idxadvCmpKind kind);
+extern const char *idxadv_shape_name(uint8 shape);
 extern bool idxadv_classify_filter(List *clauses, Index scanrelid, Oid relid,
 								   int natts, idxadvHashKey *key);
 extern bool idxadv_classify_filter_exprs(List *clauses, Index scanrelid,
@@ -211,8 +212,16 @@ extern bool idxadv_classify_filter_exprs(List *clauses, Index scanrelid,
 										 idxadvHashKey *key, char *exprs);
 extern bool idxadv_entry_visible(const idxadvHashKey *key, Oid userid,
 								 bool see_all);
+extern bool idxadv_qual_catalog_ok(Node *clause, Oid relid);
+/*
+ * Output columns of idxadvisor_scan_stats(): as the 1.1 SQL defines it, and
+ * as 1.0 did (before shape, expressions, outer_rows, limited_executions,
+ * limit_max, columns_read), which the library still serves.
+ */
+#define IDXADV_SCAN_STATS_COLS		19
+#define IDXADV_SCAN_STATS_COLS_1_0	13
 extern int	idxadv_scan_stat_datums(const idxadvScanStat *stat, Datum *values,
-									bool *nulls);
+									bool *nulls, int ncols);
 extern TimestampTz idxadv_capture_reset_time(void);
 
 /*

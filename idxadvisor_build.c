@@ -1220,6 +1220,8 @@ idxadv_drop_common(const idxadvExtInfo *ext, idxadvDropTarget *target,
 				 errmsg("index build job %lld is building index \"%s\"",
 						(long long) target->build_job, target->idxname),
 				 errhint("Use idxadvisor_drop_concurrently(), which drops the index after the build, or cancel the build and wait for it first.")));
+	/* DROP INDEX's own error, not the job table's INSERT's */
+	PreventCommandIfReadOnly("DROP INDEX");
 	relid = IndexGetRelation(target->indexoid, false);
 	command = idxadv_drop_index_ddl(target->nspid, target->idxname, 0);
 

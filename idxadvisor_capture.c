@@ -103,6 +103,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
+#include "utils/ruleutils.h"
 #include "utils/syscache.h"
 
 #include "idxadvisor.h"
@@ -128,9 +129,6 @@
  * than half of the rows it fetched, and at least this many per scan.
  */
 #define IDXADV_INDEX_FILTER_MIN_REMOVED	10
-
-/* Number of output columns of idxadvisor_scan_stats() */
-#define IDXADV_SCAN_STATS_COLS	13
 
 /*---- Data structures ----*/
 
@@ -296,6 +294,11 @@ static idxadvEntry *idxadv_entry_alloc(const idxadvHashKey *key,
 									   const char *exprs);
 static void idxadv_entry_dealloc(void);
 static int	idxadv_usage_cmp(const void *a, const void *b);
+static bool idxadv_expr_catalog_ok(Node *node, void *context);
+static bool idxadv_expr_catalog_bad(Node *node, void *context);
+static char *idxadv_qual_sql(Node *clause, List *context);
+static int	idxadv_qual_text_cmp(const void *a, const void *b);
+static Datum idxadv_exprs_datum(const idxadvScanStat *stat, bool *isnull);
 
 /*
  * Precedence of comparison kinds when one column appears in several clauses:
@@ -2400,6 +2403,27 @@ idxadv_cmp_kind_name(idxadvCmpKind kind)
 	return "other";
 }
 
+/*
+ * Name of a plan shape, as idxadvisor_scans' shape and idxadvisor_suggest()'s
+ * kind show it.
+ */
+const char *
+idxadv_shape_name(uint8 shape)
+{
+	switch ((idxadvScanShape) shape)
+	{
+		case IDXADV_SHAPE_SEQ_FILTER:
+			return "filter";
+		case IDXADV_SHAPE_SEQ_TOPN:
+			return "top_n";
+		case IDXADV_SHAPE_INDEX_FILTER:
+			return "index_filter";
+		case IDXADV_SHAPE_JOIN_INNER:
+			return "join";
+	}
+	return "filter";
+}
+
 /* ----------------------------------------------------------------
  * SQL-callable functions
  * ----------------------------------------------------------------
@@ -2442,24 +2466,265 @@ idxadv_entry_visible(const idxadvHashKey *key, Oid userid, bool see_all)
 }
 
 /*
+ * Does every catalog object the node names still exist: the columns of the
+ * table (varno 1), the types, collations, functions and operators?  A kept
+ * qual outlives them (DROP FUNCTION, DROP TYPE of a constant's type), and
+ * deparsing one that is gone would fail the whole query.  Only the node
+ * kinds the capture keeps (see idxadv_expr_hash) and those of a clause.
+ */
+static bool
+idxadv_expr_catalog_ok(Node *node, void *context)
+{
+	Oid			relid = *(Oid *) context;
+	Oid			type;
+	Oid			coll;
+
+	if (node == NULL)
+		return true;
+	if (IsA(node, List))
+		return !expression_tree_walker(node, idxadv_expr_catalog_bad, context);
+	type = exprType(node);
+	coll = exprCollation(node);
+	if (!SearchSysCacheExists1(TYPEOID, ObjectIdGetDatum(type)) ||
+		(OidIsValid(coll) &&
+		 !SearchSysCacheExists1(COLLOID, ObjectIdGetDatum(coll))))
+		return false;
+	switch (nodeTag(node))
+	{
+		case T_Var:
+			{
+				HeapTuple	tuple;
+
+				tuple = SearchSysCacheAttNum(relid, ((Var *) node)->varattno);
+				if (!HeapTupleIsValid(tuple))
+					return false;
+				ReleaseSysCache(tuple);
+				return true;
+			}
+		case T_Const:
+		case T_Param:
+			return true;
+		case T_FuncExpr:
+			if (!SearchSysCacheExists1(PROCOID,
+									   ObjectIdGetDatum(((FuncExpr *) node)->funcid)))
+				return false;
+			break;
+		case T_OpExpr:
+			if (!SearchSysCacheExists1(OPEROID,
+									   ObjectIdGetDatum(((OpExpr *) node)->opno)))
+				return false;
+			break;
+		case T_ScalarArrayOpExpr:
+			if (!SearchSysCacheExists1(OPEROID,
+									   ObjectIdGetDatum(((ScalarArrayOpExpr *) node)->opno)))
+				return false;
+			break;
+		case T_CollateExpr:
+			if (!SearchSysCacheExists1(COLLOID,
+									   ObjectIdGetDatum(((CollateExpr *) node)->collOid)))
+				return false;
+			break;
+		case T_RelabelType:
+		case T_CoerceViaIO:
+			break;
+		default:
+			return false;
+	}
+	return !expression_tree_walker(node, idxadv_expr_catalog_bad, context);
+}
+
+/* expression_tree_walker() callback: true when a node fails the above */
+static bool
+idxadv_expr_catalog_bad(Node *node, void *context)
+{
+	return !idxadv_expr_catalog_ok(node, context);
+}
+
+/*
+ * Does every catalog object a kept qual of relid names still exist?  For
+ * idxadvisor_scans and for suggest (idxadvisor_exprs.c), which must not
+ * deparse, plan or check the volatility of a function dropped since.
+ */
+bool
+idxadv_qual_catalog_ok(Node *clause, Oid relid)
+{
+	return idxadv_expr_catalog_ok(clause, &relid);
+}
+
+/*
+ * A kept qual as SQL, without the outer parentheses deparse_expression()
+ * puts around an operator clause (only pretty-printing leaves them out).
+ */
+static char *
+idxadv_qual_sql(Node *clause, List *context)
+{
+	char	   *sql = deparse_expression(clause, context, false, false);
+	size_t		len = strlen(sql);
+
+	if (len >= 2 && sql[0] == '(' && sql[len - 1] == ')')
+		sql = pnstrdup(sql + 1, len - 2);
+	return sql;
+}
+
+/* One element of the expressions column, while it is put together */
+typedef struct idxadvQualText
+{
+	char	   *text;			/* NULL: not shown */
+	Param	   *param;			/* the compared value, if text is the qual */
+	Node	   *clause;
+} idxadvQualText;
+
+/* qsort comparator of idxadvQualText: by text, NULL last */
+static int
+idxadv_qual_text_cmp(const void *a, const void *b)
+{
+	const idxadvQualText *qa = (const idxadvQualText *) a;
+	const idxadvQualText *qb = (const idxadvQualText *) b;
+
+	if (qa->text == NULL || qb->text == NULL)
+		return (qa->text == NULL) - (qb->text == NULL);
+	return strcmp(qa->text, qb->text);
+}
+
+/*
+ * The expressions column of idxadvisor_scan_stats(): each kept qual of the
+ * entry as SQL, the value it is compared with shown as $n (the workload's
+ * data, which the view does not show, as pg_stat_statements does not), or
+ * NULL for a qual not kept (too long, a standby's) or naming something
+ * dropped since.  A qual of a column the caller may not read (SELECT on the
+ * table or the column, as suggest checks it) shows as "(expression of
+ * col)".  Sorted by text (the key's order depends on OIDs), NULLs last.
+ * Written under the DDL writer's settings, so that every function and
+ * operator outside pg_catalog comes out schema-qualified, as in
+ * idxadvisor_suggest()'s columns.  NULL when the entry has no such quals.
+ */
+static Datum
+idxadv_exprs_datum(const idxadvScanStat *stat, bool *isnull)
+{
+	const idxadvHashKey *key = &stat->key;
+	idxadvQualText quals[IDXADV_MAX_EXPRS];
+	Datum		elems[IDXADV_MAX_EXPRS];
+	bool		enulls[IDXADV_MAX_EXPRS];
+	int			dims[1];
+	int			lbs[1] = {1};
+	List	   *list = NIL;
+	char	   *relname;
+	List	   *context = NIL;
+	bool		table_select;
+	Oid			relid = key->relid;
+	int			nestlevel;
+	int			i;
+
+	*isnull = (key->nexprs == 0);
+	if (*isnull)
+		return (Datum) 0;
+
+	relname = get_rel_name(relid);
+	if (stat->exprs[0] != '\0' && relname != NULL)
+	{
+		list = (List *) stringToNode(stat->exprs);
+		if (list == NULL || !IsA(list, List))
+			list = NIL;
+		context = deparse_context_for(relname, relid);
+	}
+	table_select = pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) == ACLCHECK_OK;
+
+	nestlevel = idxadv_ddl_settings_begin();
+	for (i = 0; i < key->nexprs; i++)
+	{
+		Node	   *clause = i < list_length(list) ? list_nth(list, i) : NULL;
+		List	   *args;
+		Node	   *other;
+		Param	   *param;
+		List	   *vars;
+		ListCell   *lc;
+		StringInfoData denied;
+
+		memset(&quals[i], 0, sizeof(idxadvQualText));
+		if (clause == NULL ||
+			!(IsA(clause, OpExpr) || IsA(clause, ScalarArrayOpExpr)) ||
+			!idxadv_expr_catalog_ok(clause, &relid))
+			continue;
+
+		/* the caller's right to read the columns of the indexed side */
+		initStringInfo(&denied);
+		vars = pull_var_clause(clause, 0);
+		foreach(lc, vars)
+		{
+			Var		   *var = (Var *) lfirst(lc);
+
+			if (!table_select &&
+				pg_attribute_aclcheck(relid, var->varattno, GetUserId(),
+									  ACL_SELECT) != ACLCHECK_OK)
+				appendStringInfo(&denied, "%s%s", denied.len > 0 ? ", " : "",
+								 quote_identifier(get_attname(relid, var->varattno,
+															  false)));
+		}
+		if (denied.len > 0)
+		{
+			quals[i].text = psprintf("(expression of %s)", denied.data);
+			continue;
+		}
+
+		/* the compared value as a parameter, numbered once sorted */
+		args = IsA(clause, OpExpr) ? ((OpExpr *) clause)->args :
+			((ScalarArrayOpExpr *) clause)->args;
+		other = lsecond(args);
+		param = makeNode(Param);
+		param->paramkind = PARAM_EXTERN;
+		param->paramid = 1;
+		param->paramtype = exprType(other);
+		param->paramtypmod = exprTypmod(other);
+		param->paramcollid = exprCollation(other);
+		param->location = -1;
+		lsecond(args) = param;
+		quals[i].text = idxadv_qual_sql(clause, context);
+		quals[i].param = param;
+		quals[i].clause = clause;
+	}
+
+	qsort(quals, key->nexprs, sizeof(idxadvQualText), idxadv_qual_text_cmp);
+	for (i = 0; i < key->nexprs; i++)
+	{
+		if (quals[i].param != NULL && i > 0)
+		{
+			quals[i].param->paramid = i + 1;
+			quals[i].text = idxadv_qual_sql(quals[i].clause, context);
+		}
+		enulls[i] = (quals[i].text == NULL);
+		elems[i] = enulls[i] ? (Datum) 0 : CStringGetTextDatum(quals[i].text);
+	}
+	idxadv_ddl_settings_end(nestlevel);
+
+	dims[0] = key->nexprs;
+	return PointerGetDatum(construct_md_array(elems, enulls, 1, dims, lbs,
+											  TEXTOID, -1, false,
+											  TYPALIGN_INT));
+}
+
+/*
  * The columns of idxadvisor_scan_stats() for one entry, into values[] and
- * nulls[] of IDXADV_SCAN_STATS_COLS elements; returns that number.  Also
+ * nulls[]: the first ncols of them, which must be IDXADV_SCAN_STATS_COLS or,
+ * for the 1.0 definition, IDXADV_SCAN_STATS_COLS_1_0; returns ncols.  Also
  * the columns of idxadvisor_node_scan_stats() after its node column
  * (idxadvisor_collect.c), so that both views show an entry alike.
  */
 int
 idxadv_scan_stat_datums(const idxadvScanStat *stat, Datum *values,
-						bool *nulls)
+						bool *nulls, int ncols)
 {
 	const idxadvHashKey *key = &stat->key;
 	const idxadvCounters *c = &stat->counters;
-	Datum		elems[IDXADV_MAX_COLS];
+	Datum		elems[64];		/* columns: IDXADV_MAX_COLS, or 63 read */
 	Datum		descs[IDXADV_MAX_ORDER];
 	Datum		nullsfirst[IDXADV_MAX_ORDER];
 	int			j;
 	int			col = 0;
 
-	memset(nulls, 0, IDXADV_SCAN_STATS_COLS * sizeof(bool));
+	if (ncols != IDXADV_SCAN_STATS_COLS &&
+		ncols != IDXADV_SCAN_STATS_COLS_1_0)
+		elog(ERROR, "incorrect number of output arguments");
+	memset(nulls, 0, ncols * sizeof(bool));
 
 	values[col++] = ObjectIdGetDatum(key->relid);
 
@@ -2510,6 +2775,40 @@ idxadv_scan_stat_datums(const idxadvScanStat *stat, Datum *values,
 	else
 		nulls[col++] = true;
 
+	if (ncols == IDXADV_SCAN_STATS_COLS_1_0)
+	{
+		Assert(col == ncols);
+		return col;
+	}
+
+	/* 1.1: what the shapes other than a filter, and expressions, recorded */
+	values[col++] = CStringGetTextDatum(idxadv_shape_name(key->shape));
+	values[col] = idxadv_exprs_datum(stat, &nulls[col]);
+	col++;
+	if (key->shape == IDXADV_SHAPE_JOIN_INNER)
+		values[col++] = Int64GetDatum(c->outer_rows);
+	else
+		nulls[col++] = true;
+	values[col++] = Int64GetDatum(c->limited_executions);
+	if (c->limited_executions > 0)
+		values[col++] = Int64GetDatum(c->limit_max);
+	else
+		nulls[col++] = true;
+	/* the columns read, unless unknown (0) or not all in the bits */
+	if (c->cols_read != 0 && (c->cols_read & IDXADV_COLS_READ_OTHER) == 0)
+	{
+		int			n = 0;
+
+		for (j = 0; j < 63; j++)
+			if (c->cols_read & (UINT64CONST(1) << j))
+				elems[n++] = Int16GetDatum(j + 1);
+		values[col++] = PointerGetDatum(construct_array(elems, n,
+														INT2OID, 2, true,
+														TYPALIGN_SHORT));
+	}
+	else
+		nulls[col++] = true;
+
 	Assert(col == IDXADV_SCAN_STATS_COLS);
 	return col;
 }
@@ -2525,14 +2824,18 @@ idxadvisor_scan_stats(PG_FUNCTION_ARGS)
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	idxadvScanStat *stats;
 	int			nstats;
+	int			ncols;
 	int			i;
 	Oid			userid = GetUserId();
 	bool		see_all;
 
 	idxadv_require_preload("idxadvisor_scan_stats()");
 
+	/* the 1.1 definition, or 1.0's until ALTER EXTENSION UPDATE */
 	InitMaterializedSRF(fcinfo, 0);
-	if (rsinfo->setDesc->natts != IDXADV_SCAN_STATS_COLS)
+	ncols = rsinfo->setDesc->natts;
+	if (ncols != IDXADV_SCAN_STATS_COLS &&
+		ncols != IDXADV_SCAN_STATS_COLS_1_0)
 		elog(ERROR, "incorrect number of output arguments");
 
 	see_all = has_privs_of_role(userid, ROLE_PG_READ_ALL_STATS);
@@ -2550,7 +2853,7 @@ idxadvisor_scan_stats(PG_FUNCTION_ARGS)
 		if (!idxadv_entry_visible(&stats[i].key, userid, see_all))
 			continue;
 
-		idxadv_scan_stat_datums(&stats[i], values, nulls);
+		idxadv_scan_stat_datums(&stats[i], values, nulls, ncols);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc,
 							 values, nulls);
 	}

@@ -1309,6 +1309,8 @@ idxadvisor_node_scan_stats(PG_FUNCTION_ARGS)
 	int			i;
 
 	InitMaterializedSRF(fcinfo, 0);
+	if (rsinfo->setDesc->natts != IDXADV_SCAN_STATS_COLS + 1)
+		elog(ERROR, "incorrect number of output arguments");
 
 	for (pass = 0; pass < 2; pass++)
 	{
@@ -1325,17 +1327,15 @@ idxadvisor_node_scan_stats(PG_FUNCTION_ARGS)
 
 		for (i = 0; i < nstats; i++)
 		{
-			Datum		values[64];
-			bool		nulls[64];
-			int			ncols;
+			Datum		values[IDXADV_SCAN_STATS_COLS + 1];
+			bool		nulls[IDXADV_SCAN_STATS_COLS + 1];
 
 			if (!idxadv_entry_visible(&stats[i].key, userid, see_all))
 				continue;
 			values[0] = CStringGetTextDatum(nodes ? nodes[i] : IDXADV_LOCAL_NODE);
 			nulls[0] = false;
-			ncols = idxadv_scan_stat_datums(&stats[i], values + 1, nulls + 1);
-			if (rsinfo->setDesc->natts != ncols + 1)
-				elog(ERROR, "incorrect number of output arguments");
+			idxadv_scan_stat_datums(&stats[i], values + 1, nulls + 1,
+									IDXADV_SCAN_STATS_COLS);
 			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc,
 								 values, nulls);
 		}

@@ -192,6 +192,9 @@ idxadv_pattern_exprs(idxadvPattern *p, const idxadvScanStat *s)
 				coll != var->varcollid)
 				ok = false;
 		}
+		/* nor one calling a function (operator, type) dropped since */
+		if (ok && !idxadv_qual_catalog_ok(clause, p->relid))
+			ok = false;
 		if (ok)
 			p->exprquals = lappend(p->exprquals, clause);
 	}

@@ -184,6 +184,18 @@ typedef enum idxadvSlotState
  */
 #define IDXADV_MAX_ATTEMPTS		3
 
+/*
+ * How many times a job may be claimed in all: IDXADV_MAX_ATTEMPTS runs,
+ * then as many tries at cleaning up after them (dropping the INVALID index,
+ * or a REINDEX's _ccnew/_ccold copies).  A worker that dies in its cleanup
+ * (kill -9, a crash) takes the server through a crash restart, which
+ * forgets the stops counted in the shared slots; the claims, counted in
+ * the job row before each attempt, survive it.  Past this many the job is
+ * failed at once, touching nothing, instead of crashing the server again
+ * and again.
+ */
+#define IDXADV_MAX_CLAIMS		(2 * IDXADV_MAX_ATTEMPTS)
+
 #define IDXADV_SLOT_ERROR_LEN	256
 
 typedef struct idxadvJobSlot

@@ -218,7 +218,6 @@ static char *idxadv_emit_reason(idxadvCandidate *c, int64 scans,
 static void idxadv_emit_rejected(ReturnSetInfo *rsinfo, idxadvPattern *p);
 static void idxadv_table_read(idxadvTable *t, Oid relid);
 static void idxadv_keep_results(idxadvCandidate *c);
-static const char *idxadv_shape_kind(uint8 shape);
 static bool idxadv_shape_evidence(StringInfo reason, idxadvCandidate *c);
 static int	idxadv_candidate_cmp(const ListCell *a, const ListCell *b);
 
@@ -1335,7 +1334,7 @@ idxadv_emit(ReturnSetInfo *rsinfo, idxadvCandidate *c)
 	else
 		nulls[col++] = true;
 	values[col++] = CStringGetTextDatum(c->fk_name ? "foreign_key" :
-										idxadv_shape_kind(c->dominant->shape));
+										idxadv_shape_name(c->dominant->shape));
 	if (c->fk_name)
 		values[col++] = DirectFunctionCall1(namein, CStringGetDatum(c->fk_name));
 	else
@@ -1496,27 +1495,6 @@ idxadv_emit_reason(idxadvCandidate *c, int64 scans, int64 fkscans,
 								   " Seen on every partition: PostgreSQL cannot build an index concurrently on a partitioned table, so the DDL queues the build with idxadvisor_create_concurrently(), which builds each partition's index without blocking writes and attaches them.");
 	}
 	return reason.data;
-}
-
-/*
- * The kind column of a suggestion that serves no unindexed foreign key:
- * the shape of the scans it serves most.
- */
-static const char *
-idxadv_shape_kind(uint8 shape)
-{
-	switch ((idxadvScanShape) shape)
-	{
-		case IDXADV_SHAPE_SEQ_FILTER:
-			return "filter";
-		case IDXADV_SHAPE_SEQ_TOPN:
-			return "top_n";
-		case IDXADV_SHAPE_INDEX_FILTER:
-			return "index_filter";
-		case IDXADV_SHAPE_JOIN_INNER:
-			return "join";
-	}
-	return "filter";
 }
 
 /*

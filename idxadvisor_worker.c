@@ -37,7 +37,10 @@
  * the INVALID index that CREATE INDEX CONCURRENTLY leaves behind, and
  * records the outcome.  A job found "running" at claim time was interrupted
  * (crash, restart, killed worker): its invalid index is dropped and the
- * build starts again, at most IDXADV_MAX_ATTEMPTS times in all.
+ * build starts again, at most IDXADV_MAX_ATTEMPTS times in all.  Claims are
+ * counted in the job row, so they survive crash restarts: a job whose
+ * cleanup kept being interrupted too is failed after IDXADV_MAX_CLAIMS
+ * claims without trying once more.
  *
  * A reindex job runs REINDEX INDEX CONCURRENTLY the same way.  Before it
  * runs, and when it fails, it drops what an interrupted or failed REINDEX
@@ -205,6 +208,7 @@ static const char *idxadv_job_role_problem(const idxadvJobRef *job);
 static void idxadv_worker_pin_settings(void);
 static void idxadv_job_emit_log(ErrorData *edata);
 static void idxadv_job_setup(int64 jobid);
+static void idxadv_job_give_up(idxadvJob *job);
 static void idxadv_job_record_stop(int64 jobid, const idxadvJobSlot *slot);
 static bool idxadv_job_take(int64 jobid, idxadvJob *job, bool claim);
 static idxadvJobState idxadv_job_run(idxadvJob *job, char **error,
@@ -1018,11 +1022,16 @@ idxadv_job_main(Datum main_arg)
 		idxadv_job_record_stop(extra.jobid, &slot);
 	else if (idxadv_job_take(extra.jobid, &job, true))
 	{
-		outcome = idxadv_job_run(&job, &error, &sqlerrcode);
-		if (outcome != IDXADV_JOB_DONE && job.kind != IDXADV_JOB_DROP)
-			idxadv_job_remove_invalid(&job, &error);
-		idxadv_job_end(&job, outcome, error,
-					   outcome == IDXADV_JOB_FAILED ? sqlerrcode : 0);
+		if (job.attempts > IDXADV_MAX_CLAIMS)
+			idxadv_job_give_up(&job);
+		else
+		{
+			outcome = idxadv_job_run(&job, &error, &sqlerrcode);
+			if (outcome != IDXADV_JOB_DONE && job.kind != IDXADV_JOB_DROP)
+				idxadv_job_remove_invalid(&job, &error);
+			idxadv_job_end(&job, outcome, error,
+						   outcome == IDXADV_JOB_FAILED ? sqlerrcode : 0);
+		}
 	}
 	idxadv_queue_finish(job_slotno);
 	proc_exit(0);
@@ -1106,6 +1115,36 @@ idxadv_job_record_stop(int64 jobid, const idxadvJobSlot *slot)
 	}
 	idxadv_job_end(&job, job.cancel_requested ? IDXADV_JOB_CANCELLED :
 				   IDXADV_JOB_FAILED, error, 0);
+}
+
+/*
+ * A job claimed more than IDXADV_MAX_CLAIMS times: its runs and then its
+ * cleanups were interrupted (crash restarts, killed workers).  Record it
+ * failed (cancelled, if it was) at once, touching nothing, with what may
+ * be left for the DBA to drop: one more cleanup could crash the server
+ * again, and a crash restart forgets everything but the job row.
+ */
+static void
+idxadv_job_give_up(idxadvJob *job)
+{
+	char	   *left;
+	char	   *error;
+
+	if (job->kind == IDXADV_JOB_REINDEX)
+		left = psprintf("INVALID copies that REINDEX CONCURRENTLY left of index %s (named %s_ccnew or %s_ccold) may remain: drop them with DROP INDEX CONCURRENTLY",
+						job->qualified_name, job->index_name, job->index_name);
+	else
+		left = psprintf("index %s may remain INVALID: drop it with DROP INDEX CONCURRENTLY",
+						job->qualified_name);
+	error = psprintf("the job was interrupted %d times, also while cleaning up after itself, and was given up without cleaning up: %s",
+					 job->attempts - 1, left);
+	ereport(WARNING,
+			(errmsg("index build job %lld given up: %s",
+					(long long) job->id, error)));
+	idxadv_job_end(job, job->cancel_requested ? IDXADV_JOB_CANCELLED :
+				   IDXADV_JOB_FAILED, error,
+				   job->cancel_requested ? 0 :
+				   ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE);
 }
 
 /*

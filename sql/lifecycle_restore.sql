@@ -84,6 +84,11 @@ SELECT pg_get_indexdef('"odd ""name"" ü"'::regclass) = :'def_before' AS same_in
        indisvalid
   FROM pg_index WHERE indexrelid = '"odd ""name"" ü"'::regclass;
 
+-- a read-only transaction: DROP INDEX's error, nothing recorded
+BEGIN READ ONLY;
+SELECT idxadvisor_drop('plain_idx');
+ROLLBACK;
+
 -- outside a transaction block, the 1.0 regclass form too
 SELECT idxadvisor_drop('plain_idx'::regclass);
 SELECT kind, state, command FROM idxadvisor_builds

@@ -75,6 +75,12 @@ GRANT EXECUTE ON FUNCTION idxadvisor_drop(regclass) TO regress_upgrade_migrator;
 GRANT EXECUTE ON FUNCTION idxadvisor_drop_concurrently(regclass) TO regress_upgrade_migrator
   WITH GRANT OPTION;
 REVOKE EXECUTE ON FUNCTION idxadvisor_unindexed_foreign_keys() FROM PUBLIC;
+-- (idxadvisor_scans and the function behind it are created again by 1.1)
+REVOKE SELECT ON idxadvisor_scans FROM PUBLIC;
+GRANT SELECT ON idxadvisor_scans TO regress_upgrade_reader;
+GRANT SELECT ON idxadvisor_scans TO regress_upgrade_migrator WITH GRANT OPTION;
+REVOKE EXECUTE ON FUNCTION idxadvisor_scan_stats() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION idxadvisor_scan_stats() TO regress_upgrade_reader;
 ALTER EXTENSION idxadvisor UPDATE;
 SELECT p.oid::regprocedure AS function,
        has_function_privilege('regress_upgrade_migrator', p.oid, 'EXECUTE') AS migrator,
@@ -84,6 +90,15 @@ SELECT p.oid::regprocedure AS function,
  WHERE p.proname IN ('idxadvisor_drop', 'idxadvisor_drop_concurrently',
                      'idxadvisor_unindexed_foreign_keys', 'idxadvisor_duplicates')
  ORDER BY p.oid::regprocedure::text COLLATE "C";
+SELECT 'idxadvisor_scans'::regclass AS view,
+       pg_attribute.attnum AS new_columns_from,
+       has_table_privilege('regress_upgrade_reader', 'idxadvisor_scans', 'SELECT') AS reader,
+       has_table_privilege('regress_upgrade_migrator', 'idxadvisor_scans', 'SELECT WITH GRANT OPTION') AS migrator_grant,
+       has_table_privilege('public', 'idxadvisor_scans', 'SELECT') AS public,
+       has_function_privilege('regress_upgrade_reader', 'idxadvisor_scan_stats()', 'EXECUTE') AS reader_stats,
+       has_function_privilege('regress_upgrade_migrator', 'idxadvisor_scan_stats()', 'EXECUTE') AS migrator_stats
+  FROM pg_attribute
+ WHERE attrelid = 'idxadvisor_scans'::regclass AND attname = 'shape';
 DROP EXTENSION idxadvisor;
 DROP ROLE regress_upgrade_migrator;
 DROP ROLE regress_upgrade_reader;
