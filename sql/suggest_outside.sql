@@ -474,6 +474,22 @@ SELECT * FROM sf('SELECT id FROM books WHERE pages = 5.0');
 -- expert adds GIN with jsonb_ops, which can.  The operator class with the
 -- fewest operators is tried alone, and the planner turns it down.
 SELECT * FROM sf($$SELECT id FROM books WHERE meta @? '$.k5'$$);
+-- the costs are the statement's own, planned as EXPLAIN plans it, for an
+-- expression index as for a plain one
+CREATE FUNCTION plan_cost(q text) RETURNS numeric LANGUAGE plpgsql AS $f$
+DECLARE
+  j json;
+BEGIN
+  EXECUTE 'EXPLAIN (FORMAT JSON) ' || q INTO j;
+  RETURN (j->0->'Plan'->>'Total Cost')::numeric;
+END
+$f$;
+SELECT q, columns,
+       abs(est_cost_before::numeric - plan_cost(q)) < 0.006 AS statement_cost
+  FROM unnest(ARRAY['SELECT count(*) FROM books WHERE lower(title) = ''book 5''',
+                    'SELECT count(*) FROM books WHERE pages = 5']) q,
+       idxadvisor_suggest_for(q)
+ ORDER BY q COLLATE "C";
 -- what suggest_for gives is what the statement then uses
 SELECT idxadvisor_create_concurrently(index_ddl) > 0 AS queued, index_ddl
   FROM (SELECT DISTINCT index_ddl
