@@ -74,7 +74,8 @@ REGRESS = \
 	lifecycle_restore \
 	suggest_outside_trgm \
 	suggest_shapes_mixed \
-	scans_shape
+	scans_shape \
+	suggest_or
 # Which of them skip without the library preloaded, and which with it.  The
 # temporary-instance suites check that these took the path they test.
 REGRESS_NEEDS_PRELOAD = capture capture_errors build build_requests suggest \
@@ -85,7 +86,8 @@ REGRESS_NEEDS_PRELOAD = capture capture_errors build build_requests suggest \
 	suggest_outside \
 	lifecycle_restore \
 	suggest_shapes_mixed \
-	scans_shape
+	scans_shape \
+	suggest_or
 REGRESS_NEEDS_NOPRELOAD = nopreload report_nopreload build_nopreload \
 	suggest_nopreload
 

@@ -98,7 +98,8 @@ typedef enum idxadvCmpKind
 	IDXADV_CMP_NOTNULL,			/* col IS NOT NULL */
 	IDXADV_CMP_TRUE,			/* boolean col, col IS TRUE */
 	IDXADV_CMP_FALSE,			/* NOT col, col IS FALSE */
-	IDXADV_CMP_OTHER			/* anything else that names the column */
+	IDXADV_CMP_OTHER,			/* anything else that names the column */
+	IDXADV_CMP_OR				/* named in an OR of conditions (1.1) */
 } idxadvCmpKind;
 
 /*
@@ -112,6 +113,15 @@ typedef enum idxadvCmpKind
  */
 #define IDXADV_MAX_EXPRS		4
 #define IDXADV_EXPR_TEXT_LEN	1024
+
+/*
+ * (exprpart, issue 11) The node strings are kept packed: the commonest
+ * field names of the nodes kept are one byte each (idxadvisor_exprs.c), so
+ * that the quals of a filter fit on versions whose nodes have more fields.
+ * Text without those bytes (written before) unpacks to itself.
+ */
+extern char *idxadv_exprs_pack(const char *text);
+extern char *idxadv_exprs_unpack(const char *text);
 
 /*
  * What kind of plan node an entry was recorded from; stored in

@@ -280,7 +280,8 @@ static void idxadv_exprs_text(const idxadvExprQuals *quals, Index scanrelid,
 							  char *buf);
 static Node *idxadv_expr_clause(const idxadvExprQual *q, Node *expr,
 								Node *other);
-static void idxadv_note_vars(Node *node, Index scanrelid, uint8 *kinds);
+static void idxadv_note_vars(Node *node, Index scanrelid, uint8 *kinds,
+							 idxadvCmpKind kind);
 static int	idxadv_column_of(Node *node, Index scanrelid);
 static bool idxadv_is_pseudo_constant(Node *node, Index scanrelid);
 static bool idxadv_references_rel(Node *node, Index *scanrelid);
@@ -312,7 +313,8 @@ static const int cmp_rank[] = {
 	3,							/* NOTNULL */
 	5,							/* TRUE */
 	5,							/* FALSE */
-	1							/* OTHER */
+	1,							/* OTHER */
+	2							/* OR: said apart from OTHER */
 };
 
 /* ----------------------------------------------------------------
@@ -1210,10 +1212,19 @@ idxadv_classify_clause(Node *clause, Index scanrelid, uint8 *kinds,
 		if (kinds[attno - 1] == 0 || cmp_rank[kind] > cmp_rank[kinds[attno - 1]])
 			kinds[attno - 1] = (uint8) kind;
 	}
+	else if (is_orclause(clause))
+	{
+		/*
+		 * An OR: no one btree key serves it (a BitmapOr of one index per
+		 * branch may); its columns are told apart from "other" so that
+		 * suggest can say so
+		 */
+		idxadv_note_vars(clause, scanrelid, kinds, IDXADV_CMP_OR);
+	}
 	else
 	{
 		/* not a comparison we understand: its columns count as "other" */
-		idxadv_note_vars(clause, scanrelid, kinds);
+		idxadv_note_vars(clause, scanrelid, kinds, IDXADV_CMP_OTHER);
 		/* but a bare boolean expression is kept (exprpart, issue 11) */
 		if (quals != NULL)
 			idxadv_note_bool(clause, scanrelid, quals);
@@ -1496,9 +1507,11 @@ idxadv_exprs_text(const idxadvExprQuals *quals, Index scanrelid, char *buf)
 			 (((Const *) other)->constlen == -1 &&
 			  !((Const *) other)->constisnull &&
 			  VARSIZE_ANY(DatumGetPointer(((Const *) other)->constvalue)) <= 64));
-		without[i] = nodeToString(idxadv_expr_clause(q, expr, (Node *) param));
+		/* packed (idxadv_exprs_pack): more quals fit */
+		without[i] = idxadv_exprs_pack(nodeToString(idxadv_expr_clause(q, expr, (Node *) param)));
 		with[i] = keep_const ?
-			nodeToString(idxadv_expr_clause(q, expr, other)) : without[i];
+			idxadv_exprs_pack(nodeToString(idxadv_expr_clause(q, expr, other))) :
+			without[i];
 		use[i] = with[i];
 	}
 
@@ -1569,11 +1582,12 @@ idxadv_expr_clause(const idxadvExprQual *q, Node *expr, Node *other)
 }
 
 /*
- * Mark every column of the scanned table that appears in node as "other",
- * unless a better kind is known.
+ * Mark every column of the scanned table that appears in node with kind
+ * (IDXADV_CMP_OTHER or _OR), unless a better kind is known.
  */
 static void
-idxadv_note_vars(Node *node, Index scanrelid, uint8 *kinds)
+idxadv_note_vars(Node *node, Index scanrelid, uint8 *kinds,
+				 idxadvCmpKind kind)
 {
 	List	   *vars = pull_var_clause(node, PVC_RECURSE_AGGREGATES |
 									   PVC_RECURSE_WINDOWFUNCS |
@@ -1586,8 +1600,9 @@ idxadv_note_vars(Node *node, Index scanrelid, uint8 *kinds)
 
 		if (IsA(var, Var) && var->varno == scanrelid &&
 			var->varlevelsup == 0 && var->varattno > 0 &&
-			kinds[var->varattno - 1] == 0)
-			kinds[var->varattno - 1] = IDXADV_CMP_OTHER;
+			(kinds[var->varattno - 1] == 0 ||
+			 cmp_rank[kind] > cmp_rank[kinds[var->varattno - 1]]))
+			kinds[var->varattno - 1] = (uint8) kind;
 	}
 	list_free(vars);
 }
@@ -2399,6 +2414,8 @@ idxadv_cmp_kind_name(idxadvCmpKind kind)
 			return "false";
 		case IDXADV_CMP_OTHER:
 			return "other";
+		case IDXADV_CMP_OR:
+			return "or";
 	}
 	return "other";
 }
@@ -2622,7 +2639,7 @@ idxadv_exprs_datum(const idxadvScanStat *stat, bool *isnull)
 	relname = get_rel_name(relid);
 	if (stat->exprs[0] != '\0' && relname != NULL)
 	{
-		list = (List *) stringToNode(stat->exprs);
+		list = (List *) stringToNode(idxadv_exprs_unpack(stat->exprs));
 		if (list == NULL || !IsA(list, List))
 			list = NIL;
 		context = deparse_context_for(relname, relid);

@@ -468,7 +468,7 @@ idxadv_key_from_bytes(const char *text, idxadvHashKey *key)
 		key->shape > IDXADV_SHAPE_LAST || !OidIsValid(key->relid))
 		return false;
 	for (i = 0; i < key->natts; i++)
-		if (key->kinds[i] < IDXADV_CMP_EQ || key->kinds[i] > IDXADV_CMP_OTHER)
+		if (key->kinds[i] < IDXADV_CMP_EQ || key->kinds[i] > IDXADV_CMP_OR)
 			return false;
 	/* the same database on a physical replica: its OID is ours */
 	key->dbid = MyDatabaseId;

@@ -141,6 +141,113 @@ static Oid	mutable_funcid = InvalidOid;
  */
 
 /*
+ * The words idxadv_exprs_pack() writes as the bytes 1 to 31: field names
+ * (with the value when it is nearly always the same) of the nodes the
+ * capture keeps (OpExpr, ScalarArrayOpExpr, FuncExpr, Var, Const, Param,
+ * RelabelType, CoerceViaIO), as nodeToString() writes them on every
+ * supported version.  A word that is a prefix of another comes after it.
+ * Never reorder: entries persist across restarts.
+ */
+static const char *const idxadv_pack_words[] = {
+	" :location -1",
+	" :location ",
+	" :inputcollid ",
+	" :opresulttype ",
+	" :opretset false",
+	" :opcollid ",
+	" :opfuncid ",
+	" :opno ",
+	" :funcresulttype ",
+	" :funcretset false",
+	" :funcvariadic false",
+	" :funcformat ",
+	" :funccollid ",
+	" :funcid ",
+	" :args ",
+	" :varno ",
+	" :varattno ",
+	" :vartype ",
+	" :vartypmod -1",
+	" :varcollid ",
+	" :varnullingrels (b)",
+	" :varlevelsup 0",
+	" :varreturningtype 0",
+	" :varnosyn ",
+	" :varattnosyn ",
+	" :consttype ",
+	" :consttypmod -1",
+	" :constcollid ",
+	" :constlen ",
+	" :constbyval ",
+	" :constisnull false",
+};
+
+#define IDXADV_PACK_WORDS lengthof(idxadv_pack_words)
+
+/*
+ * Pack a node string for an entry (the capture, idxadvisor_capture.c): each
+ * word of idxadv_pack_words as one byte.  A text that already holds such
+ * bytes (no node string does) is kept as it is.
+ */
+char *
+idxadv_exprs_pack(const char *text)
+{
+	StringInfoData buf;
+	const char *p;
+
+	StaticAssertStmt(lengthof(idxadv_pack_words) <= 31,
+					 "at most 31 packed words");
+	for (p = text; *p; p++)
+		if ((unsigned char) *p <= IDXADV_PACK_WORDS)
+			return pstrdup(text);
+	initStringInfo(&buf);
+	for (p = text; *p;)
+	{
+		int			i;
+		bool		found = false;
+
+		if (*p == ' ')
+		{
+			for (i = 0; i < IDXADV_PACK_WORDS; i++)
+			{
+				size_t		len = strlen(idxadv_pack_words[i]);
+
+				if (strncmp(p, idxadv_pack_words[i], len) == 0)
+				{
+					appendStringInfoChar(&buf, (char) (i + 1));
+					p += len;
+					found = true;
+					break;
+				}
+			}
+		}
+		if (!found)
+			appendStringInfoChar(&buf, *p++);
+	}
+	return buf.data;
+}
+
+/* Unpack an entry's text back into node strings */
+char *
+idxadv_exprs_unpack(const char *text)
+{
+	StringInfoData buf;
+	const char *p;
+
+	initStringInfo(&buf);
+	for (p = text; *p; p++)
+	{
+		unsigned char ch = (unsigned char) *p;
+
+		if (ch >= 1 && ch <= IDXADV_PACK_WORDS)
+			appendStringInfoString(&buf, idxadv_pack_words[ch - 1]);
+		else
+			appendStringInfoChar(&buf, *p);
+	}
+	return buf.data;
+}
+
+/*
  * Read back the expression quals of a captured entry into its pattern.  A
  * qual whose columns are gone or changed type since is dropped: the query
  * that made it cannot run any more.  Quals the capture could not keep
@@ -159,7 +266,7 @@ idxadv_pattern_exprs(idxadvPattern *p, const idxadvScanStat *s)
 		p->exprs_lost = s->key.nexprs;
 		return;
 	}
-	list = (List *) stringToNode(s->exprs);
+	list = (List *) stringToNode(idxadv_exprs_unpack(s->exprs));
 	if (list == NULL || !IsA(list, List))
 	{
 		p->exprs_lost = s->key.nexprs;

@@ -157,6 +157,11 @@ idxadv_pattern_from_key(idxadvPattern *p, const idxadvScanStat *s)
 			case IDXADV_CMP_NOTNULL:
 				p->flag[p->nflag++] = col;
 				break;
+			case IDXADV_CMP_OR:
+				/* no one btree key serves an OR: said in the reason */
+				p->orcols[p->nor++] = col;
+				p->inexact = true;
+				break;
 			default:
 				/* LIKE, <>, expressions: no btree serves them */
 				p->inexact = true;
@@ -305,15 +310,15 @@ idxadv_lift_partitions(List *patterns)
 static bool
 idxadv_map_to_root(idxadvPattern *p, Oid root)
 {
-	idxadvCol  *arrays[4] = {p->eq, p->range, p->order, p->flag};
-	int			counts[4] = {p->neq, p->nrange, p->norder, p->nflag};
+	idxadvCol  *arrays[5] = {p->eq, p->range, p->order, p->flag, p->orcols};
+	int			counts[5] = {p->neq, p->nrange, p->norder, p->nflag, p->nor};
 	int			a;
 	int			i;
 
 	/* expressions too: by column name (idxadvisor_exprs.c) */
 	if (!idxadv_exprs_to_root(p, root))
 		return false;
-	for (a = 0; a < 4; a++)
+	for (a = 0; a < lengthof(arrays); a++)
 	{
 		for (i = 0; i < counts[a]; i++)
 		{
@@ -343,8 +348,9 @@ idxadv_patterns_same_shape(const idxadvPattern *a, const idxadvPattern *b)
 {
 	return a->relid == b->relid && a->shape == b->shape &&
 		a->neq == b->neq && a->nrange == b->nrange &&
-		a->norder == b->norder && a->nflag == b->nflag &&
+		a->norder == b->norder && a->nflag == b->nflag && a->nor == b->nor &&
 		memcmp(a->eq, b->eq, a->neq * sizeof(idxadvCol)) == 0 &&
+		memcmp(a->orcols, b->orcols, a->nor * sizeof(idxadvCol)) == 0 &&
 		memcmp(a->range, b->range, a->nrange * sizeof(idxadvCol)) == 0 &&
 		memcmp(a->order, b->order, a->norder * sizeof(idxadvCol)) == 0 &&
 		memcmp(a->flag, b->flag, a->nflag * sizeof(idxadvCol)) == 0 &&

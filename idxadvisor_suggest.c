@@ -622,6 +622,24 @@ idxadv_decide_columns(idxadvPattern *p, idxadvTable *t)
 		p->rejected = "no column of the join's equality conditions is one a btree index can use (its type has no default btree operator class)";
 		return;
 	}
+	if (p->neq == 0 && p->nrange == 0 && p->norder == 0 && p->pred.attnum == 0 &&
+		p->nor > 0)
+	{
+		StringInfoData cols;
+
+		initStringInfo(&cols);
+		for (i = 0; i < p->nor; i++)
+		{
+			char	   *name = get_attname(p->relid, p->orcols[i].attnum, true);
+
+			appendStringInfo(&cols, "%s%s", i > 0 ? ", " : "",
+							 name ? quote_identifier(name) : "?");
+		}
+		p->rejected = psprintf("the filter's only conditions an index could use are joined by OR (on %s): a btree serves an OR only as one index per branch, which a BitmapOr combines, and idxadvisor does not suggest such sets yet: an index on the column of each branch may serve it (check with EXPLAIN)",
+							   cols.data);
+		p->btree_useless = true;
+		return;
+	}
 	if (p->neq == 0 && p->nrange == 0 && p->norder == 0 && p->pred.attnum == 0)
 	{
 		p->rejected = "no condition of the filter is one a btree index can use (only <>, LIKE, expressions or IS NOT NULL on a common value)";

@@ -64,6 +64,8 @@ typedef struct idxadvPattern
 	idxadvCol	flag[IDXADV_MAX_COLS];
 	idxadvCol	pred;			/* partial predicate, attnum 0 if none */
 	double		pred_fraction;
+	int			nor;			/* columns an OR of conditions compares */
+	idxadvCol	orcols[IDXADV_MAX_COLS];
 	int			ncond;			/* boolean / NULL tests that are neither */
 	idxadvCol	cond[IDXADV_MAX_COLS];	/* keys nor the predicate */
 	bool		inexact;		/* the filter has conditions that the

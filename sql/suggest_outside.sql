@@ -144,8 +144,9 @@ ANALYZE senders;
 
 --
 -- 1. An OR of two columns.  KNOWN WRONG: an expert adds (weight) and
--- (code), which a BitmapOr combines; the capture keeps no column of an OR,
--- and the reason does not say that it is the OR that stops it.
+-- (code), which a BitmapOr combines; idxadvisor does not suggest such sets
+-- yet, but the reason says that it is the OR that stops it, and names the
+-- columns (sql/suggest_or.sql).
 --
 SELECT idxadvisor_reset();
 SELECT count(*) FROM parcels WHERE weight = 5 OR code = 'P0000007';
