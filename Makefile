@@ -72,6 +72,7 @@ REGRESS = \
 	suggest_workload \
 	suggest_outside \
 	lifecycle_restore \
+	suggest_outside_trgm \
 	suggest_shapes_mixed \
 	scans_shape \
 	suggest_or

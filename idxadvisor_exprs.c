@@ -1367,6 +1367,7 @@ idxadv_cost_expr(idxadvExprCand *ec, idxadvTable *t, idxadvUsedNames **names)
 	ListCell   *lc;
 	bool		is_col = IsA(ec->key, Var);
 	double		kept;
+	const idxadvStatement *stmt;
 
 	if (t->relkind != RELKIND_RELATION && t->relkind != RELKIND_MATVIEW &&
 		t->relkind != RELKIND_PARTITIONED_TABLE)
@@ -1423,13 +1424,22 @@ idxadv_cost_expr(idxadvExprCand *ec, idxadvTable *t, idxadvUsedNames **names)
 		hypo.booltrue = kept;
 	}
 
-	/* planned with the dominant pattern's quals on the expression */
-	sql = idxadv_expr_query(ec, t, &nparams, &types, &params);
+	/*
+	 * Planned with the dominant pattern's quals on the expression; for
+	 * idxadvisor_suggest_for(), the caller's statement itself, as its btree
+	 * candidates are (planned as the caller, as EXPLAIN plans it).
+	 */
 	hypos[0] = NULL;
 	hypos[1] = &hypo;
+	stmt = idxadv_advise_statement();
+	if (stmt != NULL)
+		error = idxadv_whatif_plan_statement(stmt->queries, stmt->sql,
+											 t->leaves, 2, hypos, plans);
+	else
 	{
 		int			nestlevel = idxadv_ddl_settings_begin();
 
+		sql = idxadv_expr_query(ec, t, &nparams, &types, &params);
 		error = idxadv_plan(t, sql, nparams, types, params, 2, hypos, plans);
 		idxadv_ddl_settings_end(nestlevel);
 	}

@@ -1658,6 +1658,17 @@ idxadv_candidate_cmp(const ListCell *a, const ListCell *b)
  */
 
 /*
+ * The statement of the idxadvisor_suggest_for() call being advised, NULL in
+ * idxadvisor_suggest(): the expression candidates (idxadvisor_exprs.c) are
+ * costed on it too.
+ */
+const idxadvStatement *
+idxadv_advise_statement(void)
+{
+	return advise_stmt;
+}
+
+/*
  * Set up the lookup tables of one call of idxadvisor_suggest() or
  * idxadvisor_suggest_for(), in the current memory context.
  */

@@ -195,6 +195,7 @@ extern bool idxadv_same_as_earlier(idxadvCandidate *c, idxadvTable *t);
 extern void idxadv_advise_begin(void);
 extern void idxadv_advise(ReturnSetInfo *rsinfo, List *patterns, bool verbose,
 						  const idxadvStatement *stmt);
+extern const idxadvStatement *idxadv_advise_statement(void);
 extern idxadvTable *idxadv_table_info(Oid relid);
 extern double idxadv_ndistinct(idxadvTable *t, AttrNumber attnum);
 extern const char *idxadv_unique_within(idxadvTable *t, int ncols,
