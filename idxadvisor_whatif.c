@@ -105,9 +105,21 @@ static idxadv_rel_hook_type prev_get_relation_info_hook = NULL;
 static get_index_stats_hook_type prev_get_index_stats_hook = NULL;
 static idxadvPlanState *plan_state = NULL;
 
+/*
+ * The planning memory of one call of idxadvisor_suggest() or
+ * idxadvisor_suggest_for() (idxadv_whatif_begin()), reset after each
+ * planning; NULL outside one.  Its first block, kept across resets, holds
+ * a planning over a thousand partitions: memory given back after each
+ * planning would be given back to the kernel too, and faulted in again,
+ * page by page, by the next one.
+ */
+static MemoryContext whatif_cxt = NULL;
+#define IDXADV_WHATIF_BLOCK		(32 * 1024 * 1024)
+
 /*---- Function declarations ----*/
 
 static Query *idxadv_whatif_parse(const char *sql, int nparams, Oid *types);
+static void idxadv_whatif_forget(void *arg);
 static bool idxadv_plan_uses_hypo(Plan *plan, bool *index_only);
 static void idxadv_get_relation_info(IDXADV_REL_HOOK_PARAMS);
 static bool idxadv_get_index_stats(PlannerInfo *root, Oid indexOid,
@@ -117,6 +129,31 @@ static IndexOptInfo *idxadv_make_hypo_index(RelOptInfo *rel, Oid relid,
 											idxadvHypoIndex *hypo);
 static Var *idxadv_leaf_var(RelOptInfo *rel, Oid relid, const char *name);
 static Node *idxadv_leaf_expr_mutator(Node *node, Oid *rels);
+
+/*
+ * idxadv_whatif_begin
+ *		The planning memory of the plannings to come, until the current
+ *		memory context is reset or deleted (one call of the caller).
+ */
+void
+idxadv_whatif_begin(void)
+{
+	MemoryContextCallback *cb = palloc(sizeof(MemoryContextCallback));
+
+	whatif_cxt = AllocSetContextCreate(CurrentMemoryContext,
+									   "idxadvisor what-if planning",
+									   0, IDXADV_WHATIF_BLOCK,
+									   IDXADV_WHATIF_BLOCK);
+	cb->func = idxadv_whatif_forget;
+	cb->arg = NULL;
+	MemoryContextRegisterResetCallback(CurrentMemoryContext, cb);
+}
+
+static void
+idxadv_whatif_forget(void *arg)
+{
+	whatif_cxt = NULL;
+}
 
 /*
  * idxadv_whatif_plan
@@ -151,6 +188,7 @@ idxadv_whatif_plan(Oid owner, List *leaves, const char *sql, int nparams,
 	char	   *volatile error = NULL;
 	idxadvUserSwitch sw;
 	MemoryContext plan_cxt;
+	bool		nested;
 
 	if (!OidIsValid(owner))
 		return "the table was dropped";
@@ -158,8 +196,16 @@ idxadv_whatif_plan(Oid owner, List *leaves, const char *sql, int nparams,
 	memset(&state, 0, sizeof(state));
 	state.leaves = leaves;
 
-	plan_cxt = AllocSetContextCreate(outer, "idxadvisor what-if planning",
-									 ALLOCSET_DEFAULT_SIZES);
+	/* a planning inside another one's (a function the planner ran): its own */
+	nested = whatif_cxt == NULL || plan_state != NULL;
+	if (nested)
+		plan_cxt = AllocSetContextCreate(outer, "idxadvisor what-if planning",
+										 ALLOCSET_DEFAULT_SIZES);
+	else
+	{
+		plan_cxt = whatif_cxt;
+		MemoryContextReset(plan_cxt);	/* after an error thrown on */
+	}
 	BeginInternalSubTransaction(NULL);
 	MemoryContextSwitchTo(plan_cxt);
 
@@ -227,7 +273,10 @@ idxadv_whatif_plan(Oid owner, List *leaves, const char *sql, int nparams,
 	RollbackAndReleaseCurrentSubTransaction();
 	MemoryContextSwitchTo(outer);
 	CurrentResourceOwner = resowner;
-	MemoryContextDelete(plan_cxt);
+	if (nested)
+		MemoryContextDelete(plan_cxt);
+	else
+		MemoryContextReset(plan_cxt);
 
 	return error;
 }

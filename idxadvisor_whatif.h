@@ -68,6 +68,7 @@ typedef struct idxadvPlanResult
  * "owner" in a security-restricted operation, and fill results[i].
  * Returns NULL, or the message of the error that made planning fail.
  */
+extern void idxadv_whatif_begin(void);
 extern char *idxadv_whatif_plan(Oid owner, List *leaves, const char *sql,
 								int nparams, Oid *types,
 								ParamListInfo params, int nplans,
