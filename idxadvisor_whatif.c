@@ -120,6 +120,8 @@ static MemoryContext whatif_cxt = NULL;
 
 static Query *idxadv_whatif_parse(const char *sql, int nparams, Oid *types);
 static void idxadv_whatif_forget(void *arg);
+static MemoryContext idxadv_plan_cxt_get(MemoryContext outer, bool *own);
+static void idxadv_plan_cxt_done(MemoryContext cxt, bool own);
 static bool idxadv_plan_uses_hypo(Plan *plan, bool *index_only);
 static void idxadv_get_relation_info(IDXADV_REL_HOOK_PARAMS);
 static bool idxadv_get_index_stats(PlannerInfo *root, Oid indexOid,
@@ -156,6 +158,32 @@ idxadv_whatif_forget(void *arg)
 }
 
 /*
+ * The memory context of one planning (of both what-if functions): the
+ * call's (idxadv_whatif_begin), emptied; or, outside a call or inside
+ * another planning (a function the planner ran), one of its own, made
+ * under outer (*own set), which idxadv_plan_cxt_done() deletes.
+ */
+static MemoryContext
+idxadv_plan_cxt_get(MemoryContext outer, bool *own)
+{
+	*own = whatif_cxt == NULL || plan_state != NULL;
+	if (*own)
+		return AllocSetContextCreate(outer, "idxadvisor what-if planning",
+									 ALLOCSET_DEFAULT_SIZES);
+	MemoryContextReset(whatif_cxt); /* after an error thrown on */
+	return whatif_cxt;
+}
+
+static void
+idxadv_plan_cxt_done(MemoryContext cxt, bool own)
+{
+	if (own)
+		MemoryContextDelete(cxt);
+	else
+		MemoryContextReset(cxt);
+}
+
+/*
  * idxadv_whatif_plan
  *		Plan a query on the tables "leaves" (a table, or the leaf partitions
  *		of a partitioned one) nplans times, the i-th time with the
@@ -188,7 +216,7 @@ idxadv_whatif_plan(Oid owner, List *leaves, const char *sql, int nparams,
 	char	   *volatile error = NULL;
 	idxadvUserSwitch sw;
 	MemoryContext plan_cxt;
-	bool		nested;
+	bool		own_cxt;
 
 	if (!OidIsValid(owner))
 		return "the table was dropped";
@@ -196,16 +224,7 @@ idxadv_whatif_plan(Oid owner, List *leaves, const char *sql, int nparams,
 	memset(&state, 0, sizeof(state));
 	state.leaves = leaves;
 
-	/* a planning inside another one's (a function the planner ran): its own */
-	nested = whatif_cxt == NULL || plan_state != NULL;
-	if (nested)
-		plan_cxt = AllocSetContextCreate(outer, "idxadvisor what-if planning",
-										 ALLOCSET_DEFAULT_SIZES);
-	else
-	{
-		plan_cxt = whatif_cxt;
-		MemoryContextReset(plan_cxt);	/* after an error thrown on */
-	}
+	plan_cxt = idxadv_plan_cxt_get(outer, &own_cxt);
 	BeginInternalSubTransaction(NULL);
 	MemoryContextSwitchTo(plan_cxt);
 
@@ -273,10 +292,7 @@ idxadv_whatif_plan(Oid owner, List *leaves, const char *sql, int nparams,
 	RollbackAndReleaseCurrentSubTransaction();
 	MemoryContextSwitchTo(outer);
 	CurrentResourceOwner = resowner;
-	if (nested)
-		MemoryContextDelete(plan_cxt);
-	else
-		MemoryContextReset(plan_cxt);
+	idxadv_plan_cxt_done(plan_cxt, own_cxt);
 
 	return error;
 }
@@ -305,6 +321,7 @@ idxadv_whatif_plan_statement(List *queries, const char *sql, List *leaves,
 {
 	MemoryContext outer = CurrentMemoryContext;
 	MemoryContext plan_cxt;
+	bool		own_cxt;
 	idxadvPlanState state;
 	idxadvPlanState *save_state = plan_state;
 	idxadv_rel_hook_type save_hook = idxadv_rel_hook;
@@ -313,8 +330,7 @@ idxadv_whatif_plan_statement(List *queries, const char *sql, List *leaves,
 
 	memset(&state, 0, sizeof(state));
 	state.leaves = leaves;
-	plan_cxt = AllocSetContextCreate(outer, "idxadvisor what-if statement",
-									 ALLOCSET_DEFAULT_SIZES);
+	plan_cxt = idxadv_plan_cxt_get(outer, &own_cxt);
 	for (i = 0; i < nplans; i++)
 	{
 		ListCell   *lc;
@@ -362,7 +378,7 @@ idxadv_whatif_plan_statement(List *queries, const char *sql, List *leaves,
 		PG_END_TRY();
 		MemoryContextReset(plan_cxt);
 	}
-	MemoryContextDelete(plan_cxt);
+	idxadv_plan_cxt_done(plan_cxt, own_cxt);
 	return NULL;
 }
 
